@@ -1,0 +1,96 @@
+-- Porchlight's database, as numbered migrations.
+--
+-- Each numbered migration block below runs once, in its own transaction, which also
+-- sets PRAGMA user_version to N. Never edit a block that has shipped: add a
+-- new one below. Times are UTC seconds since the Unix epoch.
+--
+-- No token, code or password is stored in plain form: links keep a random
+-- seed from which the token and code are derived with a key that lives only
+-- in the key file, plus keyed tags of both for lookup.
+
+-- migration 1
+CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Internal facts the program keeps for itself (the address serve last
+-- listened on, whether this is a demo practice).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE admin (
+    id            INTEGER PRIMARY KEY CHECK (id = 1),
+    password_hash TEXT NOT NULL,
+    updated_at    INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE clients (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    email       TEXT,
+    phone       TEXT,
+    created_at  INTEGER NOT NULL,
+    archived_at INTEGER
+) STRICT;
+
+-- One live portal link per client; rotated ones keep revoked_at.
+CREATE TABLE portal_links (
+    id         INTEGER PRIMARY KEY,
+    client_id  INTEGER NOT NULL REFERENCES clients (id),
+    seed       BLOB NOT NULL,
+    token_tag  BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+) STRICT;
+CREATE INDEX portal_links_client ON portal_links (client_id);
+
+CREATE TABLE appointments (
+    id           INTEGER PRIMARY KEY,
+    start_at     INTEGER NOT NULL,
+    minutes      INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 720),
+    -- Random per appointment, never derived from client data.
+    room         TEXT NOT NULL UNIQUE,
+    cancelled_at INTEGER,
+    -- Raised on every move, for calendar updates.
+    sequence     INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL,
+    updated_at   INTEGER NOT NULL
+) STRICT;
+CREATE INDEX appointments_start ON appointments (start_at);
+
+CREATE TABLE participants (
+    id             INTEGER PRIMARY KEY,
+    appointment_id INTEGER NOT NULL REFERENCES appointments (id),
+    client_id      INTEGER NOT NULL REFERENCES clients (id),
+    removed_at     INTEGER,
+    UNIQUE (appointment_id, client_id)
+) STRICT;
+CREATE INDEX participants_client ON participants (client_id);
+
+-- One live link per participant; rotated ones keep revoked_at.
+CREATE TABLE links (
+    id             INTEGER PRIMARY KEY,
+    participant_id INTEGER NOT NULL REFERENCES participants (id),
+    seed           BLOB NOT NULL,
+    token_tag      BLOB NOT NULL UNIQUE,
+    code_tag       BLOB NOT NULL UNIQUE,
+    created_at     INTEGER NOT NULL,
+    revoked_at     INTEGER,
+    last_opened_at INTEGER
+) STRICT;
+CREATE INDEX links_participant ON links (participant_id);
+
+-- Append-only. Never holds a token, a code or a password.
+CREATE TABLE audit (
+    id             INTEGER PRIMARY KEY,
+    at             INTEGER NOT NULL,
+    event          TEXT NOT NULL,
+    appointment_id INTEGER,
+    client_id      INTEGER,
+    addr           TEXT,
+    detail         TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX audit_at ON audit (at);

@@ -1,0 +1,236 @@
+//! Checking what a visitor presents (a token, a link or a typed code) and
+//! letting them into the room when the window is open.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::App;
+use crate::error::Result;
+use crate::model::{self, LinkFacts, LinkState, Window};
+use crate::store::{ApptRow, By, LinkRow};
+use crate::store::NewAudit;
+use crate::times;
+use crate::token::{self, Kind};
+
+/// The result of a check: the state, and the link behind it if one exists.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub state: LinkState,
+    pub found: Option<(LinkRow, ApptRow, Window)>,
+}
+
+impl Checked {
+    fn unknown() -> Checked {
+        Checked { state: LinkState::Unknown, found: None }
+    }
+
+    pub fn view(&self) -> CheckView {
+        match &self.found {
+            None => CheckView { state: self.state, ..CheckView::default() },
+            Some((link, appt, w)) => CheckView {
+                state: self.state,
+                appointment_id: Some(appt.id),
+                client_id: Some(link.client_id),
+                opens_at: Some(times::rfc3339(w.opens_at)),
+                starts_at: Some(times::rfc3339(w.starts_at)),
+                ends_at: Some(times::rfc3339(w.ends_at)),
+                expires_at: Some(times::rfc3339(w.expires_at)),
+            },
+        }
+    }
+}
+
+/// `check --json` and `/api/v1/links/{token}`: only `state` when unknown.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckView {
+    pub state: LinkState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub starts_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+}
+
+impl Default for CheckView {
+    fn default() -> Self {
+        CheckView {
+            state: LinkState::Unknown,
+            appointment_id: None,
+            client_id: None,
+            opens_at: None,
+            starts_at: None,
+            ends_at: None,
+            expires_at: None,
+        }
+    }
+}
+
+/// Where a Join press leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// The window is open and a room is configured: go there.
+    Room(String),
+    /// The window is open but no video room is set up yet.
+    NoRoom,
+    /// Not open (early, over, cancelled, revoked or unknown).
+    NotOpen(LinkState),
+}
+
+impl App {
+    /// The state of a participant token.
+    pub fn check_token(&mut self, token: &str, now: DateTime<Utc>) -> Result<Checked> {
+        if !token::is_token_shaped(token) {
+            return Ok(Checked::unknown());
+        }
+        let tag = self.keys.token_tag(Kind::Participant, token);
+        let Some((link, appt)) = self.store.link_by(By::Token(&tag))? else { return Ok(Checked::unknown()) };
+        if !self.keys.token_matches(Kind::Participant, &link.seed, token) {
+            return Ok(Checked::unknown());
+        }
+        self.checked(link, appt, now)
+    }
+
+    /// The state of the link behind a typed access code.
+    pub fn check_code(&mut self, typed: &str, now: DateTime<Utc>) -> Result<Checked> {
+        let Some(code) = token::normalize_code(typed) else { return Ok(Checked::unknown()) };
+        let tag = self.keys.code_tag(&code);
+        let Some((link, appt)) = self.store.link_by(By::Code(&tag))? else { return Ok(Checked::unknown()) };
+        if !self.keys.code_matches(&link.seed, &code) {
+            return Ok(Checked::unknown());
+        }
+        self.checked(link, appt, now)
+    }
+
+    /// `check LINK_OR_TOKEN_OR_CODE`: a full `/v/` link, a bare token, or a code.
+    pub fn check_any(&mut self, input: &str, now: DateTime<Utc>) -> Result<Checked> {
+        let input = input.trim();
+        if let Some(i) = input.find("/v/") {
+            let rest = &input[i + 3..];
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            return self.check_token(&rest[..end], now);
+        }
+        if token::is_token_shaped(input) {
+            return self.check_token(input, now);
+        }
+        self.check_code(input, now)
+    }
+
+    fn checked(&mut self, link: LinkRow, appt: ApptRow, now: DateTime<Utc>) -> Result<Checked> {
+        let window = self.window_of(&appt)?;
+        let facts = LinkFacts { revoked: link.revoked, cancelled: appt.cancelled_at.is_some() };
+        let state = model::link_state(now, &window, facts);
+        Ok(Checked { state, found: Some((link, appt, window)) })
+    }
+
+    /// The participant link (token) of a live link, for a typed code that
+    /// checked out.
+    pub fn token_of(&self, link: &LinkRow) -> String {
+        self.keys.token(Kind::Participant, &link.seed)
+    }
+
+    /// A Join press on a participant page: when open, audit it durably and
+    /// say where the room is.
+    pub fn join(&mut self, token: &str, now: DateTime<Utc>, addr: &str) -> Result<JoinOutcome> {
+        let checked = self.check_token(token, now)?;
+        self.enter(checked, now, addr, "participant page")
+    }
+
+    /// Record an entry for a checked link and find the room.
+    pub(super) fn enter(&mut self, checked: Checked, now: DateTime<Utc>, addr: &str, via: &str) -> Result<JoinOutcome> {
+        let (LinkState::Open, Some((link, appt, _))) = (checked.state, &checked.found) else {
+            return Ok(JoinOutcome::NotOpen(checked.state));
+        };
+        self.audit(
+            now,
+            NewAudit {
+                event: "link.join",
+                appointment_id: Some(appt.id),
+                client_id: Some(link.client_id),
+                addr: Some(addr.to_string()),
+                detail: format!("via {via}"),
+            },
+        )?;
+        Ok(match &self.settings()?.video_url_template {
+            Some(template) => JoinOutcome::Room(template.replace("{room}", &appt.room)),
+            None => JoinOutcome::NoRoom,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_app;
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn token_of(link: &str) -> &str {
+        link.rsplit('/').next().unwrap()
+    }
+
+    #[test]
+    fn tokens_links_and_codes_all_find_the_same_participant() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let a = app.add_client("Ann", None, None, now).unwrap().id;
+        let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
+        let p = &v.participants[0];
+        for input in [p.link.as_str(), token_of(&p.link), p.code.as_str(), &p.code.to_lowercase().replace('-', " ")] {
+            let c = app.check_any(input, now).unwrap();
+            assert_eq!(c.state, LinkState::Open, "{input}");
+            assert_eq!(c.view().client_id, Some(a));
+        }
+        assert_eq!(app.check_any("ZZZZ-ZZZZ", now).unwrap().state, LinkState::Unknown);
+        assert_eq!(app.check_any("AAAAAAAAAAAAAAAAAAAAAA", now).unwrap().state, LinkState::Unknown);
+        assert_eq!(app.check_any("", now).unwrap().state, LinkState::Unknown);
+    }
+
+    #[test]
+    fn unknown_check_json_has_only_the_state() {
+        let mut app = test_app();
+        let c = app.check_any("nothing", t("2026-12-01T13:55:00Z")).unwrap();
+        assert_eq!(serde_json::to_string(&c.view()).unwrap(), r#"{"state":"unknown"}"#);
+    }
+
+    #[test]
+    fn rotation_revokes_old_link_and_code_and_cancel_wins_over_time() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let a = app.add_client("Ann", None, None, now).unwrap().id;
+        let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
+        let old = v.participants[0].clone();
+        let new = app.rotate_link(v.id, a, now).unwrap();
+        assert_eq!(app.check_any(&old.link, now).unwrap().state, LinkState::Revoked);
+        assert_eq!(app.check_any(&old.code, now).unwrap().state, LinkState::Revoked);
+        assert_eq!(app.check_any(&new.link, now).unwrap().state, LinkState::Open);
+        app.cancel_appointment(v.id, now).unwrap();
+        assert_eq!(app.check_any(&new.link, now).unwrap().state, LinkState::Cancelled);
+        assert_eq!(app.check_any(&old.link, now).unwrap().state, LinkState::Revoked);
+    }
+
+    #[test]
+    fn join_goes_to_the_room_only_when_open_and_is_audited() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let a = app.add_client("Ann", None, None, now).unwrap().id;
+        let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
+        let token = token_of(&v.participants[0].link).to_string();
+        assert_eq!(app.join(&token, t("2026-12-01T13:00:00Z"), "127.0.0.1").unwrap(), JoinOutcome::NotOpen(LinkState::Early));
+        assert_eq!(app.join(&token, now, "127.0.0.1").unwrap(), JoinOutcome::NoRoom);
+        app.set_setting("video_url_template", "https://meet.example.org/{room}", now).unwrap();
+        let JoinOutcome::Room(url) = app.join(&token, now, "127.0.0.1").unwrap() else { panic!("no room") };
+        let room = url.strip_prefix("https://meet.example.org/").unwrap();
+        assert!(room.len() >= 16 && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{room}");
+        let joins = app.store.audit_since(0).unwrap().into_iter().filter(|e| e.event == "link.join").count();
+        assert_eq!(joins, 2);
+    }
+}

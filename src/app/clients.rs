@@ -1,0 +1,165 @@
+//! Clients: adding, listing, and their stable portal links.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::App;
+use crate::error::{Error, Result};
+use crate::store::{ClientRow, NewAudit, Store};
+use crate::token::{self, Kind};
+
+/// A client as printed by `client add` and `client list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClientView {
+    pub id: i64,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    pub archived: bool,
+    pub portal_url: Option<String>,
+}
+
+/// A display name: 1 to 100 characters, no control characters.
+pub fn validate_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(Error::input(format!("bad name {name:?}: use 1 to 100 printable characters")));
+    }
+    Ok(name.to_string())
+}
+
+fn validate_email(email: &str) -> Result<String> {
+    let email = email.trim();
+    let ok = email.len() <= 254
+        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
+    if !ok {
+        return Err(Error::input(format!("bad email {email:?}: use an address like name@example.org")));
+    }
+    Ok(email.to_string())
+}
+
+fn validate_phone(phone: &str) -> Result<String> {
+    let phone = phone.trim();
+    let ok = (3..=32).contains(&phone.len())
+        && phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        && phone.chars().any(|c| c.is_ascii_digit());
+    if !ok {
+        return Err(Error::input(format!("bad phone {phone:?}: use digits, spaces and + - ( )")));
+    }
+    Ok(phone.to_string())
+}
+
+impl App {
+    pub fn add_client(
+        &mut self,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ClientView> {
+        let name = validate_name(name)?;
+        let email = email.map(validate_email).transpose()?;
+        let phone = phone.map(validate_phone).transpose()?;
+        let keys = self.keys.clone();
+        let seed = token::new_seed();
+        let tag = keys.token_tag(Kind::Portal, &keys.token(Kind::Portal, &seed));
+        let at = now.timestamp();
+        let id = self.store.write(|tx| {
+            let id = Store::insert_client(tx, &name, email.as_deref(), phone.as_deref(), at)?;
+            Store::replace_portal_link(tx, id, &seed, &tag, at)?;
+            Store::insert_audit(tx, at, &NewAudit { event: "client.add", client_id: Some(id), ..Default::default() })?;
+            Ok(id)
+        })?;
+        self.client_view(id)
+    }
+
+    pub fn list_clients(&mut self) -> Result<Vec<ClientView>> {
+        let rows = self.store.clients()?;
+        rows.into_iter().map(|row| self.client_view_of(row)).collect()
+    }
+
+    /// A client by id, or a not-found error naming the id.
+    pub fn client_row(&self, id: i64) -> Result<ClientRow> {
+        self.store.client(id)?.ok_or_else(|| Error::not_found(format!("no client with id {id}")))
+    }
+
+    pub fn client_view(&mut self, id: i64) -> Result<ClientView> {
+        let row = self.client_row(id)?;
+        self.client_view_of(row)
+    }
+
+    fn client_view_of(&mut self, row: ClientRow) -> Result<ClientView> {
+        let portal_url = self.portal_url(row.id)?;
+        Ok(ClientView {
+            id: row.id,
+            name: row.name,
+            email: row.email,
+            phone: row.phone,
+            archived: row.archived_at.is_some(),
+            portal_url,
+        })
+    }
+
+    /// The client's live portal URL, if they have one.
+    pub fn portal_url(&mut self, client_id: i64) -> Result<Option<String>> {
+        let Some(portal) = self.store.live_portal_link(client_id)? else { return Ok(None) };
+        let base = self.base_url()?;
+        Ok(Some(format!("{base}/p/{}", self.keys.token(Kind::Portal, &portal.seed))))
+    }
+
+    /// Replace the client's portal link; the old one becomes `revoked`.
+    pub fn rotate_portal(&mut self, client_id: i64, now: DateTime<Utc>) -> Result<ClientView> {
+        self.client_row(client_id)?;
+        let seed = token::new_seed();
+        let tag = self.keys.token_tag(Kind::Portal, &self.keys.token(Kind::Portal, &seed));
+        let at = now.timestamp();
+        self.store.write(|tx| {
+            Store::replace_portal_link(tx, client_id, &seed, &tag, at)?;
+            Store::insert_audit(
+                tx,
+                at,
+                &NewAudit { event: "portal.rotate", client_id: Some(client_id), ..Default::default() },
+            )
+        })?;
+        self.client_view(client_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_app;
+    use super::*;
+
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T12:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_new_client_gets_a_portal_link_and_rotation_replaces_it() {
+        let mut app = test_app();
+        let c = app.add_client("Ada Lovelace", Some("ada@example.org"), None, now()).unwrap();
+        let first = c.portal_url.clone().unwrap();
+        assert!(first.starts_with("http://127.0.0.1:8080/p/"), "{first}");
+        let rotated = app.rotate_portal(c.id, now()).unwrap().portal_url.unwrap();
+        assert_ne!(first, rotated);
+        assert_eq!(app.list_clients().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_client_fields_are_named() {
+        let mut app = test_app();
+        for (name, email, phone, needle) in [
+            ("", None, None, "bad name"),
+            ("Bo", Some("not-an-email"), None, "not-an-email"),
+            ("Bo", None, Some("call me"), "call me"),
+        ] {
+            let err = app.add_client(name, email, phone, now()).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+        assert!(app.rotate_portal(42, now()).unwrap_err().to_string().contains("42"));
+    }
+}

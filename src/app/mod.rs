@@ -1,0 +1,113 @@
+//! The link lifecycle: what the command line and the server both call.
+//!
+//! [`App`] joins one [`Store`] connection with the shared [`Keyring`] and
+//! turns requests ("add this appointment", "what is this code?") into
+//! validated writes and derived views. It reads no clock: every method that
+//! depends on time takes `now`.
+
+mod appointments;
+mod check;
+mod clients;
+mod portal;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::Result;
+use crate::settings::Settings;
+use crate::store::{NewAudit, Store};
+use crate::token::Keyring;
+
+pub use appointments::{ApptView, ParticipantView, default_list_range};
+pub use check::{CheckView, Checked, JoinOutcome};
+pub use clients::ClientView;
+pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
+
+/// Base URL used when neither `public_url` nor a `serve` address is known.
+pub const FALLBACK_BASE: &str = "http://127.0.0.1:8080";
+
+/// One connection's worth of Porchlight.
+pub struct App {
+    pub store: Store,
+    pub keys: Arc<Keyring>,
+    cached: Option<(i64, Settings, String)>,
+}
+
+impl App {
+    /// Open the data directory: key file and database, created if missing.
+    pub fn open(dir: &Path) -> Result<App> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::error::Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+        let keys = Arc::new(Keyring::open_or_create(dir)?);
+        Ok(App::with(Store::open(dir)?, keys))
+    }
+
+    pub fn with(store: Store, keys: Arc<Keyring>) -> App {
+        App { store, keys, cached: None }
+    }
+
+    /// The practice settings, re-read only when another connection wrote.
+    pub fn settings(&mut self) -> Result<&Settings> {
+        Ok(&self.cache()?.0)
+    }
+
+    /// The base of every link: `public_url`, else the address `serve` last
+    /// listened on, else the default listen address.
+    pub fn base_url(&mut self) -> Result<String> {
+        Ok(self.cache()?.1.clone())
+    }
+
+    fn cache(&mut self) -> Result<(&Settings, &String)> {
+        let version = self.store.data_version()?;
+        if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
+            let pairs = self.store.settings()?;
+            let settings = Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let base = match &settings.public_url {
+                Some(url) => url.clone(),
+                None => self.store.meta("listen_url")?.unwrap_or_else(|| FALLBACK_BASE.to_string()),
+            };
+            self.cached = Some((version, settings, base));
+        }
+        let (_, s, b) = self.cached.as_ref().expect("just filled");
+        Ok((s, b))
+    }
+
+    /// Forget cached settings after this connection wrote them.
+    fn invalidate(&mut self) {
+        self.cached = None;
+    }
+
+    /// Change one setting (validated) and audit it. Secrets are not echoed
+    /// into the audit trail.
+    pub fn set_setting(&mut self, key: &str, value: &str, now: DateTime<Utc>) -> Result<String> {
+        let value = crate::settings::validate(key, value)?;
+        let secret = crate::settings::KEYS.iter().any(|(k, _, s)| *k == key && *s);
+        let detail = if secret { key.to_string() } else { format!("{key} = {value}") };
+        self.store.write(|tx| {
+            Store::set_setting(tx, key, &value)?;
+            Store::insert_audit(tx, now.timestamp(), &NewAudit { event: "settings.set", detail, ..Default::default() })
+        })?;
+        self.invalidate();
+        Ok(value)
+    }
+
+    /// Remember the address `serve` listens on, for links printed by other
+    /// commands while `public_url` is unset.
+    pub fn set_listen_url(&mut self, url: &str) -> Result<()> {
+        self.store.write(|tx| Store::set_meta(tx, "listen_url", url))?;
+        self.invalidate();
+        Ok(())
+    }
+
+    /// Record an audit event durably, before the caller answers.
+    pub fn audit(&mut self, now: DateTime<Utc>, entry: NewAudit<'_>) -> Result<()> {
+        self.store.audit(now.timestamp(), &entry)
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn test_app() -> App {
+    App::with(Store::open_in_memory().unwrap(), Arc::new(Keyring::for_tests(9)))
+}

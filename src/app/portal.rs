@@ -1,0 +1,147 @@
+//! A client's stable portal: their upcoming sessions, and Join for the one
+//! that is open now.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+
+use super::{App, JoinOutcome};
+use crate::error::Result;
+use crate::model::{self, LinkFacts, LinkState};
+use crate::store::{ApptRow, PortalRow};
+use crate::times::{self, Local};
+use crate::token::{self, Kind};
+
+/// How far ahead the portal looks.
+pub const PORTAL_DAYS: i64 = 60;
+
+/// What a portal token leads to.
+#[derive(Debug)]
+pub enum PortalView {
+    Unknown,
+    Revoked,
+    /// Portal links are turned off in the settings.
+    Off,
+    Ok { first_name: String, appointments: Vec<PortalAppt> },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PortalAppt {
+    pub id: i64,
+    pub when: Local,
+    pub minutes: i64,
+    pub state: LinkState,
+}
+
+impl App {
+    fn portal_row(&mut self, token: &str) -> Result<Option<PortalRow>> {
+        if !token::is_token_shaped(token) {
+            return Ok(None);
+        }
+        let tag = self.keys.token_tag(Kind::Portal, token);
+        Ok(self.store.portal_by_tag(&tag)?.filter(|row| self.keys.token_matches(Kind::Portal, &row.seed, token)))
+    }
+
+    /// The client's appointments from those still open now to 60 days ahead,
+    /// with each one's state. Finished ones are left out; cancelled ones are
+    /// shown as cancelled so the client is not left wondering.
+    pub fn portal(&mut self, token: &str, now: DateTime<Utc>) -> Result<PortalView> {
+        let Some(row) = self.portal_row(token)? else { return Ok(PortalView::Unknown) };
+        if !self.settings()?.portal_links {
+            return Ok(PortalView::Off);
+        }
+        if row.revoked {
+            return Ok(PortalView::Revoked);
+        }
+        let client = self.client_row(row.client_id)?;
+        let zone = self.settings()?.timezone;
+        let mut appointments = vec![];
+        for (appt, link) in self.upcoming_of(row.client_id, now)? {
+            let state = self.state_of(&appt, link.revoked, now)?;
+            if state == LinkState::Expired || state == LinkState::Revoked {
+                continue;
+            }
+            appointments.push(PortalAppt {
+                id: appt.id,
+                when: Local::new(times::from_unix(appt.start_at), zone),
+                minutes: appt.minutes,
+                state,
+            });
+        }
+        let first_name = client.name.split_whitespace().next().unwrap_or_default().to_string();
+        Ok(PortalView::Ok { first_name, appointments })
+    }
+
+    fn upcoming_of(&mut self, client_id: i64, now: DateTime<Utc>) -> Result<Vec<(ApptRow, crate::store::LinkRow)>> {
+        // Sessions that began up to a full length plus the expiry ago may
+        // still be open.
+        let rule = self.settings()?.window;
+        let from = now - Duration::minutes(model::MAX_MINUTES + rule.link_expires_minutes);
+        let to = now + Duration::days(PORTAL_DAYS);
+        self.store.appointments_of_client(client_id, from.timestamp(), to.timestamp())
+    }
+
+    fn state_of(&mut self, appt: &ApptRow, revoked: bool, now: DateTime<Utc>) -> Result<LinkState> {
+        let window = self.window_of(appt)?;
+        Ok(model::link_state(now, &window, LinkFacts { revoked, cancelled: appt.cancelled_at.is_some() }))
+    }
+
+    /// Join from the portal: the client's own live link to `appointment_id`
+    /// must be open now.
+    pub fn portal_join(&mut self, token: &str, appointment_id: i64, now: DateTime<Utc>, addr: &str) -> Result<JoinOutcome> {
+        if !matches!(self.portal(token, now)?, PortalView::Ok { .. }) {
+            return Ok(JoinOutcome::NotOpen(LinkState::Unknown));
+        }
+        let client_id = self.portal_row(token)?.expect("checked above").client_id;
+        let Some((_, link)) = self.upcoming_of(client_id, now)?.into_iter().find(|(a, _)| a.id == appointment_id) else {
+            return Ok(JoinOutcome::NotOpen(LinkState::Unknown));
+        };
+        let checked = self.check_token(&self.token_of(&link), now)?;
+        self.enter(checked, now, addr, "portal")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_app;
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn token(url: &str) -> String {
+        url.rsplit('/').next().unwrap().to_string()
+    }
+
+    #[test]
+    fn portal_lists_the_next_sixty_days_and_joins_only_the_open_one() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let c = app.add_client("Ann Smith", None, None, now).unwrap();
+        let portal = token(c.portal_url.as_ref().unwrap());
+        let open = app.add_appointment(&[c.id], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
+        let later = app.add_appointment(&[c.id], t("2026-12-08T14:00:00Z"), 50, now).unwrap();
+        app.add_appointment(&[c.id], t("2026-11-20T14:00:00Z"), 50, now).unwrap(); // over
+        app.add_appointment(&[c.id], t("2027-03-01T14:00:00Z"), 50, now).unwrap(); // too far
+        let PortalView::Ok { first_name, appointments } = app.portal(&portal, now).unwrap() else { panic!() };
+        assert_eq!(first_name, "Ann");
+        let ids: Vec<_> = appointments.iter().map(|a| (a.id, a.state)).collect();
+        assert_eq!(ids, vec![(open.id, LinkState::Open), (later.id, LinkState::Early)]);
+        assert_eq!(app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap(), JoinOutcome::NoRoom);
+        assert_eq!(app.portal_join(&portal, later.id, now, "10.0.0.2").unwrap(), JoinOutcome::NotOpen(LinkState::Early));
+    }
+
+    #[test]
+    fn portal_off_revoked_and_unknown() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let c = app.add_client("Ann", None, None, now).unwrap();
+        let old = token(c.portal_url.as_ref().unwrap());
+        let new = token(&app.rotate_portal(c.id, now).unwrap().portal_url.unwrap());
+        assert!(matches!(app.portal(&old, now).unwrap(), PortalView::Revoked));
+        assert!(matches!(app.portal(&new, now).unwrap(), PortalView::Ok { .. }));
+        assert!(matches!(app.portal("AAAAAAAAAAAAAAAAAAAAAA", now).unwrap(), PortalView::Unknown));
+        app.set_setting("portal_links", "off", now).unwrap();
+        assert!(matches!(app.portal(&new, now).unwrap(), PortalView::Off));
+    }
+}

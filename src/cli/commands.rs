@@ -1,0 +1,166 @@
+//! What each command does: open the data directory, call [`App`], print.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+
+use super::print;
+use super::{AdminCmd, ApptCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::times;
+
+pub fn run(cli: Cli) -> Result<()> {
+    let now = Utc::now();
+    let data = cli.data.as_path();
+    match cli.command {
+        Command::Serve { listen, demo, workers } => serve(data, &listen, demo, workers.into()),
+        Command::Settings(SettingsCmd::Show { json }) => {
+            let app = App::open(data)?;
+            let stored = app.store.settings()?;
+            let shown = crate::settings::show(|k| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
+            print::out(json.json, shown.as_slice(), print::settings)
+        }
+        Command::Settings(SettingsCmd::Set { key, value }) => {
+            let value = App::open(data)?.set_setting(&key, &value, now)?;
+            println!("{key} = {value}");
+            Ok(())
+        }
+        Command::Admin(AdminCmd::Password) => {
+            let password = read_password()?;
+            App::open(data)?.set_admin_password(&password, now)?;
+            println!("admin password set");
+            Ok(())
+        }
+        Command::Client(cmd) => client(data, cmd, now),
+        Command::Appt(cmd) => appt(data, cmd, now),
+        Command::Link(LinkCmd::Rotate { appt, client, json }) => {
+            let p = App::open(data)?.rotate_link(appt, client, now)?;
+            print::out(json.json, &p, print::participant)
+        }
+        Command::Check { input, at, json } => {
+            let mut app = App::open(data)?;
+            let at = match at {
+                Some(t) => parse_time(&mut app, &t)?,
+                None => now,
+            };
+            let view = app.check_any(&input, at)?.view();
+            print::out(json.json, &view, print::check)
+        }
+        Command::Backup { file } => {
+            let app = App::open(data)?;
+            let bytes = crate::store::backup::write(&app.store, &file)?;
+            println!("backup written to {} ({bytes} bytes)", file.display());
+            eprintln!(
+                "note: links and codes also need {}; keep a copy of it with your backups, somewhere else",
+                data.join(crate::token::KEY_FILE).display()
+            );
+            Ok(())
+        }
+        Command::Audit { since, json } => {
+            let mut app = App::open(data)?;
+            let since = match since {
+                Some(t) => parse_time(&mut app, &t)?.timestamp(),
+                None => i64::MIN,
+            };
+            let entries = app.store.audit_since(since)?;
+            print::out(json.json, entries.as_slice(), print::audit)
+        }
+    }
+}
+
+fn client(data: &Path, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
+    let mut app = App::open(data)?;
+    match cmd {
+        ClientCmd::Add { name, email, phone, json } => {
+            let c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
+            print::out(json.json, &c, print::client)
+        }
+        ClientCmd::List { json } => print::out(json.json, app.list_clients()?.as_slice(), print::clients),
+        ClientCmd::Portal(PortalCmd::Rotate { id, json }) => {
+            let c = app.rotate_portal(id, now)?;
+            print::out(json.json, &c, print::client)
+        }
+    }
+}
+
+fn appt(data: &Path, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
+    let mut app = App::open(data)?;
+    match cmd {
+        ApptCmd::Add { clients, start, minutes, json } => {
+            let start = parse_time(&mut app, &start)?;
+            let v = app.add_appointment(&clients, start, minutes, now)?;
+            print::out(json.json, &v, print::appt)
+        }
+        ApptCmd::Show { id, json } => {
+            let v = app.appointment_view(id, now)?;
+            print::out(json.json, &v, print::appt)
+        }
+        ApptCmd::List { from, to, json } => {
+            let zone = app.settings()?.timezone;
+            let (mut lo, mut hi) = crate::app::default_list_range(now, zone);
+            if let Some(t) = from {
+                lo = parse_time(&mut app, &t)?;
+            }
+            if let Some(t) = to {
+                hi = parse_time(&mut app, &t)?;
+            }
+            let list = app.list_appointments(lo, hi, now)?;
+            print::out(json.json, list.as_slice(), print::appts)
+        }
+        ApptCmd::Move { id, start, minutes, json } => {
+            let start = parse_time(&mut app, &start)?;
+            let v = app.move_appointment(id, start, minutes, now)?;
+            print::out(json.json, &v, print::appt)
+        }
+        ApptCmd::Cancel { id } => {
+            app.cancel_appointment(id, now)?;
+            println!("appointment {id} cancelled; its links no longer open the session");
+            Ok(())
+        }
+    }
+}
+
+fn parse_time(app: &mut App, text: &str) -> Result<DateTime<Utc>> {
+    let zone = app.settings()?.timezone;
+    times::parse_input(text, zone)
+}
+
+/// The whole of stdin, less one trailing newline. Nothing else is trimmed:
+/// spaces are part of a password.
+fn read_password() -> Result<String> {
+    let mut raw = Vec::new();
+    std::io::stdin().take(64 * 1024).read_to_end(&mut raw)?;
+    let mut text = String::from_utf8(raw).map_err(|_| Error::input("the password is not valid UTF-8"))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    if text.contains('\n') {
+        return Err(Error::input("the password must be a single line"));
+    }
+    Ok(text)
+}
+
+fn serve(data: &Path, listen: &str, demo: bool, workers: usize) -> Result<()> {
+    let addr: std::net::SocketAddr = listen
+        .parse()
+        .map_err(|_| Error::input(format!("bad --listen {listen:?}: use ADDR:PORT such as 127.0.0.1:8080")))?;
+    let config = crate::server::Config { listen: addr, data: data.to_path_buf(), demo, workers };
+    let running = crate::server::start(config)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "porchlight listening on {}", running.url())?;
+    if let Some(code) = running.setup_code() {
+        writeln!(out, "admin setup code: {code}")?;
+    }
+    if let Some(text) = running.demo_text() {
+        writeln!(out, "{text}")?;
+    }
+    out.flush()?;
+    drop(out);
+    running.wait();
+    Ok(())
+}

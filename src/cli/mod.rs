@@ -1,0 +1,227 @@
+//! The command line: flags in, one call into the library, output out.
+//!
+//! Each command prints a human table by default and exactly one JSON
+//! document with `--json`. Errors are one line on stderr; the exit status
+//! is 2 for bad usage or input and 1 for anything else.
+
+mod commands;
+mod print;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Unique telehealth appointment links for a solo practice.
+#[derive(Debug, Parser)]
+#[command(name = "porchlight", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Directory holding the database and the key file.
+    #[arg(long, global = true, env = "PORCHLIGHT_DATA", default_value = "./porchlight-data", value_name = "DIR")]
+    pub data: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Json {
+    /// Print exactly one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the appliance: client pages, the API and the admin page.
+    Serve {
+        /// Address to listen on; port 0 lets the OS pick one.
+        #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
+        listen: String,
+        /// Seed an empty data directory with a demo practice and print its links.
+        #[arg(long)]
+        demo: bool,
+        /// Worker threads answering requests.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), hide = true)]
+        workers: u16,
+    },
+    /// Read and change practice settings.
+    #[command(subcommand)]
+    Settings(SettingsCmd),
+    /// Manage the admin password.
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Add and list clients; rotate their portal links.
+    #[command(subcommand)]
+    Client(ClientCmd),
+    /// Create, show, list, move and cancel appointments.
+    #[command(subcommand)]
+    Appt(ApptCmd),
+    /// Rotate one participant's link and code.
+    #[command(subcommand)]
+    Link(LinkCmd),
+    /// Check a link, token or access code: its state and window.
+    Check {
+        /// A full link, its token, or an access code (XXXX-XXXX).
+        #[arg(value_name = "LINK_OR_TOKEN_OR_CODE")]
+        input: String,
+        /// Check as of this time instead of now.
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Write a consistent copy of the database, safe while serving.
+    Backup {
+        /// Where to write the copy.
+        file: PathBuf,
+    },
+    /// Print the audit trail, oldest first.
+    Audit {
+        /// Only entries at or after this time.
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SettingsCmd {
+    /// Show every setting (secrets masked).
+    Show {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Change one setting.
+    Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCmd {
+    /// Read a new admin password from stdin and set it (12 to 128 characters).
+    Password,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClientCmd {
+    /// Add a client; prints their portal link.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// List clients with their portal links.
+    List {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Rotate portal links.
+    #[command(subcommand)]
+    Portal(PortalCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCmd {
+    /// Give the client a new portal link; the old one stops working.
+    Rotate {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApptCmd {
+    /// Create an appointment; each client gets their own link and code.
+    Add {
+        /// A client taking part; repeat for couples and families.
+        #[arg(long = "client", value_name = "ID", required = true)]
+        clients: Vec<i64>,
+        /// RFC 3339 with offset, or YYYY-MM-DDTHH:MM in the practice zone.
+        #[arg(long, value_name = "TIME")]
+        start: String,
+        /// Length of the session.
+        #[arg(long, value_name = "N")]
+        minutes: i64,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Show one appointment with every participant's link and code.
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// List appointments (default: from the start of today).
+    List {
+        #[arg(long, value_name = "TIME")]
+        from: Option<String>,
+        #[arg(long, value_name = "TIME")]
+        to: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Reschedule; the links stay the same and their windows move.
+    Move {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[arg(long, value_name = "TIME")]
+        start: String,
+        #[arg(long, value_name = "N")]
+        minutes: Option<i64>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Cancel; every link of the appointment becomes cancelled.
+    Cancel {
+        #[arg(value_name = "ID")]
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LinkCmd {
+    /// New link and code for one participant; the old ones become revoked.
+    Rotate {
+        #[arg(long, value_name = "ID")]
+        appt: i64,
+        #[arg(long, value_name = "ID")]
+        client: i64,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+/// Parse the command line, run it, and return the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+                || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
+                let _ = e.print();
+                return e.exit_code();
+            }
+            // One line: clap's first line names the bad value.
+            let text = e.to_string();
+            eprintln!("porchlight: {}", text.lines().next().unwrap_or("bad usage").trim_start_matches("error: "));
+            return 2;
+        }
+    };
+    match commands::run(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("porchlight: {e}");
+            e.exit_code()
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Human-readable output of the command line, and the `--json` switch.
+
+use serde::Serialize;
+
+use crate::app::{ApptView, CheckView, ClientView, ParticipantView};
+use crate::error::Result;
+use crate::settings::Shown;
+use crate::store::AuditEntry;
+use crate::times;
+
+/// Print `value` as one JSON document, or through `human`.
+pub fn out<T: Serialize + ?Sized>(json: bool, value: &T, human: impl Fn(&T) -> String) -> Result<()> {
+    let text = if json {
+        serde_json::to_string_pretty(value).map_err(|e| crate::error::Error::internal(e.to_string()))?
+    } else {
+        human(value)
+    };
+    println!("{}", text.trim_end());
+    Ok(())
+}
+
+pub fn settings(rows: &[Shown]) -> String {
+    rows.iter()
+        .map(|s| {
+            let value = s.value.as_deref().unwrap_or("(not set)");
+            let note = if s.default { "  (default)" } else { "" };
+            format!("{:<22} {value}{note}\n", s.key)
+        })
+        .collect()
+}
+
+pub fn client(c: &ClientView) -> String {
+    let mut out = format!("client {}: {}\n", c.id, c.name);
+    if let Some(e) = &c.email {
+        out += &format!("  email   {e}\n");
+    }
+    if let Some(p) = &c.phone {
+        out += &format!("  phone   {p}\n");
+    }
+    out += &format!("  portal  {}\n", c.portal_url.as_deref().unwrap_or("(none)"));
+    out
+}
+
+pub fn clients(list: &[ClientView]) -> String {
+    if list.is_empty() {
+        return "no clients yet; add one with: porchlight client add --name NAME".into();
+    }
+    list.iter()
+        .map(|c| {
+            let archived = if c.archived { " (archived)" } else { "" };
+            format!("{:>4}  {}{archived}\n      portal {}\n", c.id, c.name, c.portal_url.as_deref().unwrap_or("(none)"))
+        })
+        .collect()
+}
+
+pub fn participant(p: &ParticipantView) -> String {
+    format!("  {} (client {}) [{}]\n    link {}\n    code {}\n", p.name, p.client_id, p.state.as_str(), p.link, p.code)
+}
+
+pub fn appt(a: &ApptView) -> String {
+    let mut out = format!("appointment {}  {} to {}  {}\n", a.id, a.start, a.end, a.status);
+    for p in &a.participants {
+        out += &participant(p);
+    }
+    out
+}
+
+pub fn appts(list: &[ApptView]) -> String {
+    if list.is_empty() {
+        return "no appointments in that range".into();
+    }
+    list.iter().map(appt).collect::<Vec<_>>().join("\n")
+}
+
+pub fn check(c: &CheckView) -> String {
+    let mut out = format!("state       {}\n", c.state.as_str());
+    let rows = [
+        ("appointment", c.appointment_id.map(|v| v.to_string())),
+        ("client", c.client_id.map(|v| v.to_string())),
+        ("opens at", c.opens_at.clone()),
+        ("starts at", c.starts_at.clone()),
+        ("ends at", c.ends_at.clone()),
+        ("expires at", c.expires_at.clone()),
+    ];
+    for (label, value) in rows {
+        if let Some(v) = value {
+            out += &format!("{label:<11} {v}\n");
+        }
+    }
+    out
+}
+
+pub fn audit(list: &[AuditEntry]) -> String {
+    if list.is_empty() {
+        return "the audit trail is empty".into();
+    }
+    list.iter()
+        .map(|e| {
+            let mut line = format!("{}  {:<20}", times::rfc3339(times::from_unix(e.at)), e.event);
+            if let Some(a) = e.appointment_id {
+                line += &format!(" appt={a}");
+            }
+            if let Some(c) = e.client_id {
+                line += &format!(" client={c}");
+            }
+            if let Some(addr) = &e.addr {
+                line += &format!(" from={addr}");
+            }
+            if !e.detail.is_empty() {
+                line += &format!(" {}", e.detail);
+            }
+            line + "\n"
+        })
+        .collect()
+}

@@ -1,0 +1,136 @@
+//! Opening the database: file, PRAGMAs and migrations.
+//!
+//! Every connection runs in WAL mode with `synchronous=FULL`, so a commit
+//! that returned has reached the disk and survives a power cut, and with a
+//! busy timeout, so the command line can write while `serve` is running.
+//! The schema comes from `schema.sql`, applied step by step on
+//! `PRAGMA user_version`; a database written by a newer Porchlight is
+//! refused rather than guessed at.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::error::{Error, Result};
+
+/// Name of the database file inside the data directory.
+pub const DB_FILE: &str = "porchlight.db";
+
+const SCHEMA: &str = include_str!("../schema.sql");
+
+/// The migration steps of `schema.sql`, numbered from 1.
+fn migrations() -> Vec<(u32, &'static str)> {
+    let mut steps = vec![];
+    for block in SCHEMA.split("-- migration ").skip(1) {
+        let (number, sql) = block.split_once('\n').expect("a migration has a body");
+        let number: u32 = number.trim().parse().expect("a migration has a number");
+        steps.push((number, sql));
+    }
+    for (i, (n, _)) in steps.iter().enumerate() {
+        assert_eq!(*n as usize, i + 1, "schema.sql migrations must be numbered 1, 2, 3 ...");
+    }
+    steps
+}
+
+/// The schema version this binary writes.
+pub fn latest_version() -> u32 {
+    migrations().len() as u32
+}
+
+/// Open (creating if needed) the database in `dir` and bring it up to date.
+pub fn open(dir: &Path) -> Result<Connection> {
+    let path = dir.join(DB_FILE);
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
+    configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Open an in-memory database with the full schema, for tests.
+pub fn open_in_memory() -> Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    configure(&conn)?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // journal_mode answers with a row, so it is queried rather than executed.
+    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA secure_delete = ON;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(())
+}
+
+/// Apply every migration newer than the database, each in its own
+/// transaction together with the version bump.
+pub fn migrate(conn: &Connection) -> Result<()> {
+    let steps = migrations();
+    let latest = steps.len() as u32;
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > latest {
+        return Err(Error::internal(format!(
+            "the database is at schema version {current}, newer than this porchlight ({latest}): \
+             upgrade porchlight instead of downgrading"
+        )));
+    }
+    for (number, sql) in steps.into_iter().skip(current as usize) {
+        // Immediate: of two processes starting at once, one migrates and the
+        // other waits, then finds the step done.
+        let tx = rusqlite::Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+        let version: u32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version >= number {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(|e| Error::internal(format!("migration {number}: {e}")))?;
+        tx.pragma_update(None, "user_version", number)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_database_reaches_the_latest_version() {
+        let conn = open_in_memory().unwrap();
+        let v: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, latest_version());
+        let fk: i64 = conn.query_row("PRAGMA foreign_keys", [], |r| r.get(0)).unwrap();
+        assert_eq!(fk, 1);
+    }
+
+    #[test]
+    fn on_disk_it_runs_in_wal_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(dir.path()).unwrap();
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+        assert_eq!((mode.as_str(), sync), ("wal", 2));
+        drop(conn);
+        // Opening again is a no-op migration.
+        open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(dir.path()).unwrap();
+        conn.pragma_update(None, "user_version", latest_version() + 1).unwrap();
+        drop(conn);
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("newer than this porchlight"), "{err}");
+    }
+}

@@ -1,0 +1,108 @@
+//! The demo practice of `serve --demo`: clients and appointments around
+//! the current time, so that a link in every state exists at once.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crate::token;
+
+/// One line of what the demo prints.
+pub struct DemoLink {
+    pub label: String,
+    pub who: String,
+    pub url: String,
+    pub code: Option<String>,
+}
+
+/// What `serve --demo` prints after seeding.
+pub struct Demo {
+    pub links: Vec<DemoLink>,
+    pub admin_password: String,
+}
+
+impl Demo {
+    pub fn describe(&self, base: &str) -> String {
+        let mut out = String::from("demo practice ready; open these links in a browser:\n");
+        for l in &self.links {
+            let code = l.code.as_deref().map(|c| format!("  code {c}")).unwrap_or_default();
+            let _ = writeln!(out, "  {:<10} {:<24} {}{}", l.label, l.who, l.url, code);
+        }
+        let _ = writeln!(out, "  {:<10} {:<24} {base}/join", "code", "type any code above");
+        let _ = write!(out, "demo admin password: {}", self.admin_password);
+        out
+    }
+}
+
+/// Seed an empty data directory (or refresh one that holds only an earlier
+/// demo) with the demo practice.
+pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
+    let is_demo = app.store.meta("demo")?.is_some();
+    if !app.store.is_empty()? && !is_demo {
+        return Err(Error::input(
+            "--demo needs an empty data directory, and this one already holds a practice (use another --data)",
+        ));
+    }
+    app.store.write(|tx| {
+        Store::wipe_practice(tx)?;
+        Store::set_meta(tx, "demo", "1")
+    })?;
+    for (key, value) in [("practice_name", "Porchlight Demo Practice"), ("timezone", "America/New_York")] {
+        app.set_setting(key, value, now)?;
+    }
+
+    let minute = Duration::minutes(1);
+    let add = |app: &mut App, name: &str| app.add_client(name, None, None, now).map(|c| c.id);
+    let alex = add(app, "Alex Rivera")?;
+    let sam = add(app, "Sam Taylor")?;
+    let jordan = add(app, "Jordan Taylor")?;
+    let riley = add(app, "Riley Chen")?;
+    let morgan = add(app, "Morgan Lee")?;
+    let casey = add(app, "Casey Park")?;
+
+    let mut links = vec![];
+    let mut push = |label: &str, who: &str, url: String, code: Option<String>| {
+        links.push(DemoLink { label: label.into(), who: who.into(), url, code });
+    };
+
+    let open = app.add_appointment(&[alex], now - minute * 5, 50, now)?;
+    let couple = app.add_appointment(&[sam, jordan], now + minute * 5, 50, now)?;
+    let early = app.add_appointment(&[riley], now + minute * 180, 50, now)?;
+    // Made as if booked last week, so the session is long over.
+    let expired = app.add_appointment(&[morgan], now - Duration::days(1), 50, now - Duration::days(7))?;
+    let cancelled = app.add_appointment(&[casey], now + Duration::days(1), 50, now)?;
+    app.cancel_appointment(cancelled.id, now)?;
+    let rotated = app.add_appointment(&[alex], now + Duration::days(7), 50, now)?;
+    let old = rotated.participants[0].clone();
+    app.rotate_link(rotated.id, alex, now)?;
+
+    for (label, view, suffix) in [
+        ("open", &open, ""),
+        ("open", &couple, " (couple)"),
+        ("early", &early, ""),
+        ("expired", &expired, ""),
+        ("cancelled", &cancelled, ""),
+    ] {
+        for p in &view.participants {
+            push(label, &format!("{}{suffix}", p.name), p.link.clone(), Some(p.code.clone()));
+        }
+    }
+    push("revoked", &format!("{} (old link)", old.name), old.link, Some(old.code));
+    let base = app.base_url()?;
+    let mut random = [0u8; 16];
+    token::random_bytes(&mut random);
+    let fake: String = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(&random);
+    push("unknown", "(no such link)", format!("{base}/v/{fake}"), None);
+    if let Some(url) = app.portal_url(alex)? {
+        push("portal", "Alex Rivera", url, None);
+    }
+
+    let mut pw = [0u8; 12];
+    token::random_bytes(&mut pw);
+    let admin_password: String = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(&pw);
+    app.set_admin_password(&admin_password, now)?;
+    Ok(Demo { links, admin_password })
+}

@@ -1,0 +1,28 @@
+//! Porchlight: unique, expiring telehealth links for a solo practice.
+//!
+//! Code map (see ARCHITECTURE.md for the invariants):
+//!
+//! - [`cli`]: the command line; parses flags and prints, nothing more.
+//! - [`app`]: the link lifecycle both the CLI and the server call.
+//! - [`model`]: windows and link states, pure functions of `now`.
+//! - [`token`]: tokens and codes, derived from seeds under the key file.
+//! - [`times`]: reading and showing times in the practice zone.
+//! - [`settings`]: the settings keys, defaults and validation.
+//! - [`store`]: every SQL statement; [`db`] opens and migrates.
+//! - [`server`]: HTTP over tiny_http; [`pages`] renders what it serves.
+//! - [`demo`]: the demo practice of `serve --demo`.
+#![forbid(unsafe_code)]
+
+pub mod app;
+pub mod cli;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod password;
+pub mod server;
+pub mod settings;
+pub mod store;
+pub mod times;
+pub mod token;

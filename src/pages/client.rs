@@ -1,0 +1,131 @@
+//! The participant page, its Join button and the JSON check.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::{App, Checked, JoinOutcome};
+use crate::error::Result;
+use crate::model::LinkState;
+use crate::server::Shared;
+use crate::server::http::{Req, Resp};
+use crate::times::{self, Local};
+
+#[derive(Serialize)]
+struct LivePage<'a> {
+    practice: &'a str,
+    state: LinkState,
+    token: &'a str,
+    when: Local,
+    opens: Local,
+    minutes: i64,
+    join_opens_minutes: i64,
+    now: String,
+}
+
+#[derive(Serialize)]
+struct GonePage<'a> {
+    practice: &'a str,
+    state: LinkState,
+    title: &'a str,
+    lines: Vec<String>,
+    when: Option<Local>,
+    offer_code: bool,
+}
+
+/// `GET /v/{token}`: one page per state, in plain words.
+pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let checked = app.check_token(token, now)?;
+    if let Some((link, _, _)) = &checked.found {
+        shared.views.note(link.id, now.timestamp());
+    }
+    let settings = app.settings()?.clone();
+    let practice = settings.practice_name.as_str();
+    let zone = settings.timezone;
+    let Checked { state, found } = checked;
+    let when = found.as_ref().map(|(_, _, w)| Local::new(w.starts_at, zone));
+    if let (LinkState::Early | LinkState::Open, Some((_, appt, w))) = (state, &found) {
+        let html = shared.pages.render(
+            "participant.html",
+            LivePage {
+                practice,
+                state,
+                token,
+                when: when.expect("found"),
+                opens: Local::new(w.opens_at, zone),
+                minutes: appt.minutes,
+                join_opens_minutes: settings.window.join_opens_minutes,
+                now: times::rfc3339(now),
+            },
+        )?;
+        return Ok(Resp::html(200, html));
+    }
+    let contact = format!("If you need a session, contact {practice} and they will send you a new link.");
+    let (title, lines, when, offer_code) = match state {
+        LinkState::Expired => (
+            "This session has ended",
+            vec!["The link for this session no longer works.".into(), contact],
+            when,
+            false,
+        ),
+        LinkState::Cancelled => (
+            "This session was cancelled",
+            vec![
+                "There is no session to join with this link.".into(),
+                format!("To book another time, contact {practice}."),
+            ],
+            when,
+            false,
+        ),
+        LinkState::Revoked => (
+            "This link has been replaced",
+            vec![
+                "You were sent a newer link for this session. Please use the most recent message from your clinician, or your personal portal link.".into(),
+                format!("Can't find it? Contact {practice} and they will send it again."),
+            ],
+            None,
+            true,
+        ),
+        _ => (
+            "We couldn't find this link",
+            vec![
+                "Check that you copied the whole link from your message, or enter the access code that came with it.".into(),
+            ],
+            None,
+            true,
+        ),
+    };
+    let html = shared.pages.render("gone.html", GonePage { practice, state, title, lines, when, offer_code })?;
+    Ok(Resp::html(state.http_status(), html))
+}
+
+/// `POST /v/{token}/join`: into the room when open, else back to the page.
+pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let outcome = app.join(token, now, &req.remote.to_string())?;
+    enter(app, shared, outcome, format!("/v/{token}"))
+}
+
+/// Where a Join press leads, shared with the portal.
+pub fn enter(app: &mut App, shared: &Shared, outcome: JoinOutcome, back: String) -> Result<Resp> {
+    Ok(match outcome {
+        JoinOutcome::Room(url) => Resp::see_other(url),
+        JoinOutcome::NotOpen(_) => Resp::see_other(back),
+        JoinOutcome::NoRoom => {
+            let practice = app.settings()?.practice_name.clone();
+            shared.pages.message(
+                200,
+                &practice,
+                "You're checked in",
+                &[
+                    "Your clinician can see that you are here.",
+                    "The video room for this session isn't ready yet: please stay near your phone or email, and your clinician will contact you with how to join.",
+                ],
+            )
+        }
+    })
+}
+
+/// `GET /api/v1/links/{token}`: the check as JSON, with the page's status.
+pub fn api(app: &mut App, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let view = app.check_token(token, now)?.view();
+    Ok(Resp::json(view.state.http_status(), &view))
+}

@@ -1,0 +1,64 @@
+//! `/join`: reaching a session by typing its access code.
+//!
+//! The answer never says whether a code exists: a wrong code, a code of a
+//! finished session and a malformed one all get the same words. Failures
+//! are throttled (see `server::limit`) and written to the audit trail with
+//! the address, never the code.
+
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::App;
+use crate::error::Result;
+use crate::server::Shared;
+use crate::server::http::{Req, Resp};
+use crate::store::NewAudit;
+
+#[derive(Serialize)]
+struct Page<'a> {
+    practice: &'a str,
+    typed: &'a str,
+    error: Option<&'a str>,
+}
+
+fn render(app: &mut App, shared: &Shared, status: u16, typed: &str, error: Option<&str>) -> Result<Resp> {
+    let practice = app.settings()?.practice_name.clone();
+    let html = shared.pages.render("code.html", Page { practice: &practice, typed, error })?;
+    Ok(Resp::html(status, html))
+}
+
+/// `GET /join` (and `/`): the form.
+pub fn form(app: &mut App, shared: &Shared) -> Result<Resp> {
+    render(app, shared, 200, "", None)
+}
+
+/// `POST /join`: a live code leads to its page; anything else, one answer.
+pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Result<Resp> {
+    let clock = Instant::now();
+    if let Err(wait) = shared.limiter.check(req.remote, clock) {
+        let practice = app.settings()?.practice_name.clone();
+        return Ok(shared.pages.error(429, &practice).with("Retry-After", wait.to_string()));
+    }
+    let typed = req.field("code").unwrap_or_default();
+    let checked = app.check_code(&typed, now)?;
+    if let (true, Some((link, _, _))) = (checked.state.is_live(), &checked.found) {
+        return Ok(Resp::see_other(format!("/v/{}", app.token_of(link))));
+    }
+    shared.limiter.fail(req.remote, clock);
+    app.audit(
+        now,
+        NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() },
+    )?;
+    // Echo back only what could be a code, so the page never reflects
+    // anything long or strange.
+    let echo: String = typed.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ' ').take(20).collect();
+    render(
+        app,
+        shared,
+        200,
+        echo.trim(),
+        Some("That code didn't work. Check it against your message and try again, or use the link from the message instead."),
+    )
+}

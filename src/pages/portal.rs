@@ -1,0 +1,67 @@
+//! `/p/{token}`: the client's stable, bookmarkable portal.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::{App, PortalAppt, PortalView};
+use crate::error::Result;
+use crate::server::Shared;
+use crate::server::http::{Req, Resp};
+
+#[derive(Serialize)]
+struct Page<'a> {
+    practice: &'a str,
+    token: &'a str,
+    first_name: &'a str,
+    appointments: &'a [PortalAppt],
+    days: i64,
+    join_opens_minutes: i64,
+}
+
+pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let view = app.portal(token, now)?;
+    let settings = app.settings()?.clone();
+    let practice = settings.practice_name.as_str();
+    let gone = |status: u16, title: &str, line: String| shared.pages.message(status, practice, title, &[&line]);
+    Ok(match view {
+        PortalView::Ok { first_name, appointments } => Resp::html(
+            200,
+            shared.pages.render(
+                "portal.html",
+                Page {
+                    practice,
+                    token,
+                    first_name: &first_name,
+                    appointments: &appointments,
+                    days: crate::app::PORTAL_DAYS,
+                    join_opens_minutes: settings.window.join_opens_minutes,
+                },
+            )?,
+        ),
+        PortalView::Off => gone(
+            410,
+            "Please use the link from your reminder",
+            format!("{practice} now sends a separate link for each session. Use the link in your latest reminder or message, or contact {practice} to have it sent again."),
+        ),
+        PortalView::Revoked => gone(
+            410,
+            "This page has moved",
+            format!("Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."),
+        ),
+        PortalView::Unknown => gone(
+            404,
+            "We couldn't find this page",
+            "Check that you copied the whole link from your message.".into(),
+        ),
+    })
+}
+
+/// `POST /p/{token}/join` with field `appointment`.
+pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let back = format!("/p/{token}");
+    let Some(id) = req.field("appointment").and_then(|v| v.parse::<i64>().ok()) else {
+        return Ok(Resp::see_other(back));
+    };
+    let outcome = app.portal_join(token, id, now, &req.remote.to_string())?;
+    super::client::enter(app, shared, outcome, back)
+}

@@ -1,0 +1,111 @@
+//! Requests and responses as the pages see them, and the headers every
+//! response carries. Only the server module touches tiny_http; handlers
+//! work with [`Req`] and [`Resp`].
+
+use std::net::IpAddr;
+
+/// Largest request body accepted (64 KiB); more is answered 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Longest request target accepted; more is answered 414.
+pub const MAX_URL: usize = 2048;
+
+/// The Content-Security-Policy of every response. No inline scripts or
+/// styles anywhere: everything comes from `/assets/`.
+pub const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Head,
+    Post,
+    Other,
+}
+
+/// An incoming request with its body already read (and capped).
+#[derive(Debug)]
+pub struct Req {
+    pub method: Method,
+    /// The path without the query string.
+    pub path: String,
+    pub query: String,
+    pub remote: IpAddr,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl Req {
+    /// Form fields of a `application/x-www-form-urlencoded` body.
+    pub fn form(&self) -> Vec<(String, String)> {
+        let is_form = self
+            .content_type
+            .as_deref()
+            .is_some_and(|t| t.trim().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        if !is_form {
+            return vec![];
+        }
+        form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+
+    /// The first value of a form field.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.form().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// A response before it is written.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: Vec<u8>,
+    /// Extra headers (Location, Retry-After, Cache-Control for assets ...).
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Resp {
+    pub fn html(status: u16, body: String) -> Resp {
+        Resp { status, content_type: "text/html; charset=utf-8", body: body.into_bytes(), headers: vec![] }
+    }
+
+    pub fn text(status: u16, body: &str) -> Resp {
+        Resp { status, content_type: "text/plain; charset=utf-8", body: body.as_bytes().to_vec(), headers: vec![] }
+    }
+
+    pub fn json(status: u16, value: &impl serde::Serialize) -> Resp {
+        let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
+        Resp { status, content_type: "application/json", body, headers: vec![] }
+    }
+
+    /// 303 See Other: after a POST, the browser GETs `location`.
+    pub fn see_other(location: String) -> Resp {
+        let mut r = Resp::text(303, "");
+        r.headers.push(("Location", location));
+        r
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Resp {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The headers every response carries, and `no-store` unless the
+    /// handler chose a cache policy (only bundled assets do).
+    pub fn all_headers(&self) -> Vec<(&'static str, String)> {
+        let mut h = vec![
+            ("Content-Type", self.content_type.to_string()),
+            ("Content-Security-Policy", CSP.to_string()),
+            ("X-Content-Type-Options", "nosniff".into()),
+            ("Referrer-Policy", "no-referrer".into()),
+            ("X-Frame-Options", "DENY".into()),
+            ("Cross-Origin-Opener-Policy", "same-origin".into()),
+            ("Cross-Origin-Resource-Policy", "same-origin".into()),
+            ("Permissions-Policy", "geolocation=(), microphone=(self), camera=(self)".into()),
+        ];
+        if !self.headers.iter().any(|(k, _)| *k == "Cache-Control") {
+            h.push(("Cache-Control", "no-store".into()));
+        }
+        h.extend(self.headers.iter().cloned());
+        h
+    }
+}

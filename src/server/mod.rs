@@ -1,0 +1,240 @@
+//! The HTTP server: worker threads over tiny_http.
+//!
+//! [`start`] opens the data directory, binds the listener, seeds the demo
+//! if asked, and starts `workers` threads, each with its own database
+//! connection, pulling requests from tiny_http's queue; one more thread
+//! writes batched page views. Only this module and its children see
+//! tiny_http types.
+
+pub mod http;
+pub mod limit;
+mod router;
+pub mod views;
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use crate::app::App;
+use crate::error::{Error, Result};
+use crate::pages::Pages;
+use crate::store::Store;
+use crate::token::{self, Keyring};
+use http::{MAX_BODY, MAX_URL, Method, Req};
+
+/// What `serve` was asked to do.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data: PathBuf,
+    pub demo: bool,
+    pub workers: usize,
+}
+
+/// What every worker shares.
+pub struct Shared {
+    pub keys: Arc<Keyring>,
+    pub pages: Pages,
+    pub limiter: limit::CodeLimiter,
+    pub views: views::ViewLog,
+    /// The one-time admin setup code, while no admin password is set.
+    pub setup_code: Option<String>,
+}
+
+/// A started server.
+pub struct Running {
+    url: String,
+    server: Arc<tiny_http::Server>,
+    workers: Vec<JoinHandle<()>>,
+    flusher: Option<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    demo: Option<String>,
+}
+
+pub fn start(config: Config) -> Result<Running> {
+    let mut app = App::open(&config.data)?;
+    let listener = TcpListener::bind(config.listen)
+        .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    let addr = listener.local_addr()?;
+    let shown = if addr.ip().is_unspecified() {
+        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+    } else {
+        addr
+    };
+    let url = format!("http://{shown}");
+    app.set_listen_url(&url)?;
+
+    let now = Utc::now();
+    let demo = if config.demo {
+        let d = crate::demo::seed(&mut app, now)?;
+        Some(d.describe(&app.base_url()?))
+    } else {
+        None
+    };
+    let setup_code = match app.store.admin_password_hash()? {
+        Some(_) => None,
+        None => Some(setup_code()),
+    };
+
+    let shared = Arc::new(Shared {
+        keys: app.keys.clone(),
+        pages: Pages::new(),
+        limiter: limit::CodeLimiter::default(),
+        views: views::ViewLog::default(),
+        setup_code,
+    });
+    let server = Arc::new(
+        tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| Error::internal(format!("cannot start the HTTP server: {e}")))?,
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let mut workers = vec![];
+    for i in 0..config.workers.max(1) {
+        let store = Store::open(&config.data)?;
+        let mut app = App::with(store, shared.keys.clone());
+        let (server, shared) = (server.clone(), shared.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("worker-{i}"))
+            .spawn(move || {
+                while let Ok(rq) = server.recv() {
+                    handle(&mut app, &shared, rq);
+                }
+            })?;
+        workers.push(handle);
+    }
+    let flusher = {
+        let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
+        Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
+    };
+    Ok(Running { url, server, workers, flusher, stop, shared, demo })
+}
+
+impl Running {
+    /// `http://HOST:PORT` as the server is reachable.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn setup_code(&self) -> Option<&str> {
+        self.shared.setup_code.as_deref()
+    }
+
+    pub fn demo_text(&self) -> Option<&str> {
+        self.demo.as_deref()
+    }
+
+    /// Serve until the process ends.
+    pub fn wait(mut self) {
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+
+    /// Stop taking requests, let workers finish, write pending page views.
+    pub fn shutdown(mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for _ in &self.workers {
+            self.server.unblock();
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+        if let Some(f) = self.flusher.take() {
+            let _ = f.join();
+        }
+    }
+}
+
+/// A one-time code for `/admin/setup`: 60 bits, shown as XXXX-XXXX-XXXX.
+fn setup_code() -> String {
+    let name = token::random_name().to_ascii_uppercase();
+    format!("{}-{}-{}", &name[..4], &name[4..8], &name[8..12])
+}
+
+fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
+    let mut last = Instant::now();
+    loop {
+        let stopping = stop.load(Ordering::SeqCst);
+        if stopping || last.elapsed() >= views::FLUSH_EVERY {
+            let batch = shared.views.take();
+            if !batch.is_empty() {
+                if let Err(e) = store.note_views(&batch) {
+                    eprintln!("porchlight: could not record page views: {e}");
+                }
+            }
+            last = Instant::now();
+        }
+        if stopping {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Answer one request. Nothing here may panic the worker: a panic in a
+/// handler becomes a 500 page and the worker carries on.
+fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
+    let now = Utc::now();
+    let head = *rq.method() == tiny_http::Method::Head;
+    let resp = match read(&mut rq) {
+        Ok(req) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))
+            .unwrap_or_else(|_| {
+                eprintln!("porchlight: a request handler panicked");
+                shared.pages.error(500, "Porchlight")
+            }),
+        Err(status) => shared.pages.error(status, "Porchlight"),
+    };
+    let mut out = tiny_http::Response::from_data(if head { vec![] } else { resp.body.clone() })
+        .with_status_code(resp.status);
+    for (name, value) in resp.all_headers() {
+        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
+            out.add_header(h);
+        }
+    }
+    let _ = rq.respond(out);
+}
+
+/// Turn a tiny_http request into a [`Req`], enforcing the size limits.
+fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
+    let method = match rq.method() {
+        tiny_http::Method::Get => Method::Get,
+        tiny_http::Method::Head => Method::Head,
+        tiny_http::Method::Post => Method::Post,
+        _ => Method::Other,
+    };
+    let url = rq.url();
+    if url.len() > MAX_URL {
+        return Err(414);
+    }
+    let (path, query) = url.split_once('?').unwrap_or((url, ""));
+    let (path, query) = (path.to_string(), query.to_string());
+    let header = |name: &'static str| {
+        rq.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str().to_string())
+    };
+    let content_type = header("Content-Type");
+    if let Some(len) = header("Content-Length") {
+        match len.trim().parse::<u64>() {
+            Ok(n) if n > MAX_BODY as u64 => return Err(413),
+            Ok(_) => {}
+            Err(_) => return Err(400),
+        }
+    }
+    let mut body = Vec::new();
+    if method == Method::Post {
+        rq.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).map_err(|_| 400u16)?;
+        if body.len() > MAX_BODY {
+            return Err(413);
+        }
+    }
+    let remote = rq.remote_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    Ok(Req { method, path, query, remote, content_type, body })
+}
+

@@ -1,0 +1,58 @@
+//! The whole route table on one screen.
+
+use chrono::{DateTime, Utc};
+
+use super::Shared;
+use super::http::{Method, Req, Resp};
+use crate::app::App;
+use crate::error::Error;
+use crate::pages::{assets, client, code, portal};
+
+/// Answer a request. Handler errors become the error page: input errors
+/// 400, everything else 500 with the cause logged (causes never hold a
+/// token or code).
+pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
+    let path = req.path.as_str();
+    let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
+    let get = matches!(req.method, Method::Get | Method::Head);
+    let post = req.method == Method::Post;
+    let result = match segments.as_slice() {
+        [""] | ["join"] if get => code::form(app, shared),
+        ["join"] if post => code::submit(app, shared, req, now),
+        ["v", token] if get => client::page(app, shared, token, now),
+        ["v", token, "join"] if post => client::join(app, shared, req, token, now),
+        ["api", "v1", "links", token] if get => client::api(app, token, now),
+        ["p", token] if get => portal::page(app, shared, token, now),
+        ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
+        ["healthz"] if get => Ok(match app.store.ping() {
+            Ok(()) => Resp::text(200, "ok"),
+            Err(_) => Resp::text(503, "database unavailable"),
+        }),
+        ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| not_found(app, shared))),
+        // A known route with the wrong method.
+        [""] | ["join"] | ["v", _] | ["v", _, "join"] | ["api", "v1", "links", _] | ["p", _] | ["p", _, "join"]
+        | ["healthz"] | ["assets", ..] => {
+            let allow = if segments.last() == Some(&"join") && segments.len() > 1 { "POST" } else { "GET, HEAD" };
+            let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
+            Ok(error_page(app, shared, 405).with("Allow", allow))
+        }
+        _ => Ok(not_found(app, shared)),
+    };
+    result.unwrap_or_else(|e| match e {
+        Error::Input(_) => error_page(app, shared, 400),
+        Error::NotFound(_) => not_found(app, shared),
+        Error::Internal(msg) => {
+            eprintln!("porchlight: {msg}");
+            error_page(app, shared, 500)
+        }
+    })
+}
+
+fn not_found(app: &mut App, shared: &Shared) -> Resp {
+    error_page(app, shared, 404)
+}
+
+fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {
+    let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
+    shared.pages.error(status, &practice)
+}

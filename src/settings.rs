@@ -1,0 +1,303 @@
+//! Practice settings: the keys of SPEC.md, their defaults and validation.
+//!
+//! Settings are stored as text, one row per key that was ever set. This
+//! module is the only place that knows which keys exist and what a valid
+//! value looks like; [`Settings`] is the typed view the rest reads.
+
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::model::WindowRule;
+use crate::times;
+
+/// Every key, with its default (`None`: unset) and whether it is a secret.
+pub const KEYS: &[(&str, Option<&str>, bool)] = &[
+    ("practice_name", Some("My Practice"), false),
+    ("timezone", Some("UTC"), false),
+    ("public_url", None, false),
+    ("join_opens_minutes", Some("10"), false),
+    ("link_expires_minutes", Some("30"), false),
+    ("portal_links", Some("on"), false),
+    ("video_provider", Some("url"), false),
+    ("video_url_template", None, false),
+    ("jitsi_app_id", None, false),
+    ("jitsi_secret", None, true),
+    ("jitsi_audience", Some("jitsi"), false),
+    ("waiting_room", Some("on"), false),
+    ("smtp_url", None, false),
+    ("mail_from", None, false),
+    ("reminder_hours", Some("24,1"), false),
+];
+
+/// The typed settings the program runs on.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub practice_name: String,
+    pub timezone: Tz,
+    /// Base of every link, without a trailing slash; `None` means "from
+    /// the address `serve` listens on".
+    pub public_url: Option<String>,
+    pub window: WindowRule,
+    pub portal_links: bool,
+    pub video_url_template: Option<String>,
+}
+
+impl Settings {
+    /// Build from stored `(key, value)` pairs; unknown or unreadable stored
+    /// values fall back to defaults (they were validated when set).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Settings {
+        let mut s = Settings::default();
+        for (key, value) in pairs {
+            match key {
+                "practice_name" => s.practice_name = value.to_string(),
+                "timezone" => s.timezone = times::parse_zone(value).unwrap_or(Tz::UTC),
+                "public_url" => s.public_url = Some(value.to_string()),
+                "join_opens_minutes" => s.window.join_opens_minutes = value.parse().unwrap_or(10),
+                "link_expires_minutes" => s.window.link_expires_minutes = value.parse().unwrap_or(30),
+                "portal_links" => s.portal_links = value == "on",
+                "video_url_template" => s.video_url_template = Some(value.to_string()),
+                _ => {}
+            }
+        }
+        s
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            practice_name: "My Practice".into(),
+            timezone: Tz::UTC,
+            public_url: None,
+            window: WindowRule::default(),
+            portal_links: true,
+            video_url_template: None,
+        }
+    }
+}
+
+/// One line of `settings show`.
+#[derive(Debug, Serialize)]
+pub struct Shown {
+    pub key: &'static str,
+    pub value: Option<String>,
+    pub default: bool,
+}
+
+/// What `settings show` prints: every key, secrets masked.
+pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
+    KEYS.iter()
+        .map(|&(key, default, secret)| {
+            let value = stored(key);
+            let is_default = value.is_none();
+            let value = value.or(default).map(|v| {
+                if secret {
+                    "********".to_string()
+                } else if key == "smtp_url" {
+                    mask_url_password(v)
+                } else {
+                    v.to_string()
+                }
+            });
+            Shown { key, value, default: is_default }
+        })
+        .collect()
+}
+
+/// `smtp://user:pass@host` → `smtp://user:********@host`.
+fn mask_url_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
+        None => url.to_string(),
+    }
+}
+
+/// Check and normalise a value for `key`. The error names the key and the
+/// value (never for secrets) and says what would be accepted.
+pub fn validate(key: &str, value: &str) -> Result<String> {
+    let Some(&(_, _, secret)) = KEYS.iter().find(|(k, _, _)| *k == key) else {
+        let known: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
+        return Err(Error::input(format!("unknown setting {key:?} (known: {})", known.join(", "))));
+    };
+    let value = value.trim();
+    let bad = |why: &str| {
+        if secret {
+            Error::input(format!("bad value for {key}: {why}"))
+        } else {
+            Error::input(format!("bad value {value:?} for {key}: {why}"))
+        }
+    };
+    if value.chars().any(char::is_control) {
+        return Err(bad("control characters are not allowed"));
+    }
+    match key {
+        "practice_name" => {
+            if value.is_empty() || value.chars().count() > 100 {
+                return Err(bad("use 1 to 100 characters"));
+            }
+        }
+        "timezone" => {
+            times::parse_zone(value)?;
+        }
+        "public_url" => return normalise_public_url(value).map_err(|why| bad(&why)),
+        "join_opens_minutes" | "link_expires_minutes" => {
+            let n: i64 = value.parse().map_err(|_| bad("use a whole number of minutes"))?;
+            if !(0..=24 * 60).contains(&n) {
+                return Err(bad("use 0 to 1440 minutes"));
+            }
+            return Ok(n.to_string());
+        }
+        "portal_links" | "waiting_room" => {
+            if value != "on" && value != "off" {
+                return Err(bad("use on or off"));
+            }
+        }
+        "video_provider" => {
+            if !["url", "jitsi", "builtin"].contains(&value) {
+                return Err(bad("use url, jitsi or builtin"));
+            }
+        }
+        "video_url_template" => {
+            if !(value.starts_with("https://") || value.starts_with("http://")) || !value.contains("{room}") {
+                return Err(bad("use an http(s) URL containing {room}, e.g. https://meet.example.org/{room}"));
+            }
+            if value.contains(char::is_whitespace) {
+                return Err(bad("a URL has no spaces"));
+            }
+        }
+        "jitsi_app_id" | "jitsi_audience" => {
+            if value.is_empty() || value.len() > 200 {
+                return Err(bad("use 1 to 200 characters"));
+            }
+        }
+        "jitsi_secret" => {
+            if value.len() < 32 {
+                return Err(bad("use at least 32 characters"));
+            }
+        }
+        "smtp_url" => {
+            if !(value.starts_with("smtp://") || value.starts_with("smtps://")) {
+                return Err(Error::input(format!(
+                    "bad value for smtp_url: use smtps://user:pass@host:465, \
+                     smtp://user:pass@host:587?tls=required or smtp://relay.lan:25"
+                )));
+            }
+        }
+        "mail_from" => {
+            if !value.contains('@') || value.contains(char::is_whitespace) {
+                return Err(bad("use an email address"));
+            }
+        }
+        "reminder_hours" => {
+            let mut hours = vec![];
+            for part in value.split(',') {
+                let h: u32 = part.trim().parse().map_err(|_| bad("use hours separated by commas, e.g. 24,1"))?;
+                if !(1..=24 * 14).contains(&h) {
+                    return Err(bad("each hour must be 1 to 336"));
+                }
+                hours.push(h);
+            }
+            hours.sort_unstable_by(|a, b| b.cmp(a));
+            hours.dedup();
+            return Ok(hours.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
+        }
+        _ => {}
+    }
+    Ok(value.to_string())
+}
+
+/// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
+/// scheme and a host (with an optional port and path prefix) are accepted.
+fn normalise_public_url(value: &str) -> Result<String, String> {
+    let (scheme, rest) = value.split_once("://").ok_or("use http://host or https://host")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err("use http://host or https://host".into());
+    }
+    let rest = rest.trim_end_matches('/');
+    let (host, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let host_ok = !host.is_empty()
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    let path_ok = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
+    if !host_ok || !path_ok || rest.contains("..") {
+        return Err("use a plain address like https://porch.example.org".into());
+    }
+    Ok(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let s = Settings::default();
+        assert_eq!(s.practice_name, "My Practice");
+        assert_eq!(s.timezone, Tz::UTC);
+        assert_eq!(s.window, WindowRule { join_opens_minutes: 10, link_expires_minutes: 30 });
+        assert!(s.portal_links);
+    }
+
+    #[test]
+    fn good_values_are_normalised() {
+        assert_eq!(validate("public_url", "https://Porch.Example.org/").unwrap(), "https://porch.example.org");
+        assert_eq!(validate("public_url", "http://192.168.1.5:8080").unwrap(), "http://192.168.1.5:8080");
+        assert_eq!(validate("reminder_hours", "1, 24,1").unwrap(), "24,1");
+        assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
+        assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
+    }
+
+    #[test]
+    fn bad_values_are_refused_naming_key_and_value() {
+        for (key, value) in [
+            ("timezone", "Mars/Base"),
+            ("public_url", "ftp://x"),
+            ("public_url", "https://x/?a=b"),
+            ("public_url", "https://a b"),
+            ("join_opens_minutes", "-1"),
+            ("join_opens_minutes", "ten"),
+            ("link_expires_minutes", "99999"),
+            ("portal_links", "yes"),
+            ("video_provider", "skype"),
+            ("video_url_template", "https://meet.example.org/fixed"),
+            ("reminder_hours", "24,x"),
+            ("practice_name", ""),
+            ("practice_name", "a\nb"),
+        ] {
+            let err = validate(key, value).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            let msg = err.to_string();
+            assert!(msg.contains(key) || key == "timezone", "{msg}");
+            assert!(msg.contains(&format!("{value:?}")), "{msg}");
+        }
+        assert!(validate("colour", "blue").unwrap_err().to_string().contains("\"colour\""));
+    }
+
+    #[test]
+    fn secrets_never_appear_in_errors_or_show() {
+        let err = validate("jitsi_secret", "short-secret").unwrap_err().to_string();
+        assert!(!err.contains("short-secret"), "{err}");
+        let shown = show(|k| match k {
+            "jitsi_secret" => Some("a-very-long-secret-value-0123456789"),
+            "smtp_url" => Some("smtps://me:hunter2@mail.example.org:465"),
+            _ => None,
+        });
+        let text = serde_json::to_string(&shown).unwrap();
+        assert!(!text.contains("a-very-long-secret") && !text.contains("hunter2"), "{text}");
+        assert!(text.contains("smtps://me:********@mail.example.org:465"), "{text}");
+    }
+
+    #[test]
+    fn typed_view_reads_stored_pairs() {
+        let s = Settings::from_pairs([("timezone", "America/New_York"), ("portal_links", "off"), ("join_opens_minutes", "5")]);
+        assert_eq!(s.timezone.name(), "America/New_York");
+        assert!(!s.portal_links);
+        assert_eq!(s.window.join_opens_minutes, 5);
+    }
+}

@@ -1,0 +1,136 @@
+//! Appointments and who takes part in them.
+
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{LinkRow, Store};
+use crate::error::Result;
+
+#[derive(Debug, Clone)]
+pub struct ApptRow {
+    pub id: i64,
+    pub start_at: i64,
+    pub minutes: i64,
+    pub room: String,
+    pub cancelled_at: Option<i64>,
+    pub sequence: i64,
+}
+
+/// A client taking part in an appointment, with their live link (a
+/// removed participant has none).
+#[derive(Debug, Clone)]
+pub struct ParticipantRow {
+    pub id: i64,
+    pub client_id: i64,
+    pub name: String,
+    pub link: Option<LinkRow>,
+}
+
+pub(super) const APPT_COLUMNS: &str = "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence";
+
+pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ApptRow> {
+    Ok(ApptRow {
+        id: r.get(at)?,
+        start_at: r.get(at + 1)?,
+        minutes: r.get(at + 2)?,
+        room: r.get(at + 3)?,
+        cancelled_at: r.get(at + 4)?,
+        sequence: r.get(at + 5)?,
+    })
+}
+
+impl Store {
+    pub fn insert_appointment(tx: &Transaction<'_>, start_at: i64, minutes: i64, room: &str, now: i64) -> Result<i64> {
+        tx.execute(
+            "INSERT INTO appointments (start_at, minutes, room, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?4)",
+            params![start_at, minutes, room, now],
+        )?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    pub fn insert_participant(tx: &Transaction<'_>, appointment_id: i64, client_id: i64) -> Result<i64> {
+        tx.execute(
+            "INSERT INTO participants (appointment_id, client_id) VALUES (?1, ?2)",
+            params![appointment_id, client_id],
+        )?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    pub fn appointment(&self, id: i64) -> Result<Option<ApptRow>> {
+        let sql = format!("SELECT {APPT_COLUMNS} FROM appointments a WHERE a.id = ?1");
+        Ok(self.conn.prepare_cached(&sql)?.query_row([id], |r| appt_from(r, 0)).optional()?)
+    }
+
+    /// Appointments starting in `[from, to)`, earliest first.
+    pub fn appointments_between(&self, from: i64, to: i64) -> Result<Vec<ApptRow>> {
+        let sql = format!(
+            "SELECT {APPT_COLUMNS} FROM appointments a
+             WHERE a.start_at >= ?1 AND a.start_at < ?2 ORDER BY a.start_at, a.id"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([from, to], |r| appt_from(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The client's appointments starting in `[from, to)` with their live
+    /// link in each, earliest first. Appointments they were removed from
+    /// are left out.
+    pub fn appointments_of_client(&self, client_id: i64, from: i64, to: i64) -> Result<Vec<(ApptRow, LinkRow)>> {
+        let sql = format!(
+            "SELECT {APPT_COLUMNS}, {} FROM participants p
+             JOIN appointments a ON a.id = p.appointment_id
+             JOIN links l ON l.participant_id = p.id AND l.revoked_at IS NULL
+             WHERE p.client_id = ?1 AND p.removed_at IS NULL AND a.start_at >= ?2 AND a.start_at < ?3
+             ORDER BY a.start_at, a.id",
+            super::links::LINK_COLUMNS
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![client_id, from, to], |r| Ok((appt_from(r, 0)?, super::links::link_from(r, 6)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Everyone in the appointment (removed participants left out), with
+    /// each one's live link, in the order they were added.
+    pub fn participants(&self, appointment_id: i64) -> Result<Vec<ParticipantRow>> {
+        let sql = format!(
+            "SELECT p.id, p.client_id, c.name, l.id, {} FROM participants p
+             JOIN clients c ON c.id = p.client_id
+             LEFT JOIN links l ON l.participant_id = p.id AND l.revoked_at IS NULL
+             WHERE p.appointment_id = ?1 AND p.removed_at IS NULL ORDER BY p.id",
+            super::links::LINK_COLUMNS
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map([appointment_id], |r| {
+            let has_link: Option<i64> = r.get(3)?;
+            Ok(ParticipantRow {
+                id: r.get(0)?,
+                client_id: r.get(1)?,
+                name: r.get(2)?,
+                link: match has_link {
+                    Some(_) => Some(super::links::link_from(r, 4)?),
+                    None => None,
+                },
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Reschedule; links stay as they are. Raises the sequence for calendars.
+    pub fn move_appointment(tx: &Transaction<'_>, id: i64, start_at: i64, minutes: i64, now: i64) -> Result<()> {
+        tx.execute(
+            "UPDATE appointments SET start_at = ?2, minutes = ?3, sequence = sequence + 1, updated_at = ?4
+             WHERE id = ?1",
+            params![id, start_at, minutes, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn cancel_appointment(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {
+        tx.execute(
+            "UPDATE appointments SET cancelled_at = ?2, sequence = sequence + 1, updated_at = ?2
+             WHERE id = ?1 AND cancelled_at IS NULL",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,136 @@
+//! Every SQL statement of Porchlight lives under this module.
+//!
+//! A [`Store`] owns one SQLite connection; the server gives each worker
+//! thread its own. Methods speak in plain rows with UTC seconds and never
+//! see a token or a code, only the seeds and keyed tags of `token.rs`.
+//! Writes that belong together run in one immediate transaction, and a
+//! returned `Ok` means the commit is on disk (`synchronous=FULL`).
+
+mod appointments;
+mod audit;
+pub mod backup;
+mod clients;
+mod links;
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+
+use crate::db;
+use crate::error::Result;
+
+pub use appointments::{ApptRow, ParticipantRow};
+pub use audit::{AuditEntry, NewAudit};
+pub use clients::{ClientRow, PortalRow};
+pub use links::{By, LinkRow};
+
+/// One connection to the practice database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    pub fn open(dir: &Path) -> Result<Store> {
+        Ok(Store { conn: db::open(dir)? })
+    }
+
+    pub fn open_in_memory() -> Result<Store> {
+        Ok(Store { conn: db::open_in_memory()? })
+    }
+
+    /// The raw connection, for the backup command only.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in one immediate write transaction, committed before return.
+    pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    /// Does the database answer? For `/healthz`.
+    pub fn ping(&self) -> Result<()> {
+        self.conn.query_row("SELECT 1", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// A number that changes whenever another connection commits, so a
+    /// worker can keep cached settings until something was written.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
+    pub fn settings(&self) -> Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT key, value FROM settings ORDER BY key")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn set_setting(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
+        tx.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    pub fn admin_password_hash(&self) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT password_hash FROM admin WHERE id = 1", [], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn set_admin_password_hash(tx: &rusqlite::Transaction<'_>, hash: &str, now: i64) -> Result<()> {
+        tx.execute(
+            "INSERT INTO admin (id, password_hash, updated_at) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET password_hash = excluded.password_hash,
+                                            updated_at = excluded.updated_at",
+            params![hash, now],
+        )?;
+        Ok(())
+    }
+
+    /// Is there no practice data yet (no clients)? `serve --demo` seeds only then.
+    pub fn is_empty(&self) -> Result<bool> {
+        Ok(self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM clients)", [], |r| r.get(0))?)
+    }
+
+    /// Remove every practice row (clients, appointments, links, audit), for
+    /// re-seeding a demo data directory. Settings stay.
+    pub fn wipe_practice(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+        tx.execute_batch(
+            "DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
+             DELETE FROM portal_links; DELETE FROM clients; DELETE FROM audit;",
+        )?;
+        Ok(())
+    }
+}
+
+/// A seed as stored: exactly 16 bytes, or the row is damaged.
+fn seed_from(blob: Vec<u8>) -> rusqlite::Result<crate::token::Seed> {
+    blob.try_into().map_err(|b: Vec<u8>| {
+        rusqlite::Error::FromSqlConversionFailure(b.len(), rusqlite::types::Type::Blob, "seed is not 16 bytes".into())
+    })
+}

@@ -1,0 +1,197 @@
+//! Reading and showing times in the practice's zone.
+//!
+//! Everything is stored and compared in UTC. People type and read local
+//! times, so this module owns the two crossings: [`parse_input`] turns what
+//! a user typed into a UTC instant (refusing local times that do not exist
+//! or happen twice around a DST change), and [`Local`] formats an instant
+//! for a client page with the zone named.
+
+use chrono::{DateTime, LocalResult, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono_tz::Tz;
+
+use crate::error::{Error, Result};
+
+/// Parse a practice zone name such as `America/New_York`.
+pub fn parse_zone(name: &str) -> Result<Tz> {
+    name.parse::<Tz>()
+        .map_err(|_| Error::input(format!("unknown time zone {name:?} (use an IANA name such as Europe/London)")))
+}
+
+/// Read a time typed by a user: RFC 3339 with an offset, or a local
+/// `YYYY-MM-DDTHH:MM[:SS]` in `zone`.
+pub fn parse_input(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| {
+            Error::input(format!(
+                "bad time {text:?}: use 2026-12-01T14:00 (in {zone}) or 2026-12-01T14:00:00-05:00"
+            ))
+        })?;
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::None => Err(Error::input(format!(
+            "{text} does not exist in {zone}: the clocks skip it at a daylight-saving change"
+        ))),
+        LocalResult::Ambiguous(a, b) => Err(Error::input(format!(
+            "{text} happens twice in {zone} because of a daylight-saving change: \
+             give the offset, {} or {}",
+            a.format("%Y-%m-%dT%H:%M%:z"),
+            b.format("%Y-%m-%dT%H:%M%:z"),
+        ))),
+    }
+}
+
+/// RFC 3339 in UTC, whole seconds: the one format of times in JSON output.
+pub fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Serialize stored seconds as RFC 3339 UTC, for JSON output.
+pub fn serialize_unix<S: serde::Serializer>(secs: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(from_unix(*secs)))
+}
+
+/// Convert stored seconds since the epoch back into an instant.
+pub fn from_unix(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+/// An instant as the practice's clients read it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Local {
+    /// "Tuesday 1 December 2026"
+    pub date: String,
+    /// "2:00 PM"
+    pub time: String,
+    /// Abbreviation in force at that instant: "EST", "BST", "UTC".
+    pub abbrev: String,
+    /// The IANA name: "America/New_York".
+    pub zone: String,
+    /// Machine-readable, for `<time datetime=...>`.
+    pub iso: String,
+}
+
+impl Local {
+    pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
+        let local = t.with_timezone(&zone);
+        Local {
+            date: local.format("%A %-d %B %Y").to_string(),
+            time: local.format("%-I:%M %p").to_string(),
+            abbrev: local.format("%Z").to_string(),
+            zone: zone.name().to_string(),
+            iso: rfc3339(t),
+        }
+    }
+
+    /// One line for messages and the command line:
+    /// "Tuesday 1 December 2026 at 2:00 PM EST (America/New_York)".
+    pub fn line(&self) -> String {
+        if self.abbrev == self.zone {
+            format!("{} at {} {}", self.date, self.time, self.zone)
+        } else {
+            format!("{} at {} {} ({})", self.date, self.time, self.abbrev, self.zone)
+        }
+    }
+}
+
+/// Midnight at the start of the local day containing `t`, as UTC. Around a
+/// DST change at midnight the earliest existing time of that day is used.
+pub fn start_of_local_day(t: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
+    let date = t.with_timezone(&zone).date_naive();
+    let mut naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    for _ in 0..4 {
+        match zone.from_local_datetime(&naive) {
+            LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
+            LocalResult::None => naive += chrono::Duration::minutes(30),
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ny() -> Tz {
+        parse_zone("America/New_York").unwrap()
+    }
+    fn london() -> Tz {
+        parse_zone("Europe/London").unwrap()
+    }
+
+    #[test]
+    fn rfc3339_input_keeps_its_offset_whatever_the_zone() {
+        let t = parse_input("2026-12-01T14:00:00-05:00", london()).unwrap();
+        assert_eq!(rfc3339(t), "2026-12-01T19:00:00Z");
+    }
+
+    #[test]
+    fn local_input_is_read_in_the_practice_zone() {
+        assert_eq!(rfc3339(parse_input("2026-12-01T14:00", ny()).unwrap()), "2026-12-01T19:00:00Z");
+        assert_eq!(rfc3339(parse_input("2026-07-01T14:00", ny()).unwrap()), "2026-07-01T18:00:00Z");
+        assert_eq!(rfc3339(parse_input("2026-07-01T14:00", london()).unwrap()), "2026-07-01T13:00:00Z");
+    }
+
+    #[test]
+    fn new_york_spring_gap_is_refused_with_time_and_zone_named() {
+        // 2026-03-08: clocks jump from 02:00 to 03:00.
+        let err = parse_input("2026-03-08T02:30", ny()).unwrap_err().to_string();
+        assert!(err.contains("2026-03-08T02:30") && err.contains("America/New_York"), "{err}");
+        assert!(err.contains("does not exist"), "{err}");
+        // The minutes either side are fine.
+        assert_eq!(rfc3339(parse_input("2026-03-08T01:59", ny()).unwrap()), "2026-03-08T06:59:00Z");
+        assert_eq!(rfc3339(parse_input("2026-03-08T03:00", ny()).unwrap()), "2026-03-08T07:00:00Z");
+    }
+
+    #[test]
+    fn new_york_autumn_overlap_is_refused_and_offsets_are_offered() {
+        // 2026-11-01: 01:00-02:00 happens twice.
+        let err = parse_input("2026-11-01T01:30", ny()).unwrap_err().to_string();
+        assert!(err.contains("happens twice") && err.contains("America/New_York"), "{err}");
+        assert!(err.contains("-04:00") && err.contains("-05:00"), "{err}");
+        assert_eq!(rfc3339(parse_input("2026-11-01T02:00", ny()).unwrap()), "2026-11-01T07:00:00Z");
+        // With an offset the same wall time is unambiguous.
+        assert_eq!(rfc3339(parse_input("2026-11-01T01:30:00-05:00", ny()).unwrap()), "2026-11-01T06:30:00Z");
+    }
+
+    #[test]
+    fn london_spring_gap_and_autumn_overlap() {
+        // 2026-03-29: 01:00 -> 02:00; 2026-10-25: 01:00-02:00 twice.
+        let gap = parse_input("2026-03-29T01:15", london()).unwrap_err().to_string();
+        assert!(gap.contains("does not exist") && gap.contains("Europe/London"), "{gap}");
+        let twice = parse_input("2026-10-25T01:15", london()).unwrap_err().to_string();
+        assert!(twice.contains("happens twice") && twice.contains("+01:00") && twice.contains("+00:00"), "{twice}");
+        assert_eq!(rfc3339(parse_input("2026-03-29T02:00", london()).unwrap()), "2026-03-29T01:00:00Z");
+    }
+
+    #[test]
+    fn nonsense_is_refused_naming_the_value() {
+        for bad in ["tomorrow", "2026-13-01T10:00", "2026-02-30T10:00", "", "2026-12-01 14:00x"] {
+            let err = parse_input(bad, ny()).unwrap_err();
+            assert!(matches!(err, Error::Input(_)));
+            assert!(err.to_string().contains(&format!("{:?}", bad.trim())), "{err}");
+        }
+        assert!(parse_zone("Mars/Olympus").unwrap_err().to_string().contains("Mars/Olympus"));
+    }
+
+    #[test]
+    fn local_shows_the_abbreviation_in_force_and_the_zone_name() {
+        let winter = Local::new(parse_input("2026-12-01T14:00", ny()).unwrap(), ny());
+        assert_eq!(winter.line(), "Tuesday 1 December 2026 at 2:00 PM EST (America/New_York)");
+        // The day after the spring change is shown in summer time.
+        let after = Local::new(parse_input("2026-03-30T09:00", london()).unwrap(), london());
+        assert_eq!(after.line(), "Monday 30 March 2026 at 9:00 AM BST (Europe/London)");
+        let utc = Local::new(parse_input("2026-12-01T14:00", Tz::UTC).unwrap(), Tz::UTC);
+        assert_eq!(utc.line(), "Tuesday 1 December 2026 at 2:00 PM UTC");
+    }
+
+    #[test]
+    fn start_of_day_is_local_midnight() {
+        let t = parse_input("2026-12-01T23:30", ny()).unwrap();
+        assert_eq!(rfc3339(start_of_local_day(t, ny())), "2026-12-01T05:00:00Z");
+    }
+}
