@@ -54,6 +54,8 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
         app.set_setting(key, value, now)?;
     }
 
+    // Whole minutes read better on the demo pages than 4:13:27.
+    let now = now - Duration::seconds(now.timestamp() % 60);
     let minute = Duration::minutes(1);
     let add = |app: &mut App, name: &str| app.add_client(name, None, None, now).map(|c| c.id);
     let alex = add(app, "Alex Rivera")?;
@@ -62,6 +64,7 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let riley = add(app, "Riley Chen")?;
     let morgan = add(app, "Morgan Lee")?;
     let casey = add(app, "Casey Park")?;
+    let drew = add(app, "Drew Kim")?;
 
     let mut links = vec![];
     let mut push = |label: &str, who: &str, url: String, code: Option<String>| {
@@ -71,6 +74,8 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let open = app.add_appointment(&[alex], now - minute * 5, 50, now)?;
     let couple = app.add_appointment(&[sam, jordan], now + minute * 5, 50, now)?;
     let early = app.add_appointment(&[riley], now + minute * 180, 50, now)?;
+    // Opens about a minute after start-up: watch its page turn itself open.
+    let soon = app.add_appointment(&[drew], now + minute * 12, 50, now)?;
     // Made as if booked last week, so the session is long over.
     let expired = app.add_appointment(&[morgan], now - Duration::days(1), 50, now - Duration::days(7))?;
     let cancelled = app.add_appointment(&[casey], now + Duration::days(1), 50, now)?;
@@ -83,6 +88,7 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
         ("open", &open, ""),
         ("open", &couple, " (couple)"),
         ("early", &early, ""),
+        ("early", &soon, " (opens in ~2 min)"),
         ("expired", &expired, ""),
         ("cancelled", &cancelled, ""),
     ] {

@@ -201,7 +201,8 @@ mod tests {
     #[test]
     fn status_codes_follow_the_spec() {
         use LinkState::*;
-        let codes: Vec<u16> = [Early, Open, Expired, Cancelled, Revoked, Unknown].iter().map(|s| s.http_status()).collect();
+        let codes: Vec<u16> =
+            [Early, Open, Expired, Cancelled, Revoked, Unknown].iter().map(|s| s.http_status()).collect();
         assert_eq!(codes, [200, 200, 410, 410, 410, 404]);
         assert!(Early.is_live() && Open.is_live());
         assert!(![Expired, Cancelled, Revoked, Unknown].iter().any(|s| s.is_live()));

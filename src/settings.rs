@@ -123,96 +123,69 @@ pub fn validate(key: &str, value: &str) -> Result<String> {
         return Err(Error::input(format!("unknown setting {key:?} (known: {})", known.join(", "))));
     };
     let value = value.trim();
-    let bad = |why: &str| {
-        if secret {
-            Error::input(format!("bad value for {key}: {why}"))
-        } else {
-            Error::input(format!("bad value {value:?} for {key}: {why}"))
-        }
+    let checked = if value.chars().any(char::is_control) {
+        Err("control characters are not allowed".to_string())
+    } else {
+        check(key, value)
     };
-    if value.chars().any(char::is_control) {
-        return Err(bad("control characters are not allowed"));
-    }
+    checked.map_err(|why| match (secret || key == "smtp_url", key) {
+        (_, "timezone") => Error::input(why),
+        (true, _) => Error::input(format!("bad value for {key}: {why}")),
+        (false, _) => Error::input(format!("bad value {value:?} for {key}: {why}")),
+    })
+}
+
+/// The rule of each key: the normalised value, or why it was refused.
+fn check(key: &str, value: &str) -> Result<String, String> {
+    let why = |s: &str| Err(s.to_string());
+    let one_of = |allowed: &[&str]| {
+        if allowed.contains(&value) { Ok(value.to_string()) } else { Err(format!("use {}", allowed.join(" or "))) }
+    };
     match key {
-        "practice_name" => {
-            if value.is_empty() || value.chars().count() > 100 {
-                return Err(bad("use 1 to 100 characters"));
-            }
+        "practice_name" if value.is_empty() || value.chars().count() > 100 => why("use 1 to 100 characters"),
+        "timezone" => times::parse_zone(value).map(|z| z.name().to_string()).map_err(|e| e.to_string()),
+        "public_url" => normalise_public_url(value),
+        "join_opens_minutes" | "link_expires_minutes" => match value.parse::<i64>() {
+            Ok(n) if (0..=24 * 60).contains(&n) => Ok(n.to_string()),
+            Ok(_) => why("use 0 to 1440 minutes"),
+            Err(_) => why("use a whole number of minutes"),
+        },
+        "portal_links" | "waiting_room" => one_of(&["on", "off"]),
+        "video_provider" => one_of(&["url", "jitsi", "builtin"]),
+        "video_url_template"
+            if !(value.starts_with("https://") || value.starts_with("http://"))
+                || !value.contains("{room}")
+                || value.contains(char::is_whitespace) =>
+        {
+            why("use an http(s) URL containing {room}, e.g. https://meet.example.org/{room}")
         }
-        "timezone" => {
-            times::parse_zone(value)?;
+        "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
+        "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
+        "smtp_url" if !(value.starts_with("smtp://") || value.starts_with("smtps://")) => {
+            why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
-        "public_url" => return normalise_public_url(value).map_err(|why| bad(&why)),
-        "join_opens_minutes" | "link_expires_minutes" => {
-            let n: i64 = value.parse().map_err(|_| bad("use a whole number of minutes"))?;
-            if !(0..=24 * 60).contains(&n) {
-                return Err(bad("use 0 to 1440 minutes"));
-            }
-            return Ok(n.to_string());
-        }
-        "portal_links" | "waiting_room" => {
-            if value != "on" && value != "off" {
-                return Err(bad("use on or off"));
-            }
-        }
-        "video_provider" => {
-            if !["url", "jitsi", "builtin"].contains(&value) {
-                return Err(bad("use url, jitsi or builtin"));
-            }
-        }
-        "video_url_template" => {
-            if !(value.starts_with("https://") || value.starts_with("http://")) || !value.contains("{room}") {
-                return Err(bad("use an http(s) URL containing {room}, e.g. https://meet.example.org/{room}"));
-            }
-            if value.contains(char::is_whitespace) {
-                return Err(bad("a URL has no spaces"));
-            }
-        }
-        "jitsi_app_id" | "jitsi_audience" => {
-            if value.is_empty() || value.len() > 200 {
-                return Err(bad("use 1 to 200 characters"));
-            }
-        }
-        "jitsi_secret" => {
-            if value.len() < 32 {
-                return Err(bad("use at least 32 characters"));
-            }
-        }
-        "smtp_url" => {
-            if !(value.starts_with("smtp://") || value.starts_with("smtps://")) {
-                return Err(Error::input(format!(
-                    "bad value for smtp_url: use smtps://user:pass@host:465, \
-                     smtp://user:pass@host:587?tls=required or smtp://relay.lan:25"
-                )));
-            }
-        }
-        "mail_from" => {
-            if !value.contains('@') || value.contains(char::is_whitespace) {
-                return Err(bad("use an email address"));
-            }
-        }
+        "mail_from" if !value.contains('@') || value.contains(char::is_whitespace) => why("use an email address"),
         "reminder_hours" => {
             let mut hours = vec![];
             for part in value.split(',') {
-                let h: u32 = part.trim().parse().map_err(|_| bad("use hours separated by commas, e.g. 24,1"))?;
-                if !(1..=24 * 14).contains(&h) {
-                    return Err(bad("each hour must be 1 to 336"));
+                match part.trim().parse::<u32>() {
+                    Ok(h) if (1..=24 * 14).contains(&h) => hours.push(h),
+                    Ok(_) => return why("each hour must be 1 to 336"),
+                    Err(_) => return why("use hours separated by commas, e.g. 24,1"),
                 }
-                hours.push(h);
             }
             hours.sort_unstable_by(|a, b| b.cmp(a));
             hours.dedup();
-            return Ok(hours.iter().map(u32::to_string).collect::<Vec<_>>().join(","));
+            Ok(hours.iter().map(u32::to_string).collect::<Vec<_>>().join(","))
         }
-        _ => {}
+        _ => Ok(value.to_string()),
     }
-    Ok(value.to_string())
 }
 
 /// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
 /// scheme and a host (with an optional port and path prefix) are accepted.
 fn normalise_public_url(value: &str) -> Result<String, String> {
-    let (scheme, rest) = value.split_once("://").ok_or("use http://host or https://host")?;
+    let (scheme, rest) = value.split_once("://").ok_or("use http://host or https://host".to_string())?;
     let scheme = scheme.to_ascii_lowercase();
     if scheme != "http" && scheme != "https" {
         return Err("use http://host or https://host".into());
@@ -222,8 +195,7 @@ fn normalise_public_url(value: &str) -> Result<String, String> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    let host_ok = !host.is_empty()
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
     let path_ok = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
     if !host_ok || !path_ok || rest.contains("..") {
         return Err("use a plain address like https://porch.example.org".into());
@@ -295,7 +267,11 @@ mod tests {
 
     #[test]
     fn typed_view_reads_stored_pairs() {
-        let s = Settings::from_pairs([("timezone", "America/New_York"), ("portal_links", "off"), ("join_opens_minutes", "5")]);
+        let s = Settings::from_pairs([
+            ("timezone", "America/New_York"),
+            ("portal_links", "off"),
+            ("join_opens_minutes", "5"),
+        ]);
         assert_eq!(s.timezone.name(), "America/New_York");
         assert!(!s.portal_links);
         assert_eq!(s.window.join_opens_minutes, 5);

@@ -27,9 +27,7 @@ pub fn parse_input(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
         .map_err(|_| {
-            Error::input(format!(
-                "bad time {text:?}: use 2026-12-01T14:00 (in {zone}) or 2026-12-01T14:00:00-05:00"
-            ))
+            Error::input(format!("bad time {text:?}: use 2026-12-01T14:00 (in {zone}) or 2026-12-01T14:00:00-05:00"))
         })?;
     match zone.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),

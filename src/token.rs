@@ -45,9 +45,7 @@ pub type Tag = [u8; 32];
 
 /// Fill `buf` from the operating system's CSPRNG.
 pub fn random_bytes(buf: &mut [u8]) {
-    rand::rngs::SysRng
-        .try_fill_bytes(buf)
-        .expect("the operating system's random number generator failed");
+    rand::rngs::SysRng.try_fill_bytes(buf).expect("the operating system's random number generator failed");
 }
 
 /// A new 128-bit seed for a link.
@@ -172,9 +170,7 @@ impl Keyring {
     pub fn code(&self, seed: &Seed) -> String {
         let mac = self.mac(b"porchlight/access-code/v1", seed);
         let bits = mac[..5].iter().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        (0..CODE_LEN)
-            .map(|i| CROCKFORD[(bits >> (35 - 5 * i) & 31) as usize] as char)
-            .collect()
+        (0..CODE_LEN).map(|i| CROCKFORD[(bits >> (35 - 5 * i) & 31) as usize] as char).collect()
     }
 
     /// The lookup tag stored for a token. Callers check the shape first
@@ -288,7 +284,8 @@ mod tests {
 
     #[test]
     fn typed_codes_with_wrong_length_or_letters_are_refused() {
-        for bad in ["", "AB12CD3", "AB12CD345", "AB12-CD3U", "AB12CD3!", "ÅB12CD34", "AB12\u{0}CD34", &"A".repeat(5000)] {
+        for bad in ["", "AB12CD3", "AB12CD345", "AB12-CD3U", "AB12CD3!", "ÅB12CD34", "AB12\u{0}CD34", &"A".repeat(5000)]
+        {
             assert_eq!(normalize_code(bad), None, "{bad:?}");
         }
     }
@@ -297,7 +294,15 @@ mod tests {
     fn token_shape_is_strict() {
         assert!(is_token_shaped("abcdefghijklmnopqrstuv"));
         assert!(is_token_shaped("ABC-_fghijklmnopqrst09"));
-        for bad in ["", "abc", "abcdefghijklmnopqrstu", "abcdefghijklmnopqrstuvw", "abcdefghijklmnopqrst/v", "abcdefghijklmnopqrst%0", "abcdefghijklmnopqrst.."] {
+        for bad in [
+            "",
+            "abc",
+            "abcdefghijklmnopqrstu",
+            "abcdefghijklmnopqrstuvw",
+            "abcdefghijklmnopqrst/v",
+            "abcdefghijklmnopqrst%0",
+            "abcdefghijklmnopqrst..",
+        ] {
             assert!(!is_token_shaped(bad), "{bad}");
         }
     }

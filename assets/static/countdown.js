@@ -72,8 +72,7 @@
     if (!el || !window.Intl) return;
     var start = new Date(el.getAttribute("data-start"));
     var here = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    var zone = document.querySelector(".zone");
-    if (!here || (zone && zone.textContent.indexOf(here + " ") === 0)) return;
+    if (!here || here === el.getAttribute("data-zone")) return;
     var fmt = new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
     el.textContent = "That is " + fmt.format(start) + " where you are.";
     el.hidden = false;

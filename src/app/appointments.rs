@@ -88,7 +88,12 @@ impl App {
     }
 
     /// Appointments starting in `[from, to)`.
-    pub fn list_appointments(&mut self, from: DateTime<Utc>, to: DateTime<Utc>, now: DateTime<Utc>) -> Result<Vec<ApptView>> {
+    pub fn list_appointments(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ApptView>> {
         let rows = self.store.appointments_between(from.timestamp(), to.timestamp())?;
         rows.iter().map(|row| self.view_of(row, now)).collect()
     }
@@ -281,7 +286,9 @@ mod tests {
         let v = app.add_appointment(&[a], start, 50, now).unwrap();
         // Over and expired: it cannot be brought back.
         let later = t("2026-12-01T15:20:00Z");
-        assert!(msg(app.move_appointment(v.id, t("2026-12-03T10:00:00Z"), None, later).unwrap_err()).1.contains("expired"));
+        assert!(
+            msg(app.move_appointment(v.id, t("2026-12-03T10:00:00Z"), None, later).unwrap_err()).1.contains("expired")
+        );
         app.cancel_appointment(v.id, now).unwrap();
         assert!(msg(app.move_appointment(v.id, start, None, now).unwrap_err()).1.contains("cancelled"));
         assert!(msg(app.rotate_link(v.id, 7, now).unwrap_err()).1.contains("client 7"));

@@ -7,8 +7,8 @@ use serde::Serialize;
 use super::App;
 use crate::error::Result;
 use crate::model::{self, LinkFacts, LinkState, Window};
-use crate::store::{ApptRow, By, LinkRow};
 use crate::store::NewAudit;
+use crate::store::{ApptRow, By, LinkRow};
 use crate::times;
 use crate::token::{self, Kind};
 
@@ -224,7 +224,10 @@ mod tests {
         let a = app.add_client("Ann", None, None, now).unwrap().id;
         let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
         let token = token_of(&v.participants[0].link).to_string();
-        assert_eq!(app.join(&token, t("2026-12-01T13:00:00Z"), "127.0.0.1").unwrap(), JoinOutcome::NotOpen(LinkState::Early));
+        assert_eq!(
+            app.join(&token, t("2026-12-01T13:00:00Z"), "127.0.0.1").unwrap(),
+            JoinOutcome::NotOpen(LinkState::Early)
+        );
         assert_eq!(app.join(&token, now, "127.0.0.1").unwrap(), JoinOutcome::NoRoom);
         app.set_setting("video_url_template", "https://meet.example.org/{room}", now).unwrap();
         let JoinOutcome::Room(url) = app.join(&token, now, "127.0.0.1").unwrap() else { panic!("no room") };

@@ -50,7 +50,7 @@ impl App {
 
     /// The practice settings, re-read only when another connection wrote.
     pub fn settings(&mut self) -> Result<&Settings> {
-        Ok(&self.cache()?.0)
+        Ok(self.cache()?.0)
     }
 
     /// The base of every link: `public_url`, else the address `serve` last

@@ -21,7 +21,10 @@ pub enum PortalView {
     Revoked,
     /// Portal links are turned off in the settings.
     Off,
-    Ok { first_name: String, appointments: Vec<PortalAppt> },
+    Ok {
+        first_name: String,
+        appointments: Vec<PortalAppt>,
+    },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -87,12 +90,19 @@ impl App {
 
     /// Join from the portal: the client's own live link to `appointment_id`
     /// must be open now.
-    pub fn portal_join(&mut self, token: &str, appointment_id: i64, now: DateTime<Utc>, addr: &str) -> Result<JoinOutcome> {
+    pub fn portal_join(
+        &mut self,
+        token: &str,
+        appointment_id: i64,
+        now: DateTime<Utc>,
+        addr: &str,
+    ) -> Result<JoinOutcome> {
         if !matches!(self.portal(token, now)?, PortalView::Ok { .. }) {
             return Ok(JoinOutcome::NotOpen(LinkState::Unknown));
         }
         let client_id = self.portal_row(token)?.expect("checked above").client_id;
-        let Some((_, link)) = self.upcoming_of(client_id, now)?.into_iter().find(|(a, _)| a.id == appointment_id) else {
+        let Some((_, link)) = self.upcoming_of(client_id, now)?.into_iter().find(|(a, _)| a.id == appointment_id)
+        else {
             return Ok(JoinOutcome::NotOpen(LinkState::Unknown));
         };
         let checked = self.check_token(&self.token_of(&link), now)?;
@@ -128,7 +138,10 @@ mod tests {
         let ids: Vec<_> = appointments.iter().map(|a| (a.id, a.state)).collect();
         assert_eq!(ids, vec![(open.id, LinkState::Open), (later.id, LinkState::Early)]);
         assert_eq!(app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap(), JoinOutcome::NoRoom);
-        assert_eq!(app.portal_join(&portal, later.id, now, "10.0.0.2").unwrap(), JoinOutcome::NotOpen(LinkState::Early));
+        assert_eq!(
+            app.portal_join(&portal, later.id, now, "10.0.0.2").unwrap(),
+            JoinOutcome::NotOpen(LinkState::Early)
+        );
     }
 
     #[test]

@@ -25,7 +25,12 @@ pub fn serve(segments: &[&str]) -> Option<Resp> {
         Some("woff2") => "font/woff2",
         _ => "application/octet-stream",
     };
-    Some(Resp { status: 200, content_type, body: file.contents().to_vec(), headers: vec![("Cache-Control", "public, max-age=3600".into())] })
+    Some(Resp {
+        status: 200,
+        content_type,
+        body: file.contents().to_vec(),
+        headers: vec![("Cache-Control", "public, max-age=3600".into())],
+    })
 }
 
 #[cfg(test)]
@@ -35,7 +40,8 @@ mod tests {
     #[test]
     fn only_bundled_plain_names_are_served() {
         assert_eq!(serve(&["style.css"]).unwrap().status, 200);
-        for bad in [&[".."][..], &["..", "style.css"], &["style.css%00"], &[""], &[], &[".hidden"], &["style.css", ""]] {
+        for bad in [&[".."][..], &["..", "style.css"], &["style.css%00"], &[""], &[], &[".hidden"], &["style.css", ""]]
+        {
             assert!(serve(bad).is_none(), "{bad:?}");
         }
     }

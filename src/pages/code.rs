@@ -47,10 +47,7 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
         return Ok(Resp::see_other(format!("/v/{}", app.token_of(link))));
     }
     shared.limiter.fail(req.remote, clock);
-    app.audit(
-        now,
-        NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() },
-    )?;
+    app.audit(now, NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() })?;
     // Echo back only what could be a code, so the page never reflects
     // anything long or strange.
     let echo: String = typed.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ' ').take(20).collect();
@@ -59,6 +56,8 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
         shared,
         200,
         echo.trim(),
-        Some("That code didn't work. Check it against your message and try again, or use the link from the message instead."),
+        Some(
+            "That code didn't work. Check it against your message and try again, or use the link from the message instead.",
+        ),
     )
 }

@@ -63,7 +63,10 @@ impl Pages {
             413 => ("That was too much to send", "Please go back and try again with less."),
             414 => ("That address is too long", "Check that you copied the link correctly."),
             429 => ("Please wait a moment", "There were too many tries. Wait a minute, then try again."),
-            _ => ("Something went wrong on our side", "Please try again in a minute. If it keeps happening, contact your clinician."),
+            _ => (
+                "Something went wrong on our side",
+                "Please try again in a minute. If it keeps happening, contact your clinician.",
+            ),
         };
         self.message(status, practice, title, &[line])
     }

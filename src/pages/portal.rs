@@ -41,18 +41,20 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         PortalView::Off => gone(
             410,
             "Please use the link from your reminder",
-            format!("{practice} now sends a separate link for each session. Use the link in your latest reminder or message, or contact {practice} to have it sent again."),
+            format!(
+                "{practice} now sends a separate link for each session. Use the link in your latest reminder or message, or contact {practice} to have it sent again."
+            ),
         ),
         PortalView::Revoked => gone(
             410,
             "This page has moved",
-            format!("Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."),
+            format!(
+                "Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."
+            ),
         ),
-        PortalView::Unknown => gone(
-            404,
-            "We couldn't find this page",
-            "Check that you copied the whole link from your message.".into(),
-        ),
+        PortalView::Unknown => {
+            gone(404, "We couldn't find this page", "Check that you copied the whole link from your message.".into())
+        }
     })
 }
 

@@ -12,7 +12,8 @@ pub const MAX_URL: usize = 2048;
 
 /// The Content-Security-Policy of every response. No inline scripts or
 /// styles anywhere: everything comes from `/assets/`.
-pub const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+pub const CSP: &str =
+    "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {

@@ -63,11 +63,8 @@ pub fn start(config: Config) -> Result<Running> {
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;
-    let shown = if addr.ip().is_unspecified() {
-        SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
-    } else {
-        addr
-    };
+    let shown =
+        if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
     let url = format!("http://{shown}");
     app.set_listen_url(&url)?;
 
@@ -101,13 +98,11 @@ pub fn start(config: Config) -> Result<Running> {
         let store = Store::open(&config.data)?;
         let mut app = App::with(store, shared.keys.clone());
         let (server, shared) = (server.clone(), shared.clone());
-        let handle = std::thread::Builder::new()
-            .name(format!("worker-{i}"))
-            .spawn(move || {
-                while let Ok(rq) = server.recv() {
-                    handle(&mut app, &shared, rq);
-                }
-            })?;
+        let handle = std::thread::Builder::new().name(format!("worker-{i}")).spawn(move || {
+            while let Ok(rq) = server.recv() {
+                handle(&mut app, &shared, rq);
+            }
+        })?;
         workers.push(handle);
     }
     let flusher = {
@@ -165,10 +160,8 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
         let stopping = stop.load(Ordering::SeqCst);
         if stopping || last.elapsed() >= views::FLUSH_EVERY {
             let batch = shared.views.take();
-            if !batch.is_empty() {
-                if let Err(e) = store.note_views(&batch) {
-                    eprintln!("porchlight: could not record page views: {e}");
-                }
+            if let Err(e) = store.note_views(&batch) {
+                eprintln!("porchlight: could not record page views: {e}");
             }
             last = Instant::now();
         }
@@ -192,8 +185,8 @@ fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
             }),
         Err(status) => shared.pages.error(status, "Porchlight"),
     };
-    let mut out = tiny_http::Response::from_data(if head { vec![] } else { resp.body.clone() })
-        .with_status_code(resp.status);
+    let mut out =
+        tiny_http::Response::from_data(if head { vec![] } else { resp.body.clone() }).with_status_code(resp.status);
     for (name, value) in resp.all_headers() {
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             out.add_header(h);
@@ -216,9 +209,8 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
     }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let (path, query) = (path.to_string(), query.to_string());
-    let header = |name: &'static str| {
-        rq.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str().to_string())
-    };
+    let header =
+        |name: &'static str| rq.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str().to_string());
     let content_type = header("Content-Type");
     if let Some(len) = header("Content-Length") {
         match len.trim().parse::<u64>() {
@@ -237,4 +229,3 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
     let remote = rq.remote_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     Ok(Req { method, path, query, remote, content_type, body })
 }
-

@@ -30,8 +30,15 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
         }),
         ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| not_found(app, shared))),
         // A known route with the wrong method.
-        [""] | ["join"] | ["v", _] | ["v", _, "join"] | ["api", "v1", "links", _] | ["p", _] | ["p", _, "join"]
-        | ["healthz"] | ["assets", ..] => {
+        [""]
+        | ["join"]
+        | ["v", _]
+        | ["v", _, "join"]
+        | ["api", "v1", "links", _]
+        | ["p", _]
+        | ["p", _, "join"]
+        | ["healthz"]
+        | ["assets", ..] => {
             let allow = if segments.last() == Some(&"join") && segments.len() > 1 { "POST" } else { "GET, HEAD" };
             let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
             Ok(error_page(app, shared, 405).with("Allow", allow))

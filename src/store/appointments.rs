@@ -85,7 +85,8 @@ impl Store {
             super::links::LINK_COLUMNS
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows = stmt.query_map(params![client_id, from, to], |r| Ok((appt_from(r, 0)?, super::links::link_from(r, 6)?)))?;
+        let rows =
+            stmt.query_map(params![client_id, from, to], |r| Ok((appt_from(r, 0)?, super::links::link_from(r, 6)?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 
 /// Copy the database to `dest`; returns the size written.
 pub fn write(store: &Store, dest: &Path) -> Result<u64> {
-    let name = dest.file_name().ok_or_else(|| Error::input(format!("bad backup file {:?}", dest.display().to_string())))?;
+    let name =
+        dest.file_name().ok_or_else(|| Error::input(format!("bad backup file {:?}", dest.display().to_string())))?;
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

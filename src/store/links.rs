@@ -19,8 +19,7 @@ pub struct LinkRow {
     pub last_opened_at: Option<i64>,
 }
 
-pub(super) const LINK_COLUMNS: &str =
-    "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at";
+pub(super) const LINK_COLUMNS: &str = "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at";
 
 pub(super) fn link_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<LinkRow> {
     Ok(LinkRow {
@@ -89,6 +88,9 @@ impl Store {
 
     /// Record page views in one transaction: `(link id, when)` pairs.
     pub fn note_views(&mut self, views: &[(i64, i64)]) -> Result<()> {
+        if views.is_empty() {
+            return Ok(());
+        }
         self.write(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE links SET last_opened_at = max(coalesce(last_opened_at, 0), ?2) WHERE id = ?1",

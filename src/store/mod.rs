@@ -96,10 +96,7 @@ impl Store {
     }
 
     pub fn admin_password_hash(&self) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT password_hash FROM admin WHERE id = 1", [], |r| r.get(0))
-            .optional()?)
+        Ok(self.conn.query_row("SELECT password_hash FROM admin WHERE id = 1", [], |r| r.get(0)).optional()?)
     }
 
     pub fn set_admin_password_hash(tx: &rusqlite::Transaction<'_>, hash: &str, now: i64) -> Result<()> {

@@ -1,0 +1,39 @@
+# Porchlight: the two commands a new user needs are `make run` and `make test`.
+
+CARGO ?= cargo
+DATA ?= ./porchlight-demo
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: run build release test test-browser check fmt clippy clean
+
+# Run the appliance on a demo practice (links in every state at once).
+run:
+	$(CARGO) run --release -- --data $(DATA) serve --listen $(LISTEN) --demo
+
+build:
+	$(CARGO) build
+
+release:
+	$(CARGO) build --release
+
+# Unit and integration tests, then the browser tests (which install what
+# they need on first run).
+test:
+	$(CARGO) test --all-targets
+	$(MAKE) test-browser
+
+test-browser:
+	bash tests/browser/run
+
+# Before every commit: formatting, lints with warnings denied, tests.
+check: fmt clippy test
+
+fmt:
+	$(CARGO) fmt --all -- --check
+
+clippy:
+	$(CARGO) clippy --all-targets -- -D warnings
+
+clean:
+	$(CARGO) clean
+	rm -rf $(DATA)

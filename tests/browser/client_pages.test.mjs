@@ -1,0 +1,90 @@
+// The client-facing pages in a real browser: every state readable on a
+// phone, and the early page turning itself into the open one without a
+// reload when the window opens.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { Porchlight, browser, screenshot } from "./harness.mjs";
+
+let server, chrome;
+before(async () => {
+  server = await Porchlight.start(["--demo"]);
+  chrome = await browser();
+});
+after(async () => {
+  await chrome?.close();
+  server?.stop();
+});
+
+function demoLinks() {
+  const links = {};
+  for (const line of server.output().split("\n")) {
+    const m = line.match(/^\s+(\w+)\s+.*?(http:\/\/\S+)/);
+    if (m && !links[m[1]]) links[m[1]] = m[2];
+  }
+  return links;
+}
+
+test("every state's page fits a phone and says what it is", async () => {
+  const links = demoLinks();
+  const headings = {
+    open: "Your session is ready",
+    early: "Your session hasn't started yet",
+    expired: "This session has ended",
+    cancelled: "This session was cancelled",
+    revoked: "This link has been replaced",
+    unknown: "We couldn't find this link",
+    portal: "Hello, Alex",
+  };
+  const context = await chrome.newContext({ viewport: { width: 360, height: 740 } });
+  const page = await context.newPage();
+  for (const [state, heading] of Object.entries(headings)) {
+    assert.ok(links[state], `demo printed a ${state} link`);
+    await page.goto(links[state]);
+    assert.equal((await page.locator("h1").innerText()).trim(), heading, state);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `${state} page scrolls sideways by ${overflow}px`);
+    await screenshot(page, `client-${state}`);
+  }
+  await page.goto(links.code.replace(/\/join$/, "") + "/join");
+  await screenshot(page, "client-code");
+  await context.close();
+});
+
+test("the early page counts down and turns open without a reload", async () => {
+  const client = server.json("client", "add", "--name", "Countdown Tester");
+  // Opens 10 minutes before the start: start in 10 min 4 s opens in ~4 s.
+  const start = new Date(Date.now() + 10 * 60 * 1000 + 4000);
+  start.setMilliseconds(0);
+  const appt = server.json("appt", "add", "--client", String(client.id), "--start", start.toISOString(), "--minutes", "50");
+  const link = appt.participants[0].link;
+
+  const page = await (await chrome.newContext()).newPage();
+  await page.goto(link);
+  assert.equal(await page.locator("#join").isVisible(), false, "join hidden while early");
+  await page.waitForFunction(() => /Opens in \d/.test(document.getElementById("remaining").textContent));
+  await page.evaluate(() => { window.notReloaded = true; });
+  await page.locator("#join button").waitFor({ state: "visible", timeout: 20000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page was not reloaded");
+  assert.equal((await page.locator("h1").innerText()).trim(), "Your session is ready");
+  await page.locator("#join button").click();
+  await page.waitForLoadState();
+  assert.equal((await page.locator("h1").innerText()).trim(), "You're checked in");
+  const audit = server.json("audit");
+  assert.ok(audit.some((e) => e.event === "link.join" && e.client_id === client.id), "join audited");
+});
+
+test("a typed code leads to its page", async () => {
+  const links = demoLinks();
+  const code = server.output().match(/early\s+Riley Chen\s+\S+\s+code (\S+)/)[1];
+  const page = await (await chrome.newContext()).newPage();
+  await page.goto(links.code);
+  await page.fill("#code", code.toLowerCase().replace("-", " "));
+  await page.click("button[type=submit]");
+  await page.waitForLoadState();
+  assert.equal(page.url(), links.early);
+  await page.goto(links.code);
+  await page.fill("#code", "ZZZZ-ZZZZ");
+  await page.click("button[type=submit]");
+  await page.locator("#code-error").waitFor();
+  await screenshot(page, "client-code-error");
+});
