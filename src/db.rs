@@ -41,6 +41,7 @@ pub fn latest_version() -> u32 {
 /// Open (creating if needed) the database in `dir` and bring it up to date.
 pub fn open(dir: &Path) -> Result<Connection> {
     let path = dir.join(DB_FILE);
+    create_private_file(&path)?;
     let conn = Connection::open_with_flags(
         &path,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -57,6 +58,17 @@ pub fn open_in_memory() -> Result<Connection> {
     configure(&conn)?;
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Make a new database file owner-only before SQLite opens it; its `-wal`
+/// and `-shm` files take the same permissions.
+fn create_private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::internal(format!("cannot create {}: {e}", path.display()))),
+    }
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -117,6 +129,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let conn = open(dir.path()).unwrap();
         let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let perms = std::fs::metadata(dir.path().join(DB_FILE)).unwrap().permissions().mode();
+        assert_eq!(perms & 0o777, 0o600);
         let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
         assert_eq!((mode.as_str(), sync), ("wal", 2));
         drop(conn);

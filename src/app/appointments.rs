@@ -18,6 +18,11 @@ pub struct ApptView {
     pub end: String,
     pub status: &'static str,
     pub participants: Vec<ParticipantView>,
+    /// The start in the practice zone, for people reading the terminal.
+    #[serde(skip)]
+    pub local_start: String,
+    #[serde(skip)]
+    pub minutes: i64,
 }
 
 /// One participant with the link and code they were given.
@@ -107,6 +112,7 @@ impl App {
     fn view_of(&mut self, row: &ApptRow, now: DateTime<Utc>) -> Result<ApptView> {
         let window = self.window_of(row)?;
         let base = self.base_url()?;
+        let zone = self.settings()?.timezone;
         let participants = self
             .store
             .participants(row.id)?
@@ -129,6 +135,8 @@ impl App {
             end: times::rfc3339(window.ends_at),
             status: if row.cancelled_at.is_some() { "cancelled" } else { "scheduled" },
             participants,
+            local_start: times::Local::new(window.starts_at, zone).line(),
+            minutes: row.minutes,
         })
     }
 

@@ -38,8 +38,7 @@ pub struct App {
 impl App {
     /// Open the data directory: key file and database, created if missing.
     pub fn open(dir: &Path) -> Result<App> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| crate::error::Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+        create_private_dir(dir)?;
         let keys = Arc::new(Keyring::open_or_create(dir)?);
         Ok(App::with(Store::open(dir)?, keys))
     }
@@ -105,6 +104,20 @@ impl App {
     pub fn audit(&mut self, now: DateTime<Utc>, entry: NewAudit<'_>) -> Result<()> {
         self.store.audit(now.timestamp(), &entry)
     }
+}
+
+/// Create the data directory readable by its owner only (client names and
+/// the key live there). An existing directory is left as the owner set it.
+fn create_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| crate::error::Error::internal(format!("cannot create {}: {e}", dir.display())))
 }
 
 #[cfg(test)]

@@ -161,6 +161,9 @@ fn serve(data: &Path, listen: &str, demo: bool, workers: usize) -> Result<()> {
     }
     out.flush()?;
     drop(out);
+    for note in running.notes() {
+        eprintln!("{note}");
+    }
     running.wait();
     Ok(())
 }

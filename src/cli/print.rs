@@ -58,7 +58,7 @@ pub fn participant(p: &ParticipantView) -> String {
 }
 
 pub fn appt(a: &ApptView) -> String {
-    let mut out = format!("appointment {}  {} to {}  {}\n", a.id, a.start, a.end, a.status);
+    let mut out = format!("appointment {}: {}, {} minutes, {}\n", a.id, a.local_start, a.minutes, a.status);
     for p in &a.participants {
         out += &participant(p);
     }

@@ -47,6 +47,9 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
         return Ok(Resp::see_other(format!("/v/{}", app.token_of(link))));
     }
     shared.limiter.fail(req.remote, clock);
+    // One line per failure, with the address and never the code, for
+    // fail2ban or a curious clinician.
+    eprintln!("porchlight: access code failure from {}", req.remote);
     app.audit(now, NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() })?;
     // Echo back only what could be a code, so the page never reflects
     // anything long or strange.

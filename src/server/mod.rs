@@ -56,6 +56,7 @@ pub struct Running {
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     demo: Option<String>,
+    notes: Vec<String>,
 }
 
 pub fn start(config: Config) -> Result<Running> {
@@ -75,6 +76,14 @@ pub fn start(config: Config) -> Result<Running> {
     } else {
         None
     };
+    let mut notes = vec![];
+    if addr.ip().is_unspecified() && app.settings()?.public_url.is_none() {
+        notes.push(format!(
+            "note: links will start with {url}, which only this machine can open; for other devices run: \
+             porchlight settings set public_url http://ADDRESS-OF-THIS-MACHINE:{}",
+            addr.port()
+        ));
+    }
     let setup_code = match app.store.admin_password_hash()? {
         Some(_) => None,
         None => Some(setup_code()),
@@ -109,7 +118,7 @@ pub fn start(config: Config) -> Result<Running> {
         let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
     };
-    Ok(Running { url, server, workers, flusher, stop, shared, demo })
+    Ok(Running { url, server, workers, flusher, stop, shared, demo, notes })
 }
 
 impl Running {
@@ -124,6 +133,11 @@ impl Running {
 
     pub fn demo_text(&self) -> Option<&str> {
         self.demo.as_deref()
+    }
+
+    /// Advice worth printing at start-up (to stderr).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
     }
 
     /// Serve until the process ends.
