@@ -62,7 +62,7 @@ pub enum Command {
     /// Check a link, token or access code: its state and window.
     Check {
         /// A full link, its token, or an access code (XXXX-XXXX).
-        #[arg(value_name = "LINK_OR_TOKEN_OR_CODE")]
+        #[arg(value_name = "LINK_OR_TOKEN_OR_CODE", allow_hyphen_values = true)]
         input: String,
         /// Check as of this time instead of now.
         #[arg(long, value_name = "TIME")]

@@ -1,0 +1,134 @@
+//! What survives: writes reported as saved survive a SIGKILL of the
+//! server, `backup` taken while the server is busy restores to working
+//! links, and the key file is private and required (a database copied
+//! without it yields no working link).
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::support::{Practice, Server, credentials, minutes, now, run_in};
+
+/// Copy the database (and its WAL, if one is pending) into `to`; with
+/// `key`, the key file too.
+fn copy_practice(from: &Path, to: &Path, key: bool) {
+    for name in ["porchlight.db", "porchlight.db-wal"] {
+        if from.join(name).exists() {
+            fs::copy(from.join(name), to.join(name)).expect("copy database");
+        }
+    }
+    if key {
+        fs::copy(from.join("secret.key"), to.join("secret.key")).expect("copy key");
+    }
+}
+
+/// POST Join on `token` `n` times; every answer must be the room.
+fn join_times(server: &Server, token: &str, n: usize) {
+    for _ in 0..n {
+        let r = server.post(&format!("/v/{token}/join"), "");
+        assert_eq!(r.status, 303, "{r:?}");
+    }
+}
+
+#[test]
+fn reported_writes_survive_a_sigkill_of_the_server() {
+    let p = Practice::new();
+    p.set("video_url_template", "https://meet.example.org/{room}");
+    let server = p.serve();
+    let (ann, ben) = (p.client("Ann"), p.client("Ben"));
+    let a = p.appt(&[ann, ben], now() - minutes(5), 50);
+    let rotated = p.json(&["link", "rotate", "--appt", &a.id_str(), "--client", &ann.to_string()]);
+    let new_link = rotated["link"].as_str().expect("link").to_string();
+    let new_token = crate::support::token_of(&new_link);
+    join_times(&server, &new_token, 3);
+    join_times(&server, &a.token(1), 2);
+    let later = p.appt(&[ben], now() + chrono::Duration::days(3), 50);
+    let before = p.audit();
+
+    server.crash();
+    let server = p.serve();
+
+    assert_eq!(p.audit(), before, "the audit trail after the crash");
+    assert_eq!(p.audit_count("link.join"), 5);
+    assert_eq!(p.audit_count("link.rotate"), 1);
+    assert_eq!(server.get(&format!("/v/{new_token}")).status, 200);
+    assert_eq!(server.get(&format!("/v/{}", a.token(1))).status, 200);
+    assert_eq!(server.get(&format!("/v/{}", a.token(0))).status, 410, "the rotated link stays revoked");
+    assert_eq!(p.state(&later.code(0)), "early");
+    assert_eq!(credentials(&p.json(&["appt", "show", &later.id_str()])), later.credentials());
+    // And the restarted server keeps recording.
+    join_times(&server, &new_token, 1);
+    assert_eq!(p.audit_count("link.join"), 6);
+}
+
+#[test]
+fn backup_taken_while_serving_restores_to_working_links() {
+    let p = Practice::new();
+    p.set("video_url_template", "https://meet.example.org/{room}");
+    let server = p.serve();
+    let (c, a) = p.solo("Busy Client", now() - minutes(5));
+    let backups = tempfile::tempdir().expect("temp dir");
+    let file = backups.path().join("porchlight-backup.db");
+
+    std::thread::scope(|scope| {
+        let busy = scope.spawn(|| {
+            for i in 0..30 {
+                join_times(&server, &a.token(0), 1);
+                if i % 5 == 0 {
+                    p.client(&format!("Walk-in {i}"));
+                }
+            }
+        });
+        for _ in 0..3 {
+            p.run(&["backup", file.to_str().expect("UTF-8")]).ok();
+        }
+        busy.join().expect("the busy loop");
+    });
+
+    let fresh = tempfile::tempdir().expect("temp dir");
+    fs::copy(&file, fresh.path().join("porchlight.db")).expect("restore backup");
+    fs::copy(p.path().join("secret.key"), fresh.path().join("secret.key")).expect("copy key");
+    let restored = |args: &[&str]| {
+        let full: Vec<&str> = args.iter().copied().chain(["--json"]).collect();
+        run_in(fresh.path(), &full).json()
+    };
+    assert_eq!(restored(&["check", &a.link(0)])["state"], "open");
+    assert_eq!(restored(&["check", &a.code(0)])["client_id"].as_i64(), Some(c));
+    assert_eq!(credentials(&restored(&["appt", "show", &a.id_str()])), a.credentials());
+    let trail = restored(&["audit"]);
+    assert!(trail.as_array().is_some_and(|t| t.iter().any(|e| e["event"] == "appointment.create")), "{trail}");
+    server.assert_healthy();
+}
+
+#[test]
+fn the_key_file_and_data_directory_are_created_private() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let data = parent.path().join("fresh-data");
+    run_in(&data, &["client", "add", "--name", "Kim"]).ok();
+    let mode = |name: &str| fs::metadata(data.join(name)).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode("secret.key"), 0o600, "secret.key mode {:o}", mode("secret.key"));
+    assert_eq!(mode("porchlight.db"), 0o600, "porchlight.db mode {:o}", mode("porchlight.db"));
+    assert_eq!(mode(""), 0o700, "data directory mode {:o}", mode(""));
+}
+
+#[test]
+fn a_database_copied_without_its_key_yields_no_working_link() {
+    let p = Practice::new();
+    let (_, a) = p.solo("Lee", now());
+    assert_eq!(p.state(&a.link(0)), "open");
+
+    let with_key = tempfile::tempdir().expect("temp dir");
+    copy_practice(p.path(), with_key.path(), true);
+    assert_eq!(run_in(with_key.path(), &["check", &a.link(0), "--json"]).json()["state"], "open");
+
+    let without = tempfile::tempdir().expect("temp dir");
+    copy_practice(p.path(), without.path(), false);
+    for input in [a.link(0), a.token(0), a.code(0)] {
+        let out = run_in(without.path(), &["check", "--json", "--", &input]);
+        assert_eq!(out.json(), json!({"state": "unknown"}), "{input} without the key file");
+    }
+    let shown = run_in(without.path(), &["appt", "show", &a.id_str(), "--json"]).json();
+    assert_ne!(shown["participants"][0]["link"], a.0["participants"][0]["link"], "links are derived from the key");
+}
