@@ -29,9 +29,9 @@ impl Demo {
         let mut out = String::from("demo practice ready; open these links in a browser:\n");
         for l in &self.links {
             let code = l.code.as_deref().map(|c| format!("  code {c}")).unwrap_or_default();
-            let _ = writeln!(out, "  {:<10} {:<24} {}{}", l.label, l.who, l.url, code);
+            let _ = writeln!(out, "  {:<10} {:<28} {}{}", l.label, l.who, l.url, code);
         }
-        let _ = writeln!(out, "  {:<10} {:<24} {base}/join", "code", "type any code above");
+        let _ = writeln!(out, "  {:<10} {:<28} {base}/join", "code", "type any code above");
         let _ = write!(out, "demo admin password: {}", self.admin_password);
         out
     }
