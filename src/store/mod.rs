@@ -70,12 +70,7 @@ impl Store {
     }
 
     pub fn set_setting(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
-        tx.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        upsert(tx, "settings", key, value)
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
@@ -87,12 +82,7 @@ impl Store {
     }
 
     pub fn set_meta(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        upsert(tx, "meta", key, value)
     }
 
     pub fn admin_password_hash(&self) -> Result<Option<String>> {
@@ -123,6 +113,15 @@ impl Store {
         )?;
         Ok(())
     }
+}
+
+/// Set `key` to `value` in one of the key/value tables.
+fn upsert(tx: &rusqlite::Transaction<'_>, table: &'static str, key: &str, value: &str) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {table} (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    );
+    tx.prepare_cached(&sql)?.execute(params![key, value])?;
+    Ok(())
 }
 
 /// A seed as stored: exactly 16 bytes, or the row is damaged.
