@@ -94,3 +94,13 @@ CREATE TABLE audit (
     detail         TEXT NOT NULL DEFAULT ''
 ) STRICT;
 CREATE INDEX audit_at ON audit (at);
+
+-- migration 2
+-- Admin sessions. The session id lives only in the clinician's cookie;
+-- the database keeps its SHA-256, so a copy of the database cannot be
+-- replayed as a login.
+CREATE TABLE admin_sessions (
+    id_hash    BLOB PRIMARY KEY,
+    created_at INTEGER NOT NULL,
+    seen_at    INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

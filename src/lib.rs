@@ -14,11 +14,13 @@
 #![forbid(unsafe_code)]
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod model;
+pub mod net;
 pub mod pages;
 pub mod password;
 pub mod server;

@@ -47,6 +47,8 @@ impl App {
         let at = now.timestamp();
         self.store.write(|tx| {
             Store::set_admin_password_hash(tx, &phc, at)?;
+            // A new password ends every session made with the old one.
+            Store::delete_all_sessions(tx)?;
             Store::insert_audit(tx, at, &NewAudit { event: "admin.password", ..Default::default() })
         })
     }

@@ -48,6 +48,19 @@ pub fn random_bytes(buf: &mut [u8]) {
     rand::rngs::SysRng.try_fill_bytes(buf).expect("the operating system's random number generator failed");
 }
 
+/// A fresh 256-bit secret, base64url (43 characters): session ids.
+pub fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    random_bytes(&mut bytes);
+    Base64UrlUnpadded::encode_string(&bytes)
+}
+
+/// SHA-256 of a secret, for storing session ids.
+pub fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    Sha256::digest(data).into()
+}
+
 /// A new 128-bit seed for a link.
 pub fn new_seed() -> Seed {
     let mut seed = [0u8; SEED_LEN];
@@ -158,6 +171,17 @@ impl Keyring {
         mac.update(&[0]);
         mac.update(data);
         mac.finalize().into_bytes().into()
+    }
+
+    /// A 128-bit value derived from `data` under `label`, base64url: CSRF
+    /// tokens and other secrets that need no storage.
+    pub fn derive(&self, label: &str, data: &[u8]) -> String {
+        Base64UrlUnpadded::encode_string(&self.mac(label.as_bytes(), data)[..16])
+    }
+
+    /// Does `presented` equal [`Keyring::derive`] of `data`? Constant time.
+    pub fn derived_matches(&self, label: &str, data: &[u8], presented: &str) -> bool {
+        bool::from(self.derive(label, data).as_bytes().ct_eq(presented.as_bytes()))
     }
 
     /// The URL token of a link: 128 bits of HMAC output, base64url.

@@ -11,6 +11,7 @@ mod audit;
 pub mod backup;
 mod clients;
 mod links;
+mod sessions;
 
 use std::path::Path;
 

@@ -1,0 +1,197 @@
+//! Admin authentication: sessions, cookies, CSRF tokens, login throttling.
+//!
+//! A session id is 256 bits from the OS CSPRNG, lives only in the
+//! clinician's cookie, and is stored as its SHA-256. It is replaced at
+//! every login, ends after [`Policy::idle`] without a click and
+//! [`Policy::absolute`] after login, and ends at logout. The CSRF token of
+//! a form is an HMAC of the session id under the key file, so it needs no
+//! storage and changes with the session. Forms shown before login (setup,
+//! login) use the same scheme over a random pre-session cookie.
+
+pub mod throttle;
+
+use chrono::{DateTime, Utc};
+
+use crate::app::App;
+use crate::error::Result;
+use crate::token::{self, Keyring};
+
+/// How long sessions last.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Seconds without a request before the session ends (30 minutes).
+    pub idle: i64,
+    /// Seconds after login when the session ends whatever happens (12 hours).
+    pub absolute: i64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { idle: 30 * 60, absolute: 12 * 60 * 60 }
+    }
+}
+
+/// Activity is written at most this often, sparing a synced write per click.
+const TOUCH_EVERY: i64 = 60;
+
+/// A logged-in session, as found from its cookie.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+}
+
+/// The cookie names: `__Host-` when served over https, which the browser
+/// then binds to this exact origin.
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies {
+    pub secure: bool,
+}
+
+impl Cookies {
+    pub fn session(&self) -> &'static str {
+        if self.secure { "__Host-porchlight_admin" } else { "porchlight_admin" }
+    }
+
+    pub fn pre(&self) -> &'static str {
+        if self.secure { "__Host-porchlight_pre" } else { "porchlight_pre" }
+    }
+
+    /// A `Set-Cookie` value; `max_age` 0 deletes.
+    pub fn set(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
+        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+        if self.secure {
+            c += "; Secure";
+        }
+        if let Some(age) = max_age {
+            c += &format!("; Max-Age={age}");
+        }
+        c
+    }
+}
+
+/// Start a session at login; returns the id for the cookie.
+pub fn start(app: &mut App, policy: Policy, now: DateTime<Utc>) -> Result<String> {
+    let at = now.timestamp();
+    app.store.prune_sessions(at - policy.idle, at - policy.absolute)?;
+    let id = token::random_secret();
+    app.store.insert_session(&token::sha256(id.as_bytes()), at)?;
+    Ok(id)
+}
+
+/// The session a cookie names, if it is still alive. `active` says whether
+/// this request counts as the clinician doing something (the dashboard's
+/// own polling does not, so an unattended screen still times out).
+pub fn check(
+    app: &mut App,
+    cookie: Option<&str>,
+    policy: Policy,
+    now: DateTime<Utc>,
+    active: bool,
+) -> Result<Option<Session>> {
+    let Some(id) = cookie.filter(|c| c.len() == 43) else { return Ok(None) };
+    let hash = token::sha256(id.as_bytes());
+    let Some((created, seen)) = app.store.session(&hash)? else { return Ok(None) };
+    let at = now.timestamp();
+    if at - seen >= policy.idle || at - created >= policy.absolute {
+        app.store.delete_session(&hash)?;
+        return Ok(None);
+    }
+    if active && at - seen >= TOUCH_EVERY.min(policy.idle / 2) {
+        app.store.touch_session(&hash, at)?;
+    }
+    Ok(Some(Session { id: id.to_string() }))
+}
+
+/// End a session (logout).
+pub fn end(app: &mut App, id: &str) -> Result<()> {
+    app.store.delete_session(&token::sha256(id.as_bytes()))
+}
+
+const CSRF: &str = "porchlight/csrf/v1";
+const PRE_CSRF: &str = "porchlight/pre-session-csrf/v1";
+
+pub fn csrf_token(keys: &Keyring, session: &Session) -> String {
+    keys.derive(CSRF, session.id.as_bytes())
+}
+
+pub fn csrf_ok(keys: &Keyring, session: &Session, presented: &str) -> bool {
+    keys.derived_matches(CSRF, session.id.as_bytes(), presented)
+}
+
+/// The CSRF token of a login or setup form, bound to the pre-session cookie.
+pub fn pre_csrf_token(keys: &Keyring, pre_cookie: &str) -> String {
+    keys.derive(PRE_CSRF, pre_cookie.as_bytes())
+}
+
+pub fn pre_csrf_ok(keys: &Keyring, pre_cookie: &str, presented: &str) -> bool {
+    !pre_cookie.is_empty() && keys.derived_matches(PRE_CSRF, pre_cookie.as_bytes(), presented)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn sessions_end_when_idle_or_too_old_and_at_logout() {
+        let mut app = crate::app::test_app();
+        let policy = Policy::default();
+        let t0 = t("2026-12-01T08:00:00Z");
+        let id = start(&mut app, policy, t0).unwrap();
+        assert_eq!(id.len(), 43);
+        let at = |s: &str| t(s);
+        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T08:29:59Z"), true).unwrap().is_some());
+        // Active at 08:29:59, so idle runs from there.
+        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T08:59:58Z"), true).unwrap().is_some());
+        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T09:29:58Z"), false).unwrap().is_none());
+        // A fresh session, kept busy, still ends after 12 hours.
+        let id = start(&mut app, policy, t0).unwrap();
+        let mut now = t0;
+        while now < t0 + chrono::Duration::hours(12) - chrono::Duration::minutes(10) {
+            now += chrono::Duration::minutes(10);
+            assert!(check(&mut app, Some(&id), policy, now, true).unwrap().is_some(), "{now}");
+        }
+        assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::hours(12), true).unwrap().is_none());
+        let id = start(&mut app, policy, t0).unwrap();
+        end(&mut app, &id).unwrap();
+        assert!(check(&mut app, Some(&id), policy, t0, true).unwrap().is_none());
+    }
+
+    #[test]
+    fn polling_does_not_keep_a_session_alive() {
+        let mut app = crate::app::test_app();
+        let policy = Policy::default();
+        let t0 = t("2026-12-01T08:00:00Z");
+        let id = start(&mut app, policy, t0).unwrap();
+        for m in 1..30 {
+            assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::minutes(m), false).unwrap().is_some());
+        }
+        assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::minutes(30), false).unwrap().is_none());
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_to_their_session() {
+        let keys = Keyring::for_tests(4);
+        let (a, b) = (Session { id: token::random_secret() }, Session { id: token::random_secret() });
+        let ta = csrf_token(&keys, &a);
+        assert!(csrf_ok(&keys, &a, &ta));
+        assert!(!csrf_ok(&keys, &b, &ta));
+        assert!(!csrf_ok(&keys, &a, ""));
+        assert!(pre_csrf_ok(&keys, "cookie", &pre_csrf_token(&keys, "cookie")));
+        assert!(!pre_csrf_ok(&keys, "", &pre_csrf_token(&keys, "")));
+    }
+
+    #[test]
+    fn cookies_are_strict_and_host_bound_over_https() {
+        let plain = Cookies { secure: false };
+        assert_eq!(plain.set(plain.session(), "v", None), "porchlight_admin=v; Path=/; HttpOnly; SameSite=Strict");
+        let tls = Cookies { secure: true };
+        assert_eq!(
+            tls.set(tls.session(), "v", Some(0)),
+            "__Host-porchlight_admin=v; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0"
+        );
+    }
+}

@@ -1,0 +1,120 @@
+//! Address ranges (`--admin-from`), parsed and matched.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use crate::error::Error;
+
+/// An address range such as `192.168.0.0/16` or `::1/128`. A bare address
+/// is a range of one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+/// Loopback and the private and link-local ranges: the practice's LAN.
+pub const LAN: &[&str] =
+    &["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fe80::/10"];
+
+impl Cidr {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = canonical(ip);
+        match (self.addr, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), self.prefix),
+            _ => false,
+        }
+    }
+
+    pub fn lan() -> Vec<Cidr> {
+        LAN.iter().map(|s| s.parse().expect("built-in ranges parse")).collect()
+    }
+}
+
+/// `::ffff:10.0.0.1` is the IPv4 address 10.0.0.1.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
+        v4 => v4,
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], prefix: u8) -> bool {
+    let (whole, rest) = (usize::from(prefix / 8), prefix % 8);
+    if a[..whole] != b[..whole] {
+        return false;
+    }
+    rest == 0 || (a[whole] ^ b[whole]) >> (8 - rest) == 0
+}
+
+impl FromStr for Cidr {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Cidr, Error> {
+        let bad = || Error::input(format!("bad address range {s:?}: use e.g. 192.168.1.0/24 or ::1"));
+        let (addr, prefix) = match s.trim().split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s.trim(), None),
+        };
+        let addr = canonical(addr.parse::<IpAddr>().map_err(|_| bad())?);
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            None => max,
+        };
+        Ok(Cidr { addr, prefix })
+    }
+}
+
+impl std::fmt::Display for Cidr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_lan_default_admits_private_ranges_only() {
+        let lan = Cidr::lan();
+        let ok = |s: &str| lan.iter().any(|c| c.contains(ip(s)));
+        for inside in [
+            "127.0.0.1",
+            "127.9.9.9",
+            "::1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.20",
+            "fd00::5",
+            "fe80::1",
+            "::ffff:192.168.1.2",
+        ] {
+            assert!(ok(inside), "{inside}");
+        }
+        for outside in
+            ["8.8.8.8", "172.32.0.1", "172.15.255.255", "192.169.0.1", "2001:db8::1", "::ffff:8.8.8.8", "11.0.0.1"]
+        {
+            assert!(!ok(outside), "{outside}");
+        }
+    }
+
+    #[test]
+    fn ranges_parse_strictly() {
+        assert_eq!("10.0.0.0/8".parse::<Cidr>().unwrap().to_string(), "10.0.0.0/8");
+        assert_eq!("192.168.1.7".parse::<Cidr>().unwrap().to_string(), "192.168.1.7/32");
+        assert!("203.0.113.0/25".parse::<Cidr>().unwrap().contains(ip("203.0.113.127")));
+        assert!(!"203.0.113.0/25".parse::<Cidr>().unwrap().contains(ip("203.0.113.128")));
+        for bad in ["10.0.0.0/33", "::/129", "nonsense", "10.0.0/8", ""] {
+            let err = bad.parse::<Cidr>().unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{err}");
+        }
+    }
+}
