@@ -72,13 +72,20 @@ impl Default for CheckView {
     }
 }
 
+/// Who pressed Join: an appointment and one of its clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Who {
+    pub appointment_id: i64,
+    pub client_id: i64,
+}
+
 /// Where a Join press leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinOutcome {
     /// The window is open and a room is configured: go there.
-    Room(String),
+    Room(String, Who),
     /// The window is open but no video room is set up yet.
-    NoRoom,
+    NoRoom(Who),
     /// Not open (early, over, cancelled, revoked or unknown).
     NotOpen(LinkState),
 }
@@ -157,9 +164,10 @@ impl App {
                 detail: format!("via {via}"),
             },
         )?;
+        let who = Who { appointment_id: appt.id, client_id: link.client_id };
         Ok(match &self.settings()?.video_url_template {
-            Some(template) => JoinOutcome::Room(template.replace("{room}", &appt.room)),
-            None => JoinOutcome::NoRoom,
+            Some(template) => JoinOutcome::Room(template.replace("{room}", &appt.room), who),
+            None => JoinOutcome::NoRoom(who),
         })
     }
 }
@@ -228,9 +236,10 @@ mod tests {
             app.join(&token, t("2026-12-01T13:00:00Z"), "127.0.0.1").unwrap(),
             JoinOutcome::NotOpen(LinkState::Early)
         );
-        assert_eq!(app.join(&token, now, "127.0.0.1").unwrap(), JoinOutcome::NoRoom);
+        let who = Who { appointment_id: v.id, client_id: a };
+        assert_eq!(app.join(&token, now, "127.0.0.1").unwrap(), JoinOutcome::NoRoom(who));
         app.set_setting("video_url_template", "https://meet.example.org/{room}", now).unwrap();
-        let JoinOutcome::Room(url) = app.join(&token, now, "127.0.0.1").unwrap() else { panic!("no room") };
+        let JoinOutcome::Room(url, _) = app.join(&token, now, "127.0.0.1").unwrap() else { panic!("no room") };
         let room = url.strip_prefix("https://meet.example.org/").unwrap();
         assert!(room.len() >= 16 && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{room}");
         let joins = app.store.audit_since(0).unwrap().into_iter().filter(|e| e.event == "link.join").count();

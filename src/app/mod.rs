@@ -21,7 +21,7 @@ use crate::store::{NewAudit, Store};
 use crate::token::Keyring;
 
 pub use appointments::{ApptView, ParticipantView, default_list_range};
-pub use check::{CheckView, Checked, JoinOutcome};
+pub use check::{CheckView, Checked, JoinOutcome, Who};
 pub use clients::ClientView;
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
 

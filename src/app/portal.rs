@@ -22,6 +22,7 @@ pub enum PortalView {
     /// Portal links are turned off in the settings.
     Off,
     Ok {
+        client_id: i64,
         first_name: String,
         appointments: Vec<PortalAppt>,
     },
@@ -71,7 +72,7 @@ impl App {
             });
         }
         let first_name = client.name.split_whitespace().next().unwrap_or_default().to_string();
-        Ok(PortalView::Ok { first_name, appointments })
+        Ok(PortalView::Ok { client_id: client.id, first_name, appointments })
     }
 
     fn upcoming_of(&mut self, client_id: i64, now: DateTime<Utc>) -> Result<Vec<(ApptRow, crate::store::LinkRow)>> {
@@ -133,11 +134,12 @@ mod tests {
         let later = app.add_appointment(&[c.id], t("2026-12-08T14:00:00Z"), 50, now).unwrap();
         app.add_appointment(&[c.id], t("2026-11-20T14:00:00Z"), 50, now).unwrap(); // over
         app.add_appointment(&[c.id], t("2027-03-01T14:00:00Z"), 50, now).unwrap(); // too far
-        let PortalView::Ok { first_name, appointments } = app.portal(&portal, now).unwrap() else { panic!() };
+        let PortalView::Ok { first_name, appointments, .. } = app.portal(&portal, now).unwrap() else { panic!() };
         assert_eq!(first_name, "Ann");
         let ids: Vec<_> = appointments.iter().map(|a| (a.id, a.state)).collect();
         assert_eq!(ids, vec![(open.id, LinkState::Open), (later.id, LinkState::Early)]);
-        assert_eq!(app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap(), JoinOutcome::NoRoom);
+        let who = super::super::check::Who { appointment_id: open.id, client_id: c.id };
+        assert_eq!(app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap(), JoinOutcome::NoRoom(who));
         assert_eq!(
             app.portal_join(&portal, later.id, now, "10.0.0.2").unwrap(),
             JoinOutcome::NotOpen(LinkState::Early)

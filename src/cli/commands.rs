@@ -15,7 +15,24 @@ pub fn run(cli: Cli) -> Result<()> {
     let now = Utc::now();
     let data = cli.data.as_path();
     match cli.command {
-        Command::Serve { listen, demo, workers } => serve(data, &listen, demo, workers.into()),
+        Command::Serve { listen, demo, workers, admin_from, admin_idle_minutes, admin_idle_seconds } => {
+            let admin_from = if admin_from.is_empty() {
+                crate::net::Cidr::lan()
+            } else {
+                admin_from.iter().map(|s| s.parse()).collect::<Result<Vec<_>>>()?
+            };
+            let idle = admin_idle_seconds.map_or(i64::from(admin_idle_minutes) * 60, i64::from);
+            let sessions = crate::auth::Policy { idle, ..Default::default() };
+            let config = crate::server::Config {
+                listen: parse_listen(&listen)?,
+                data: data.to_path_buf(),
+                demo,
+                workers: workers.into(),
+                admin_from,
+                sessions,
+            };
+            serve(config)
+        }
         Command::Settings(SettingsCmd::Show { json }) => {
             let app = App::open(data)?;
             let stored = app.store.settings()?;
@@ -145,11 +162,11 @@ fn read_password() -> Result<String> {
     Ok(text)
 }
 
-fn serve(data: &Path, listen: &str, demo: bool, workers: usize) -> Result<()> {
-    let addr: std::net::SocketAddr = listen
-        .parse()
-        .map_err(|_| Error::input(format!("bad --listen {listen:?}: use ADDR:PORT such as 127.0.0.1:8080")))?;
-    let config = crate::server::Config { listen: addr, data: data.to_path_buf(), demo, workers };
+fn parse_listen(listen: &str) -> Result<std::net::SocketAddr> {
+    listen.parse().map_err(|_| Error::input(format!("bad --listen {listen:?}: use ADDR:PORT such as 127.0.0.1:8080")))
+}
+
+fn serve(config: crate::server::Config) -> Result<()> {
     let running = crate::server::start(config)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "porchlight listening on {}", running.url())?;

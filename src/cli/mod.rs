@@ -43,6 +43,16 @@ pub enum Command {
         /// Worker threads answering requests.
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), hide = true)]
         workers: u16,
+        /// Address ranges the admin pages answer to (repeat or comma-separate);
+        /// default: loopback and the private LAN ranges.
+        #[arg(long = "admin-from", value_name = "CIDR", value_delimiter = ',')]
+        admin_from: Vec<String>,
+        /// Minutes without a click before an admin session ends.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=720), hide = true)]
+        admin_idle_minutes: u32,
+        /// Seconds instead of minutes, for tests of idle expiry.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=43200), hide = true)]
+        admin_idle_seconds: Option<u32>,
     },
     /// Read and change practice settings.
     #[command(subcommand)]

@@ -35,8 +35,11 @@ struct GonePage<'a> {
 /// `GET /v/{token}`: one page per state, in plain words.
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let checked = app.check_token(token, now)?;
-    if let Some((link, _, _)) = &checked.found {
+    if let Some((link, appt, _)) = &checked.found {
         shared.views.note(link.id, now.timestamp());
+        if checked.state == LinkState::Open {
+            shared.presence.note(appt.id, link.client_id, now.timestamp(), false);
+        }
     }
     let settings = app.settings()?.clone();
     let practice = settings.practice_name.as_str();
@@ -101,15 +104,18 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
 /// `POST /v/{token}/join`: into the room when open, else back to the page.
 pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let outcome = app.join(token, now, &req.remote.to_string())?;
-    enter(app, shared, outcome, format!("/v/{token}"))
+    enter(app, shared, outcome, format!("/v/{token}"), now)
 }
 
 /// Where a Join press leads, shared with the portal.
-pub fn enter(app: &mut App, shared: &Shared, outcome: JoinOutcome, back: String) -> Result<Resp> {
+pub fn enter(app: &mut App, shared: &Shared, outcome: JoinOutcome, back: String, now: DateTime<Utc>) -> Result<Resp> {
+    if let JoinOutcome::Room(_, who) | JoinOutcome::NoRoom(who) = &outcome {
+        shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), true);
+    }
     Ok(match outcome {
-        JoinOutcome::Room(url) => Resp::see_other(url),
+        JoinOutcome::Room(url, _) => Resp::see_other(url),
         JoinOutcome::NotOpen(_) => Resp::see_other(back),
-        JoinOutcome::NoRoom => {
+        JoinOutcome::NoRoom(_) => {
             let practice = app.settings()?.practice_name.clone();
             shared.pages.message(
                 200,

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use crate::app::{App, PortalAppt, PortalView};
 use crate::error::Result;
+use crate::model::LinkState;
 use crate::server::Shared;
 use crate::server::http::{Req, Resp};
 
@@ -24,20 +25,25 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let practice = settings.practice_name.as_str();
     let gone = |status: u16, title: &str, line: String| shared.pages.message(status, practice, title, &[&line]);
     Ok(match view {
-        PortalView::Ok { first_name, appointments } => Resp::html(
-            200,
-            shared.pages.render(
-                "portal.html",
-                Page {
-                    practice,
-                    token,
-                    first_name: &first_name,
-                    appointments: &appointments,
-                    days: crate::app::PORTAL_DAYS,
-                    join_opens_minutes: settings.window.join_opens_minutes,
-                },
-            )?,
-        ),
+        PortalView::Ok { client_id, first_name, appointments } => {
+            for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
+                shared.presence.note(a.id, client_id, now.timestamp(), false);
+            }
+            Resp::html(
+                200,
+                shared.pages.render(
+                    "portal.html",
+                    Page {
+                        practice,
+                        token,
+                        first_name: &first_name,
+                        appointments: &appointments,
+                        days: crate::app::PORTAL_DAYS,
+                        join_opens_minutes: settings.window.join_opens_minutes,
+                    },
+                )?,
+            )
+        }
         PortalView::Off => gone(
             410,
             "Please use the link from your reminder",
@@ -65,5 +71,5 @@ pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
         return Ok(Resp::see_other(back));
     };
     let outcome = app.portal_join(token, id, now, &req.remote.to_string())?;
-    super::client::enter(app, shared, outcome, back)
+    super::client::enter(app, shared, outcome, back, now)
 }

@@ -32,6 +32,11 @@ pub struct Req {
     pub query: String,
     pub remote: IpAddr,
     pub content_type: Option<String>,
+    /// The headers admin pages check: Cookie, Host, Origin, Sec-Fetch-Site.
+    pub cookie: Option<String>,
+    pub host: Option<String>,
+    pub origin: Option<String>,
+    pub fetch_site: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -46,6 +51,21 @@ impl Req {
             return vec![];
         }
         form_urlencoded::parse(&self.body).into_owned().collect()
+    }
+
+    /// The value of cookie `name`.
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookie
+            .as_deref()?
+            .split(';')
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// A query parameter.
+    pub fn param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
     }
 
     /// The first value of a form field.

@@ -8,21 +8,25 @@
 
 pub mod http;
 pub mod limit;
+pub mod presence;
 mod router;
 pub mod views;
 
 use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use crate::app::App;
+use crate::auth::Policy;
+use crate::auth::throttle::LoginThrottle;
 use crate::error::{Error, Result};
+use crate::net::Cidr;
 use crate::pages::Pages;
 use crate::store::Store;
 use crate::token::{self, Keyring};
@@ -35,6 +39,10 @@ pub struct Config {
     pub data: PathBuf,
     pub demo: bool,
     pub workers: usize,
+    /// Addresses the admin pages answer to.
+    pub admin_from: Vec<Cidr>,
+    /// Admin session lifetimes.
+    pub sessions: Policy,
 }
 
 /// What every worker shares.
@@ -43,8 +51,17 @@ pub struct Shared {
     pub pages: Pages,
     pub limiter: limit::CodeLimiter,
     pub views: views::ViewLog,
-    /// The one-time admin setup code, while no admin password is set.
-    pub setup_code: Option<String>,
+    /// The one-time admin setup code, while no admin password is set;
+    /// taken when used.
+    pub setup_code: Mutex<Option<String>>,
+    pub presence: presence::Presence,
+    pub logins: LoginThrottle,
+    /// One argon2 at a time: a login flood cannot take every core.
+    pub argon: Mutex<()>,
+    pub admin_from: Vec<Cidr>,
+    pub sessions: Policy,
+    /// Where the database lives, for backups taken from the admin page.
+    pub data: PathBuf,
 }
 
 /// A started server.
@@ -94,7 +111,13 @@ pub fn start(config: Config) -> Result<Running> {
         pages: Pages::new(),
         limiter: limit::CodeLimiter::default(),
         views: views::ViewLog::default(),
-        setup_code,
+        setup_code: Mutex::new(setup_code),
+        presence: presence::Presence::default(),
+        logins: LoginThrottle::default(),
+        argon: Mutex::new(()),
+        admin_from: config.admin_from.clone(),
+        sessions: config.sessions,
+        data: config.data.clone(),
     });
     let server = Arc::new(
         tiny_http::Server::from_listener(listener, None)
@@ -127,8 +150,8 @@ impl Running {
         &self.url
     }
 
-    pub fn setup_code(&self) -> Option<&str> {
-        self.shared.setup_code.as_deref()
+    pub fn setup_code(&self) -> Option<String> {
+        self.shared.setup_code.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn demo_text(&self) -> Option<&str> {
@@ -226,6 +249,8 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
     let header =
         |name: &'static str| rq.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str().to_string());
     let content_type = header("Content-Type");
+    let (cookie, host) = (header("Cookie"), header("Host"));
+    let (origin, fetch_site) = (header("Origin"), header("Sec-Fetch-Site"));
     if let Some(len) = header("Content-Length") {
         match len.trim().parse::<u64>() {
             Ok(n) if n > MAX_BODY as u64 => return Err(413),
@@ -241,5 +266,5 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
         }
     }
     let remote = rq.remote_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    Ok(Req { method, path, query, remote, content_type, body })
+    Ok(Req { method, path, query, remote, content_type, cookie, host, origin, fetch_site, body })
 }
