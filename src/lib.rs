@@ -13,6 +13,7 @@
 //! - [`demo`]: the demo practice of `serve --demo`.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod app;
 pub mod auth;
 pub mod cli;

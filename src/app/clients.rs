@@ -30,7 +30,7 @@ pub fn validate_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-fn validate_email(email: &str) -> Result<String> {
+pub fn validate_email(email: &str) -> Result<String> {
     let email = email.trim();
     let ok = email.len() <= 254
         && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
@@ -41,7 +41,7 @@ fn validate_email(email: &str) -> Result<String> {
     Ok(email.to_string())
 }
 
-fn validate_phone(phone: &str) -> Result<String> {
+pub fn validate_phone(phone: &str) -> Result<String> {
     let phone = phone.trim();
     let ok = (3..=32).contains(&phone.len())
         && phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
@@ -101,6 +101,40 @@ impl App {
             archived: row.archived_at.is_some(),
             portal_url,
         })
+    }
+
+    /// Change a client's details.
+    pub fn edit_client(
+        &mut self,
+        id: i64,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ClientView> {
+        self.client_row(id)?;
+        let name = validate_name(name)?;
+        let email = email.filter(|e| !e.trim().is_empty()).map(validate_email).transpose()?;
+        let phone = phone.filter(|p| !p.trim().is_empty()).map(validate_phone).transpose()?;
+        let at = now.timestamp();
+        self.store.write(|tx| {
+            Store::update_client(tx, id, &name, email.as_deref(), phone.as_deref())?;
+            Store::insert_audit(tx, at, &NewAudit { event: "client.edit", client_id: Some(id), ..Default::default() })
+        })?;
+        self.client_view(id)
+    }
+
+    /// Archive a client (hidden from new appointments, links untouched) or
+    /// bring them back.
+    pub fn archive_client(&mut self, id: i64, archived: bool, now: DateTime<Utc>) -> Result<ClientView> {
+        self.client_row(id)?;
+        let at = now.timestamp();
+        let event = if archived { "client.archive" } else { "client.unarchive" };
+        self.store.write(|tx| {
+            Store::set_archived(tx, id, archived.then_some(at))?;
+            Store::insert_audit(tx, at, &NewAudit { event, client_id: Some(id), ..Default::default() })
+        })?;
+        self.client_view(id)
     }
 
     /// The client's live portal URL, if they have one.

@@ -8,6 +8,7 @@
 mod appointments;
 mod check;
 mod clients;
+pub mod message;
 mod portal;
 
 use std::path::Path;
@@ -90,6 +91,24 @@ impl App {
         })?;
         self.invalidate();
         Ok(value)
+    }
+
+    /// Return a setting to its default (or unset it) and audit that.
+    pub fn clear_setting(&mut self, key: &str, now: DateTime<Utc>) -> Result<()> {
+        crate::settings::validate(key, "").or_else(|e| match e {
+            crate::error::Error::Input(m) if m.starts_with("unknown setting") => Err(crate::error::Error::Input(m)),
+            _ => Ok(String::new()),
+        })?;
+        self.store.write(|tx| {
+            Store::delete_setting(tx, key)?;
+            Store::insert_audit(
+                tx,
+                now.timestamp(),
+                &NewAudit { event: "settings.set", detail: format!("{key} reset"), ..Default::default() },
+            )
+        })?;
+        self.invalidate();
+        Ok(())
     }
 
     /// Remember the address `serve` listens on, for links printed by other

@@ -28,6 +28,7 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
         }),
+        ["admin", rest @ ..] => Ok(crate::admin::route(app, shared, req, now, rest)),
         ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| not_found(app, shared))),
         // A known route with the wrong method.
         [""]

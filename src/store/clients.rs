@@ -53,6 +53,26 @@ impl Store {
         Ok(tx.last_insert_rowid())
     }
 
+    pub fn update_client(
+        tx: &Transaction<'_>,
+        id: i64,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+    ) -> Result<()> {
+        tx.execute(
+            "UPDATE clients SET name = ?2, email = ?3, phone = ?4 WHERE id = ?1",
+            params![id, name, email, phone],
+        )?;
+        Ok(())
+    }
+
+    /// Archive (`Some(now)`) or bring back (`None`) a client.
+    pub fn set_archived(tx: &Transaction<'_>, id: i64, at: Option<i64>) -> Result<()> {
+        tx.execute("UPDATE clients SET archived_at = ?2 WHERE id = ?1", params![id, at])?;
+        Ok(())
+    }
+
     pub fn client(&self, id: i64) -> Result<Option<ClientRow>> {
         let sql = format!("SELECT {CLIENT_COLUMNS} FROM clients WHERE id = ?1");
         Ok(self.conn.prepare_cached(&sql)?.query_row([id], client_from).optional()?)

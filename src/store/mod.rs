@@ -21,7 +21,7 @@ use crate::db;
 use crate::error::Result;
 
 pub use appointments::{ApptRow, ParticipantRow};
-pub use audit::{AuditEntry, NewAudit};
+pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
 
@@ -72,6 +72,11 @@ impl Store {
 
     pub fn set_setting(tx: &rusqlite::Transaction<'_>, key: &str, value: &str) -> Result<()> {
         upsert(tx, "settings", key, value)
+    }
+
+    pub fn delete_setting(tx: &rusqlite::Transaction<'_>, key: &str) -> Result<()> {
+        tx.execute("DELETE FROM settings WHERE key = ?1", [key])?;
+        Ok(())
     }
 
     pub fn meta(&self, key: &str) -> Result<Option<String>> {

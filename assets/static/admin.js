@@ -1,0 +1,142 @@
+// Porchlight admin page helpers. Everything works without this file; it
+// adds one-click copying, confirmations, the live "waiting" list with a
+// chime and a notification, and a check of this computer's clock.
+(function () {
+  "use strict";
+
+  // Copy: the text is already in the page. navigator.clipboard exists only
+  // in secure contexts (https or localhost); on a plain-HTTP LAN address the
+  // fallback selects a temporary field and uses execCommand("copy").
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return legacyCopy(text); });
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "fixed";
+    area.style.top = "-1000px";
+    document.body.appendChild(area);
+    area.select();
+    area.setSelectionRange(0, text.length);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+  document.addEventListener("click", function (ev) {
+    var button = ev.target.closest("button.copy");
+    if (!button) return;
+    var source = document.getElementById(button.getAttribute("data-copy"));
+    if (!source) return;
+    var status = button.closest(".actions, li, article").querySelector(".copied");
+    copyText(source.value).then(function (ok) {
+      var what = button.textContent.replace(/^Copy /, "");
+      if (status) status.textContent = ok ? "Copied " + what : "Press Ctrl+C to copy";
+      if (!ok) { var d = source.closest("details"); if (d) d.open = true; source.hidden = false; source.select(); }
+      setTimeout(function () { if (status) status.textContent = ""; }, 4000);
+    });
+  });
+
+  // Ask before destructive actions marked data-confirm.
+  document.addEventListener("submit", function (ev) {
+    var msg = ev.target.getAttribute("data-confirm");
+    if (msg && !window.confirm(msg)) ev.preventDefault();
+  });
+
+  var today = document.querySelector(".today");
+  if (!today) return;
+
+  // Clock check: a Raspberry Pi has no battery clock.
+  var offset = Date.parse(today.getAttribute("data-server-time")) - Date.now();
+  var clock = document.getElementById("clock");
+  if (clock) clock.textContent = "Server time " + new Date(Date.now() + offset).toLocaleTimeString() +
+    ", this computer " + new Date().toLocaleTimeString() + ".";
+  if (Math.abs(offset) > 120000) {
+    var warn = document.getElementById("clock-warning");
+    warn.textContent = "The server's clock and this computer's differ by " + Math.round(Math.abs(offset) / 60000) +
+      " minutes. Links open and close by the server's clock: check that the server's time is set (NTP).";
+    warn.hidden = false;
+  }
+
+  // Who is waiting: poll, chime, notify, and mark the tab title.
+  var list = document.getElementById("waiting");
+  var nobody = document.getElementById("nobody");
+  var signedOut = document.getElementById("signed-out");
+  var baseTitle = document.title;
+  var known = {};
+  Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) { known[li.getAttribute("data-key")] = true; });
+
+  var notify = document.getElementById("notify");
+  if (window.Notification && Notification.permission === "default") {
+    notify.hidden = false;
+    notify.addEventListener("click", function () {
+      Notification.requestPermission().then(function () { notify.hidden = true; });
+    });
+  }
+
+  function chime() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx();
+      [660, 880].forEach(function (f, i) {
+        var o = ctx.createOscillator(), g = ctx.createGain();
+        o.frequency.value = f;
+        g.gain.setValueAtTime(0.0001, ctx.currentTime + i * 0.18);
+        g.gain.exponentialRampToValueAtTime(0.2, ctx.currentTime + i * 0.18 + 0.02);
+        g.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + i * 0.18 + 0.35);
+        o.connect(g); g.connect(ctx.destination);
+        o.start(ctx.currentTime + i * 0.18); o.stop(ctx.currentTime + i * 0.18 + 0.4);
+      });
+    } catch (e) { /* sound is a nicety */ }
+  }
+
+  function render(waiting) {
+    var fresh = [];
+    list.textContent = "";
+    var now = {};
+    waiting.forEach(function (w) {
+      var key = w.appointment_id + "-" + w.client_id;
+      now[key] = true;
+      if (!known[key]) fresh.push(w);
+      var li = document.createElement("li");
+      li.setAttribute("data-key", key);
+      var a = document.createElement("a");
+      a.href = "/admin/appointments/" + w.appointment_id;
+      a.textContent = w.name;
+      var since = document.createElement("span");
+      since.className = "since";
+      since.textContent = " since " + w.since_local + (w.joined ? ", pressed Join" : "");
+      li.appendChild(a); li.appendChild(since);
+      list.appendChild(li);
+    });
+    known = now;
+    nobody.hidden = waiting.length > 0;
+    document.title = waiting.length ? "(" + waiting.length + " waiting) " + baseTitle : baseTitle;
+    if (fresh.length) {
+      chime();
+      if (window.Notification && Notification.permission === "granted") {
+        fresh.forEach(function (w) { new Notification(w.name + " is waiting", { body: "Since " + w.since_local, tag: "waiting-" + w.appointment_id + "-" + w.client_id }); });
+      }
+    }
+  }
+
+  function poll() {
+    fetch("/admin/api/waiting", { cache: "no-store", credentials: "same-origin" })
+      .then(function (r) {
+        if (r.status === 401) { signedOut.hidden = false; return null; }
+        return r.json();
+      })
+      .then(function (body) {
+        if (!body) return;
+        render(body.waiting);
+        setTimeout(poll, 4000);
+      })
+      .catch(function () { setTimeout(poll, 8000); });
+  }
+  setTimeout(poll, 4000);
+  document.title = list.children.length ? "(" + list.children.length + " waiting) " + baseTitle : baseTitle;
+})();

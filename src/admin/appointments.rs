@@ -1,0 +1,162 @@
+//! Appointments: create (one client or several), move, cancel, rotate a
+//! participant's link.
+
+use serde::Serialize;
+
+use super::today::{self, Card};
+use super::{Ctx, Form, Frame};
+use crate::app::ClientView;
+use crate::error::{Error, Result};
+use crate::server::http::Resp;
+use crate::times::{self, Local};
+
+#[derive(Serialize)]
+struct NewPage<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    clients: Vec<ClientView>,
+    selected: Vec<i64>,
+    zone: String,
+    form: &'a Form,
+}
+
+#[derive(Serialize)]
+struct EditPage<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    card: Card,
+    date: String,
+    zone: String,
+    form: &'a Form,
+}
+
+/// The client ids ticked in a form.
+fn selected(ctx: &Ctx<'_>) -> Vec<i64> {
+    ctx.req.form().into_iter().filter(|(k, _)| k == "client").filter_map(|(_, v)| v.parse().ok()).collect()
+}
+
+/// Read the date, time and length fields; errors go next to their field.
+fn when(ctx: &mut Ctx<'_>, form: &mut Form) -> Result<Option<(chrono::DateTime<chrono::Utc>, i64)>> {
+    let zone = ctx.app.settings()?.timezone;
+    let (date, time) = (form.get("date").trim().to_string(), form.get("time").trim().to_string());
+    let start = if date.is_empty() || time.is_empty() {
+        form.errors.insert("time".into(), "Give a date and a time.".into());
+        None
+    } else {
+        form.check("time", times::parse_input(&format!("{date}T{time}"), zone))
+    };
+    let minutes =
+        form.get("minutes").trim().parse::<i64>().ok().filter(|m| (1..=crate::model::MAX_MINUTES).contains(m));
+    if minutes.is_none() {
+        form.errors.insert("minutes".into(), format!("Give a length from 1 to {} minutes.", crate::model::MAX_MINUTES));
+    }
+    Ok(start.zip(minutes))
+}
+
+pub fn new_form(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
+    let clients: Vec<ClientView> = ctx.app.list_clients()?.into_iter().filter(|c| !c.archived).collect();
+    let selected = if form.is_some() {
+        selected(ctx)
+    } else {
+        ctx.req.param("client").and_then(|c| c.parse().ok()).into_iter().collect()
+    };
+    let form = form.unwrap_or_else(|| {
+        let mut f = Form::default();
+        f.values.insert("minutes".into(), "50".into());
+        f
+    });
+    let status = if form.ok() { 200 } else { 400 };
+    let zone = ctx.app.settings()?.timezone.name().to_string();
+    let frame = ctx.frame("new")?;
+    ctx.render(status, "admin_appt_new.html", NewPage { frame, clients, selected, zone, form: &form })
+}
+
+pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    let clients = selected(ctx);
+    if clients.is_empty() {
+        form.errors.insert("client".into(), "Choose at least one client (two or more for a couple or family).".into());
+    }
+    let when = when(ctx, &mut form)?;
+    if let (true, Some((start, minutes))) = (form.ok(), when) {
+        let result = ctx.app.add_appointment(&clients, start, minutes, ctx.now);
+        if let Some(appt) = form.check("client", result) {
+            return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", appt.id)));
+        }
+    }
+    new_form(ctx, Some(form))
+}
+
+pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp> {
+    let zone = ctx.app.settings()?.timezone;
+    let view = ctx.app.appointment_view(id, ctx.now)?;
+    let waiting = today::waiting(ctx)?;
+    let (date, card) = today::card(ctx, view, &waiting)?;
+    let form = form.unwrap_or_else(|| {
+        let start = times::from_unix(ctx.app.appointment_row(id).map(|r| r.start_at).unwrap_or_default());
+        let local = start.with_timezone(&zone);
+        let mut f = Form::default();
+        f.values.insert("date".into(), local.format("%Y-%m-%d").to_string());
+        f.values.insert("time".into(), local.format("%H:%M").to_string());
+        f.values.insert("minutes".into(), card.minutes.to_string());
+        f
+    });
+    let status = if form.ok() { 200 } else { 400 };
+    let frame = ctx.frame("today")?;
+    ctx.render(status, "admin_appt.html", EditPage { frame, card, date, zone: zone.name().to_string(), form: &form })
+}
+
+pub fn move_to(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    if let Some((start, minutes)) = when(ctx, &mut form)? {
+        let result = ctx.app.move_appointment(id, start, Some(minutes), ctx.now);
+        if form.check("time", result).is_some() {
+            return Ok(Resp::see_other(format!("/admin/appointments/{id}?done=moved")));
+        }
+    }
+    edit_form(ctx, id, Some(form))
+}
+
+#[derive(Serialize)]
+struct CancelPage {
+    #[serde(flatten)]
+    frame: Frame,
+    id: i64,
+    when: String,
+    names: Vec<String>,
+}
+
+/// The confirmation step before cancelling.
+pub fn cancel_form(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    let zone = ctx.app.settings()?.timezone;
+    let view = ctx.app.appointment_view(id, ctx.now)?;
+    if view.status == "cancelled" {
+        return Ok(Resp::see_other(format!("/admin/appointments/{id}")));
+    }
+    let start = view.start.parse().map_err(|_| Error::internal("bad stored time"))?;
+    let page = CancelPage {
+        frame: ctx.frame("today")?,
+        id,
+        when: Local::new(start, zone).line(),
+        names: view.participants.into_iter().map(|p| p.name).collect(),
+    };
+    ctx.render(200, "admin_cancel.html", page)
+}
+
+pub fn cancel(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    ctx.app.cancel_appointment(id, ctx.now)?;
+    Ok(Resp::see_other(format!("/admin/appointments/{id}?done=cancelled")))
+}
+
+pub fn rotate(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    let client =
+        ctx.req.field("client").and_then(|c| c.parse::<i64>().ok()).ok_or_else(|| Error::input("no client"))?;
+    ctx.app.rotate_link(id, client, ctx.now)?;
+    let back = if ctx.req.field("back").as_deref() == Some("today") {
+        "/admin".to_string()
+    } else {
+        format!("/admin/appointments/{id}")
+    };
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Resp::see_other(format!("{back}{sep}done=rotated#appt-{id}")))
+}

@@ -1,0 +1,96 @@
+//! Clients: add, edit, archive, and their portal links.
+
+use serde::Serialize;
+
+use super::{Ctx, Form, Frame};
+use crate::app::ClientView;
+use crate::error::Result;
+use crate::server::http::Resp;
+
+#[derive(Serialize)]
+struct ListPage<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    active: Vec<ClientView>,
+    archived: Vec<ClientView>,
+    form: &'a Form,
+}
+
+#[derive(Serialize)]
+struct EditPage<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    client: ClientView,
+    form: &'a Form,
+}
+
+fn optional(form: &Form, name: &str) -> Option<String> {
+    Some(form.get(name).trim().to_string()).filter(|v| !v.is_empty())
+}
+
+pub fn list(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
+    let (archived, active) = ctx.app.list_clients()?.into_iter().partition(|c| c.archived);
+    let form = form.unwrap_or_default();
+    let status = if form.ok() { 200 } else { 400 };
+    let frame = ctx.frame("clients")?;
+    ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form })
+}
+
+pub fn add(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    let (email, phone) = (optional(&form, "email"), optional(&form, "phone"));
+    let name = form.get("name").to_string();
+    let result = ctx.app.add_client(&name, email.as_deref(), phone.as_deref(), ctx.now);
+    let field = field_of(&result);
+    match form.check(field, result) {
+        Some(c) => Ok(Resp::see_other(format!("/admin/clients?done=client-added#client-{}", c.id))),
+        None => list(ctx, Some(form)),
+    }
+}
+
+/// Which field an error from the client rules is about.
+fn field_of<T>(result: &Result<T>) -> &'static str {
+    match result {
+        Err(e) if e.to_string().starts_with("bad email") => "email",
+        Err(e) if e.to_string().starts_with("bad phone") => "phone",
+        _ => "name",
+    }
+}
+
+pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp> {
+    let client = ctx.app.client_view(id)?;
+    let form = form.unwrap_or_else(|| {
+        let mut f = Form::default();
+        f.values.insert("name".into(), client.name.clone());
+        f.values.insert("email".into(), client.email.clone().unwrap_or_default());
+        f.values.insert("phone".into(), client.phone.clone().unwrap_or_default());
+        f
+    });
+    let status = if form.ok() { 200 } else { 400 };
+    let frame = ctx.frame("clients")?;
+    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form })
+}
+
+pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    let (email, phone) = (optional(&form, "email"), optional(&form, "phone"));
+    let name = form.get("name").to_string();
+    let result = ctx.app.edit_client(id, &name, email.as_deref(), phone.as_deref(), ctx.now);
+    let field = field_of(&result);
+    match form.check(field, result) {
+        Some(_) => Ok(Resp::see_other(format!("/admin/clients?done=client-saved#client-{id}"))),
+        None => edit_form(ctx, id, Some(form)),
+    }
+}
+
+pub fn archive(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    let archived = ctx.req.field("archived").as_deref() != Some("0");
+    ctx.app.archive_client(id, archived, ctx.now)?;
+    let done = if archived { "archived" } else { "unarchived" };
+    Ok(Resp::see_other(format!("/admin/clients?done={done}#client-{id}")))
+}
+
+pub fn rotate_portal(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    ctx.app.rotate_portal(id, ctx.now)?;
+    Ok(Resp::see_other(format!("/admin/clients?done=portal-rotated#client-{id}")))
+}

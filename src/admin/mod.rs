@@ -1,0 +1,233 @@
+//! The clinician's admin pages under `/admin/`.
+//!
+//! Every request passes the same gate, in this order: the address must be
+//! in `--admin-from` (else 403); setup and login are open; everything else
+//! needs a live session (else a redirect to login, 401 for the JSON
+//! endpoint, 403 for a POST); and every POST must be same-origin by
+//! `Origin` and `Sec-Fetch-Site` and carry the session's `csrf` field
+//! (else 403). No GET changes anything.
+
+mod appointments;
+mod audit;
+mod clients;
+mod login;
+mod settings;
+mod today;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::App;
+use crate::auth::{self, Cookies, Session};
+use crate::error::{Error, Result};
+use crate::server::Shared;
+use crate::server::http::{Method, Req, Resp};
+
+/// What a handler gets: the app, the shared state, the request, the clock
+/// and, past the gate, the session.
+pub struct Ctx<'a> {
+    pub app: &'a mut App,
+    pub shared: &'a Shared,
+    pub req: &'a Req,
+    pub now: DateTime<Utc>,
+    pub cookies: Cookies,
+    pub session: Option<Session>,
+}
+
+/// The parts of every admin page: practice name, CSRF token, which tab.
+#[derive(Serialize)]
+pub struct Frame {
+    pub practice: String,
+    pub csrf: String,
+    pub nav: &'static str,
+    pub notice: Option<String>,
+}
+
+/// Field errors and typed values of a form shown again after a mistake.
+#[derive(Serialize, Default)]
+pub struct Form {
+    pub values: BTreeMap<String, String>,
+    pub errors: BTreeMap<String, String>,
+}
+
+impl Form {
+    pub fn from_req(req: &Req) -> Form {
+        Form { values: req.form().into_iter().filter(|(k, _)| k != "csrf").collect(), errors: BTreeMap::new() }
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.values.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    /// Run `f`; an input error becomes the message next to `field`.
+    pub fn check<T>(&mut self, field: &str, result: Result<T>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(Error::Input(msg)) | Err(Error::NotFound(msg)) => {
+                self.errors.insert(field.to_string(), msg);
+                None
+            }
+            Err(e) => {
+                self.errors.insert(field.to_string(), "could not save; please try again".into());
+                eprintln!("porchlight: admin form: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+impl Ctx<'_> {
+    pub fn frame(&mut self, nav: &'static str) -> Result<Frame> {
+        let practice = self.app.settings()?.practice_name.clone();
+        let csrf = self.session.as_ref().map(|s| auth::csrf_token(&self.shared.keys, s)).unwrap_or_default();
+        let notice = self.req.param("done").and_then(|d| notice(&d)).map(str::to_string);
+        Ok(Frame { practice, csrf, nav, notice })
+    }
+
+    pub fn render(&self, status: u16, template: &str, page: impl Serialize) -> Result<Resp> {
+        Ok(Resp::html(status, self.shared.pages.render(template, page)?))
+    }
+
+    fn forbidden(&mut self, why: &str) -> Resp {
+        let practice = self.app.settings().map(|s| s.practice_name.clone()).unwrap_or_default();
+        self.shared.pages.message(403, &practice, "Not allowed", &[why])
+    }
+}
+
+/// The words shown after a redirect with `?done=...`.
+fn notice(done: &str) -> Option<&'static str> {
+    Some(match done {
+        "created" => "Appointment created.",
+        "moved" => "Appointment moved. The links stay the same.",
+        "cancelled" => "Appointment cancelled. Its links no longer open the session.",
+        "rotated" => "New link made. The old link and code no longer work.",
+        "client-added" => "Client added.",
+        "client-saved" => "Client saved.",
+        "archived" => "Client archived.",
+        "unarchived" => "Client restored.",
+        "portal-rotated" => "New portal link made. The old one no longer works.",
+        "settings" => "Settings saved.",
+        "password" => "Password changed. Other sessions were signed out.",
+        "logout" => "You are signed out.",
+        "expired" => "Your session ended. Please sign in again.",
+        _ => return None,
+    })
+}
+
+/// Answer a request under `/admin`.
+pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
+    let secure = app.settings().map(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
+    let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure: secure.unwrap_or(false) }, session: None };
+    match gate_and_dispatch(&mut ctx, rest) {
+        Ok(resp) => resp,
+        Err(e) => {
+            let status = match e {
+                Error::Input(_) => 400,
+                Error::NotFound(_) => 404,
+                Error::Internal(msg) => {
+                    eprintln!("porchlight: {msg}");
+                    500
+                }
+            };
+            let practice = ctx.app.settings().map(|s| s.practice_name.clone()).unwrap_or_default();
+            shared.pages.error(status, &practice)
+        }
+    }
+}
+
+fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
+    let remote = ctx.req.remote;
+    if !ctx.shared.admin_from.iter().any(|c| c.contains(remote)) {
+        return Ok(ctx.forbidden("The admin pages answer only on the practice's own network."));
+    }
+    let post = ctx.req.method == Method::Post;
+    let get = matches!(ctx.req.method, Method::Get | Method::Head);
+    if post && !same_origin(ctx) {
+        return Ok(ctx.forbidden("This form was sent from another site."));
+    }
+    match rest {
+        ["setup"] if get => return login::setup_form(ctx),
+        ["setup"] if post => return login::setup(ctx),
+        ["login"] if get => return login::login_form(ctx),
+        ["login"] if post => return login::login(ctx),
+        _ => {}
+    }
+    let polling = rest == ["api", "waiting"];
+    let cookie = ctx.req.cookie(ctx.cookies.session()).map(str::to_string);
+    ctx.session = auth::check(ctx.app, cookie.as_deref(), ctx.shared.sessions, ctx.now, !polling)?;
+    if ctx.session.is_none() {
+        return Ok(if polling {
+            Resp::json(401, &serde_json::json!({ "error": "signed out" }))
+        } else if post {
+            ctx.forbidden("Your session has ended. Please sign in again.")
+        } else if ctx.app.store.admin_password_hash()?.is_none() {
+            Resp::see_other("/admin/setup".into())
+        } else {
+            let done = if cookie.is_some() { "?done=expired" } else { "" };
+            Resp::see_other(format!("/admin/login{done}"))
+        });
+    }
+    if post {
+        let presented = ctx.req.field("csrf").unwrap_or_default();
+        let session = ctx.session.as_ref().expect("checked above");
+        if !auth::csrf_ok(&ctx.shared.keys, session, &presented) {
+            return Ok(ctx.forbidden("This form is out of date. Go back, reload the page and try again."));
+        }
+    }
+    let id = |s: &str| s.parse::<i64>().map_err(|_| Error::not_found("no such page"));
+    match rest {
+        [] | [""] if get => today::page(ctx),
+        ["api", "waiting"] if get => today::waiting_json(ctx),
+        ["logout"] if post => login::logout(ctx),
+        ["clients"] if get => clients::list(ctx, None),
+        ["clients"] if post => clients::add(ctx),
+        ["clients", n] if get => clients::edit_form(ctx, id(n)?, None),
+        ["clients", n] if post => clients::save(ctx, id(n)?),
+        ["clients", n, "archive"] if post => clients::archive(ctx, id(n)?),
+        ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
+        ["appointments", "new"] if get => appointments::new_form(ctx, None),
+        ["appointments"] if post => appointments::create(ctx),
+        ["appointments", n] if get => appointments::edit_form(ctx, id(n)?, None),
+        ["appointments", n, "move"] if post => appointments::move_to(ctx, id(n)?),
+        ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
+        ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
+        ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
+        ["settings"] if get => settings::page(ctx, None),
+        ["settings"] if post => settings::save(ctx),
+        ["password"] if post => settings::change_password(ctx),
+        ["backup"] if post => settings::backup(ctx),
+        ["audit"] if get => audit::page(ctx),
+        ["audit.csv"] if get => audit::csv(ctx),
+        _ => Err(Error::not_found("no such admin page")),
+    }
+}
+
+/// Is this POST from our own pages? A browser sends `Origin` with every
+/// form POST and `Sec-Fetch-Site` too when it is recent; either saying
+/// "elsewhere" refuses the request.
+fn same_origin(ctx: &mut Ctx<'_>) -> bool {
+    if ctx.req.fetch_site.as_deref().is_some_and(|site| site != "same-origin" && site != "none") {
+        return false;
+    }
+    let Some(origin) = ctx.req.origin.as_deref() else { return true };
+    let host_origin = |scheme: &str| ctx.req.host.as_deref().map(|h| format!("{scheme}://{h}"));
+    let mut allowed = vec![host_origin("http"), host_origin("https")];
+    if let Ok(base) = ctx.app.base_url() {
+        allowed.push(Some(origin_of(&base)));
+    }
+    allowed.iter().flatten().any(|a| a.eq_ignore_ascii_case(origin))
+}
+
+/// `https://porch.example.org/sub` → `https://porch.example.org`.
+fn origin_of(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
+        None => url.to_string(),
+    }
+}

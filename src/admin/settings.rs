@@ -1,0 +1,135 @@
+//! Settings, the admin password, and the backup download.
+
+use serde::Serialize;
+
+use super::{Ctx, Form, Frame};
+use crate::error::Result;
+use crate::server::http::Resp;
+use crate::settings::KEYS;
+use crate::store::NewAudit;
+use crate::{auth, password};
+
+#[derive(Serialize)]
+struct Field {
+    key: &'static str,
+    value: String,
+    default: Option<&'static str>,
+    secret: bool,
+    set: bool,
+}
+
+#[derive(Serialize)]
+struct Page<'a> {
+    #[serde(flatten)]
+    frame: Frame,
+    fields: Vec<Field>,
+    form: &'a Form,
+    pw: &'a Form,
+}
+
+pub fn page(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
+    render(ctx, form.unwrap_or_default(), Form::default())
+}
+
+fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
+    let stored = ctx.app.store.settings()?;
+    let fields = KEYS
+        .iter()
+        .map(|&(key, default, secret)| {
+            let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+            let typed = form.values.get(key).cloned();
+            let value = if secret { String::new() } else { typed.or(current.clone()).unwrap_or_default() };
+            Field { key, value, default, secret, set: current.is_some() }
+        })
+        .collect();
+    let status = if form.ok() && pw.ok() { 200 } else { 400 };
+    let frame = ctx.frame("settings")?;
+    ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw })
+}
+
+/// Save every changed setting, or none if any is invalid.
+pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    let stored = ctx.app.store.settings()?;
+    let mut changes = vec![];
+    for &(key, default, secret) in KEYS {
+        let Some(typed) = form.values.get(key).map(|v| v.trim().to_string()) else { continue };
+        let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        if secret && typed.is_empty() {
+            continue;
+        }
+        if typed.is_empty() {
+            if current.is_some() {
+                changes.push((key, None));
+            }
+            continue;
+        }
+        if Some(typed.as_str()) == current.or(default) && !secret {
+            continue;
+        }
+        if let Some(v) = form.check(key, crate::settings::validate(key, &typed)) {
+            changes.push((key, Some(v)));
+        }
+    }
+    if !form.ok() {
+        for &(key, _, secret) in KEYS {
+            if secret {
+                form.values.remove(key);
+            }
+        }
+        return render(ctx, form, Form::default());
+    }
+    for (key, value) in changes {
+        match value {
+            Some(v) => ctx.app.set_setting(key, &v, ctx.now).map(drop)?,
+            None => ctx.app.clear_setting(key, ctx.now)?,
+        }
+    }
+    Ok(Resp::see_other("/admin/settings?done=settings".into()))
+}
+
+pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let mut pw = Form::from_req(ctx.req);
+    let hash = ctx.app.store.admin_password_hash()?.unwrap_or_default();
+    let (current, new) = (pw.get("current").to_string(), pw.get("new").to_string());
+    let current_ok = {
+        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
+        password::verify(&current, &hash)
+    };
+    if !current_ok {
+        pw.errors.insert("current".into(), "That is not the current password.".into());
+    }
+    pw.check("new", password::validate(&new));
+    if pw.get("confirm") != new {
+        pw.errors.insert("confirm".into(), "The two new passwords are not the same.".into());
+    }
+    pw.values.clear();
+    if !pw.ok() {
+        return render(ctx, Form::default(), pw);
+    }
+    {
+        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
+        ctx.app.set_admin_password(&new, ctx.now)?;
+    }
+    // Every session ended with the old password; this browser gets a new one.
+    let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    Ok(Resp::see_other("/admin/settings?done=password".into())
+        .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None)))
+}
+
+/// A consistent copy of the database, taken with SQLite's backup API while
+/// serving, as a download.
+pub fn backup(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let tmp = ctx.shared.data.join(format!(".download-{}.db", crate::token::random_name()));
+    let result = crate::store::backup::write(&ctx.app.store, &tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
+    let _ = std::fs::remove_file(&tmp);
+    let bytes = result?;
+    ctx.app.audit(
+        ctx.now,
+        NewAudit { event: "backup.download", addr: Some(ctx.req.remote.to_string()), ..Default::default() },
+    )?;
+    let zone = ctx.app.settings()?.timezone;
+    let day = ctx.now.with_timezone(&zone).format("%Y-%m-%d");
+    Ok(Resp { status: 200, content_type: "application/vnd.sqlite3", body: bytes, headers: vec![] }
+        .with("Content-Disposition", format!("attachment; filename=\"porchlight-{day}.db\"")))
+}

@@ -1,0 +1,171 @@
+//! The dashboard: who is waiting, and today's and the next 14 days'
+//! sessions with every participant's link, code and ready-to-send message.
+
+use chrono::Duration;
+use serde::Serialize;
+
+use super::{Ctx, Frame};
+use crate::app::ApptView;
+use crate::app::message::Invitation;
+use crate::error::Result;
+use crate::model::{LinkState, can_move};
+use crate::server::http::Resp;
+use crate::times::{self, Local};
+
+/// Days shown after today.
+const DAYS_AHEAD: i64 = 14;
+
+#[derive(Serialize)]
+struct Page {
+    #[serde(flatten)]
+    frame: Frame,
+    server_time: String,
+    zone: String,
+    days: Vec<Day>,
+    waiting: Vec<Waiting>,
+}
+
+#[derive(Serialize)]
+struct Day {
+    label: String,
+    appointments: Vec<Card>,
+}
+
+#[derive(Serialize)]
+pub struct Card {
+    id: i64,
+    time: String,
+    iso: String,
+    pub minutes: i64,
+    cancelled: bool,
+    movable: bool,
+    participants: Vec<Person>,
+}
+
+#[derive(Serialize)]
+struct Person {
+    client_id: i64,
+    name: String,
+    state: LinkState,
+    link: String,
+    code: String,
+    message: String,
+    waiting_since: Option<String>,
+}
+
+/// Someone who arrived in an open window.
+#[derive(Serialize, Clone)]
+pub struct Waiting {
+    appointment_id: i64,
+    client_id: i64,
+    name: String,
+    since: String,
+    since_local: String,
+    joined: bool,
+}
+
+/// Everyone who opened their page or portal, or pressed Join, while their
+/// session's window is open, earliest first.
+pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
+    let zone = ctx.app.settings()?.timezone;
+    let mut out = vec![];
+    for a in ctx.shared.presence.snapshot(ctx.now.timestamp()) {
+        let Some(appt) = ctx.app.store.appointment(a.appointment_id)? else { continue };
+        let window = ctx.app.window_of(&appt)?;
+        if appt.cancelled_at.is_some() || window.state_at(ctx.now) != LinkState::Open {
+            continue;
+        }
+        let Some(client) = ctx.app.store.client(a.client_id)? else { continue };
+        let since = times::from_unix(a.arrived);
+        out.push(Waiting {
+            appointment_id: a.appointment_id,
+            client_id: a.client_id,
+            name: client.name,
+            since: times::rfc3339(since),
+            since_local: Local::new(since, zone).time,
+            joined: a.joined,
+        });
+    }
+    out.sort_by(|x, y| x.since.cmp(&y.since));
+    Ok(out)
+}
+
+pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let zone = ctx.app.settings()?.timezone;
+    let from = times::start_of_local_day(ctx.now, zone);
+    let to = times::start_of_local_day(from + Duration::days(DAYS_AHEAD + 1) + Duration::hours(12), zone);
+    let waiting = waiting(ctx)?;
+    let today = Local::new(ctx.now, zone).date;
+    let mut days: Vec<Day> = vec![];
+    for appt in ctx.app.list_appointments(from, to, ctx.now)? {
+        let (date, card) = card(ctx, appt, &waiting)?;
+        let label = if date == today { format!("Today, {date}") } else { date };
+        match days.last_mut() {
+            Some(day) if day.label == label => day.appointments.push(card),
+            _ => days.push(Day { label, appointments: vec![card] }),
+        }
+    }
+    let frame = ctx.frame("today")?;
+    ctx.render(
+        200,
+        "admin_today.html",
+        Page { frame, server_time: times::rfc3339(ctx.now), zone: zone.name().to_string(), days, waiting },
+    )
+}
+
+/// One appointment as the admin pages show it, with its local date.
+pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(String, Card)> {
+    let settings = ctx.app.settings()?.clone();
+    let base = ctx.app.base_url()?;
+    let row = ctx.app.appointment_row(appt.id)?;
+    let window = ctx.app.window_of(&row)?;
+    let when = Local::new(window.starts_at, settings.timezone);
+    let mut participants = vec![];
+    for p in appt.participants {
+        let client = ctx.app.client_row(p.client_id)?;
+        let portal = ctx.app.portal_url(p.client_id)?;
+        let first_name = client.name.split_whitespace().next().unwrap_or_default().to_string();
+        let message = Invitation {
+            practice: &settings.practice_name,
+            first_name: &first_name,
+            when: &when,
+            minutes: row.minutes,
+            join_opens_minutes: settings.window.join_opens_minutes,
+            link: &p.link,
+            code: &p.code,
+            base: &base,
+            portal: portal.as_deref(),
+        }
+        .text();
+        let waiting_since = waiting
+            .iter()
+            .find(|w| w.appointment_id == appt.id && w.client_id == p.client_id)
+            .map(|w| w.since_local.clone());
+        participants.push(Person {
+            client_id: p.client_id,
+            name: p.name,
+            state: p.state,
+            link: p.link,
+            code: p.code,
+            message,
+            waiting_since,
+        });
+    }
+    let cancelled = row.cancelled_at.is_some();
+    let card = Card {
+        id: appt.id,
+        time: format!("{} {}", when.time, when.abbrev),
+        iso: when.iso.clone(),
+        minutes: row.minutes,
+        cancelled,
+        movable: can_move(ctx.now, &window, cancelled),
+        participants,
+    };
+    Ok((when.date, card))
+}
+
+/// `GET /admin/api/waiting`: polled by the dashboard every few seconds.
+pub fn waiting_json(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let waiting = waiting(ctx)?;
+    Ok(Resp::json(200, &serde_json::json!({ "server_time": times::rfc3339(ctx.now), "waiting": waiting })))
+}
