@@ -2,11 +2,13 @@
 //! its HTTP routes, each test in its own data directory and, where needed,
 //! with its own server on 127.0.0.1 port 0.
 //!
+//! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 
+mod admin;
 mod cli;
 mod durability;
 mod hostile;

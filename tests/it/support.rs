@@ -352,8 +352,13 @@ impl Server {
     /// Start on `data` and wait for the listening line (and, with `demo`,
     /// for the demo text up to the admin password line).
     pub fn start(data: &Path, demo: bool) -> Server {
+        Server::start_with(data, demo, &[])
+    }
+
+    /// Start with extra `serve` flags.
+    pub fn start_with(data: &Path, demo: bool, extra: &[&str]) -> Server {
         let mut cmd = Command::new(BIN);
-        cmd.arg("--data").arg(data).args(["serve", "--listen", "127.0.0.1:0"]);
+        cmd.arg("--data").arg(data).args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
         if demo {
             cmd.arg("--demo");
         }
@@ -432,6 +437,12 @@ impl Server {
     #[track_caller]
     pub fn send(&self, method: &str, target: &str, form: Option<&str>) -> Response {
         self.raw(&request(method, target.as_bytes(), form))
+    }
+
+    /// `METHOD TARGET` with extra headers and an optional form body.
+    #[track_caller]
+    pub fn send_with(&self, method: &str, target: &str, headers: &[(&str, &str)], form: Option<&str>) -> Response {
+        self.raw(&request_with(method, target.as_bytes(), headers, form))
     }
 
     #[track_caller]
@@ -515,11 +526,19 @@ fn drain(mut from: impl Read + Send + 'static) -> Drained {
 
 /// Build a request: `target` is sent byte for byte.
 pub fn request(method: &str, target: &[u8], form: Option<&str>) -> Vec<u8> {
+    request_with(method, target, &[], form)
+}
+
+/// Build a request with extra headers.
+pub fn request_with(method: &str, target: &[u8], headers: &[(&str, &str)], form: Option<&str>) -> Vec<u8> {
     let mut r = Vec::new();
     r.extend_from_slice(method.as_bytes());
     r.push(b' ');
     r.extend_from_slice(target);
     r.extend_from_slice(b" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        r.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
     if let Some(body) = form {
         r.extend_from_slice(b"Content-Type: application/x-www-form-urlencoded\r\n");
         r.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
@@ -570,6 +589,11 @@ impl Response {
     /// A header's value, by case-insensitive name.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Every `Set-Cookie` value.
+    pub fn set_cookies(&self) -> Vec<&str> {
+        self.headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("Set-Cookie")).map(|(_, v)| v.as_str()).collect()
     }
 
     /// The `Location` of a redirect (panics when missing).
