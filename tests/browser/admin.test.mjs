@@ -1,0 +1,586 @@
+// The clinician's admin pages (/admin) in a real headless Chromium:
+// first-run setup, login with its growing delays, clients and a couples
+// appointment, copying over plain HTTP, the live "Waiting now" list,
+// rotating and cancelling links, logout, idle expiry, refusal of
+// cross-site POSTs, and screenshots plus keyboard and label checks.
+//
+// Every test starts its own server (127.0.0.1, port 0, a temporary data
+// directory) and its own browser contexts; only the Chromium process is
+// shared. Waits are bounded: the default timeout is 10 s per step.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import http from "node:http";
+import { execFileSync } from "node:child_process";
+import { Porchlight, browser, screenshot } from "./harness.mjs";
+
+const PASSWORD = "correct horse battery staple";
+const STEP_TIMEOUT = 10000;
+
+let chrome;
+before(async () => { chrome = await browser(); });
+after(async () => { await chrome?.close(); });
+
+// ---- helpers ------------------------------------------------------------
+
+/** A server of its own for test `t`, with the admin password set unless
+ *  `password` is null (first-run setup). */
+async function startServer(t, args = [], { password = PASSWORD } = {}) {
+  const server = await Porchlight.start(args);
+  t.after(() => server.stop());
+  if (password) setPassword(server, password);
+  return server;
+}
+
+/** `porchlight admin password`, which reads the password from stdin. */
+function setPassword(server, password) {
+  execFileSync(process.env.PORCHLIGHT_BIN, ["--data", server.dir, "admin", "password"],
+    { input: password + "\n", encoding: "utf8" });
+}
+
+/** A fresh browser context (own cookies) and a page in it. */
+async function newPage(t, options = {}) {
+  const context = await chrome.newContext(options);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.setDefaultNavigationTimeout(STEP_TIMEOUT);
+  return page;
+}
+
+/** Click something that loads a new document (form submit, link) and wait
+ *  for it; returns the response of the document finally shown (after any
+ *  redirect; `response.request().redirectedFrom()` has the ones before). */
+async function clickAndLoad(page, locator) {
+  const isPage = (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() &&
+    !(r.status() >= 300 && r.status() < 400);
+  const [response] = await Promise.all([page.waitForEvent("response", isPage), page.waitForEvent("load"), locator.click()]);
+  return response;
+}
+
+async function signIn(page, server, password = PASSWORD) {
+  await page.goto(server.url + "/admin/login");
+  await page.getByLabel("Admin password").fill(password);
+  await clickAndLoad(page, page.getByRole("button", { name: "Sign in" }));
+  assert.equal(page.url(), server.url + "/admin", "signed in and on the dashboard");
+}
+
+/** Submit the login form with `password`; returns the response status. */
+async function tryPassword(page, password) {
+  await page.getByLabel("Admin password").fill(password);
+  const response = await clickAndLoad(page, page.getByRole("button", { name: "Sign in" }));
+  return response.status();
+}
+
+const h1 = async (page) => (await page.locator("h1").innerText()).trim();
+const path = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
+
+/** Status of a GET without following redirects and without any cookie. */
+async function statusOf(url, headers = {}) {
+  return (await fetch(url, { redirect: "manual", headers })).status;
+}
+
+/** A client and an appointment made with the command line. */
+function clientWithAppointment(server, name, start, minutes = 50) {
+  const client = server.json("client", "add", "--name", name);
+  const appt = server.json("appt", "add", "--client", String(client.id), "--start", start.toISOString(),
+    "--minutes", String(minutes));
+  return { client, appt };
+}
+
+const inMinutes = (m) => { const d = new Date(Date.now() + m * 60000); d.setSeconds(0, 0); return d; };
+
+/** The local date (YYYY-MM-DD) `days` from now in `zone`. */
+function localDate(days, zone) {
+  return new Date(Date.now() + days * 86400000).toLocaleDateString("en-CA", { timeZone: zone });
+}
+
+/** Inputs, selects and textareas (not type=hidden) with no accessible name
+ *  from a <label> (for= or wrapping), aria-label or aria-labelledby. */
+function unnamedFields(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll("input, select, textarea"))
+    .filter((el) => el.type !== "hidden")
+    .filter((el) => {
+      const labelled = el.labels && Array.from(el.labels).some((l) => l.textContent.trim());
+      const aria = (el.getAttribute("aria-label") || "").trim();
+      const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean)
+        .some((id) => document.getElementById(id)?.textContent.trim());
+      return !labelled && !aria && !by;
+    })
+    .map((el) => `${el.tagName.toLowerCase()}#${el.id || "?"}[name=${el.name || "?"}]`));
+}
+
+// ---- tests --------------------------------------------------------------
+
+test("first-run setup: the printed code and a new password sign in, once", async (t) => {
+  const server = await startServer(t, [], { password: null });
+  const m = server.output().match(/admin setup code: (\S+)/);
+  assert.ok(m, "serve printed a setup code:\n" + server.output());
+  const code = m[1];
+  assert.match(code, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+
+  const page = await newPage(t);
+  await page.goto(server.url + "/admin");
+  assert.equal(path(page), "/admin/setup", "no password yet: /admin leads to setup");
+  await page.goto(server.url + "/admin/login");
+  assert.equal(path(page), "/admin/setup", "and so does the login page");
+
+  // A wrong code: the error sits next to the code field, the code stays typed.
+  const wrong = code.startsWith("AAAA") ? "BBBB-BBBB-BBBB" : "AAAA-AAAA-AAAA";
+  await page.getByLabel("Setup code").fill(wrong);
+  await page.getByLabel("New password").fill(PASSWORD);
+  await page.getByLabel("The same password again").fill(PASSWORD);
+  await clickAndLoad(page, page.getByRole("button", { name: "Set password and sign in" }));
+  assert.equal(path(page), "/admin/setup");
+  await assert.doesNotReject(page.locator("#e-code").waitFor());
+  assert.match(await page.locator("#e-code").innerText(), /setup code is not right/);
+  assert.equal(await page.getByLabel("Setup code").getAttribute("aria-invalid"), "true");
+  assert.match(await page.getByLabel("Setup code").getAttribute("aria-describedby"), /\be-code\b/);
+  assert.equal(await page.getByLabel("Setup code").inputValue(), wrong, "the typed code is kept");
+  assert.equal(await page.getByLabel("New password").inputValue(), "", "passwords are not echoed back");
+  assert.deepEqual(await unnamedFields(page), [], "every setup field has a name");
+
+  // The right code (lower case, as the hint allows) but passwords that differ.
+  await page.getByLabel("Setup code").fill(code.toLowerCase());
+  await page.getByLabel("New password").fill(PASSWORD);
+  await page.getByLabel("The same password again").fill(PASSWORD + "!");
+  await clickAndLoad(page, page.getByRole("button", { name: "Set password and sign in" }));
+  assert.match(await page.locator("#e-confirm").innerText(), /not the same/);
+
+  await page.getByLabel("New password").fill(PASSWORD);
+  await page.getByLabel("The same password again").fill(PASSWORD);
+  await clickAndLoad(page, page.getByRole("button", { name: "Set password and sign in" }));
+  assert.equal(path(page), "/admin", "signed in on the dashboard");
+  assert.equal(await h1(page), "Sessions");
+
+  // Setup works once: afterwards it leads to the login page, signed in or not.
+  await page.goto(server.url + "/admin/setup");
+  assert.equal(path(page), "/admin/login");
+  const stranger = await newPage(t);
+  await stranger.goto(server.url + "/admin/setup");
+  assert.equal(path(stranger), "/admin/login");
+  await stranger.getByLabel("Admin password").fill(PASSWORD);
+  await clickAndLoad(stranger, stranger.getByRole("button", { name: "Sign in" }));
+  assert.equal(path(stranger), "/admin", "the password chosen at setup signs in");
+});
+
+test("login: wrong passwords, then growing delays, then the right one", async (t) => {
+  const server = await startServer(t);
+  const page = await newPage(t);
+  await signIn(page, server);
+  await clickAndLoad(page, page.getByRole("button", { name: "Sign out" }));
+  assert.equal(path(page), "/admin/login?done=logout");
+  assert.match(await page.locator(".notice").innerText(), /You are signed out/);
+
+  // Three failures are free; the fourth is still tried, then delays begin.
+  for (let i = 1; i <= 4; i++) {
+    assert.equal(await tryPassword(page, "not the password " + i), 200, `try ${i} answered`);
+    assert.equal((await page.locator("#login-error").innerText()).trim(), "That password is not right.", `try ${i}`);
+    assert.equal(await page.getByLabel("Admin password").getAttribute("aria-invalid"), "true");
+  }
+  // The fifth, even with the right password, must wait 2 s.
+  assert.equal(await tryPassword(page, PASSWORD), 429, "fifth try throttled");
+  const wait1 = (await page.locator("#login-error").innerText()).match(/Too many wrong tries\. Please wait (\d+) seconds/);
+  assert.ok(wait1, "says to wait: " + await page.locator("#login-error").innerText());
+  assert.equal(Number(wait1[1]), 2, "first delay is 2 s");
+
+  // After the delay a wrong password is tried again, and the next wait doubles.
+  await page.waitForTimeout(2200);
+  assert.equal(await tryPassword(page, "still not the password"), 200);
+  assert.match(await page.locator("#login-error").innerText(), /That password is not right/);
+  assert.equal(await tryPassword(page, PASSWORD), 429);
+  const wait2 = (await page.locator("#login-error").innerText()).match(/Please wait (\d+) seconds/);
+  assert.equal(Number(wait2?.[1]), 4, "second delay is 4 s");
+
+  await page.waitForTimeout(Number(wait2[1]) * 1000 + 200);
+  assert.equal(await tryPassword(page, PASSWORD), 200, "the dashboard after the redirect");
+  assert.equal(path(page), "/admin");
+  assert.equal(await h1(page), "Sessions");
+});
+
+test("a client, a couples appointment, and errors that keep what was typed", async (t) => {
+  const server = await startServer(t);
+  server.cli("settings", "set", "timezone", "America/New_York");
+  const page = await newPage(t);
+  await signIn(page, server);
+
+  await page.getByRole("link", { name: "Clients" }).click();
+  await page.waitForURL(server.url + "/admin/clients");
+  const addClient = async (name, email, phone) => {
+    await page.getByLabel("Name", { exact: true }).fill(name);
+    await page.getByLabel("Email (optional)").fill(email);
+    await page.getByLabel("Phone (optional)").fill(phone);
+    return clickAndLoad(page, page.getByRole("button", { name: "Add client" }));
+  };
+  // A bad email: the error is next to the email field, the rest is kept.
+  assert.equal((await addClient("Sam Rivera", "sam at example", "+1 555 0100")).status(), 400);
+  assert.match(await page.locator("#e-email").innerText(), /bad email/);
+  assert.equal(await page.getByLabel("Name", { exact: true }).inputValue(), "Sam Rivera");
+  assert.equal(await page.getByLabel("Phone (optional)").inputValue(), "+1 555 0100");
+
+  await addClient("Sam Rivera", "sam@example.org", "+1 555 0100");
+  assert.match(await page.locator(".notice").innerText(), /Client added/);
+  await addClient("Jo Rivera", "jo@example.org", "");
+  const names = await page.locator(".clients .client strong").allInnerTexts();
+  assert.deepEqual(names.sort(), ["Jo Rivera", "Sam Rivera"]);
+  assert.equal(server.json("client", "list").length, 2);
+
+  await page.getByRole("link", { name: "New appointment" }).click();
+  await page.waitForURL(server.url + "/admin/appointments/new");
+  const date = page.getByLabel("Date"), time = page.getByLabel("Start time"), minutes = page.getByLabel("Length in minutes");
+  assert.equal(await date.getAttribute("type"), "date");
+  assert.equal(await time.getAttribute("type"), "time");
+  assert.match(await page.locator("label[for=f-time]").innerText(), /America\/New_York/, "the zone is named");
+  const submit = () => clickAndLoad(page, page.getByRole("button", { name: "Create appointment" }));
+
+  // Nobody ticked.
+  const day = localDate(7, "America/New_York");
+  await date.fill(day);
+  await time.fill("14:30");
+  await minutes.fill("50");
+  assert.equal((await submit()).status(), 400);
+  assert.match(await page.locator("#e-client").innerText(), /Choose at least one client/);
+  assert.equal(await date.inputValue(), day);
+  assert.equal(await time.inputValue(), "14:30");
+  assert.equal(await minutes.inputValue(), "50");
+
+  // 02:30 on 2027-03-14 does not exist in New York (clocks jump 02:00 → 03:00).
+  await page.getByLabel("Sam Rivera").check();
+  await page.getByLabel("Jo Rivera").check();
+  await date.fill("2027-03-14");
+  await time.fill("02:30");
+  await minutes.fill("45");
+  assert.equal((await submit()).status(), 400);
+  await assert.doesNotReject(page.locator("#e-time").waitFor());
+  assert.ok((await page.locator("#e-time").innerText()).trim().length > 0, "an explanation next to the time");
+  assert.equal(await time.getAttribute("aria-invalid"), "true");
+  assert.equal(await page.locator("#e-client").count(), 0, "no error for the clients now");
+  assert.equal(await date.inputValue(), "2027-03-14");
+  assert.equal(await time.inputValue(), "02:30");
+  assert.equal(await minutes.inputValue(), "45");
+  assert.equal(await page.getByLabel("Sam Rivera").isChecked(), true, "ticks are kept");
+  assert.equal(await page.getByLabel("Jo Rivera").isChecked(), true, "ticks are kept");
+  assert.equal(server.json("appt", "list").length, 0, "nothing was created");
+
+  await time.fill("14:30");
+  await submit();
+  const m = path(page).match(/^\/admin\/appointments\/(\d+)\?done=created$/);
+  assert.ok(m, "landed on the appointment page: " + page.url());
+  assert.match(await page.locator(".notice").innerText(), /Appointment created/);
+  assert.match(await h1(page), /2:30|14:30/);
+  assert.match(await page.locator("main").innerText(), /45 minutes/);
+
+  const people = page.locator(".person");
+  assert.equal(await people.count(), 2, "two participants");
+  const shown = [];
+  for (let i = 0; i < 2; i++) {
+    const p = people.nth(i);
+    shown.push({
+      name: (await p.locator(".who strong").innerText()).trim(),
+      link: (await p.locator("code.link-text").innerText()).trim(),
+      code: (await p.locator(".access dd").nth(1).innerText()).trim(),
+    });
+  }
+  const appt = server.json("appt", "show", m[1]);
+  assert.deepEqual(shown.map((s) => s.name).sort(), ["Jo Rivera", "Sam Rivera"]);
+  for (const s of shown) {
+    assert.match(s.link, new RegExp("^" + server.url + "/v/\\S+$"));
+    assert.match(s.code, /^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    const p = appt.participants.find((x) => x.name === s.name);
+    assert.deepEqual([s.link, s.code], [p.link, p.code], `${s.name}'s own link and code`);
+  }
+  assert.notEqual(shown[0].link, shown[1].link, "each has their own link");
+  assert.notEqual(shown[0].code, shown[1].code, "each has their own code");
+});
+
+test("copy link and copy message, with the clipboard API and without it", async (t) => {
+  const server = await startServer(t);
+  const { appt } = clientWithAppointment(server, "Casey Moreau", inMinutes(24 * 60));
+  const { link, code } = appt.participants[0];
+  const status = (page) => page.locator(".person .copied");
+
+  // 1. A context with the async clipboard API and permission to use it.
+  const granted = await newPage(t);
+  await granted.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
+  await signIn(granted, server);
+  await granted.goto(`${server.url}/admin/appointments/${appt.id}`);
+  await granted.getByRole("button", { name: "Copy link" }).click();
+  await assert.doesNotReject(status(granted).filter({ hasText: /^Copied/ }).waitFor({ timeout: 3000 }));
+  assert.equal(await granted.evaluate(() => navigator.clipboard.readText()), link);
+  await granted.getByRole("button", { name: "Copy message" }).click();
+  await assert.doesNotReject(status(granted).filter({ hasText: /^Copied message/ }).waitFor({ timeout: 3000 }));
+  const message = await granted.evaluate(() => navigator.clipboard.readText());
+  assert.ok(message.includes(link), "the message carries the link:\n" + message);
+  assert.ok(message.includes(code), "the message carries the code:\n" + message);
+
+  // 2. As on a plain-HTTP LAN address: no navigator.clipboard at all. The
+  // page must fall back to execCommand("copy"); record what it selected.
+  const fallback = await newPage(t);
+  await fallback.addInitScript(() => {
+    Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true });
+    window.copied = [];
+    const original = document.execCommand.bind(document);
+    document.execCommand = (cmd, ...rest) => {
+      const el = document.activeElement;
+      const text = el && typeof el.value === "string" && el.selectionEnd > el.selectionStart
+        ? el.value.slice(el.selectionStart, el.selectionEnd) : String(window.getSelection());
+      const ok = original(cmd, ...rest);
+      window.copied.push({ cmd, text, ok });
+      return ok;
+    };
+  });
+  await signIn(fallback, server);
+  await fallback.goto(`${server.url}/admin/appointments/${appt.id}`);
+  assert.equal(await fallback.evaluate(() => navigator.clipboard), undefined, "clipboard API removed");
+  await fallback.getByRole("button", { name: "Copy link" }).click();
+  await assert.doesNotReject(status(fallback).filter({ hasText: /^Copied link/ }).waitFor({ timeout: 3000 }));
+  await fallback.getByRole("button", { name: "Copy message" }).click();
+  await assert.doesNotReject(status(fallback).filter({ hasText: /^Copied message/ }).waitFor({ timeout: 3000 }));
+  const copied = await fallback.evaluate(() => window.copied);
+  assert.equal(copied.length, 2, "execCommand called once per click: " + JSON.stringify(copied));
+  assert.deepEqual(copied.map((c) => [c.cmd, c.ok]), [["copy", true], ["copy", true]]);
+  assert.equal(copied[0].text, link, "the link was selected when copying");
+  assert.equal(copied[1].text, message, "the same message as with the clipboard API");
+  assert.equal(await fallback.locator("body > textarea").count(), 0, "the temporary field is gone");
+});
+
+test("a client opening their link shows up as waiting without a reload", async (t) => {
+  const server = await startServer(t);
+  // Opens 10 minutes before the start: starting in 5 minutes, it is open now.
+  const { appt } = clientWithAppointment(server, "Robin Okafor", inMinutes(5));
+  const page = await newPage(t);
+  await signIn(page, server);
+
+  await page.goto(`${server.url}/admin/appointments/${appt.id}`);
+  const link = (await page.locator(".person code.link-text").innerText()).trim();
+  assert.equal(link, appt.participants[0].link);
+
+  await page.goto(server.url + "/admin");
+  assert.equal(await page.locator("#waiting li").count(), 0);
+  assert.equal(await page.locator("#nobody").isVisible(), true, "'Nobody is waiting' shown");
+  assert.ok(!(await page.title()).startsWith("("), "no count in the title yet");
+  await page.evaluate(() => { window.notReloaded = true; });
+
+  const client = await newPage(t, { viewport: { width: 390, height: 800 } });
+  await client.goto(link);
+  assert.equal(await h1(client), "Your session is ready");
+
+  const entry = page.locator("#waiting li", { hasText: "Robin Okafor" });
+  await assert.doesNotReject(entry.waitFor({ timeout: 10000 }), "listed within 10 s");
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the dashboard was not reloaded");
+  assert.match(await page.title(), /^\(1 waiting\) /);
+  assert.equal(await page.locator("#nobody").isVisible(), false);
+  assert.equal(await entry.locator("a").getAttribute("href"), `/admin/appointments/${appt.id}`);
+  assert.match(await entry.innerText(), /since \d/);
+});
+
+test("rotating a link: a new link is shown and the old one answers 410", async (t) => {
+  const server = await startServer(t);
+  const { appt } = clientWithAppointment(server, "Morgan Lee", inMinutes(24 * 60));
+  const page = await newPage(t);
+  await signIn(page, server);
+  await page.goto(`${server.url}/admin/appointments/${appt.id}`);
+  const linkText = page.locator(".person code.link-text");
+  const oldLink = (await linkText.innerText()).trim();
+  assert.equal(await statusOf(oldLink), 200);
+
+  // Saying no to the confirmation changes nothing.
+  const dialogs = [];
+  page.once("dialog", (d) => { dialogs.push(d.message()); d.dismiss(); });
+  await page.getByRole("button", { name: "Rotate link" }).click();
+  await page.waitForTimeout(500);
+  assert.equal(dialogs.length, 1, "asked first");
+  assert.match(dialogs[0], /Morgan Lee/);
+  assert.equal((await linkText.innerText()).trim(), oldLink, "dismissed: same link");
+  assert.equal(await statusOf(oldLink), 200);
+
+  page.once("dialog", (d) => d.accept());
+  await clickAndLoad(page, page.getByRole("button", { name: "Rotate link" }));
+  assert.match(await page.locator(".notice").innerText(), /New link made/);
+  const newLink = (await linkText.innerText()).trim();
+  assert.notEqual(newLink, oldLink, "the link shown changed");
+  assert.equal(newLink, server.json("appt", "show", String(appt.id)).participants[0].link);
+  assert.equal(await statusOf(oldLink), 410, "the old link is gone");
+  assert.equal(await statusOf(newLink), 200, "the new one works");
+});
+
+test("cancelling an appointment: badge 'cancelled' and its link answers 410", async (t) => {
+  const server = await startServer(t);
+  const { appt } = clientWithAppointment(server, "Alexis Brandt", inMinutes(3 * 60));
+  const link = appt.participants[0].link;
+  const page = await newPage(t);
+  await signIn(page, server);
+  await page.goto(`${server.url}/admin/appointments/${appt.id}`);
+
+  await clickAndLoad(page, page.getByRole("link", { name: "Cancel this session…" }));
+  assert.equal(await h1(page), "Cancel this session?");
+  assert.match(await page.locator("main").innerText(), /Alexis Brandt/);
+  assert.equal(server.json("appt", "show", String(appt.id)).status, "scheduled", "nothing happens before yes");
+  await clickAndLoad(page, page.getByRole("button", { name: "Yes, cancel the session" }));
+  assert.equal(path(page), `/admin/appointments/${appt.id}?done=cancelled`);
+  assert.match(await page.locator(".notice").innerText(), /Appointment cancelled/);
+  assert.equal((await page.locator("main p .badge.cancelled").innerText()).trim().toLowerCase(), "cancelled");
+  assert.equal(await page.getByRole("link", { name: "Cancel this session…" }).count(), 0, "no second cancel");
+  assert.equal(await statusOf(link), 410);
+  assert.equal(server.json("appt", "show", String(appt.id)).status, "cancelled");
+});
+
+test("signing out ends the session: the old cookie no longer works", async (t) => {
+  const server = await startServer(t);
+  const page = await newPage(t);
+  await signIn(page, server);
+  const cookie = (await page.context().cookies()).find((c) => c.name === "porchlight_admin");
+  assert.ok(cookie, "a session cookie was set");
+  assert.equal(cookie.httpOnly, true);
+  assert.equal(cookie.sameSite, "Strict");
+  const withCookie = { Cookie: `porchlight_admin=${cookie.value}` };
+  assert.equal(await statusOf(server.url + "/admin", withCookie), 200, "the cookie works before");
+
+  const response = await clickAndLoad(page, page.getByRole("button", { name: "Sign out" }));
+  const logout = await response.request().redirectedFrom()?.response();
+  assert.ok(logout, "the logout POST redirected");
+  assert.equal(logout.request().method(), "POST");
+  assert.equal(logout.status(), 303);
+  assert.match(logout.headers()["clear-site-data"] || "", /"cookies"/, "Clear-Site-Data on logout");
+  assert.equal(path(page), "/admin/login?done=logout");
+
+  await page.goto(server.url + "/admin");
+  assert.match(path(page), /^\/admin\/login/);
+  const old = await fetch(server.url + "/admin", { redirect: "manual", headers: withCookie });
+  assert.equal(old.status, 303, "the old cookie is refused");
+  assert.match(old.headers.get("location"), /^\/admin\/login/);
+  const post = await fetch(server.url + "/admin/clients", { method: "POST", redirect: "manual",
+    headers: { ...withCookie, "Content-Type": "application/x-www-form-urlencoded" }, body: "name=Ghost" });
+  assert.equal(post.status, 403, "a POST with the old cookie is refused");
+  assert.equal(server.json("client", "list").length, 0);
+});
+
+test("an idle session ends; activity keeps it alive", async (t) => {
+  const server = await startServer(t, ["--admin-idle-seconds", "3"]);
+  const page = await newPage(t);
+  await signIn(page, server);
+
+  // A click every 1.5 s keeps the session past 3 s in total.
+  for (const where of ["/admin/clients", "/admin/settings", "/admin/audit"]) {
+    await page.waitForTimeout(1500);
+    await page.goto(server.url + where);
+    assert.equal(path(page), where, "still signed in");
+  }
+
+  await page.waitForTimeout(4000);
+  await page.goto(server.url + "/admin/clients");
+  assert.equal(path(page), "/admin/login?done=expired", "idle: back to the login page");
+  assert.match(await page.locator(".notice").innerText(), /Your session ended/);
+  await page.getByLabel("Admin password").fill(PASSWORD);
+  await clickAndLoad(page, page.getByRole("button", { name: "Sign in" }));
+  assert.equal(path(page), "/admin");
+});
+
+test("a POST from another site is refused with 403 and changes nothing", async (t) => {
+  const server = await startServer(t);
+  const page = await newPage(t);
+  await signIn(page, server);
+  await page.goto(server.url + "/admin/clients");
+  const csrf = await page.locator("form[action='/admin/clients'] input[name=csrf]").inputValue();
+  const clients = () => server.json("client", "list").map((c) => c.name);
+
+  // A page on another origin (another port) that auto-submits a form to the
+  // admin. It is even given the real CSRF token, so only the origin check
+  // stands in the way. 127.0.0.1 is same-site, so the cookie does go along.
+  const evil = http.createServer((req, res) => {
+    const token = req.url === "/real" ? csrf : "forged-token";
+    res.writeHead(200, { "Content-Type": "text/html" });
+    res.end(`<!doctype html><form id="f" method="post" action="${server.url}/admin/clients">
+      <input name="csrf" value="${token}"><input name="name" value="Mallory ${req.url.slice(1)}"></form>
+      <script>addEventListener("load", () => setTimeout(() => document.getElementById("f").submit(), 50))</script>`);
+  });
+  await new Promise((resolve) => evil.listen(0, "127.0.0.1", resolve));
+  t.after(() => evil.close());
+  const evilUrl = `http://127.0.0.1:${evil.address().port}`;
+
+  for (const kind of ["real", "forged"]) {
+    const posted = page.waitForResponse((r) => r.url() === server.url + "/admin/clients" && r.request().method() === "POST");
+    await page.goto(`${evilUrl}/${kind}`);
+    const response = await posted;
+    assert.equal(response.status(), 403, `cross-site form POST (${kind} token)`);
+    await page.waitForURL(server.url + "/admin/clients");
+    assert.match(await page.locator("body").innerText(), /another site/);
+  }
+
+  // The same with an explicit foreign Origin and the admin cookie.
+  const foreign = await page.request.post(server.url + "/admin/clients", {
+    headers: { Origin: "http://evil.example" }, form: { csrf, name: "Mallory origin" }, maxRedirects: 0 });
+  assert.equal(foreign.status(), 403, "foreign Origin refused");
+  assert.deepEqual(clients(), [], "no client was added");
+
+  // Controls: from the admin's own page, no token → 403; the real token → added.
+  await page.goto(server.url + "/admin/clients");
+  const post = (body) => page.evaluate((body) => fetch("/admin/clients", { method: "POST", redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" }, body }).then((r) => r.type === "opaqueredirect" ? 303 : r.status), body);
+  assert.equal(await post("name=No+Token"), 403, "same origin without the token");
+  assert.deepEqual(clients(), []);
+  assert.equal(await post(`csrf=${encodeURIComponent(csrf)}&name=Own+Page`), 303, "same origin with the token");
+  assert.deepEqual(clients(), ["Own Page"], "the control POST did add a client");
+});
+
+test("screenshots, keyboard focus and field names on every admin page", async (t) => {
+  const server = await startServer(t, ["--demo"], { password: null });
+  const m = server.output().match(/demo admin password: (\S+)/);
+  assert.ok(m, "the demo printed an admin password");
+  const password = m[1];
+
+  const phone = await newPage(t, { viewport: { width: 390, height: 844 } });
+  await signIn(phone, server, password);
+  await screenshot(phone, "admin-today-390");
+  const problems = [];
+  const overflow = async (page, what) => {
+    const px = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (px > 0) problems.push(`${what} scrolls sideways by ${px}px`);
+  };
+  await overflow(phone, "dashboard at 390");
+  const firstAppt = await phone.locator("article.appt a.quiet-link").first().getAttribute("href");
+  await phone.goto(server.url + firstAppt);
+  await screenshot(phone, "admin-appt-390");
+  await overflow(phone, "appointment page at 390");
+
+  const wide = await newPage(t, { viewport: { width: 1280, height: 900 } });
+  await wide.goto(server.url + "/admin/login");
+  await screenshot(wide, "admin-login-1280");
+  await signIn(wide, server, password);
+  const pages = [
+    ["/admin", "admin-today-1280"],
+    ["/admin/clients", "admin-clients-1280"],
+    ["/admin/appointments/new", "admin-new-appt-1280"],
+    ["/admin/settings", "admin-settings-1280"],
+    ["/admin/audit", "admin-audit-1280"],
+    [firstAppt, "admin-appt-1280"],
+  ];
+  for (const [where, name] of pages) {
+    await wide.goto(server.url + where);
+    assert.equal(path(wide), where);
+    await screenshot(wide, name);
+    await overflow(wide, `${where} at 1280`);
+
+    // Keyboard: the first Tab lands on a visible "Skip to content".
+    await wide.keyboard.press("Tab");
+    const focus = await wide.evaluate(() => {
+      const el = document.activeElement, r = el.getBoundingClientRect(), s = getComputedStyle(el);
+      return { text: el.textContent.trim(), href: el.getAttribute("href"), inView: r.width > 0 && r.left >= 0 && r.top >= 0,
+        outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0 };
+    });
+    assert.equal(focus.text, "Skip to content", `${where}: first Tab`);
+    assert.equal(focus.href, "#main");
+    assert.ok(focus.inView, `${where}: the focused skip link is on screen`);
+    assert.ok(focus.outline, `${where}: the focus is visible (outline)`);
+    if (where === "/admin") await screenshot(wide, "admin-skip-link-focus-1280");
+    await wide.keyboard.press("Enter");
+    await wide.keyboard.press("Tab");
+    assert.equal(await wide.evaluate(() => !!document.activeElement.closest("main")), true,
+      `${where}: after the skip link, Tab continues inside main`);
+
+    for (const field of await unnamedFields(wide)) problems.push(`${where}: ${field} has no accessible name`);
+  }
+  const anon = await newPage(t);
+  await anon.goto(server.url + "/admin/login");
+  for (const field of await unnamedFields(anon)) problems.push(`/admin/login: ${field} has no accessible name`);
+  assert.deepEqual(problems, [], "layout and accessibility problems");
+});
