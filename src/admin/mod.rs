@@ -210,12 +210,19 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
 
 /// Is this POST from our own pages? A browser sends `Origin` with every
 /// form POST and `Sec-Fetch-Site` too when it is recent; either saying
-/// "elsewhere" refuses the request.
+/// "elsewhere" refuses the request (`Origin: null` counts as elsewhere
+/// unless `Sec-Fetch-Site` says same-origin).
 fn same_origin(ctx: &mut Ctx<'_>) -> bool {
     if ctx.req.fetch_site.as_deref().is_some_and(|site| site != "same-origin" && site != "none") {
         return false;
     }
     let Some(origin) = ctx.req.origin.as_deref() else { return true };
+    // Our pages are sent with `Referrer-Policy: no-referrer`, under which a
+    // browser's form POST carries `Origin: null` even to its own origin;
+    // then only `Sec-Fetch-Site: same-origin` vouches for it.
+    if origin == "null" {
+        return ctx.req.fetch_site.as_deref() == Some("same-origin");
+    }
     let host_origin = |scheme: &str| ctx.req.host.as_deref().map(|h| format!("{scheme}://{h}"));
     let mut allowed = vec![host_origin("http"), host_origin("https")];
     if let Ok(base) = ctx.app.base_url() {

@@ -173,6 +173,10 @@ fn posts_need_the_right_csrf_and_our_own_origin() {
     let ok = b.post("/admin/clients", &[ORIGIN, ("Sec-Fetch-Site", "same-origin")], &form(&csrf));
     assert_eq!(ok.status, 303, "{ok:?}");
     assert_eq!(p.json(&["client", "list"])[0]["name"], "Eve Example");
+    // What a browser really sends from a no-referrer page: Origin null,
+    // vouched for by Sec-Fetch-Site.
+    let null = b.post("/admin/clients", &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")], &form(&csrf));
+    assert_eq!(null.status, 303, "{null:?}");
     // A csrf token of another session does not work either.
     let mut other = Browser::new(&server);
     other.login(PASSWORD);
