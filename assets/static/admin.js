@@ -34,7 +34,7 @@
     if (!source) return;
     var status = button.closest(".actions, li, article").querySelector(".copied");
     copyText(source.value).then(function (ok) {
-      var what = button.textContent.replace(/^Copy /, "");
+      var what = button.firstChild.textContent.replace(/^Copy /, "");
       if (status) status.textContent = ok ? "Copied " + what : "Press Ctrl+C to copy";
       if (!ok) { var d = source.closest("details"); if (d) d.open = true; source.hidden = false; source.select(); }
       setTimeout(function () { if (status) status.textContent = ""; }, 4000);
@@ -52,9 +52,15 @@
 
   // Clock check: a Raspberry Pi has no battery clock.
   var offset = Date.parse(today.getAttribute("data-server-time")) - Date.now();
+  var zone = today.getAttribute("data-zone");
   var clock = document.getElementById("clock");
-  if (clock) clock.textContent = "Server time " + new Date(Date.now() + offset).toLocaleTimeString() +
-    ", this computer " + new Date().toLocaleTimeString() + ".";
+  function at(ms) {
+    return new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone: zone, timeZoneName: "short" }).format(new Date(ms));
+  }
+  if (clock && window.Intl) {
+    clock.textContent = "Server clock " + at(Date.now() + offset) + ", this computer " + at(Date.now()) +
+      " (both shown in " + zone + ").";
+  }
   if (Math.abs(offset) > 120000) {
     var warn = document.getElementById("clock-warning");
     warn.textContent = "The server's clock and this computer's differ by " + Math.round(Math.abs(offset) / 60000) +
@@ -78,10 +84,21 @@
     });
   }
 
+  // Browsers let a page make sound only after a click or key press on it,
+  // so the audio context is made at the first one.
+  var audio = null;
+  function unlock() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!audio && Ctx) audio = new Ctx();
+    if (audio && audio.state === "suspended") audio.resume();
+  }
+  document.addEventListener("pointerdown", unlock);
+  document.addEventListener("keydown", unlock);
+
   function chime() {
     try {
-      var Ctx = window.AudioContext || window.webkitAudioContext;
-      var ctx = new Ctx();
+      if (!audio) return;
+      var ctx = audio;
       [660, 880].forEach(function (f, i) {
         var o = ctx.createOscillator(), g = ctx.createGain();
         o.frequency.value = f;

@@ -12,6 +12,9 @@ use crate::{auth, password};
 #[derive(Serialize)]
 struct Field {
     key: &'static str,
+    label: &'static str,
+    /// A fixed set of values, shown as a menu.
+    choices: &'static [&'static str],
     value: String,
     default: Option<&'static str>,
     secret: bool,
@@ -38,13 +41,38 @@ fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
         .map(|&(key, default, secret)| {
             let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
             let typed = form.values.get(key).cloned();
-            let value = if secret { String::new() } else { typed.or(current.clone()).unwrap_or_default() };
-            Field { key, value, default, secret, set: current.is_some() }
+            let shown = typed.or(current.clone()).or(default.map(str::to_string));
+            let value = if secret { String::new() } else { shown.unwrap_or_default() };
+            let (label, choices) = describe(key);
+            Field { key, label, choices, value, default, secret, set: current.is_some() }
         })
         .collect();
     let status = if form.ok() && pw.ok() { 200 } else { 400 };
     let frame = ctx.frame("settings")?;
     ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw })
+}
+
+/// How the settings page names a key, and its menu of values if any.
+fn describe(key: &str) -> (&'static str, &'static [&'static str]) {
+    const ON_OFF: &[&str] = &["on", "off"];
+    match key {
+        "practice_name" => ("Practice name", &[]),
+        "timezone" => ("Time zone", &[]),
+        "public_url" => ("Public address", &[]),
+        "join_opens_minutes" => ("Link opens (minutes before the start)", &[]),
+        "link_expires_minutes" => ("Link closes (minutes after the end)", &[]),
+        "portal_links" => ("Personal portal links", ON_OFF),
+        "video_provider" => ("Video provider", &["url", "jitsi", "builtin"]),
+        "video_url_template" => ("Video room address", &[]),
+        "jitsi_app_id" => ("Jitsi app id", &[]),
+        "jitsi_secret" => ("Jitsi secret", &[]),
+        "jitsi_audience" => ("Jitsi audience", &[]),
+        "waiting_room" => ("Waiting room", ON_OFF),
+        "smtp_url" => ("Outgoing mail server", &[]),
+        "mail_from" => ("Reminder sender address", &[]),
+        "reminder_hours" => ("Reminders (hours before)", &[]),
+        _ => ("", &[]),
+    }
 }
 
 /// Save every changed setting, or none if any is invalid.
