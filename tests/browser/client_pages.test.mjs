@@ -3,7 +3,7 @@
 // reload when the window opens.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { Porchlight, browser, screenshot } from "./harness.mjs";
+import { Porchlight, browser, lowContrast, screenshot } from "./harness.mjs";
 
 let server, chrome;
 before(async () => {
@@ -43,6 +43,7 @@ test("every state's page fits a phone and says what it is", async () => {
     assert.equal((await page.locator("h1").innerText()).trim(), heading, state);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `${state} page scrolls sideways by ${overflow}px`);
+    assert.deepEqual(await lowContrast(page), [], `${state} page text meets WCAG AA contrast`);
     await screenshot(page, `client-${state}`);
   }
   await page.goto(links.code.replace(/\/join$/, "") + "/join");
