@@ -20,6 +20,8 @@ struct Page {
     #[serde(flatten)]
     frame: Frame,
     server_time: String,
+    /// Seconds the system clock is behind the latest time seen, if wrong.
+    clock_behind: Option<i64>,
     zone: String,
     days: Vec<Day>,
     waiting: Vec<Waiting>,
@@ -109,7 +111,14 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     ctx.render(
         200,
         "admin_today.html",
-        Page { frame, server_time: times::rfc3339(ctx.now), zone: zone.name().to_string(), days, waiting },
+        Page {
+            frame,
+            server_time: times::rfc3339(ctx.now),
+            clock_behind: ctx.shared.clock.behind(),
+            zone: zone.name().to_string(),
+            days,
+            waiting,
+        },
     )
 }
 

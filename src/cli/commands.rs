@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::times;
 
 pub fn run(cli: Cli) -> Result<()> {
-    let now = Utc::now();
+    let now = guarded_now(&cli.data)?;
     let data = cli.data.as_path();
     match cli.command {
         Command::Serve { listen, demo, workers, admin_from, admin_idle_minutes, admin_idle_seconds } => {
@@ -137,6 +137,22 @@ fn appt(data: &Path, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The time commands compute with: the system clock, but never before the
+/// highest time `serve` has seen (see `clock.rs`), with a warning if the
+/// clock is behind it.
+fn guarded_now(data: &Path) -> Result<DateTime<Utc>> {
+    let real = Utc::now();
+    if !data.join(crate::db::DB_FILE).exists() {
+        return Ok(real);
+    }
+    let mark = crate::store::Store::open(data)?.clock_mark()?;
+    let reading = crate::clock::read(real, mark);
+    if let Some(lag) = reading.behind {
+        eprintln!("porchlight: warning: the system clock is {lag} s behind the latest time seen; using that time");
+    }
+    Ok(reading.now)
 }
 
 fn parse_time(app: &mut App, text: &str) -> Result<DateTime<Utc>> {

@@ -62,6 +62,8 @@ pub struct Shared {
     pub sessions: Policy,
     /// Where the database lives, for backups taken from the admin page.
     pub data: PathBuf,
+    /// "Now" never goes back past the highest time seen.
+    pub clock: crate::clock::Guard,
 }
 
 /// A started server.
@@ -86,7 +88,10 @@ pub fn start(config: Config) -> Result<Running> {
     let url = format!("http://{shown}");
     app.set_listen_url(&url)?;
 
-    let now = Utc::now();
+    let mark = app.store.clock_mark()?;
+    let clock = crate::clock::Guard::new(mark);
+    let now = clock.now(Utc::now()).now;
+    app.store.raise_clock_mark(now.timestamp())?;
     let demo = if config.demo {
         let d = crate::demo::seed(&mut app, now)?;
         Some(d.describe(&app.base_url()?))
@@ -118,6 +123,7 @@ pub fn start(config: Config) -> Result<Running> {
         admin_from: config.admin_from.clone(),
         sessions: config.sessions,
         data: config.data.clone(),
+        clock,
     });
     let server = Arc::new(
         tiny_http::Server::from_listener(listener, None)
@@ -197,7 +203,7 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
         let stopping = stop.load(Ordering::SeqCst);
         if stopping || last.elapsed() >= views::FLUSH_EVERY {
             let batch = shared.views.take();
-            if let Err(e) = store.note_views(&batch) {
+            if let Err(e) = store.note_views(&batch).and_then(|_| store.raise_clock_mark(shared.clock.high())) {
                 eprintln!("porchlight: could not record page views: {e}");
             }
             last = Instant::now();
@@ -212,7 +218,7 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
 /// Answer one request. Nothing here may panic the worker: a panic in a
 /// handler becomes a 500 page and the worker carries on.
 fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
-    let now = Utc::now();
+    let now = shared.clock.now(Utc::now()).now;
     let head = *rq.method() == tiny_http::Method::Head;
     let resp = match read(&mut rq) {
         Ok(req) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))

@@ -91,6 +91,19 @@ impl Store {
         upsert(tx, "meta", key, value)
     }
 
+    /// The highest wall-clock time recorded (UTC seconds), 0 if none.
+    pub fn clock_mark(&self) -> Result<i64> {
+        Ok(self.meta("clock_high")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Raise the recorded highest time to `high` (never lower it).
+    pub fn raise_clock_mark(&mut self, high: i64) -> Result<()> {
+        if high <= self.clock_mark()? {
+            return Ok(());
+        }
+        self.write(|tx| Store::set_meta(tx, "clock_high", &high.to_string()))
+    }
+
     pub fn admin_password_hash(&self) -> Result<Option<String>> {
         Ok(self.conn.query_row("SELECT password_hash FROM admin WHERE id = 1", [], |r| r.get(0)).optional()?)
     }

@@ -3,6 +3,7 @@
 //! with its own server on 127.0.0.1 port 0.
 //!
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
+//! - [`clock`]: a clock that went back revives nothing.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
@@ -10,6 +11,7 @@
 
 mod admin;
 mod cli;
+mod clock;
 mod durability;
 mod hostile;
 mod routes;
