@@ -80,6 +80,7 @@ pub struct Running {
 
 pub fn start(config: Config) -> Result<Running> {
     let mut app = App::open(&config.data)?;
+    app.store.quick_check().map_err(|e| e.context(&format!("{}", config.data.join(crate::db::DB_FILE).display())))?;
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;

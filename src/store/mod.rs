@@ -52,6 +52,21 @@ impl Store {
         Ok(out)
     }
 
+    /// SQLite's `quick_check`: `Err` naming the damage if the file is
+    /// not sound. `serve` refuses to start on a damaged database rather
+    /// than serve half of it or start a fresh one.
+    pub fn quick_check(&self) -> Result<()> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check")?;
+        let problems: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        if problems == ["ok"] {
+            return Ok(());
+        }
+        Err(crate::error::Error::internal(format!(
+            "the database failed its check ({}); restore it from a backup (see README: Backup and restore)",
+            problems.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+        )))
+    }
+
     /// Does the database answer? For `/healthz`.
     pub fn ping(&self) -> Result<()> {
         self.conn.query_row("SELECT 1", [], |_| Ok(()))?;

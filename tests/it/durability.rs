@@ -132,3 +132,26 @@ fn a_database_copied_without_its_key_yields_no_working_link() {
     let shown = run_in(without.path(), &["appt", "show", &a.id_str(), "--json"]).json();
     assert_ne!(shown["participants"][0]["link"], a.0["participants"][0]["link"], "links are derived from the key");
 }
+
+#[test]
+fn a_damaged_database_stops_serve_with_a_clear_message() {
+    let p = Practice::new();
+    for i in 0..40 {
+        p.client(&format!("Client Number {i} With A Long Enough Name To Fill Pages"));
+    }
+    // Scribble over the middle of the file, where table pages live.
+    let path = p.path().join("porchlight.db");
+    let mut bytes = std::fs::read(&path).expect("db");
+    assert!(bytes.len() > 8 * 4096, "database too small to damage: {}", bytes.len());
+    for b in &mut bytes[3 * 4096 + 100..6 * 4096] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).expect("write");
+    let out = crate::support::run_bin(
+        &["--data", p.path().to_str().expect("utf-8 path"), "serve", "--listen", "127.0.0.1:0"],
+        None,
+    );
+    assert_eq!(out.code, 1, "serve must refuse: {}", out.stderr);
+    assert!(out.stderr.contains("restore it from a backup") || out.stderr.contains("malformed"), "{}", out.stderr);
+    assert!(!out.stdout.contains("listening"), "{}", out.stdout);
+}
