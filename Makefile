@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy clean
+.PHONY: run build release test test-browser check fmt clippy audit clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -33,6 +33,11 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# Cargo.lock against the RustSec advisory database, offline (a local copy;
+# ADVISORY_DB=path to use another).
+audit:
+	python3 scripts/audit-deps.py $(ADVISORY_DB)
 
 clean:
 	$(CARGO) clean
