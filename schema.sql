@@ -83,7 +83,10 @@ CREATE TABLE links (
 ) STRICT;
 CREATE INDEX links_participant ON links (participant_id);
 
--- Append-only. Never holds a token, a code or a password.
+-- Append-only. Never holds a token, a code or a password. Each row's hash
+-- is an HMAC, under the key file, of the previous row's hash and this
+-- row: `porchlight audit verify` finds an altered, inserted or removed
+-- row, and without the key nobody can forge the chain.
 CREATE TABLE audit (
     id             INTEGER PRIMARY KEY,
     at             INTEGER NOT NULL,
@@ -91,9 +94,19 @@ CREATE TABLE audit (
     appointment_id INTEGER,
     client_id      INTEGER,
     addr           TEXT,
-    detail         TEXT NOT NULL DEFAULT ''
+    detail         TEXT NOT NULL DEFAULT '',
+    hash           BLOB
 ) STRICT;
 CREATE INDEX audit_at ON audit (at);
+
+-- porchlight_chain() is registered by Porchlight on its connections; a
+-- tool without it cannot append to the audit trail at all.
+CREATE TRIGGER audit_chain AFTER INSERT ON audit BEGIN
+    UPDATE audit SET hash = porchlight_chain(
+        (SELECT hash FROM audit WHERE id < NEW.id ORDER BY id DESC LIMIT 1),
+        NEW.id, NEW.at, NEW.event, NEW.appointment_id, NEW.client_id, NEW.addr, NEW.detail)
+    WHERE id = NEW.id;
+END;
 
 -- migration 2
 -- Admin sessions. The session id lives only in the clinician's cookie;

@@ -184,6 +184,15 @@ impl Keyring {
         bool::from(self.derive(label, data).as_bytes().ct_eq(presented.as_bytes()))
     }
 
+    /// The chained hash of an audit row: HMAC of the previous row's hash
+    /// and this row's fields, in a fixed JSON encoding.
+    pub fn audit_link(&self, prev: Option<&[u8]>, row: &serde_json::Value) -> [u8; 32] {
+        let mut data = prev.map(<[u8]>::to_vec).unwrap_or_default();
+        data.push(b'|');
+        data.extend_from_slice(row.to_string().as_bytes());
+        self.mac(b"porchlight/audit-chain/v1", &data)
+    }
+
     /// The URL token of a link: 128 bits of HMAC output, base64url.
     pub fn token(&self, kind: Kind, seed: &Seed) -> String {
         Base64UrlUnpadded::encode_string(&self.mac(kind.label(), seed)[..16])

@@ -44,7 +44,12 @@ impl App {
         Ok(App::with(Store::open(dir)?, keys))
     }
 
+    /// Join a connection with the key. The connection learns to chain
+    /// audit rows; without that it cannot write the audit trail at all.
     pub fn with(store: Store, keys: Arc<Keyring>) -> App {
+        if let Err(e) = store.register_chain(keys.clone()) {
+            eprintln!("porchlight: cannot register the audit chain: {e}");
+        }
         App { store, keys, cached: None }
     }
 

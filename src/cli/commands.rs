@@ -6,7 +6,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::print;
-use super::{AdminCmd, ApptCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
+use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
 use crate::app::App;
 use crate::error::{Error, Result};
 use crate::times;
@@ -75,7 +75,24 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Audit { since, json } => {
+        Command::Audit { verify: Some(AuditCmd::Verify { json }), .. } => {
+            let app = App::open(data)?;
+            let chain = app.store.verify_chain(&app.keys)?;
+            let (ok, text) = match chain {
+                crate::store::Chain::Intact { entries } => (true, format!("audit trail intact: {entries} entries")),
+                crate::store::Chain::Broken { id, at } => (
+                    false,
+                    format!(
+                        "audit trail broken at entry {id} ({}): it was altered, or an entry before it was removed or inserted",
+                        times::rfc3339(times::from_unix(at))
+                    ),
+                ),
+            };
+            let view = serde_json::json!({ "intact": ok, "message": text });
+            print::out(json.json, &view, |_| text.clone())?;
+            if ok { Ok(()) } else { Err(Error::internal("the audit trail does not verify")) }
+        }
+        Command::Audit { since, json, .. } => {
             let mut app = App::open(data)?;
             let since = match since {
                 Some(t) => parse_time(&mut app, &t)?.timestamp(),

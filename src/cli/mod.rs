@@ -86,10 +86,23 @@ pub enum Command {
         file: PathBuf,
     },
     /// Print the audit trail, oldest first.
+    #[command(args_conflicts_with_subcommands = true)]
     Audit {
+        #[command(subcommand)]
+        verify: Option<AuditCmd>,
         /// Only entries at or after this time.
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Check the audit trail's hash chain: report the first altered,
+    /// inserted or removed entry.
+    Verify {
         #[command(flatten)]
         json: Json,
     },

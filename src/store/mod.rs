@@ -9,6 +9,7 @@
 mod appointments;
 mod audit;
 pub mod backup;
+mod chain;
 mod clients;
 mod links;
 mod sessions;
@@ -22,6 +23,7 @@ use crate::error::Result;
 
 pub use appointments::{ApptRow, ParticipantRow};
 pub use audit::{AuditEntry, AuditFilter, NewAudit};
+pub use chain::Chain;
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
 

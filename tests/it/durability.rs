@@ -155,3 +155,20 @@ fn a_damaged_database_stops_serve_with_a_clear_message() {
     assert!(out.stderr.contains("restore it from a backup") || out.stderr.contains("malformed"), "{}", out.stderr);
     assert!(!out.stdout.contains("listening"), "{}", out.stdout);
 }
+
+#[test]
+fn audit_verify_finds_an_altered_entry() {
+    let p = Practice::new();
+    let (c, appt) = p.solo("Chained", now() + minutes(5));
+    p.run(&["link", "rotate", "--appt", &appt.id_str(), "--client", &c.to_string()]).ok();
+    let ok = p.run(&["audit", "verify"]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("audit trail intact"), "{}", ok.stdout);
+    let db = rusqlite::Connection::open(p.path().join("porchlight.db")).expect("db");
+    db.execute("UPDATE audit SET event = 'nothing' WHERE event = 'link.rotate'", []).expect("tamper");
+    let broken = p.run(&["audit", "verify", "--json"]);
+    assert_eq!(broken.code, 1);
+    let report: serde_json::Value = serde_json::from_str(&broken.stdout).expect("one JSON document");
+    assert_eq!(report["intact"], false);
+    assert!(report["message"].as_str().unwrap_or_default().contains("broken at entry"), "{}", broken.stdout);
+}
