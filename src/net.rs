@@ -73,9 +73,57 @@ impl std::fmt::Display for Cidr {
     }
 }
 
+/// The client's address behind trusted proxies: the peer itself unless it
+/// is a trusted proxy; then the rightmost `X-Forwarded-For` entry that is
+/// not a trusted proxy (entries further left are the client's own claims
+/// and could be forged).
+pub fn client_addr(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = forwarded_for.unwrap_or("").split(',').filter_map(parse_hop).collect();
+    hops.iter().rev().copied().find(|ip| !is_trusted(*ip)).or(hops.first().copied()).unwrap_or(peer)
+}
+
+/// Did a trusted proxy say the client came over https?
+pub fn forwarded_https(peer: IpAddr, proto: Option<&str>, trusted: &[Cidr]) -> bool {
+    trusted.iter().any(|c| c.contains(peer)) && proto.is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
+/// One `X-Forwarded-For` entry: `203.0.113.7`, `[2001:db8::1]:4711`, `203.0.113.7:80`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(canonical(ip));
+    }
+    hop.parse::<std::net::SocketAddr>().ok().map(|s| canonical(s.ip()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let trusted = vec!["127.0.0.1".parse::<Cidr>().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let peer = |s: &str| s.parse::<IpAddr>().unwrap();
+        // A stranger cannot claim an address.
+        assert_eq!(client_addr(peer("198.51.100.9"), Some("10.1.1.1"), &trusted), peer("198.51.100.9"));
+        // Through the proxy: the client as the proxy saw it.
+        assert_eq!(client_addr(peer("127.0.0.1"), Some("203.0.113.7"), &trusted), peer("203.0.113.7"));
+        // A forged entry on the left is ignored; the rightmost untrusted wins.
+        assert_eq!(
+            client_addr(peer("127.0.0.1"), Some("10.9.9.9, 203.0.113.7, 10.0.0.2"), &trusted),
+            peer("203.0.113.7")
+        );
+        assert_eq!(client_addr(peer("127.0.0.1"), Some("[2001:db8::1]:4711"), &trusted), peer("2001:db8::1"));
+        // Nothing usable: the peer.
+        assert_eq!(client_addr(peer("127.0.0.1"), Some("garbage"), &trusted), peer("127.0.0.1"));
+        assert_eq!(client_addr(peer("127.0.0.1"), None, &trusted), peer("127.0.0.1"));
+        assert!(forwarded_https(peer("127.0.0.1"), Some("https"), &trusted));
+        assert!(!forwarded_https(peer("198.51.100.9"), Some("https"), &trusted));
+    }
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()

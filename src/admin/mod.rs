@@ -122,8 +122,9 @@ fn notice(done: &str) -> Option<&'static str> {
 
 /// Answer a request under `/admin`.
 pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
-    let secure = app.settings().map(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
-    let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure: secure.unwrap_or(false) }, session: None };
+    let secure =
+        req.https || app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
+    let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };
     match gate_and_dispatch(&mut ctx, rest) {
         Ok(resp) => resp,
         Err(e) => {

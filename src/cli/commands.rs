@@ -15,12 +15,13 @@ pub fn run(cli: Cli) -> Result<()> {
     let now = guarded_now(&cli.data)?;
     let data = cli.data.as_path();
     match cli.command {
-        Command::Serve { listen, demo, workers, admin_from, admin_idle_minutes, admin_idle_seconds } => {
+        Command::Serve { listen, demo, workers, admin_from, trust_proxy, admin_idle_minutes, admin_idle_seconds } => {
             let admin_from = if admin_from.is_empty() {
                 crate::net::Cidr::lan()
             } else {
                 admin_from.iter().map(|s| s.parse()).collect::<Result<Vec<_>>>()?
             };
+            let trust_proxy = trust_proxy.iter().map(|s| s.parse()).collect::<Result<Vec<_>>>()?;
             let idle = admin_idle_seconds.map_or(i64::from(admin_idle_minutes) * 60, i64::from);
             let sessions = crate::auth::Policy { idle, ..Default::default() };
             let config = crate::server::Config {
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 workers: workers.into(),
                 admin_from,
                 sessions,
+                trust_proxy,
             };
             serve(config)
         }

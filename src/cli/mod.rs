@@ -47,6 +47,11 @@ pub enum Command {
         /// default: loopback and the private LAN ranges.
         #[arg(long = "admin-from", value_name = "CIDR", value_delimiter = ',')]
         admin_from: Vec<String>,
+        /// Reverse proxies (repeat or comma-separate) whose X-Forwarded-For and
+        /// X-Forwarded-Proto are believed, for rate limits, the audit trail,
+        /// --admin-from and secure cookies.
+        #[arg(long = "trust-proxy", value_name = "CIDR", value_delimiter = ',')]
+        trust_proxy: Vec<String>,
         /// Minutes without a click before an admin session ends.
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=720), hide = true)]
         admin_idle_minutes: u32,

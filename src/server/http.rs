@@ -30,7 +30,10 @@ pub struct Req {
     /// The path without the query string.
     pub path: String,
     pub query: String,
+    /// The client's address (through trusted proxies, see `--trust-proxy`).
     pub remote: IpAddr,
+    /// A trusted proxy said the client used https.
+    pub https: bool,
     pub content_type: Option<String>,
     /// The headers admin pages check: Cookie, Host, Origin, Sec-Fetch-Site.
     pub cookie: Option<String>,

@@ -43,6 +43,8 @@ pub struct Config {
     pub admin_from: Vec<Cidr>,
     /// Admin session lifetimes.
     pub sessions: Policy,
+    /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
+    pub trust_proxy: Vec<Cidr>,
 }
 
 /// What every worker shares.
@@ -60,6 +62,7 @@ pub struct Shared {
     pub argon: Mutex<()>,
     pub admin_from: Vec<Cidr>,
     pub sessions: Policy,
+    pub trust_proxy: Vec<Cidr>,
     /// Where the database lives, for backups taken from the admin page.
     pub data: PathBuf,
     /// "Now" never goes back past the highest time seen.
@@ -123,6 +126,7 @@ pub fn start(config: Config) -> Result<Running> {
         argon: Mutex::new(()),
         admin_from: config.admin_from.clone(),
         sessions: config.sessions,
+        trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
         clock,
     });
@@ -221,7 +225,7 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
 fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
     let now = shared.clock.now(Utc::now()).now;
     let head = *rq.method() == tiny_http::Method::Head;
-    let resp = match read(&mut rq) {
+    let resp = match read(&mut rq, &shared.trust_proxy) {
         Ok(req) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))
             .unwrap_or_else(|_| {
                 eprintln!("porchlight: a request handler panicked");
@@ -229,9 +233,13 @@ fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
             }),
         Err(status) => shared.pages.error(status, "Porchlight"),
     };
-    let mut out =
-        tiny_http::Response::from_data(if head { vec![] } else { resp.body.clone() }).with_status_code(resp.status);
-    for (name, value) in resp.all_headers() {
+    let mut resp = resp;
+    if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
+        resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
+    }
+    let headers = resp.all_headers();
+    let mut out = tiny_http::Response::from_data(if head { vec![] } else { resp.body }).with_status_code(resp.status);
+    for (name, value) in headers {
         if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
             out.add_header(h);
         }
@@ -240,7 +248,7 @@ fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
 }
 
 /// Turn a tiny_http request into a [`Req`], enforcing the size limits.
-fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
+fn read(rq: &mut tiny_http::Request, trust_proxy: &[Cidr]) -> std::result::Result<Req, u16> {
     let method = match rq.method() {
         tiny_http::Method::Get => Method::Get,
         tiny_http::Method::Head => Method::Head,
@@ -258,6 +266,7 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
     let content_type = header("Content-Type");
     let (cookie, host) = (header("Cookie"), header("Host"));
     let (origin, fetch_site) = (header("Origin"), header("Sec-Fetch-Site"));
+    let (forwarded_for, forwarded_proto) = (header("X-Forwarded-For"), header("X-Forwarded-Proto"));
     if let Some(len) = header("Content-Length") {
         match len.trim().parse::<u64>() {
             Ok(n) if n > MAX_BODY as u64 => return Err(413),
@@ -272,6 +281,8 @@ fn read(rq: &mut tiny_http::Request) -> std::result::Result<Req, u16> {
             return Err(413);
         }
     }
-    let remote = rq.remote_addr().map(|a| a.ip()).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    Ok(Req { method, path, query, remote, content_type, cookie, host, origin, fetch_site, body })
+    let peer = rq.remote_addr().map(|a| crate::net::canonical(a.ip())).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    let remote = crate::net::client_addr(peer, forwarded_for.as_deref(), trust_proxy);
+    let https = crate::net::forwarded_https(peer, forwarded_proto.as_deref(), trust_proxy);
+    Ok(Req { method, path, query, remote, https, content_type, cookie, host, origin, fetch_site, body })
 }

@@ -327,3 +327,41 @@ fn backup_download_is_a_working_database() {
     assert_eq!(p.audit_count("backup.download"), 1);
     let _ = appt;
 }
+
+#[test]
+fn forwarded_addresses_count_only_from_a_trusted_proxy() {
+    let (p, proxied) = with_password(&["--trust-proxy", "127.0.0.1", "--admin-from", "10.0.0.0/8"]);
+    let lan = proxied.send_with("GET", "/admin", &[("X-Forwarded-For", "10.1.2.3")], None);
+    assert_eq!((lan.status, lan.location()), (303, "/admin/login"));
+    let internet = proxied.send_with("GET", "/admin", &[("X-Forwarded-For", "203.0.113.9")], None);
+    assert_eq!(internet.status, 403);
+    // A forged entry to the left of what the proxy appended changes nothing.
+    let forged = proxied.send_with("GET", "/admin", &[("X-Forwarded-For", "10.1.2.3, 203.0.113.9")], None);
+    assert_eq!(forged.status, 403);
+    // Code failures are audited with the client's address, not the proxy's.
+    proxied.send_with("POST", "/join", &[("X-Forwarded-For", "203.0.113.9")], Some("code=ZZZZ-ZZZZ"));
+    let addrs: Vec<String> = p
+        .audit()
+        .iter()
+        .filter(|e| e["event"] == "code.failure")
+        .map(|e| e["addr"].as_str().unwrap_or("").into())
+        .collect();
+    assert_eq!(addrs, ["203.0.113.9"]);
+    drop(proxied);
+
+    // Without --trust-proxy the header is ignored.
+    let direct = Server::start_with(p.path(), false, &["--admin-from", "10.0.0.0/8"]);
+    let r = direct.send_with("GET", "/admin", &[("X-Forwarded-For", "10.1.2.3")], None);
+    assert_eq!(r.status, 403);
+}
+
+#[test]
+fn https_public_url_adds_hsts_everywhere() {
+    let (p, _) = with_password(&[]);
+    p.set("public_url", "https://porch.example.org");
+    let server = Server::start_with(p.path(), false, &[]);
+    for target in ["/join", "/admin/login", "/nope", "/assets/style.css"] {
+        let r = server.get(target);
+        assert_eq!(r.header("Strict-Transport-Security"), Some("max-age=31536000"), "{target}");
+    }
+}
