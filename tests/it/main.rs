@@ -7,6 +7,7 @@
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 
 mod admin;
@@ -14,5 +15,6 @@ mod cli;
 mod clock;
 mod durability;
 mod hostile;
+mod leaks;
 mod routes;
 mod support;

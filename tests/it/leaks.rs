@@ -1,0 +1,71 @@
+//! No secret leaks: after a busy session (pages in every state, joins,
+//! typed codes right and wrong, rotations, portal visits, an admin login),
+//! no token, code, portal token or password appears in the server's
+//! output, in the command line's output other than where it was asked
+//! for, or anywhere in the data directory's files.
+
+use crate::support::{Practice, Response, token_of};
+
+/// Every byte of every file in the data directory (database, WAL, key...).
+fn data_files(p: &Practice) -> Vec<(String, Vec<u8>)> {
+    std::fs::read_dir(p.path())
+        .expect("data dir")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_file())
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+        .collect()
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn no_token_code_or_password_is_logged_or_stored() {
+    let p = Practice::new();
+    let password = "a very private admin phrase";
+    p.run_stdin(&["admin", "password"], &format!("{password}\n")).ok();
+    let samples = p.every_state();
+    let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().expect("portal").to_string();
+    let portal_token = token_of(&portal);
+    p.set("video_url_template", "https://meet.example.org/{room}");
+    let server = p.serve();
+
+    let mut secrets: Vec<String> = vec![password.to_string(), portal_token.clone()];
+    for s in &samples {
+        if s.state == "unknown" {
+            continue;
+        }
+        secrets.push(s.token.clone());
+        secrets.push(s.code.clone());
+        secrets.push(s.code.replace('-', ""));
+        server.get(&format!("/v/{}", s.token));
+        server.get(&format!("/api/v1/links/{}", s.token));
+        server.post(&format!("/v/{}/join", s.token), "");
+        server.post("/join", &format!("code={}", s.code));
+    }
+    server.get(&format!("/p/{portal_token}"));
+    server.post("/join", "code=WRNG-C0DE");
+    // An admin login, and a wrong one.
+    let login: Response = server.get("/admin/login");
+    let cookie = login.set_cookies().first().map(|c| c.split(';').next().unwrap_or("").to_string()).unwrap_or_default();
+    let at = login.body.find("name=\"csrf\" value=\"").expect("csrf") + 19;
+    let csrf = &login.body[at..at + login.body[at..].find('"').expect("quote")];
+    for pw in ["wrong guess entirely", password] {
+        let form = format!("csrf={csrf}&password={}", pw.replace(' ', "+"));
+        server.send_with("POST", "/admin/login", &[("Cookie", &cookie), ("Origin", "http://127.0.0.1")], Some(&form));
+    }
+    let audit = p.run(&["audit", "--json"]).stdout;
+    let log = server.stderr();
+    let files = data_files(&p);
+    drop(server);
+
+    for secret in &secrets {
+        assert!(!log.contains(secret.as_str()), "server log holds a secret: {secret}\n{log}");
+        assert!(!audit.contains(secret.as_str()), "audit holds a secret: {secret}");
+        for (name, bytes) in &files {
+            assert!(!contains(bytes, secret), "{name} holds a secret: {secret}");
+        }
+    }
+    assert!(log.contains("access code failure"), "the log is not empty, just clean: {log}");
+}
