@@ -12,8 +12,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::error::Result;
-use crate::server::Shared;
 use crate::server::http::{Req, Resp};
+use crate::server::{Shared, limit};
 use crate::store::NewAudit;
 
 #[derive(Serialize)]
@@ -46,11 +46,16 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
     if let (true, Some((link, _, _))) = (checked.state.is_live(), &checked.found) {
         return Ok(Resp::see_other(format!("/v/{}", app.token_of(link))));
     }
-    shared.limiter.fail(req.remote, clock);
+    let burst = shared.limiter.fail(req.remote, clock);
     // One line per failure, with the address and never the code, for
     // fail2ban or a curious clinician.
     eprintln!("porchlight: access code failure from {}", req.remote);
     app.audit(now, NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() })?;
+    if burst {
+        eprintln!("porchlight: ALERT: {} failed access codes in a minute; typed codes are paused", limit::GLOBAL);
+        let detail = format!("{} failed access codes within a minute; typed codes paused for everyone", limit::GLOBAL);
+        app.audit(now, NewAudit { event: "code.burst", detail, ..Default::default() })?;
+    }
     // Echo back only what could be a code, so the page never reflects
     // anything long or strange.
     let echo: String = typed.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ' ').take(20).collect();

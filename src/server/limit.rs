@@ -71,10 +71,13 @@ impl CodeLimiter {
         Ok(())
     }
 
-    /// Count a failed attempt from `addr`.
-    pub fn fail(&self, addr: IpAddr, now: Instant) {
+    /// Count a failed attempt from `addr`. True when this failure fills the
+    /// global budget: a burst worth an alert.
+    pub fn fail(&self, addr: IpAddr, now: Instant) -> bool {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        prune(&mut st.global, now);
         st.global.push_back(now);
+        let burst = st.global.len() == GLOBAL;
         if st.per_addr.len() >= MAX_ADDRS {
             st.per_addr.retain(|_, q| q.back().is_some_and(|&t| now.duration_since(t) < WINDOW));
             if st.per_addr.len() >= MAX_ADDRS {
@@ -82,6 +85,7 @@ impl CodeLimiter {
             }
         }
         st.per_addr.entry(bucket(addr)).or_default().push_back(now);
+        burst
     }
 }
 
@@ -123,9 +127,9 @@ mod tests {
     fn the_global_cap_stops_a_distributed_guesser() {
         let l = CodeLimiter::default();
         let t0 = Instant::now();
-        for i in 0..GLOBAL {
-            l.fail(ip(&format!("10.1.{}.{}", i / 250, i % 250)), t0);
-        }
+        let bursts: Vec<bool> = (0..GLOBAL).map(|i| l.fail(ip(&format!("10.1.{}.{}", i / 250, i % 250)), t0)).collect();
+        assert_eq!(bursts.iter().filter(|b| **b).count(), 1, "one alert per burst");
+        assert!(bursts[GLOBAL - 1]);
         assert!(l.check(ip("192.168.9.9"), t0).is_err());
         assert!(l.check(ip("192.168.9.9"), t0 + WINDOW).is_ok());
     }

@@ -346,3 +346,20 @@ fn demo_can_be_served_again_on_its_own_directory() {
     let again: Server = p.serve_demo();
     again.assert_healthy();
 }
+
+#[test]
+fn a_burst_from_many_addresses_pauses_typed_codes_and_raises_one_alert() {
+    let p = Practice::new();
+    // Behind a trusted proxy each request can come from its own address.
+    let server = crate::support::Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.1"]);
+    for i in 0..100 {
+        let from = format!("10.7.{}.{}", i / 200, i % 200 + 1);
+        let r = server.send_with("POST", "/join", &[("X-Forwarded-For", &from)], Some("code=ZZZZ-ZZZZ"));
+        assert_eq!(r.status, 200, "failure {i}");
+    }
+    let fresh = server.send_with("POST", "/join", &[("X-Forwarded-For", "10.8.0.1")], Some("code=ZZZZ-ZZZZ"));
+    assert_eq!(fresh.status, 429, "the global cap holds for a new address too");
+    assert_eq!(p.audit_count("code.failure"), 100);
+    assert_eq!(p.audit_count("code.burst"), 1);
+    assert!(server.stderr().contains("ALERT: 100 failed access codes"), "{}", server.stderr());
+}
