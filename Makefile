@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit clean
+.PHONY: run build release test test-browser check fmt clippy audit torture clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -33,6 +33,12 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# SIGKILL the server and the command line at random moments, 1000 times;
+# nothing acknowledged may be lost (CI runs a few cycles in `make test`).
+CYCLES ?= 1000
+torture:
+	PORCHLIGHT_TORTURE_CYCLES=$(CYCLES) $(CARGO) test --release --test it torture -- --nocapture
 
 # Cargo.lock against the RustSec advisory database, offline (a local copy;
 # ADVISORY_DB=path to use another).

@@ -9,6 +9,7 @@
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
+//! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 
 mod admin;
 mod cli;
@@ -18,3 +19,4 @@ mod hostile;
 mod leaks;
 mod routes;
 mod support;
+mod torture;

@@ -415,15 +415,7 @@ impl Server {
     /// Send raw bytes as one request; the response, or an error if the
     /// server closed the connection without a parseable one.
     pub fn try_raw(&self, request: &[u8]) -> Result<Response, String> {
-        let mut stream = TcpStream::connect_timeout(&self.addr, WAIT).map_err(|e| format!("connect: {e}"))?;
-        stream.set_read_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
-        stream.set_write_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
-        // A server may answer (413, 414) before reading everything; a write
-        // error then is fine as long as an answer can be read.
-        let write_error = stream.write_all(request).and_then(|_| stream.flush()).err();
-        let mut raw = Vec::new();
-        let read_error = stream.read_to_end(&mut raw).err();
-        Response::parse(&raw).map_err(|why| format!("{why}; write error: {write_error:?}; read error: {read_error:?}"))
+        try_send(self.addr, request)
     }
 
     /// Send raw bytes; panic unless a response comes back.
@@ -520,6 +512,20 @@ fn drain(mut from: impl Read + Send + 'static) -> Drained {
         }
     });
     Drained { text, done: Arc::new(Mutex::new(Some(handle))) }
+}
+
+/// Send raw bytes to `addr` as one request; the response, or an error if
+/// the server closed the connection without a parseable one.
+pub fn try_send(addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
+    let mut stream = TcpStream::connect_timeout(&addr, WAIT).map_err(|e| format!("connect: {e}"))?;
+    stream.set_read_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
+    stream.set_write_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
+    // A server may answer (413, 414) before reading everything; a write
+    // error then is fine as long as an answer can be read.
+    let write_error = stream.write_all(request).and_then(|_| stream.flush()).err();
+    let mut raw = Vec::new();
+    let read_error = stream.read_to_end(&mut raw).err();
+    Response::parse(&raw).map_err(|why| format!("{why}; write error: {write_error:?}; read error: {read_error:?}"))
 }
 
 // ---------------------------------------------------------------- HTTP
