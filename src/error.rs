@@ -14,6 +14,9 @@ pub enum Error {
     Input(String),
     /// Something the user asked for does not exist (an id, a file).
     NotFound(String),
+    /// The disk is full: nothing was saved, reading still works, and it
+    /// helps to try again once space is freed (HTTP 503).
+    Full(String),
     /// The database, the disk or the network failed; the message says what
     /// we were doing, the cause is kept for logs.
     Internal(String),
@@ -39,7 +42,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Input(_) | Error::NotFound(_) => 2,
-            Error::Internal(_) => 1,
+            Error::Internal(_) | Error::Full(_) => 1,
         }
     }
 
@@ -55,22 +58,30 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Input(m) | Error::NotFound(m) | Error::Internal(m) => f.write_str(m),
+            Error::Input(m) | Error::NotFound(m) | Error::Internal(m) | Error::Full(m) => f.write_str(m),
         }
     }
 }
 
 impl std::error::Error for Error {}
 
+const FULL: &str = "the disk is full, so nothing was saved; free some space and try again";
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
-        Error::Internal(format!("database: {e}"))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Error::Full(FULL.into()),
+            _ => Error::Internal(format!("database: {e}")),
+        }
     }
 }
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        Error::Internal(format!("i/o: {e}"))
+        match e.kind() {
+            std::io::ErrorKind::StorageFull => Error::Full(FULL.into()),
+            _ => Error::Internal(format!("i/o: {e}")),
+        }
     }
 }
 

@@ -65,7 +65,7 @@ impl Form {
     pub fn check<T>(&mut self, field: &str, result: Result<T>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
-            Err(Error::Input(msg)) | Err(Error::NotFound(msg)) => {
+            Err(Error::Input(msg)) | Err(Error::NotFound(msg)) | Err(Error::Full(msg)) => {
                 self.errors.insert(field.to_string(), msg);
                 None
             }
@@ -131,6 +131,10 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>, rest
             let status = match e {
                 Error::Input(_) => 400,
                 Error::NotFound(_) => 404,
+                Error::Full(msg) => {
+                    eprintln!("porchlight: {msg}");
+                    503
+                }
                 Error::Internal(msg) => {
                     eprintln!("porchlight: {msg}");
                     500

@@ -63,6 +63,10 @@ impl Pages {
             413 => ("That was too much to send", "Please go back and try again with less."),
             414 => ("That address is too long", "Check that you copied the link correctly."),
             429 => ("Please wait a moment", "There were too many tries. Wait a minute, then try again."),
+            503 => (
+                "Please try again in a minute",
+                "This service can't save anything right now. Your link still works; please try again shortly.",
+            ),
             _ => (
                 "Something went wrong on our side",
                 "Please try again in a minute. If it keeps happening, contact your clinician.",

@@ -49,6 +49,10 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
     result.unwrap_or_else(|e| match e {
         Error::Input(_) => error_page(app, shared, 400),
         Error::NotFound(_) => not_found(app, shared),
+        Error::Full(msg) => {
+            eprintln!("porchlight: {msg}");
+            error_page(app, shared, 503).with("Retry-After", "60")
+        }
         Error::Internal(msg) => {
             eprintln!("porchlight: {msg}");
             error_page(app, shared, 500)

@@ -172,3 +172,77 @@ fn audit_verify_finds_an_altered_entry() {
     assert_eq!(report["intact"], false);
     assert!(report["message"].as_str().unwrap_or_default().contains("broken at entry"), "{}", broken.stdout);
 }
+
+/// A 4 MiB tmpfs mounted for one test, unmounted on drop.
+struct TinyDisk(tempfile::TempDir);
+
+impl TinyDisk {
+    fn mount() -> Option<TinyDisk> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then_some(TinyDisk(dir))
+    }
+
+    /// Fill the disk, leaving nothing.
+    fn fill(&self) {
+        let mut f = fs::File::create(self.0.path().join("filler")).expect("filler");
+        let block = vec![0u8; 64 * 1024];
+        while std::io::Write::write_all(&mut f, &block).is_ok() {}
+        let _ = f.sync_all();
+    }
+
+    fn free(&self) {
+        fs::remove_file(self.0.path().join("filler")).expect("remove filler");
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_fails_writes_clearly_and_keeps_reads_working() {
+    let Some(disk) = TinyDisk::mount() else {
+        eprintln!(
+            "SKIPPED a_full_disk_fails_writes_clearly_and_keeps_reads_working: cannot mount a tmpfs (needs root)"
+        );
+        return;
+    };
+    let data = disk.0.path().join("data");
+    let run = |args: &[&str]| run_in(&data, args);
+    let (client, appt) = {
+        let c = run(&["client", "add", "--name", "Before Full", "--json"]).json()["id"].as_i64().expect("id");
+        let start = crate::support::rfc(now() + minutes(5));
+        let a =
+            run(&["appt", "add", "--client", &c.to_string(), "--start", &start, "--minutes", "50", "--json"]).json();
+        (c, a)
+    };
+    let link = appt["participants"][0]["link"].as_str().expect("link").to_string();
+    let server = Server::start(&data, false);
+    disk.fill();
+
+    let failed = run(&["client", "add", "--name", "After Full"]);
+    assert_eq!(failed.code, 1, "{}", failed.stderr);
+    assert!(failed.stderr.contains("disk is full"), "{}", failed.stderr);
+    assert_eq!(run(&["client", "list", "--json"]).json().as_array().expect("array").len(), 1, "nothing falsely saved");
+    assert_eq!(run(&["check", &link, "--json"]).json()["state"], "open", "reads keep working");
+
+    let token = link.rsplit('/').next().expect("token");
+    assert_eq!(server.get(&format!("/v/{token}")).status, 200, "pages keep working");
+    let join = server.post(&format!("/v/{token}/join"), "");
+    assert_eq!(join.status, 503, "{join:?}");
+    join.assert_hardened();
+    assert!(join.text().contains("try again"), "{}", join.text());
+
+    disk.free();
+    run(&["client", "add", "--name", "After Free"]).ok();
+    let join = server.post(&format!("/v/{token}/join"), "");
+    assert_ne!(join.status, 503, "writes work again once space is free");
+    let _ = client;
+}
