@@ -1,7 +1,6 @@
 //! What each command does: open the data directory, call [`App`], print.
 
 use std::io::{Read, Write};
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
@@ -12,9 +11,8 @@ use crate::error::{Error, Result};
 use crate::times;
 
 pub fn run(cli: Cli) -> Result<()> {
-    let now = guarded_now(&cli.data)?;
     let data = cli.data.as_path();
-    match cli.command {
+    let command = match cli.command {
         Command::Serve { listen, demo, workers, admin_from, trust_proxy, admin_idle_minutes, admin_idle_seconds } => {
             let admin_from = if admin_from.is_empty() {
                 crate::net::Cidr::lan()
@@ -33,33 +31,38 @@ pub fn run(cli: Cli) -> Result<()> {
                 sessions,
                 trust_proxy,
             };
-            serve(config)
+            return serve(config);
         }
+        other => other,
+    };
+    // Every other command works on one connection, at one guarded "now".
+    let mut app = App::open(data)?;
+    let now = guarded_now(&app)?;
+    match command {
+        Command::Serve { .. } => unreachable!("served above"),
         Command::Settings(SettingsCmd::Show { json }) => {
-            let app = App::open(data)?;
             let stored = app.store.settings()?;
             let shown = crate::settings::show(|k| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
             print::out(json.json, shown.as_slice(), print::settings)
         }
         Command::Settings(SettingsCmd::Set { key, value }) => {
-            let value = App::open(data)?.set_setting(&key, &value, now)?;
+            let value = app.set_setting(&key, &value, now)?;
             println!("{key} = {value}");
             Ok(())
         }
         Command::Admin(AdminCmd::Password) => {
             let password = read_password()?;
-            App::open(data)?.set_admin_password(&password, now)?;
+            app.set_admin_password(&password, now)?;
             println!("admin password set");
             Ok(())
         }
-        Command::Client(cmd) => client(data, cmd, now),
-        Command::Appt(cmd) => appt(data, cmd, now),
+        Command::Client(cmd) => client(&mut app, cmd, now),
+        Command::Appt(cmd) => appt(&mut app, cmd, now),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
-            let p = App::open(data)?.rotate_link(appt, client, now)?;
+            let p = app.rotate_link(appt, client, now)?;
             print::out(json.json, &p, print::participant)
         }
         Command::Check { input, at, json } => {
-            let mut app = App::open(data)?;
             let at = match at {
                 Some(t) => parse_time(&mut app, &t)?,
                 None => now,
@@ -68,7 +71,6 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, &view, print::check)
         }
         Command::Backup { file } => {
-            let app = App::open(data)?;
             let bytes = crate::store::backup::write(&app.store, &file)?;
             println!("backup written to {} ({bytes} bytes)", file.display());
             eprintln!(
@@ -78,7 +80,6 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit { verify: Some(AuditCmd::Verify { json }), .. } => {
-            let app = App::open(data)?;
             let chain = app.store.verify_chain(&app.keys)?;
             let (ok, text) = match chain {
                 crate::store::Chain::Intact { entries } => (true, format!("audit trail intact: {entries} entries")),
@@ -95,7 +96,6 @@ pub fn run(cli: Cli) -> Result<()> {
             if ok { Ok(()) } else { Err(Error::internal("the audit trail does not verify")) }
         }
         Command::Audit { since, json, .. } => {
-            let mut app = App::open(data)?;
             let since = match since {
                 Some(t) => parse_time(&mut app, &t)?.timestamp(),
                 None => i64::MIN,
@@ -106,8 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn client(data: &Path, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
-    let mut app = App::open(data)?;
+fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
         ClientCmd::Add { name, email, phone, json } => {
             let c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
@@ -121,11 +120,10 @@ fn client(data: &Path, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     }
 }
 
-fn appt(data: &Path, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
-    let mut app = App::open(data)?;
+fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
         ApptCmd::Add { clients, start, minutes, json } => {
-            let start = parse_time(&mut app, &start)?;
+            let start = parse_time(app, &start)?;
             let v = app.add_appointment(&clients, start, minutes, now)?;
             print::out(json.json, &v, print::appt)
         }
@@ -137,16 +135,16 @@ fn appt(data: &Path, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             let zone = app.settings()?.timezone;
             let (mut lo, mut hi) = crate::app::default_list_range(now, zone);
             if let Some(t) = from {
-                lo = parse_time(&mut app, &t)?;
+                lo = parse_time(app, &t)?;
             }
             if let Some(t) = to {
-                hi = parse_time(&mut app, &t)?;
+                hi = parse_time(app, &t)?;
             }
             let list = app.list_appointments(lo, hi, now)?;
             print::out(json.json, list.as_slice(), print::appts)
         }
         ApptCmd::Move { id, start, minutes, json } => {
-            let start = parse_time(&mut app, &start)?;
+            let start = parse_time(app, &start)?;
             let v = app.move_appointment(id, start, minutes, now)?;
             print::out(json.json, &v, print::appt)
         }
@@ -161,13 +159,8 @@ fn appt(data: &Path, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
 /// The time commands compute with: the system clock, but never before the
 /// highest time `serve` has seen (see `clock.rs`), with a warning if the
 /// clock is behind it.
-fn guarded_now(data: &Path) -> Result<DateTime<Utc>> {
-    let real = Utc::now();
-    if !data.join(crate::db::DB_FILE).exists() {
-        return Ok(real);
-    }
-    let mark = crate::store::Store::open(data)?.clock_mark()?;
-    let reading = crate::clock::read(real, mark);
+fn guarded_now(app: &App) -> Result<DateTime<Utc>> {
+    let reading = crate::clock::read(Utc::now(), app.store.clock_mark()?);
     if let Some(lag) = reading.behind {
         eprintln!("porchlight: warning: the system clock is {lag} s behind the latest time seen; using that time");
     }
