@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit torture clean
+.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -39,6 +39,11 @@ clippy:
 CYCLES ?= 1000
 torture:
 	PORCHLIGHT_TORTURE_CYCLES=$(CYCLES) $(CARGO) test --release --test it torture -- --nocapture
+
+# 100k random and malformed requests over raw sockets: no 5xx, no crash
+# (CI sends 2000 in `make test`).
+fuzz-http:
+	PORCHLIGHT_FUZZ_REQUESTS=100000 $(CARGO) test --release --test it fuzz -- --nocapture
 
 # Cargo.lock against the RustSec advisory database, offline (a local copy;
 # ADVISORY_DB=path to use another).

@@ -6,6 +6,7 @@
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
+//! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
@@ -15,6 +16,7 @@ mod admin;
 mod cli;
 mod clock;
 mod durability;
+mod fuzz;
 mod hostile;
 mod leaks;
 mod routes;
