@@ -6,6 +6,7 @@
 //! writes batched page views. Only this module and its children see
 //! tiny_http types.
 
+mod accept;
 pub mod http;
 pub mod limit;
 pub mod presence;
@@ -72,7 +73,6 @@ pub struct Shared {
 /// A started server.
 pub struct Running {
     url: String,
-    server: Arc<tiny_http::Server>,
     workers: Vec<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
@@ -130,29 +130,36 @@ pub fn start(config: Config) -> Result<Running> {
         data: config.data.clone(),
         clock,
     });
-    let server = Arc::new(
-        tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| Error::internal(format!("cannot start the HTTP server: {e}")))?,
-    );
+    let front = Arc::new(accept::Front::new(listener, shown)?);
     let stop = Arc::new(AtomicBool::new(false));
 
     let mut workers = vec![];
     for i in 0..config.workers.max(1) {
-        let store = Store::open(&config.data)?;
-        let mut app = App::with(store, shared.keys.clone());
-        let (server, shared) = (server.clone(), shared.clone());
+        let mut app = App::with(Store::open(&config.data)?, shared.keys.clone());
+        let (front, shared, stop) = (front.clone(), shared.clone(), stop.clone());
         let handle = std::thread::Builder::new().name(format!("worker-{i}")).spawn(move || {
-            while let Ok(rq) = server.recv() {
-                handle(&mut app, &shared, rq);
+            // A short wait, so a worker notices a rebuilt server or a stop.
+            while !stop.load(Ordering::SeqCst) {
+                match front.current().recv_timeout(Duration::from_millis(250)) {
+                    Ok(Some(rq)) => handle(&mut app, &shared, rq),
+                    Ok(None) => {}
+                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
+                }
             }
         })?;
         workers.push(handle);
+    }
+    {
+        let (front, shared, stop, data) = (front.clone(), shared.clone(), stop.clone(), config.data.clone());
+        std::thread::Builder::new().name("accept-watchdog".into()).spawn(move || {
+            accept::watch(&front, &stop, |old| drain(old, &data, &shared));
+        })?;
     }
     let flusher = {
         let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
     };
-    Ok(Running { url, server, workers, flusher, stop, shared, demo, notes })
+    Ok(Running { url, workers, flusher, stop, shared, demo, notes })
 }
 
 impl Running {
@@ -184,9 +191,6 @@ impl Running {
     /// Stop taking requests, let workers finish, write pending page views.
     pub fn shutdown(mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        for _ in &self.workers {
-            self.server.unblock();
-        }
         for w in self.workers.drain(..) {
             let _ = w.join();
         }
@@ -194,6 +198,19 @@ impl Running {
             let _ = f.join();
         }
     }
+}
+
+/// Serve what a replaced server still holds (requests on keep-alive
+/// connections it accepted) until it has been quiet for half a minute.
+fn drain(old: Arc<tiny_http::Server>, data: &std::path::Path, shared: &Arc<Shared>) {
+    let Ok(store) = Store::open(data) else { return };
+    let mut app = App::with(store, shared.keys.clone());
+    let shared = shared.clone();
+    let _ = std::thread::Builder::new().name("drain".into()).spawn(move || {
+        while let Ok(Some(rq)) = old.recv_timeout(Duration::from_secs(30)) {
+            handle(&mut app, &shared, rq);
+        }
+    });
 }
 
 /// A one-time code for `/admin/setup`: 60 bits, shown as XXXX-XXXX-XXXX.

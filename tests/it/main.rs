@@ -2,6 +2,7 @@
 //! its HTTP routes, each test in its own data directory and, where needed,
 //! with its own server on 127.0.0.1 port 0.
 //!
+//! - [`accepting`]: accepting again after running out of file descriptors.
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
@@ -12,6 +13,7 @@
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 
+mod accepting;
 mod admin;
 mod cli;
 mod clock;

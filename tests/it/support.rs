@@ -357,7 +357,19 @@ impl Server {
 
     /// Start with extra `serve` flags.
     pub fn start_with(data: &Path, demo: bool, extra: &[&str]) -> Server {
-        let mut cmd = Command::new(BIN);
+        Server::start_wrapped(&[], data, demo, extra)
+    }
+
+    /// Start through a wrapper command such as `prlimit --nofile=64`.
+    pub fn start_wrapped(wrapper: &[&str], data: &Path, demo: bool, extra: &[&str]) -> Server {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, args)) => {
+                let mut c = Command::new(program);
+                c.args(args).arg(BIN);
+                c
+            }
+            None => Command::new(BIN),
+        };
         cmd.arg("--data").arg(data).args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
         if demo {
             cmd.arg("--demo");
