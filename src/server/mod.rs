@@ -1,10 +1,11 @@
 //! The HTTP server: worker threads over tiny_http.
 //!
-//! [`start`] opens the data directory, binds the listener, seeds the demo
-//! if asked, and starts `workers` threads, each with its own database
-//! connection, pulling requests from tiny_http's queue; one more thread
-//! writes batched page views. Only this module and its children see
-//! tiny_http types.
+//! [`start`] opens the data directory (refusing a damaged database), binds
+//! the listener, seeds the demo if asked, and starts `workers` threads,
+//! each with its own database connection, pulling requests from
+//! tiny_http's queue. One more thread writes batched page views and the
+//! clock mark; another keeps the server accepting (`accept.rs`). Only this
+//! module and its children see tiny_http types.
 
 mod accept;
 pub mod http;
