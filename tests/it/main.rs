@@ -6,6 +6,7 @@
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
+//! - [`proxy`]: behind a real nginx with the shipped config.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
@@ -21,6 +22,7 @@ mod durability;
 mod fuzz;
 mod hostile;
 mod leaks;
+mod proxy;
 mod routes;
 mod support;
 mod torture;
