@@ -9,7 +9,7 @@
 //! - [`times`]: reading and showing times in the practice zone.
 //! - [`settings`]: the settings keys, defaults and validation.
 //! - [`store`]: every SQL statement; [`db`] opens and migrates.
-//! - [`server`]: HTTP over tiny_http; [`pages`] renders what it serves.
+//! - [`server`]: HTTP/1.1 over threads; [`pages`] renders what it serves.
 //! - [`demo`]: the demo practice of `serve --demo`.
 #![forbid(unsafe_code)]
 

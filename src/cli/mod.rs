@@ -40,7 +40,7 @@ pub enum Command {
         /// Seed an empty data directory with a demo practice and print its links.
         #[arg(long)]
         demo: bool,
-        /// Worker threads answering requests.
+        /// Database connections answering requests (one request each at a time).
         #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64), hide = true)]
         workers: u16,
         /// Address ranges the admin pages answer to (repeat or comma-separate);

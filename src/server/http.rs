@@ -1,5 +1,5 @@
 //! Requests and responses as the pages see them, and the headers every
-//! response carries. Only the server module touches tiny_http; handlers
+//! response carries. Only the server module touches sockets; handlers
 //! work with [`Req`] and [`Resp`].
 
 use std::net::IpAddr;

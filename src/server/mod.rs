@@ -1,24 +1,23 @@
-//! The HTTP server: worker threads over tiny_http.
+//! The HTTP server: our own HTTP/1.1 connections, a pool of database connections.
 //!
 //! [`start`] opens the data directory (refusing a damaged database), binds
-//! the listener, seeds the demo if asked, and starts `workers` threads,
-//! each with its own database connection, pulling requests from
-//! tiny_http's queue. One more thread writes batched page views and the
-//! clock mark; another keeps the server accepting (`accept.rs`). Only this
-//! module and its children see tiny_http types.
+//! the listener, seeds the demo if asked, and starts the accept loop
+//! (`conn.rs`: one thread per connection, reading requests under deadlines
+//! and size caps). Requests are answered with one of `workers` database
+//! connections from a small pool. One more thread writes batched page
+//! views and the clock mark.
 
-mod accept;
+mod conn;
 pub mod http;
 pub mod limit;
 pub mod presence;
 mod router;
 pub mod views;
 
-use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -32,7 +31,7 @@ use crate::net::Cidr;
 use crate::pages::Pages;
 use crate::store::Store;
 use crate::token::{self, Keyring};
-use http::{MAX_BODY, MAX_URL, Method, Req};
+use http::{Req, Resp};
 
 /// What `serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -69,12 +68,41 @@ pub struct Shared {
     pub data: PathBuf,
     /// "Now" never goes back past the highest time seen.
     pub clock: crate::clock::Guard,
+    /// The database connections requests are answered with.
+    apps: Pool,
+}
+
+/// A few `App`s (database connections) lent to connection threads one
+/// request at a time.
+struct Pool {
+    apps: Mutex<Vec<App>>,
+    ready: Condvar,
+}
+
+impl Pool {
+    fn with<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        let mut app = {
+            let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+            loop {
+                match apps.pop() {
+                    Some(app) => break app,
+                    None => apps = self.ready.wait(apps).unwrap_or_else(|p| p.into_inner()),
+                }
+            }
+        };
+        let out = f(&mut app);
+        self.apps.lock().unwrap_or_else(|p| p.into_inner()).push(app);
+        self.ready.notify_one();
+        out
+    }
 }
 
 /// A started server.
 pub struct Running {
     url: String,
-    workers: Vec<JoinHandle<()>>,
+    /// Where the server can be reached from this machine.
+    addr: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
@@ -116,6 +144,10 @@ pub fn start(config: Config) -> Result<Running> {
         None => Some(setup_code()),
     };
 
+    let mut apps = vec![];
+    for _ in 0..config.workers.max(1) {
+        apps.push(App::with(Store::open(&config.data)?, app.keys.clone()));
+    }
     let shared = Arc::new(Shared {
         keys: app.keys.clone(),
         pages: Pages::new(),
@@ -130,37 +162,20 @@ pub fn start(config: Config) -> Result<Running> {
         trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
         clock,
+        apps: Pool { apps: Mutex::new(apps), ready: Condvar::new() },
     });
-    let front = Arc::new(accept::Front::new(listener, shown)?);
     let stop = Arc::new(AtomicBool::new(false));
-
-    let mut workers = vec![];
-    for i in 0..config.workers.max(1) {
-        let mut app = App::with(Store::open(&config.data)?, shared.keys.clone());
-        let (front, shared, stop) = (front.clone(), shared.clone(), stop.clone());
-        let handle = std::thread::Builder::new().name(format!("worker-{i}")).spawn(move || {
-            // A short wait, so a worker notices a rebuilt server or a stop.
-            while !stop.load(Ordering::SeqCst) {
-                match front.current().recv_timeout(Duration::from_millis(250)) {
-                    Ok(Some(rq)) => handle(&mut app, &shared, rq),
-                    Ok(None) => {}
-                    Err(_) => std::thread::sleep(Duration::from_millis(50)),
-                }
-            }
-        })?;
-        workers.push(handle);
-    }
-    {
-        let (front, shared, stop, data) = (front.clone(), shared.clone(), stop.clone(), config.data.clone());
-        std::thread::Builder::new().name("accept-watchdog".into()).spawn(move || {
-            accept::watch(&front, &stop, |old| drain(old, &data, &shared));
-        })?;
-    }
+    let acceptor = {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("accept".into())
+            .spawn(move || conn::accept_loop(listener, shared, stop, answer))?
+    };
     let flusher = {
         let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
     };
-    Ok(Running { url, workers, flusher, stop, shared, demo, notes })
+    Ok(Running { url, addr: shown, acceptor: Some(acceptor), flusher, stop, shared, demo, notes })
 }
 
 impl Running {
@@ -184,34 +199,24 @@ impl Running {
 
     /// Serve until the process ends.
     pub fn wait(mut self) {
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
         }
     }
 
-    /// Stop taking requests, let workers finish, write pending page views.
+    /// Stop accepting, and write pending page views and the clock mark.
+    /// Requests in flight finish on their own threads.
     pub fn shutdown(mut self) {
         self.stop.store(true, Ordering::SeqCst);
-        for w in self.workers.drain(..) {
-            let _ = w.join();
+        // Wake the accept loop, which is waiting for a connection.
+        let _ = std::net::TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        if let Some(a) = self.acceptor.take() {
+            let _ = a.join();
         }
         if let Some(f) = self.flusher.take() {
             let _ = f.join();
         }
     }
-}
-
-/// Serve what a replaced server still holds (requests on keep-alive
-/// connections it accepted) until it has been quiet for half a minute.
-fn drain(old: Arc<tiny_http::Server>, data: &std::path::Path, shared: &Arc<Shared>) {
-    let Ok(store) = Store::open(data) else { return };
-    let mut app = App::with(store, shared.keys.clone());
-    let shared = shared.clone();
-    let _ = std::thread::Builder::new().name("drain".into()).spawn(move || {
-        while let Ok(Some(rq)) = old.recv_timeout(Duration::from_secs(30)) {
-            handle(&mut app, &shared, rq);
-        }
-    });
 }
 
 /// A one-time code for `/admin/setup`: 60 bits, shown as XXXX-XXXX-XXXX.
@@ -238,69 +243,19 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
     }
 }
 
-/// Answer one request. Nothing here may panic the worker: a panic in a
-/// handler becomes a 500 page and the worker carries on.
-fn handle(app: &mut App, shared: &Shared, mut rq: tiny_http::Request) {
+/// Answer one request with a pooled database connection. Nothing here
+/// may take the server down: a panic in a handler becomes a 500 page.
+fn answer(shared: &Shared, req: Req) -> Resp {
     let now = shared.clock.now(Utc::now()).now;
-    let head = *rq.method() == tiny_http::Method::Head;
-    let resp = match read(&mut rq, &shared.trust_proxy) {
-        Ok(req) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))
+    shared.apps.with(|app| {
+        let mut resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))
             .unwrap_or_else(|_| {
                 eprintln!("porchlight: a request handler panicked");
                 shared.pages.error(500, "Porchlight")
-            }),
-        Err(status) => shared.pages.error(status, "Porchlight"),
-    };
-    let mut resp = resp;
-    if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
-        resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
-    }
-    let headers = resp.all_headers();
-    let mut out = tiny_http::Response::from_data(if head { vec![] } else { resp.body }).with_status_code(resp.status);
-    for (name, value) in headers {
-        if let Ok(h) = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()) {
-            out.add_header(h);
+            });
+        if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
+            resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
         }
-    }
-    let _ = rq.respond(out);
-}
-
-/// Turn a tiny_http request into a [`Req`], enforcing the size limits.
-fn read(rq: &mut tiny_http::Request, trust_proxy: &[Cidr]) -> std::result::Result<Req, u16> {
-    let method = match rq.method() {
-        tiny_http::Method::Get => Method::Get,
-        tiny_http::Method::Head => Method::Head,
-        tiny_http::Method::Post => Method::Post,
-        _ => Method::Other,
-    };
-    let url = rq.url();
-    if url.len() > MAX_URL {
-        return Err(414);
-    }
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let (path, query) = (path.to_string(), query.to_string());
-    let header =
-        |name: &'static str| rq.headers().iter().find(|h| h.field.equiv(name)).map(|h| h.value.as_str().to_string());
-    let content_type = header("Content-Type");
-    let (cookie, host) = (header("Cookie"), header("Host"));
-    let (origin, fetch_site) = (header("Origin"), header("Sec-Fetch-Site"));
-    let (forwarded_for, forwarded_proto) = (header("X-Forwarded-For"), header("X-Forwarded-Proto"));
-    if let Some(len) = header("Content-Length") {
-        match len.trim().parse::<u64>() {
-            Ok(n) if n > MAX_BODY as u64 => return Err(413),
-            Ok(_) => {}
-            Err(_) => return Err(400),
-        }
-    }
-    let mut body = Vec::new();
-    if method == Method::Post {
-        rq.as_reader().take(MAX_BODY as u64 + 1).read_to_end(&mut body).map_err(|_| 400u16)?;
-        if body.len() > MAX_BODY {
-            return Err(413);
-        }
-    }
-    let peer = rq.remote_addr().map(|a| crate::net::canonical(a.ip())).unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let remote = crate::net::client_addr(peer, forwarded_for.as_deref(), trust_proxy);
-    let https = crate::net::forwarded_https(peer, forwarded_proto.as_deref(), trust_proxy);
-    Ok(Req { method, path, query, remote, https, content_type, cookie, host, origin, fetch_site, body })
+        resp
+    })
 }

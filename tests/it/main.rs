@@ -7,6 +7,7 @@
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`proxy`]: behind a real nginx with the shipped config.
+//! - [`slow`]: idle, dripping and endless clients.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
@@ -24,5 +25,6 @@ mod hostile;
 mod leaks;
 mod proxy;
 mod routes;
+mod slow;
 mod support;
 mod torture;

@@ -1,0 +1,365 @@
+//! HTTP/1.1 connections, read by Porchlight itself.
+//!
+//! One thread per connection (small stacks, at most [`MAX_CONNECTIONS`])
+//! reads each request head under a deadline and a size cap, so an idle,
+//! dripping or endless client costs one sleeping thread and a bounded
+//! buffer, never memory without end. The accept loop never gives up: an
+//! `accept()` error (say, out of file descriptors) is waited out and
+//! retried. What the parser refuses gets a 4xx page with every header our
+//! own pages carry.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use super::Shared;
+use super::http::{MAX_BODY, MAX_URL, Method, Req, Resp};
+
+/// Largest request head (request line and headers).
+pub const MAX_HEAD: usize = 16 * 1024;
+/// Most headers in one request.
+const MAX_HEADERS: usize = 100;
+/// Time to send a whole request head, however slowly it drips.
+pub const HEAD_TIME: Duration = Duration::from_secs(10);
+/// Time an idle keep-alive connection is kept.
+const IDLE_TIME: Duration = Duration::from_secs(15);
+/// Time to send a body of at most [`MAX_BODY`].
+const BODY_TIME: Duration = Duration::from_secs(15);
+/// Connections served at once; more are answered 503 and closed.
+pub const MAX_CONNECTIONS: usize = 512;
+/// Requests on one connection before it is closed.
+const MAX_REQUESTS: usize = 1000;
+/// Stack of a connection thread: parsing needs little.
+const STACK: usize = 256 * 1024;
+
+/// Accept connections until `stop`, each on its own thread calling `serve`.
+pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>, serve: fn(&Shared, Req) -> Resp) {
+    let active = Arc::new(AtomicUsize::new(0));
+    while !stop.load(Ordering::SeqCst) {
+        let (stream, peer) = match listener.accept() {
+            Ok(pair) => pair,
+            Err(e) => {
+                // Out of file descriptors or memory: wait for some to free up.
+                // Never give up accepting.
+                let pause = if matches!(e.raw_os_error(), Some(23 | 24 | 12 | 105)) { 50 } else { 5 };
+                std::thread::sleep(Duration::from_millis(pause));
+                continue;
+            }
+        };
+        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            refuse_busy(stream, &shared);
+            continue;
+        }
+        active.fetch_add(1, Ordering::SeqCst);
+        let (shared, active2) = (shared.clone(), active.clone());
+        let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
+            connection(stream, crate::net::canonical(peer.ip()), &shared, serve);
+            active2.fetch_sub(1, Ordering::SeqCst);
+        });
+        if spawned.is_err() {
+            active.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+    let resp = shared.pages.error(503, "Porchlight").with("Retry-After", "5");
+    let _ = write_response(&mut stream, resp, false, true);
+}
+
+/// Why reading a request stopped.
+enum Stop {
+    /// The client went away or was too slow: close without a word.
+    Quiet,
+    /// The request was bad: answer with this status, then close.
+    Refuse(u16),
+}
+
+/// Serve requests on one connection until it closes.
+fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: fn(&Shared, Req) -> Resp) {
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
+    let mut buf: Vec<u8> = Vec::with_capacity(2048);
+    for n in 0..MAX_REQUESTS {
+        let wait = if n == 0 { HEAD_TIME } else { IDLE_TIME };
+        match next_request(&mut stream, &mut buf, wait, peer, shared) {
+            Ok((req, keep)) => {
+                let head = req.method == Method::Head;
+                let resp = serve(shared, req);
+                let keep = keep && n + 1 < MAX_REQUESTS;
+                if write_response(&mut stream, resp, head, !keep).is_err() || !keep {
+                    break;
+                }
+            }
+            Err(Stop::Quiet) => break,
+            Err(Stop::Refuse(status)) => {
+                let _ = write_response(&mut stream, shared.pages.error(status, "Porchlight"), false, true);
+                break;
+            }
+        }
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Read until `buf` holds a whole head or the deadline passes; returns the
+/// length of the head including its blank line.
+fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, first_wait: Duration) -> Result<usize, Stop> {
+    let deadline = Instant::now() + first_wait;
+    let mut scanned = 0;
+    loop {
+        if let Some(end) = find_blank_line(buf, scanned) {
+            return Ok(end);
+        }
+        scanned = buf.len().saturating_sub(3);
+        if buf.len() >= MAX_HEAD {
+            return Err(Stop::Refuse(431));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) });
+        }
+        let _ = stream.set_read_timeout(Some(left));
+        let mut chunk = [0u8; 4096];
+        let room = (MAX_HEAD - buf.len()).min(chunk.len());
+        match stream.read(&mut chunk[..room]) {
+            Ok(0) => return Err(Stop::Quiet),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return Err(if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) });
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return Err(Stop::Quiet),
+        }
+    }
+}
+
+fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
+    buf.get(from..)?.windows(4).position(|w| w == b"\r\n\r\n").map(|i| from + i + 4)
+}
+
+/// A parsed request head.
+struct Head {
+    method: Method,
+    target: String,
+    http11: bool,
+    headers: Vec<(String, String)>,
+}
+
+impl Head {
+    fn get(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parse a head strictly: anything unusual is a 400 rather than a guess.
+fn parse_head(raw: &[u8]) -> Result<Head, u16> {
+    let text = &raw[..raw.len() - 4];
+    let mut lines = text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    let request_line = lines.next().ok_or(400u16)?;
+    let mut parts = request_line.split(|&b| b == b' ');
+    let (method, target, version) = (parts.next(), parts.next(), parts.next());
+    let (Some(method), Some(target), Some(version), None) = (method, target, version, parts.next()) else {
+        return Err(400);
+    };
+    if method.is_empty() || !method.iter().all(|&b| is_tchar(b)) {
+        return Err(400);
+    }
+    if target.len() > MAX_URL {
+        return Err(414);
+    }
+    if target.first() != Some(&b'/') || !target.iter().all(|&b| (0x21..=0x7e).contains(&b)) {
+        return Err(400);
+    }
+    let http11 = match version {
+        b"HTTP/1.1" => true,
+        b"HTTP/1.0" => false,
+        _ => return Err(400),
+    };
+    let method = match method {
+        b"GET" => Method::Get,
+        b"HEAD" => Method::Head,
+        b"POST" => Method::Post,
+        _ => Method::Other,
+    };
+    let mut headers = vec![];
+    for line in lines {
+        if headers.len() >= MAX_HEADERS {
+            return Err(431);
+        }
+        let colon = line.iter().position(|&b| b == b':').ok_or(400u16)?;
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if name.is_empty() || !name.iter().all(|&b| is_tchar(b)) {
+            return Err(400);
+        }
+        if value.iter().any(|&b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+            return Err(400);
+        }
+        let value = String::from_utf8_lossy(value).trim_matches([' ', '\t']).to_string();
+        headers.push((String::from_utf8_lossy(name).into_owned(), value));
+    }
+    Ok(Head { method, target: String::from_utf8_lossy(target).into_owned(), http11, headers })
+}
+
+/// Read one request: head, then exactly its body. Also says whether the
+/// connection may stay open after the answer.
+fn next_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    wait: Duration,
+    peer: IpAddr,
+    shared: &Shared,
+) -> Result<(Req, bool), Stop> {
+    let end = read_head(stream, buf, wait)?;
+    let head = parse_head(&buf[..end]).map_err(Stop::Refuse)?;
+    buf.drain(..end);
+    if head.get("Transfer-Encoding").is_some() {
+        // Browsers never send chunked form bodies; refusing them removes
+        // every question of which length to believe.
+        return Err(Stop::Refuse(400));
+    }
+    let mut lengths = head.all("Content-Length").map(|v| v.parse::<usize>().map_err(|_| 400u16));
+    let length = match lengths.next() {
+        None => 0,
+        Some(first) => {
+            let first = first.map_err(Stop::Refuse)?;
+            if lengths.any(|other| other != Ok(first)) {
+                return Err(Stop::Refuse(400));
+            }
+            first
+        }
+    };
+    if length > MAX_BODY {
+        return Err(Stop::Refuse(413));
+    }
+    if length > buf.len() && head.get("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    let deadline = Instant::now() + BODY_TIME;
+    while buf.len() < length {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Stop::Refuse(408));
+        }
+        let _ = stream.set_read_timeout(Some(left));
+        let mut chunk = [0u8; 8192];
+        let want = (length - buf.len()).min(chunk.len());
+        match stream.read(&mut chunk[..want]) {
+            Ok(0) => return Err(Stop::Quiet),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return Err(Stop::Refuse(408)),
+            Err(_) => return Err(Stop::Quiet),
+        }
+    }
+    let body: Vec<u8> = buf.drain(..length).collect();
+    let close = head.get("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
+    let keep = head.http11 && !close;
+    let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
+    let trusted = &shared.trust_proxy;
+    let text = |name: &str| head.get(name).map(str::to_string);
+    let req = Req {
+        method: head.method,
+        path: path.to_string(),
+        query: query.to_string(),
+        remote: crate::net::client_addr(peer, head.get("X-Forwarded-For"), trusted),
+        https: crate::net::forwarded_https(peer, head.get("X-Forwarded-Proto"), trusted),
+        content_type: text("Content-Type"),
+        cookie: text("Cookie"),
+        host: text("Host"),
+        origin: text("Origin"),
+        fetch_site: text("Sec-Fetch-Site"),
+        body,
+    };
+    Ok((req, keep))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        303 => "See Other",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        410 => "Gone",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+/// Write a whole response in one go (head and body together).
+fn write_response(stream: &mut TcpStream, resp: Resp, head_only: bool, close: bool) -> std::io::Result<()> {
+    let mut out = format!("HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
+    for (name, value) in resp.all_headers() {
+        out += &format!("{name}: {value}\r\n");
+    }
+    out += &format!("Date: {}\r\n", chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT"));
+    out += &format!("Content-Length: {}\r\n", resp.body.len());
+    if close {
+        out += "Connection: close\r\n";
+    }
+    out += "\r\n";
+    let mut bytes = out.into_bytes();
+    if !head_only {
+        bytes.extend_from_slice(&resp.body);
+    }
+    stream.write_all(&bytes)?;
+    stream.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Head, u16> {
+        parse_head(s.as_bytes())
+    }
+
+    #[test]
+    fn a_plain_request_parses() {
+        let h = parse("GET /v/abc?x=1 HTTP/1.1\r\nHost: a\r\nCookie:  k=v \r\n\r\n").unwrap();
+        assert_eq!(h.target, "/v/abc?x=1");
+        assert!(h.http11);
+        assert_eq!(h.get("cookie"), Some("k=v"));
+    }
+
+    #[test]
+    fn anything_unusual_is_refused() {
+        for bad in [
+            "GET /café HTTP/1.1\r\n\r\n",
+            "GET /a b HTTP/1.1\r\n\r\n",
+            "GET /join HTTP/9.9\r\n\r\n",
+            "GET\r\n\r\n",
+            "GET * HTTP/1.1\r\n\r\n",
+            "GET http://evil/ HTTP/1.1\r\n\r\n",
+            "G(T / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nNo-Colon\r\n\r\n",
+            "GET / HTTP/1.1\r\nBad\u{1}: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nX: a\u{0}b\r\n\r\n",
+        ] {
+            assert_eq!(parse(bad).err(), Some(400), "{bad:?}");
+        }
+        let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_URL));
+        assert_eq!(parse(&long).err(), Some(414));
+    }
+}
