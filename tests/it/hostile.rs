@@ -166,9 +166,13 @@ fn every_response_carries_the_security_headers() {
         server.get(&format!("/v/{token}/join")),
         server.post(&format!("/v/{token}/join"), ""),
         server.post("/join", &format!("code={}", "A".repeat(70 * 1024))),
+        server.raw(b"GET /v/a b HTTP/1.1\r\n\r\n"),
+        server.raw(format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(20 * 1024)).as_bytes()),
+        server.get("/admin/api/waiting"),
+        server.get("/admin"),
     ];
     let statuses: Vec<u16> = responses.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 404, 405, 200, 413]);
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 404, 405, 200, 413, 400, 431, 401, 303]);
     for r in &responses {
         r.assert_hardened();
     }
