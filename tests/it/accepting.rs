@@ -1,6 +1,6 @@
 //! The server keeps accepting connections after running out of file
-//! descriptors, instead of going deaf for good (tiny_http's accept thread
-//! ends on the first accept() error; the watchdog starts a new one).
+//! descriptors, instead of going deaf for good: the accept loop waits out
+//! `accept()` errors rather than ending on the first one.
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
