@@ -31,8 +31,9 @@ const BODY_TIME: Duration = Duration::from_secs(15);
 pub const MAX_CONNECTIONS: usize = 512;
 /// Requests on one connection before it is closed.
 const MAX_REQUESTS: usize = 1000;
-/// Stack of a connection thread: parsing needs little.
-const STACK: usize = 256 * 1024;
+/// Stack of a connection thread, which also renders the page and runs
+/// SQLite and argon2: generous, since only touched pages cost memory.
+const STACK: usize = 512 * 1024;
 
 /// Accept connections until `stop`, each on its own thread calling `serve`.
 pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>, serve: fn(&Shared, Req) -> Resp) {
