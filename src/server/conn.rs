@@ -229,7 +229,14 @@ fn next_request(
         // every question of which length to believe.
         return Err(Stop::Refuse(400));
     }
-    let mut lengths = head.all("Content-Length").map(|v| v.parse::<usize>().map_err(|_| 400u16));
+    // Digits only: no sign, no spaces, nothing a proxy might read differently.
+    let digits = |v: &str| -> Result<usize, u16> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(400);
+        }
+        v.parse().map_err(|_| 413)
+    };
+    let mut lengths = head.all("Content-Length").map(digits);
     let length = match lengths.next() {
         None => 0,
         Some(first) => {

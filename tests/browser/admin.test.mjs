@@ -463,18 +463,19 @@ test("signing out ends the session: the old cookie no longer works", async (t) =
 });
 
 test("an idle session ends; activity keeps it alive", async (t) => {
-  const server = await startServer(t, ["--admin-idle-seconds", "3"]);
+  // Generous margins, so a busy CI machine cannot blur idle and active.
+  const server = await startServer(t, ["--admin-idle-seconds", "6"]);
   const page = await newPage(t);
   await signIn(page, server);
 
-  // A click every 1.5 s keeps the session past 3 s in total.
+  // A click every 2.5 s keeps the session past 6 s in total.
   for (const where of ["/admin/clients", "/admin/settings", "/admin/audit"]) {
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(2500);
     await page.goto(server.url + where);
     assert.equal(path(page), where, "still signed in");
   }
 
-  await page.waitForTimeout(4000);
+  await page.waitForTimeout(7000);
   await page.goto(server.url + "/admin/clients");
   assert.equal(path(page), "/admin/login?done=expired", "idle: back to the login page");
   assert.match(await page.locator(".notice").innerText(), /Your session ended/);

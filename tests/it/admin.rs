@@ -280,11 +280,13 @@ fn logout_ends_the_session_and_clears_site_data() {
 
 #[test]
 fn idle_sessions_end_on_the_server() {
-    let (_p, server) = with_password(&["--admin-idle-seconds", "2"]);
+    // Long enough that a busy machine still gets from login to the first
+    // page inside it.
+    let (_p, server) = with_password(&["--admin-idle-seconds", "5"]);
     let mut b = Browser::new(&server);
     b.login(PASSWORD);
     assert_eq!(b.get("/admin").status, 200);
-    std::thread::sleep(std::time::Duration::from_millis(2500));
+    std::thread::sleep(std::time::Duration::from_millis(6000));
     let r = b.get("/admin");
     assert_eq!((r.status, r.location()), (303, "/admin/login?done=expired"));
 }
