@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http clean
+.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http fuzz clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -44,6 +44,17 @@ torture:
 # (CI sends 2000 in `make test`).
 fuzz-http:
 	PORCHLIGHT_FUZZ_REQUESTS=100000 $(CARGO) test --release --test it fuzz -- --nocapture
+
+# libFuzzer on every parser of untrusted input, FUZZ_SECONDS each.
+# Needs cargo-fuzz (installed on first use); the machine's stable Rust
+# runs it with RUSTC_BOOTSTRAP, without a sanitizer (the code is safe Rust).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS = code local_time request_head form_query_cookie addresses
+fuzz:
+	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
+	for t in $(FUZZ_TARGETS); do \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --sanitizer none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 # Cargo.lock against the RustSec advisory database, offline (a local copy;
 # ADVISORY_DB=path to use another).

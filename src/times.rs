@@ -6,7 +6,7 @@
 //! or happen twice around a DST change), and [`Local`] formats an instant
 //! for a client page with the zone named.
 
-use chrono::{DateTime, LocalResult, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
@@ -20,7 +20,16 @@ pub fn parse_zone(name: &str) -> Result<Tz> {
 /// Read a time typed by a user: RFC 3339 with an offset, or a local
 /// `YYYY-MM-DDTHH:MM[:SS]` in `zone`.
 pub fn parse_input(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
-    let text = text.trim();
+    let t = parse_any(text.trim(), zone)?;
+    // Sessions happen in this century; anything else is a typo (and years
+    // far out do not even print back as RFC 3339).
+    if !(2000..2100).contains(&t.year()) {
+        return Err(Error::input(format!("time {:?} is out of range: use a year from 2000 to 2099", text.trim())));
+    }
+    Ok(t)
+}
+
+fn parse_any(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -168,7 +177,15 @@ mod tests {
 
     #[test]
     fn nonsense_is_refused_naming_the_value() {
-        for bad in ["tomorrow", "2026-13-01T10:00", "2026-02-30T10:00", "", "2026-12-01 14:00x"] {
+        for bad in [
+            "tomorrow",
+            "2026-13-01T10:00",
+            "2026-02-30T10:00",
+            "",
+            "2026-12-01 14:00x",
+            "0-1-1T5:1",
+            "9999-01-01T10:00",
+        ] {
             let err = parse_input(bad, ny()).unwrap_err();
             assert!(matches!(err, Error::Input(_)));
             assert!(err.to_string().contains(&format!("{:?}", bad.trim())), "{err}");

@@ -142,15 +142,15 @@ fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
 }
 
 /// A parsed request head.
-struct Head {
-    method: Method,
-    target: String,
-    http11: bool,
-    headers: Vec<(String, String)>,
+pub struct Head {
+    pub method: Method,
+    pub target: String,
+    pub http11: bool,
+    pub headers: Vec<(String, String)>,
 }
 
 impl Head {
-    fn get(&self, name: &str) -> Option<&str> {
+    pub fn get(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
@@ -164,8 +164,9 @@ fn is_tchar(b: u8) -> bool {
 }
 
 /// Parse a head strictly: anything unusual is a 400 rather than a guess.
-fn parse_head(raw: &[u8]) -> Result<Head, u16> {
-    let text = &raw[..raw.len() - 4];
+/// `raw` ends with the blank line (`\r\n\r\n`).
+pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
+    let text = raw.strip_suffix(b"\r\n\r\n").ok_or(400u16)?;
     let mut lines = text.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     let request_line = lines.next().ok_or(400u16)?;
     let mut parts = request_line.split(|&b| b == b' ');

@@ -7,7 +7,7 @@
 //! connections from a small pool. One more thread writes batched page
 //! views and the clock mark.
 
-mod conn;
+pub mod conn;
 pub mod http;
 pub mod limit;
 pub mod presence;

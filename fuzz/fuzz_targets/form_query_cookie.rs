@@ -1,0 +1,26 @@
+//! Form bodies, query strings and cookie headers as handlers read them:
+//! never a panic.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use porchlight::server::http::{Method, Req};
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data).into_owned();
+    let req = Req {
+        method: Method::Post,
+        path: "/join".into(),
+        query: text.clone(),
+        remote: std::net::IpAddr::from([127, 0, 0, 1]),
+        https: false,
+        content_type: Some("application/x-www-form-urlencoded".into()),
+        cookie: Some(text.clone()),
+        host: None,
+        origin: None,
+        fetch_site: None,
+        body: data.to_vec(),
+    };
+    let _ = req.form();
+    let _ = req.field("code");
+    let _ = req.param("event");
+    let _ = req.cookie("porchlight_admin");
+});
