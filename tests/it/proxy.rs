@@ -1,5 +1,6 @@
-//! Behind a real nginx (Debian's), started by the test on loopback with a
-//! self-signed certificate and the shipped `contrib/nginx.conf`: pages
+//! Behind real proxies from Debian, started by the tests on loopback with
+//! the shipped `contrib/nginx.conf` (and a self-signed certificate) and
+//! `contrib/Caddyfile` (with Caddy's own certificate authority): pages
 //! come through with Porchlight's headers, the forwarded https scheme makes
 //! admin cookies `__Host-`/`Secure`, a client cannot spoof its address
 //! through the proxy, and nginx's body limit holds.
@@ -93,13 +94,7 @@ fn start_nginx(dir: &Path, upstream: u16) -> Option<Nginx> {
 
 /// `curl -k` through nginx: status, headers and body as one string.
 fn curl(port: u16, args: &[&str], path: &str) -> String {
-    let out = Command::new("curl")
-        .args(["-sk", "-i", "--max-time", "10", "--resolve", &format!("porch.example.org:{port}:127.0.0.1")])
-        .args(args)
-        .arg(format!("https://porch.example.org:{port}{path}"))
-        .output()
-        .expect("curl");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    curl_host("porch.example.org", port, args, path)
 }
 
 #[test]
@@ -142,4 +137,88 @@ fn behind_nginx_headers_cookies_addresses_and_limits_hold() {
     let refused = curl(nginx.port, &["--data", &big], "/join");
     assert!(refused.contains(" 413"), "{}", &refused[..refused.len().min(300)]);
     server.assert_healthy();
+}
+
+struct Caddy(Child);
+
+impl Drop for Caddy {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The shipped Caddyfile's global options and LAN site (with its `tls
+/// internal`), on loopback ports of this test.
+fn caddyfile(dir: &Path, https_port: u16, http_port: u16, upstream: u16) -> String {
+    let shipped = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/contrib/Caddyfile")).expect("contrib");
+    let lan = shipped.split("# 2.").next().expect("the LAN part");
+    lan.replacen(
+        "{\n",
+        &format!(
+            "{{\n\tadmin off\n\tskip_install_trust\n\thttp_port {http_port}\n\thttps_port {https_port}\n\tstorage file_system {}\n",
+            dir.join("caddy").display()
+        ),
+        1,
+    )
+    .replace("porch.lan, 192.168.1.10 {", "porch.lan {\n\tbind 127.0.0.1")
+    .replace("127.0.0.1:8080", &format!("127.0.0.1:{upstream}"))
+}
+
+#[test]
+fn behind_caddy_with_its_own_certificates_the_lan_setup_works() {
+    let Some(caddy) = ["/usr/bin/caddy", "/usr/local/bin/caddy"].into_iter().find(|p| Path::new(p).exists()) else {
+        eprintln!("SKIPPED behind_caddy_with_its_own_certificates_the_lan_setup_works: caddy is not installed");
+        return;
+    };
+    let p = Practice::new();
+    p.run_stdin(&["admin", "password"], "a password for the caddy test\n").ok();
+    let (_, appt) = p.solo("Caddy Client", now() + minutes(5));
+    let server = Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.1"]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (https_port, http_port) = (free_port(), free_port());
+    std::fs::write(dir.path().join("Caddyfile"), caddyfile(dir.path(), https_port, http_port, server.addr.port()))
+        .expect("write");
+    let child = Command::new(caddy)
+        .args(["run", "--adapter", "caddyfile", "--config"])
+        .arg(dir.path().join("Caddyfile"))
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn caddy");
+    let _caddy = Caddy(child);
+    let started = Instant::now();
+    let page = loop {
+        let page = curl_host("porch.lan", https_port, &[], &format!("/v/{}", appt.token(0)));
+        if page.starts_with("HTTP/") || started.elapsed() > Duration::from_secs(20) {
+            break page;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(page.starts_with("HTTP/2 200") || page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.to_ascii_lowercase().contains("content-security-policy: default-src 'self'"), "{page}");
+    let login = curl_host("porch.lan", https_port, &[], "/admin/login").to_ascii_lowercase();
+    assert!(login.contains("set-cookie: __host-porchlight_pre=") && login.contains("; secure"), "{login}");
+    curl_host("porch.lan", https_port, &["-H", "X-Forwarded-For: 10.9.9.9", "--data", "code=ZZZZ-ZZZZ"], "/join");
+    let addrs: Vec<String> = p
+        .audit()
+        .iter()
+        .filter(|e| e["event"] == "code.failure")
+        .map(|e| e["addr"].as_str().unwrap_or("").into())
+        .collect();
+    assert_eq!(addrs, ["127.0.0.1"]);
+}
+
+/// `curl -k` to `host:port` resolved to loopback.
+fn curl_host(host: &str, port: u16, args: &[&str], path: &str) -> String {
+    let out = Command::new("curl")
+        .args(["-sk", "-i", "--max-time", "10", "--resolve", &format!("{host}:{port}:127.0.0.1")])
+        .args(args)
+        .arg(format!("https://{host}:{port}{path}"))
+        .output()
+        .expect("curl");
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
