@@ -177,3 +177,19 @@ fn every_response_carries_the_security_headers() {
         r.assert_hardened();
     }
 }
+
+#[test]
+fn a_database_locked_past_the_busy_timeout_gets_a_500_page_with_every_header() {
+    let (p, server, token) = setup();
+    // Another writer holds the database longer than the 10 s busy timeout.
+    let holder = rusqlite::Connection::open(p.path().join("porchlight.db")).expect("open");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let join = server.post(&format!("/v/{token}/join"), "");
+    let page = server.get(&format!("/v/{token}"));
+    holder.execute_batch("ROLLBACK").expect("unlock");
+    assert_eq!(join.status, 500, "{join:?}");
+    join.assert_hardened();
+    assert!(join.text().contains("Something went wrong on our side"), "{}", join.text());
+    assert_eq!(page.status, 200, "reads go on while a writer holds the lock");
+    server.assert_healthy();
+}
