@@ -1,8 +1,8 @@
-//! Durability under SIGKILL: writers add clients through the command line
-//! and through the admin form while the server (and the command in
-//! flight) is killed at a random moment, again and again. Every write that
-//! was acknowledged (exit 0 with its JSON, or the form's 303) must be there
-//! afterwards, the database must pass `integrity_check`, and the audit
+//! Durability under SIGKILL: writers create appointments through the
+//! command line and through the admin form while the server (and the
+//! command in flight) is killed at a random moment, again and again. Every
+//! appointment that was acknowledged (exit 0 with its JSON, or the form's
+//! 303 to its page) must be there afterwards, the database must pass `integrity_check`, and the audit
 //! chain must still verify.
 //!
 //! CI runs a few cycles; `make torture` runs 1000
@@ -60,13 +60,16 @@ fn csrf_of(page: &Response) -> String {
     page.body[at..at + page.body[at..].find('"').expect("quote")].to_string()
 }
 
-/// Add clients with the command line until told to stop; the command in
-/// flight is killed with SIGKILL when `crash` is raised.
-fn cli_writer(data: String, cycle: usize, crash: Arc<AtomicBool>, acked: Arc<Mutex<Vec<String>>>) {
-    for n in 0.. {
-        let name = format!("cli {cycle} {n}");
+/// When the torture's appointments take place (UTC, far from now).
+const DAY: &str = "2027-01-15";
+
+/// Create appointments with the command line until told to stop; the
+/// command in flight is killed with SIGKILL when `crash` is raised.
+fn cli_writer(data: String, client: i64, crash: Arc<AtomicBool>, acked: Arc<Mutex<Vec<i64>>>) {
+    let (client, start) = (client.to_string(), format!("{DAY}T09:00:00Z"));
+    loop {
         let mut child = Command::new(BIN)
-            .args(["--data", &data, "client", "add", "--name", &name, "--json"])
+            .args(["--data", &data, "appt", "add", "--client", &client, "--start", &start, "--minutes", "50", "--json"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -82,8 +85,9 @@ fn cli_writer(data: String, cycle: usize, crash: Arc<AtomicBool>, acked: Arc<Mut
                 if let Some(mut stdout) = child.stdout.take() {
                     let _ = std::io::Read::read_to_string(&mut stdout, &mut out);
                 }
-                if status.success() && out.contains(&name) {
-                    acked.lock().expect("lock").push(name);
+                let id = serde_json::from_str::<serde_json::Value>(&out).ok().and_then(|v| v["id"].as_i64());
+                if let (true, Some(id)) = (status.success(), id) {
+                    acked.lock().expect("lock").push(id);
                 }
                 break;
             }
@@ -92,20 +96,23 @@ fn cli_writer(data: String, cycle: usize, crash: Arc<AtomicBool>, acked: Arc<Mut
     }
 }
 
-/// Add clients through the admin form until the server stops answering.
-fn web_writer(addr: std::net::SocketAddr, cookie: String, csrf: String, cycle: usize, acked: Arc<Mutex<Vec<String>>>) {
-    for n in 0.. {
-        let name = format!("web {cycle} {n}");
-        let form = format!("csrf={csrf}&name={}", name.replace(' ', "+"));
-        let req = request_with(
-            "POST",
-            b"/admin/clients",
-            &[("Cookie", &cookie), ("Origin", "http://127.0.0.1")],
-            Some(&form),
-        );
-        match try_send(addr, &req) {
-            Ok(r) if r.status == 303 => acked.lock().expect("lock").push(name),
-            Ok(r) => panic!("the form answered {} for {name}", r.status),
+/// Create appointments through the admin form until the server stops
+/// answering; the 303 names the new appointment.
+fn web_writer(addr: std::net::SocketAddr, cookie: String, csrf: String, client: i64, acked: Arc<Mutex<Vec<i64>>>) {
+    let form = format!("csrf={csrf}&client={client}&date={DAY}&time=11:00&minutes=50");
+    let headers = [("Cookie", cookie.as_str()), ("Origin", "http://127.0.0.1")];
+    loop {
+        match try_send(addr, &request_with("POST", b"/admin/appointments", &headers, Some(&form))) {
+            Ok(r) if r.status == 303 => {
+                let id = r
+                    .location()
+                    .trim_start_matches("/admin/appointments/")
+                    .split('?')
+                    .next()
+                    .and_then(|i| i.parse().ok());
+                acked.lock().expect("lock").push(id.expect("the 303 names the appointment"));
+            }
+            Ok(r) => panic!("the form answered {}", r.status),
             Err(_) => return,
         }
     }
@@ -116,12 +123,13 @@ fn acknowledged_writes_survive_sigkill_of_server_and_command_line() {
     let p = Practice::new();
     p.run_stdin(&["admin", "password"], &format!("{PASSWORD}\n")).ok();
     let data = p.path().to_str().expect("utf-8 path").to_string();
+    let client = p.client("Tortured Client");
     let acked = Arc::new(Mutex::new(Vec::new()));
     let mut dice = Dice::new();
     let mut session: Option<(String, String)> = None;
     let started = Instant::now();
     let total = cycles();
-    for cycle in 0..total {
+    for _ in 0..total {
         let server = p.serve();
         let addr = server.addr;
         // Sessions live in the database, so one sign-in outlives the crashes.
@@ -129,11 +137,11 @@ fn acknowledged_writes_survive_sigkill_of_server_and_command_line() {
         let crash = Arc::new(AtomicBool::new(false));
         let cli = {
             let (data, crash, acked) = (data.clone(), crash.clone(), acked.clone());
-            thread::spawn(move || cli_writer(data, cycle, crash, acked))
+            thread::spawn(move || cli_writer(data, client, crash, acked))
         };
         let web = {
             let acked = acked.clone();
-            thread::spawn(move || web_writer(addr, cookie, csrf, cycle, acked))
+            thread::spawn(move || web_writer(addr, cookie, csrf, client, acked))
         };
         thread::sleep(Duration::from_millis(30 + dice.below(250)));
         crash.store(true, Ordering::SeqCst);
@@ -144,10 +152,11 @@ fn acknowledged_writes_survive_sigkill_of_server_and_command_line() {
 
     let server = p.serve();
     server.assert_healthy();
-    let list = p.json(&["client", "list"]);
-    let names: Vec<&str> = list.as_array().expect("array").iter().filter_map(|c| c["name"].as_str()).collect();
+    let list = p.json(&["appt", "list", "--from", "2027-01-01T00:00:00Z", "--to", "2027-02-01T00:00:00Z"]);
+    let ids: std::collections::HashSet<i64> =
+        list.as_array().expect("array").iter().filter_map(|a| a["id"].as_i64()).collect();
     let acked = acked.lock().expect("lock");
-    let lost: Vec<&String> = acked.iter().filter(|n| !names.contains(&n.as_str())).collect();
+    let lost: Vec<&i64> = acked.iter().filter(|id| !ids.contains(id)).collect();
     assert!(lost.is_empty(), "acknowledged but lost after SIGKILL: {lost:?}");
     let db = rusqlite::Connection::open(p.path().join("porchlight.db")).expect("db");
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("integrity_check");
