@@ -124,13 +124,7 @@ fn behind_nginx_headers_cookies_addresses_and_limits_hold() {
 
     // A client cannot choose its address: nginx replaces what it claims.
     curl(nginx.port, &["-H", "X-Forwarded-For: 10.9.9.9", "--data", "code=ZZZZ-ZZZZ"], "/join");
-    let addrs: Vec<String> = p
-        .audit()
-        .iter()
-        .filter(|e| e["event"] == "code.failure")
-        .map(|e| e["addr"].as_str().unwrap_or("").into())
-        .collect();
-    assert_eq!(addrs, ["127.0.0.1"]);
+    assert_eq!(p.audit_addrs("code.failure"), ["127.0.0.1"]);
 
     // nginx's own body limit holds before Porchlight sees anything.
     let big = format!("code={}", "A".repeat(100 * 1024));
@@ -203,13 +197,7 @@ fn behind_caddy_with_its_own_certificates_the_lan_setup_works() {
     let login = curl_host("porch.lan", https_port, &[], "/admin/login").to_ascii_lowercase();
     assert!(login.contains("set-cookie: __host-porchlight_pre=") && login.contains("; secure"), "{login}");
     curl_host("porch.lan", https_port, &["-H", "X-Forwarded-For: 10.9.9.9", "--data", "code=ZZZZ-ZZZZ"], "/join");
-    let addrs: Vec<String> = p
-        .audit()
-        .iter()
-        .filter(|e| e["event"] == "code.failure")
-        .map(|e| e["addr"].as_str().unwrap_or("").into())
-        .collect();
-    assert_eq!(addrs, ["127.0.0.1"]);
+    assert_eq!(p.audit_addrs("code.failure"), ["127.0.0.1"]);
 }
 
 /// `curl -k` to `host:port` resolved to loopback.

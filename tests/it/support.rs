@@ -239,6 +239,15 @@ impl Practice {
 
     /// How many audit entries have `event`.
     #[track_caller]
+    /// The addresses recorded with each `event` entry, oldest first.
+    pub fn audit_addrs(&self, event: &str) -> Vec<String> {
+        self.audit()
+            .iter()
+            .filter(|e| e["event"] == event)
+            .map(|e| e["addr"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
     pub fn audit_count(&self, event: &str) -> usize {
         self.audit().iter().filter(|e| e["event"] == event).count()
     }
