@@ -118,22 +118,40 @@ fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, first_wait: Duration) ->
         if buf.len() >= MAX_HEAD {
             return Err(Stop::Refuse(431));
         }
+        // Silence before the first byte is an idle client; silence halfway
+        // through a head is a slow one.
+        let late = if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) };
+        read_more(stream, buf, MAX_HEAD - buf.len(), deadline, late)?;
+    }
+}
+
+/// Read up to `room` more bytes into `buf` before `deadline`; `late` is
+/// what a deadline that passes means. The end of the stream ends quietly.
+fn read_more(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    room: usize,
+    deadline: Instant,
+    late: Stop,
+) -> Result<(), Stop> {
+    let mut chunk = [0u8; 8192];
+    let room = room.min(chunk.len());
+    loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) });
+            return Err(late);
         }
         let _ = stream.set_read_timeout(Some(left));
-        let mut chunk = [0u8; 4096];
-        let room = (MAX_HEAD - buf.len()).min(chunk.len());
-        match stream.read(&mut chunk[..room]) {
-            Ok(0) => return Err(Stop::Quiet),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                return Err(if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) });
+        return match stream.read(&mut chunk[..room]) {
+            Ok(0) => Err(Stop::Quiet),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                Ok(())
             }
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(_) => return Err(Stop::Quiet),
-        }
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => Err(late),
+            Err(_) => Err(Stop::Quiet),
+        };
     }
 }
 
@@ -256,20 +274,7 @@ fn next_request(
     }
     let deadline = Instant::now() + BODY_TIME;
     while buf.len() < length {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(Stop::Refuse(408));
-        }
-        let _ = stream.set_read_timeout(Some(left));
-        let mut chunk = [0u8; 8192];
-        let want = (length - buf.len()).min(chunk.len());
-        match stream.read(&mut chunk[..want]) {
-            Ok(0) => return Err(Stop::Quiet),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => return Err(Stop::Refuse(408)),
-            Err(_) => return Err(Stop::Quiet),
-        }
+        read_more(stream, buf, length - buf.len(), deadline, Stop::Refuse(408))?;
     }
     let body: Vec<u8> = buf.drain(..length).collect();
     let close = head.get("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
