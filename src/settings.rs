@@ -118,10 +118,7 @@ fn mask_url_password(url: &str) -> String {
 /// Check and normalise a value for `key`. The error names the key and the
 /// value (never for secrets) and says what would be accepted.
 pub fn validate(key: &str, value: &str) -> Result<String> {
-    let Some(&(_, _, secret)) = KEYS.iter().find(|(k, _, _)| *k == key) else {
-        let known: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
-        return Err(Error::input(format!("unknown setting {key:?} (known: {})", known.join(", "))));
-    };
+    let secret = is_secret(key)?;
     let value = value.trim();
     let checked = if value.chars().any(char::is_control) {
         Err("control characters are not allowed".to_string())
@@ -133,6 +130,18 @@ pub fn validate(key: &str, value: &str) -> Result<String> {
         (true, _) => Error::input(format!("bad value for {key}: {why}")),
         (false, _) => Error::input(format!("bad value {value:?} for {key}: {why}")),
     })
+}
+
+/// Is `key` a secret (write-only) setting? An error naming the key if it
+/// is not a setting at all.
+pub fn is_secret(key: &str) -> Result<bool> {
+    match KEYS.iter().find(|(k, _, _)| *k == key) {
+        Some(&(_, _, secret)) => Ok(secret),
+        None => {
+            let known: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
+            Err(Error::input(format!("unknown setting {key:?} (known: {})", known.join(", "))))
+        }
+    }
 }
 
 /// The rule of each key: the normalised value, or why it was refused.

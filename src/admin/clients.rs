@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Ctx, Form, Frame};
-use crate::app::ClientView;
+use crate::app::{ClientView, validate_email, validate_name, validate_phone};
 use crate::error::Result;
 use crate::server::http::Resp;
 
@@ -36,24 +36,26 @@ pub fn list(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
     ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form })
 }
 
-pub fn add(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    let mut form = Form::from_req(ctx.req);
-    let (email, phone) = (optional(&form, "email"), optional(&form, "phone"));
-    let name = form.get("name").to_string();
-    let result = ctx.app.add_client(&name, email.as_deref(), phone.as_deref(), ctx.now);
-    let field = field_of(&result);
-    match form.check(field, result) {
-        Some(c) => Ok(Resp::see_other(format!("/admin/clients?done=client-added#client-{}", c.id))),
-        None => list(ctx, Some(form)),
+/// Check each field against the client rules, so every mistake shows next
+/// to its own field; `None` if any was wrong.
+fn fields(form: &mut Form) -> Option<(String, Option<String>, Option<String>)> {
+    let (name, email, phone) = (form.get("name").to_string(), optional(form, "email"), optional(form, "phone"));
+    let name = form.check("name", validate_name(&name));
+    let email = email.map(|e| form.check("email", validate_email(&e)));
+    let phone = phone.map(|p| form.check("phone", validate_phone(&p)));
+    if !form.ok() {
+        return None;
     }
+    Some((name?, email.flatten(), phone.flatten()))
 }
 
-/// Which field an error from the client rules is about.
-fn field_of<T>(result: &Result<T>) -> &'static str {
-    match result {
-        Err(e) if e.to_string().starts_with("bad email") => "email",
-        Err(e) if e.to_string().starts_with("bad phone") => "phone",
-        _ => "name",
+pub fn add(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let mut form = Form::from_req(ctx.req);
+    let Some((name, email, phone)) = fields(&mut form) else { return list(ctx, Some(form)) };
+    let result = ctx.app.add_client(&name, email.as_deref(), phone.as_deref(), ctx.now);
+    match form.check("name", result) {
+        Some(c) => Ok(Resp::see_other(format!("/admin/clients?done=client-added#client-{}", c.id))),
+        None => list(ctx, Some(form)),
     }
 }
 
@@ -73,11 +75,9 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
 
 pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
-    let (email, phone) = (optional(&form, "email"), optional(&form, "phone"));
-    let name = form.get("name").to_string();
+    let Some((name, email, phone)) = fields(&mut form) else { return edit_form(ctx, id, Some(form)) };
     let result = ctx.app.edit_client(id, &name, email.as_deref(), phone.as_deref(), ctx.now);
-    let field = field_of(&result);
-    match form.check(field, result) {
+    match form.check("name", result) {
         Some(_) => Ok(Resp::see_other(format!("/admin/clients?done=client-saved#client-{id}"))),
         None => edit_form(ctx, id, Some(form)),
     }

@@ -131,9 +131,8 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
     let when = Local::new(window.starts_at, settings.timezone);
     let mut participants = vec![];
     for p in appt.participants {
-        let client = ctx.app.client_row(p.client_id)?;
         let portal = ctx.app.portal_url(p.client_id)?;
-        let first_name = client.name.split_whitespace().next().unwrap_or_default().to_string();
+        let first_name = p.name.split_whitespace().next().unwrap_or_default().to_string();
         let message = Invitation {
             practice: &settings.practice_name,
             first_name: &first_name,

@@ -23,7 +23,7 @@ use crate::token::Keyring;
 
 pub use appointments::{ApptView, ParticipantView, default_list_range};
 pub use check::{CheckView, Checked, JoinOutcome, Who};
-pub use clients::ClientView;
+pub use clients::{ClientView, validate_email, validate_name, validate_phone};
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
 
 /// Base URL used when neither `public_url` nor a `serve` address is known.
@@ -88,7 +88,7 @@ impl App {
     /// into the audit trail.
     pub fn set_setting(&mut self, key: &str, value: &str, now: DateTime<Utc>) -> Result<String> {
         let value = crate::settings::validate(key, value)?;
-        let secret = crate::settings::KEYS.iter().any(|(k, _, s)| *k == key && *s);
+        let secret = crate::settings::is_secret(key)?;
         let detail = if secret { key.to_string() } else { format!("{key} = {value}") };
         self.store.write(|tx| {
             Store::set_setting(tx, key, &value)?;
@@ -100,10 +100,7 @@ impl App {
 
     /// Return a setting to its default (or unset it) and audit that.
     pub fn clear_setting(&mut self, key: &str, now: DateTime<Utc>) -> Result<()> {
-        crate::settings::validate(key, "").or_else(|e| match e {
-            crate::error::Error::Input(m) if m.starts_with("unknown setting") => Err(crate::error::Error::Input(m)),
-            _ => Ok(String::new()),
-        })?;
+        crate::settings::is_secret(key)?;
         self.store.write(|tx| {
             Store::delete_setting(tx, key)?;
             Store::insert_audit(
