@@ -117,3 +117,9 @@ CREATE TABLE admin_sessions (
     created_at INTEGER NOT NULL,
     seen_at    INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+
+-- migration 3
+-- The clinician-first waiting room: when the clinician pressed Start, and
+-- which participants they let in before that. A move clears both.
+ALTER TABLE appointments ADD COLUMN started_at INTEGER;
+ALTER TABLE participants ADD COLUMN admitted_at INTEGER;

@@ -40,7 +40,32 @@ pub struct Settings {
     pub public_url: Option<String>,
     pub window: WindowRule,
     pub portal_links: bool,
+    pub video_provider: Provider,
     pub video_url_template: Option<String>,
+    pub jitsi: Jitsi,
+    /// Clients wait until the clinician starts or admits them.
+    pub waiting_room: bool,
+}
+
+/// Where Join leads (`video_provider`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// `video_url_template` as it is.
+    Url,
+    /// A self-hosted Jitsi Meet with token authentication.
+    Jitsi,
+    /// The room served by Porchlight itself.
+    Builtin,
+}
+
+/// Token authentication for a self-hosted Jitsi Meet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Jitsi {
+    pub app_id: Option<String>,
+    /// Already unsealed: the database holds it sealed.
+    pub secret: Option<String>,
+    pub audience: String,
 }
 
 impl Settings {
@@ -56,7 +81,18 @@ impl Settings {
                 "join_opens_minutes" => s.window.join_opens_minutes = value.parse().unwrap_or(10),
                 "link_expires_minutes" => s.window.link_expires_minutes = value.parse().unwrap_or(30),
                 "portal_links" => s.portal_links = value == "on",
+                "video_provider" => {
+                    s.video_provider = match value {
+                        "jitsi" => Provider::Jitsi,
+                        "builtin" => Provider::Builtin,
+                        _ => Provider::Url,
+                    }
+                }
                 "video_url_template" => s.video_url_template = Some(value.to_string()),
+                "jitsi_app_id" => s.jitsi.app_id = Some(value.to_string()),
+                "jitsi_secret" => s.jitsi.secret = Some(value.to_string()),
+                "jitsi_audience" => s.jitsi.audience = value.to_string(),
+                "waiting_room" => s.waiting_room = value != "off",
                 _ => {}
             }
         }
@@ -72,7 +108,10 @@ impl Default for Settings {
             public_url: None,
             window: WindowRule::default(),
             portal_links: true,
+            video_provider: Provider::Url,
             video_url_template: None,
+            jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into() },
+            waiting_room: true,
         }
     }
 }
@@ -223,6 +262,9 @@ mod tests {
         assert_eq!(s.timezone, Tz::UTC);
         assert_eq!(s.window, WindowRule { join_opens_minutes: 10, link_expires_minutes: 30 });
         assert!(s.portal_links);
+        assert!(s.waiting_room);
+        assert_eq!(s.video_provider, Provider::Url);
+        assert_eq!(s.jitsi.audience, "jitsi");
     }
 
     #[test]

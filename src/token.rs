@@ -165,7 +165,7 @@ impl Keyring {
         Keyring { key: [byte; 32] }
     }
 
-    fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+    pub(crate) fn mac(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(label);
         mac.update(&[0]);

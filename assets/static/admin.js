@@ -1,6 +1,7 @@
 // Porchlight admin page helpers. Everything works without this file; it
 // adds one-click copying, confirmations, the live "waiting" list with a
-// chime and a notification, and a check of this computer's clock.
+// chime, a notification and Admit buttons, and a check of this computer's
+// clock.
 (function () {
   "use strict";
 
@@ -73,8 +74,9 @@
   var nobody = document.getElementById("nobody");
   var signedOut = document.getElementById("signed-out");
   var baseTitle = document.title;
+  var csrf = today.getAttribute("data-csrf");
   var known = {};
-  Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) { known[li.getAttribute("data-key")] = true; });
+  Array.prototype.forEach.call(list.querySelectorAll("li"), function (li) { known[li.getAttribute("data-key")] = li.getAttribute("data-stage"); });
 
   var notify = document.getElementById("notify");
   if (window.Notification && Notification.permission === "default") {
@@ -111,14 +113,41 @@
     } catch (e) { /* sound is a nicety */ }
   }
 
+  // Mirrors the arrival() macro of the admin templates.
+  function describe(w) {
+    if (w.stage === "in_room") return "sent to the video room (arrived " + w.since_local + ")";
+    if (w.stage === "waiting" && w.let_in) return "let in, joining now";
+    if (w.stage === "waiting") return "waiting since " + w.since_local + (w.quiet_for > 30 ? ", page closed?" : "");
+    return "on their link page since " + w.since_local;
+  }
+  function admitForm(w) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = "/admin/appointments/" + w.appointment_id + "/admit";
+    form.className = "inline";
+    [["csrf", csrf], ["client", String(w.client_id)], ["back", "today"]].forEach(function (kv) {
+      var input = document.createElement("input");
+      input.type = "hidden"; input.name = kv[0]; input.value = kv[1];
+      form.appendChild(input);
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.textContent = "Admit " + w.name;
+    form.appendChild(button);
+    return form;
+  }
+  function isWaiting(w) { return w.stage === "waiting" && !w.let_in; }
+  function titled(count) { document.title = count ? "(" + count + " waiting) " + baseTitle : baseTitle; }
+
   function render(waiting) {
     var fresh = [];
     list.textContent = "";
     var now = {};
     waiting.forEach(function (w) {
       var key = w.appointment_id + "-" + w.client_id;
-      now[key] = true;
-      if (!known[key]) fresh.push(w);
+      now[key] = w.stage;
+      // Sound for a new arrival, and again when they press Join and wait.
+      if (known[key] === undefined || (isWaiting(w) && known[key] !== "waiting")) fresh.push(w);
       var li = document.createElement("li");
       li.setAttribute("data-key", key);
       var a = document.createElement("a");
@@ -126,17 +155,18 @@
       a.textContent = w.name;
       var since = document.createElement("span");
       since.className = "since";
-      since.textContent = " since " + w.since_local + (w.joined ? ", pressed Join" : "");
+      since.textContent = " " + describe(w);
       li.appendChild(a); li.appendChild(since);
+      if (isWaiting(w)) { li.appendChild(document.createTextNode(" ")); li.appendChild(admitForm(w)); }
       list.appendChild(li);
     });
     known = now;
     nobody.hidden = waiting.length > 0;
-    document.title = waiting.length ? "(" + waiting.length + " waiting) " + baseTitle : baseTitle;
+    titled(waiting.filter(function (w) { return w.stage !== "in_room"; }).length);
     if (fresh.length) {
       chime();
       if (window.Notification && Notification.permission === "granted") {
-        fresh.forEach(function (w) { new Notification(w.name + " is waiting", { body: "Since " + w.since_local, tag: "waiting-" + w.appointment_id + "-" + w.client_id }); });
+        fresh.forEach(function (w) { new Notification(w.name + (isWaiting(w) ? " is waiting" : " is here"), { body: describe(w), tag: "waiting-" + w.appointment_id + "-" + w.client_id }); });
       }
     }
   }
@@ -155,5 +185,13 @@
       .catch(function () { setTimeout(poll, 8000); });
   }
   setTimeout(poll, 4000);
-  document.title = list.children.length ? "(" + list.children.length + " waiting) " + baseTitle : baseTitle;
+  titled(list.querySelectorAll("li:not([data-stage=in_room])").length);
+
+  // Start opens the room in a new tab; this tab then shows the session as
+  // started.
+  document.addEventListener("submit", function (ev) {
+    if (ev.target.getAttribute("target") === "_blank" && !ev.defaultPrevented) {
+      setTimeout(function () { location.reload(); }, 1500);
+    }
+  });
 })();

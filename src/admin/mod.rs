@@ -11,6 +11,7 @@ mod appointments;
 mod audit;
 mod clients;
 mod login;
+mod session;
 mod settings;
 mod today;
 
@@ -107,6 +108,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "moved" => "Appointment moved. The links stay the same.",
         "cancelled" => "Appointment cancelled. Its links no longer open the session.",
         "rotated" => "New link made. The old link and code no longer work.",
+        "admitted" => "Let in. Their waiting page takes them into the video room within a few seconds.",
         "client-added" => "Client added.",
         "client-saved" => "Client saved.",
         "archived" => "Client archived.",
@@ -203,6 +205,8 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
         ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
         ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
         ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
+        ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
+        ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
         ["settings"] if get => settings::page(ctx, None),
         ["settings"] if post => settings::save(ctx),
         ["password"] if post => settings::change_password(ctx),

@@ -10,6 +10,8 @@ use crate::app::message::Invitation;
 use crate::error::Result;
 use crate::model::{LinkState, can_move};
 use crate::server::http::Resp;
+use crate::server::presence::Stage;
+use crate::settings::Provider;
 use crate::times::{self, Local};
 
 /// Days shown after today.
@@ -25,6 +27,8 @@ struct Page {
     zone: String,
     days: Vec<Day>,
     waiting: Vec<Waiting>,
+    /// What stands between Join and a video room, if anything.
+    video_problem: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -41,6 +45,12 @@ pub struct Card {
     pub minutes: i64,
     cancelled: bool,
     movable: bool,
+    /// The window is open: Start (and Admit) can be pressed.
+    startable: bool,
+    /// Local time the clinician pressed Start.
+    started: Option<String>,
+    /// Clients who pressed Join wait for Start or Admit.
+    gated: bool,
     participants: Vec<Person>,
 }
 
@@ -53,6 +63,8 @@ struct Person {
     code: String,
     message: String,
     waiting_since: Option<String>,
+    stage: Option<Stage>,
+    admitted: bool,
 }
 
 /// Someone who arrived in an open window.
@@ -63,13 +75,18 @@ pub struct Waiting {
     name: String,
     since: String,
     since_local: String,
-    joined: bool,
+    stage: Stage,
+    /// Past the waiting room: Start, Admit, or no waiting room.
+    let_in: bool,
+    /// Seconds since their page last asked (a waiting page asks every few).
+    quiet_for: i64,
 }
 
-/// Everyone who opened their page or portal, or pressed Join, while their
-/// session's window is open, earliest first.
+/// Everyone who opened their page or portal, waits, or went into the room
+/// while their session's window is open, earliest first.
 pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
-    let zone = ctx.app.settings()?.timezone;
+    let settings = ctx.app.settings()?;
+    let (zone, waiting_room) = (settings.timezone, settings.waiting_room);
     let mut out = vec![];
     for a in ctx.shared.presence.snapshot(ctx.now.timestamp()) {
         let Some(appt) = ctx.app.store.appointment(a.appointment_id)? else { continue };
@@ -78,6 +95,12 @@ pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
             continue;
         }
         let Some(client) = ctx.app.store.client(a.client_id)? else { continue };
+        let admitted = ctx
+            .app
+            .store
+            .participants(appt.id)?
+            .iter()
+            .any(|p| p.client_id == a.client_id && p.link.as_ref().is_some_and(|l| l.admitted));
         let since = times::from_unix(a.arrived);
         out.push(Waiting {
             appointment_id: a.appointment_id,
@@ -85,7 +108,9 @@ pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
             name: client.name,
             since: times::rfc3339(since),
             since_local: Local::new(since, zone).time,
-            joined: a.joined,
+            stage: a.stage,
+            let_in: !waiting_room || appt.started_at.is_some() || admitted,
+            quiet_for: ctx.now.timestamp() - a.last,
         });
     }
     out.sort_by(|x, y| x.since.cmp(&y.since));
@@ -108,6 +133,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
         }
     }
     let frame = ctx.frame("today")?;
+    let video_problem = video_problem(ctx)?;
     ctx.render(
         200,
         "admin_today.html",
@@ -118,6 +144,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             zone: zone.name().to_string(),
             days,
             waiting,
+            video_problem,
         },
     )
 }
@@ -129,8 +156,10 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
     let row = ctx.app.appointment_row(appt.id)?;
     let window = ctx.app.window_of(&row)?;
     let when = Local::new(window.starts_at, settings.timezone);
+    let rows = ctx.app.store.participants(appt.id)?;
     let mut participants = vec![];
     for p in appt.participants {
+        let admitted = rows.iter().any(|r| r.client_id == p.client_id && r.link.as_ref().is_some_and(|l| l.admitted));
         let portal = ctx.app.portal_url(p.client_id)?;
         let first_name = p.name.split_whitespace().next().unwrap_or_default().to_string();
         let message = Invitation {
@@ -145,10 +174,7 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
             portal: portal.as_deref(),
         }
         .text();
-        let waiting_since = waiting
-            .iter()
-            .find(|w| w.appointment_id == appt.id && w.client_id == p.client_id)
-            .map(|w| w.since_local.clone());
+        let arrival = waiting.iter().find(|w| w.appointment_id == appt.id && w.client_id == p.client_id);
         participants.push(Person {
             client_id: p.client_id,
             name: p.name,
@@ -156,7 +182,9 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
             link: p.link,
             code: p.code,
             message,
-            waiting_since,
+            waiting_since: arrival.map(|w| w.since_local.clone()),
+            stage: arrival.map(|w| w.stage),
+            admitted,
         });
     }
     let cancelled = row.cancelled_at.is_some();
@@ -167,9 +195,32 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         minutes: row.minutes,
         cancelled,
         movable: can_move(ctx.now, &window, cancelled),
+        startable: !cancelled && window.state_at(ctx.now) == LinkState::Open,
+        started: row.started_at.map(|at| Local::new(times::from_unix(at), settings.timezone).time),
+        gated: settings.waiting_room && row.started_at.is_none(),
         participants,
     };
     Ok((when.date, card))
+}
+
+/// Why Join would not lead to a video room, in words for the clinician.
+fn video_problem(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
+    let settings = ctx.app.settings()?.clone();
+    let probe = crate::video::Entrant { id: String::new(), name: String::new(), moderator: false };
+    let window = crate::model::Window::new(ctx.now, 1, settings.window);
+    Ok(match crate::video::room_url(&settings, "probe", &window, &probe) {
+        Ok(_)
+            if settings.video_provider == Provider::Jitsi
+                && settings.video_url_template.as_deref().is_some_and(|t| t.starts_with("http://")) =>
+        {
+            Some(
+                "Jitsi is reached over plain http: room tokens travel unencrypted. Use an https video_url_template."
+                    .into(),
+            )
+        }
+        Ok(_) => None,
+        Err(why) => Some(format!("Clients who press Join are told the video room isn't ready: {why}.")),
+    })
 }
 
 /// `GET /admin/api/waiting`: polled by the dashboard every few seconds.

@@ -1,5 +1,4 @@
-//! Checking what a visitor presents (a token, a link or a typed code) and
-//! letting them into the room when the window is open.
+//! Checking what a visitor presents: a token, a link or a typed code.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -7,7 +6,6 @@ use serde::Serialize;
 use super::App;
 use crate::error::Result;
 use crate::model::{self, LinkFacts, LinkState, Window};
-use crate::store::NewAudit;
 use crate::store::{ApptRow, By, LinkRow};
 use crate::times;
 use crate::token::{self, Kind};
@@ -72,24 +70,6 @@ impl Default for CheckView {
     }
 }
 
-/// Who pressed Join: an appointment and one of its clients.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Who {
-    pub appointment_id: i64,
-    pub client_id: i64,
-}
-
-/// Where a Join press leads.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JoinOutcome {
-    /// The window is open and a room is configured: go there.
-    Room(String, Who),
-    /// The window is open but no video room is set up yet.
-    NoRoom(Who),
-    /// Not open (early, over, cancelled, revoked or unknown).
-    NotOpen(LinkState),
-}
-
 impl App {
     /// The state of a participant token.
     pub fn check_token(&mut self, token: &str, now: DateTime<Utc>) -> Result<Checked> {
@@ -140,35 +120,6 @@ impl App {
     /// checked out.
     pub fn token_of(&self, link: &LinkRow) -> String {
         self.keys.token(Kind::Participant, &link.seed)
-    }
-
-    /// A Join press on a participant page: when open, audit it durably and
-    /// say where the room is.
-    pub fn join(&mut self, token: &str, now: DateTime<Utc>, addr: &str) -> Result<JoinOutcome> {
-        let checked = self.check_token(token, now)?;
-        self.enter(checked, now, addr, "participant page")
-    }
-
-    /// Record an entry for a checked link and find the room.
-    pub(super) fn enter(&mut self, checked: Checked, now: DateTime<Utc>, addr: &str, via: &str) -> Result<JoinOutcome> {
-        let (LinkState::Open, Some((link, appt, _))) = (checked.state, &checked.found) else {
-            return Ok(JoinOutcome::NotOpen(checked.state));
-        };
-        self.audit(
-            now,
-            NewAudit {
-                event: "link.join",
-                appointment_id: Some(appt.id),
-                client_id: Some(link.client_id),
-                addr: Some(addr.to_string()),
-                detail: format!("via {via}"),
-            },
-        )?;
-        let who = Who { appointment_id: appt.id, client_id: link.client_id };
-        Ok(match &self.settings()?.video_url_template {
-            Some(template) => JoinOutcome::Room(template.replace("{room}", &appt.room), who),
-            None => JoinOutcome::NoRoom(who),
-        })
     }
 }
 
@@ -223,26 +174,5 @@ mod tests {
         app.cancel_appointment(v.id, now).unwrap();
         assert_eq!(app.check_any(&new.link, now).unwrap().state, LinkState::Cancelled);
         assert_eq!(app.check_any(&old.link, now).unwrap().state, LinkState::Revoked);
-    }
-
-    #[test]
-    fn join_goes_to_the_room_only_when_open_and_is_audited() {
-        let mut app = test_app();
-        let now = t("2026-12-01T13:55:00Z");
-        let a = app.add_client("Ann", None, None, now).unwrap().id;
-        let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
-        let token = token_of(&v.participants[0].link).to_string();
-        assert_eq!(
-            app.join(&token, t("2026-12-01T13:00:00Z"), "127.0.0.1").unwrap(),
-            JoinOutcome::NotOpen(LinkState::Early)
-        );
-        let who = Who { appointment_id: v.id, client_id: a };
-        assert_eq!(app.join(&token, now, "127.0.0.1").unwrap(), JoinOutcome::NoRoom(who));
-        app.set_setting("video_url_template", "https://meet.example.org/{room}", now).unwrap();
-        let JoinOutcome::Room(url, _) = app.join(&token, now, "127.0.0.1").unwrap() else { panic!("no room") };
-        let room = url.strip_prefix("https://meet.example.org/").unwrap();
-        assert!(room.len() >= 16 && room.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()), "{room}");
-        let joins = app.store.audit_since(0).unwrap().into_iter().filter(|e| e.event == "link.join").count();
-        assert_eq!(joins, 2);
     }
 }

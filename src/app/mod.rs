@@ -10,6 +10,7 @@ mod check;
 mod clients;
 pub mod message;
 mod portal;
+mod room;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -22,9 +23,10 @@ use crate::store::{NewAudit, Store};
 use crate::token::Keyring;
 
 pub use appointments::{ApptView, ParticipantView, default_list_range};
-pub use check::{CheckView, Checked, JoinOutcome, Who};
+pub use check::{CheckView, Checked};
 pub use clients::{ClientView, validate_email, validate_name, validate_phone};
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
+pub use room::{Gate, JoinOutcome, Started, Who};
 
 /// Base URL used when neither `public_url` nor a `serve` address is known.
 pub const FALLBACK_BASE: &str = "http://127.0.0.1:8080";
@@ -67,7 +69,20 @@ impl App {
     fn cache(&mut self) -> Result<(&Settings, &String)> {
         let version = self.store.data_version()?;
         if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
-            let pairs = self.store.settings()?;
+            let mut pairs = self.store.settings()?;
+            for (key, value) in &mut pairs {
+                if crate::settings::is_secret(key).unwrap_or(false) {
+                    // A value that does not open (another key file, or
+                    // altered) counts as unset rather than as garbage.
+                    match self.keys.unseal(key, value) {
+                        Some(plain) => *value = plain,
+                        None => {
+                            eprintln!("porchlight: the stored {key} cannot be opened with this key file; set it again");
+                            key.clear();
+                        }
+                    }
+                }
+            }
             let settings = Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let base = match &settings.public_url {
                 Some(url) => url.clone(),
@@ -90,8 +105,9 @@ impl App {
         let value = crate::settings::validate(key, value)?;
         let secret = crate::settings::is_secret(key)?;
         let detail = if secret { key.to_string() } else { format!("{key} = {value}") };
+        let stored = if secret { self.keys.seal(key, &value) } else { value.clone() };
         self.store.write(|tx| {
-            Store::set_setting(tx, key, &value)?;
+            Store::set_setting(tx, key, &stored)?;
             Store::insert_audit(tx, now.timestamp(), &NewAudit { event: "settings.set", detail, ..Default::default() })
         })?;
         self.invalidate();

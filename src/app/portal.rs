@@ -107,7 +107,7 @@ impl App {
             return Ok(JoinOutcome::NotOpen(LinkState::Unknown));
         };
         let checked = self.check_token(&self.token_of(&link), now)?;
-        self.enter(checked, now, addr, "portal")
+        self.press_join(checked, now, addr, "portal")
     }
 }
 
@@ -138,8 +138,11 @@ mod tests {
         assert_eq!(first_name, "Ann");
         let ids: Vec<_> = appointments.iter().map(|a| (a.id, a.state)).collect();
         assert_eq!(ids, vec![(open.id, LinkState::Open), (later.id, LinkState::Early)]);
-        let who = super::super::check::Who { appointment_id: open.id, client_id: c.id };
-        assert_eq!(app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap(), JoinOutcome::NoRoom(who));
+        let who = crate::app::Who { appointment_id: open.id, client_id: c.id };
+        let JoinOutcome::Wait(w, t) = app.portal_join(&portal, open.id, now, "10.0.0.2").unwrap() else {
+            panic!("a portal Join waits for the clinician like any other")
+        };
+        assert_eq!((w, t), (who, token(&open.participants[0].link)));
         assert_eq!(
             app.portal_join(&portal, later.id, now, "10.0.0.2").unwrap(),
             JoinOutcome::NotOpen(LinkState::Early)

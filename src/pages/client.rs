@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::model::LinkState;
 use crate::server::Shared;
 use crate::server::http::{Req, Resp};
+use crate::server::presence::Stage;
 use crate::times::{self, Local};
 
 #[derive(Serialize)]
@@ -38,7 +39,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     if let Some((link, appt, _)) = &checked.found {
         shared.views.note(link.id, now.timestamp());
         if checked.state == LinkState::Open {
-            shared.presence.note(appt.id, link.client_id, now.timestamp(), false);
+            shared.presence.note(appt.id, link.client_id, now.timestamp(), Stage::Here);
         }
     }
     let settings = app.settings()?.clone();
@@ -107,15 +108,21 @@ pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
     enter(app, shared, outcome, format!("/v/{token}"), now)
 }
 
-/// Where a Join press leads, shared with the portal.
+/// Where a Join press leads, shared with the portal and the waiting page.
 pub fn enter(app: &mut App, shared: &Shared, outcome: JoinOutcome, back: String, now: DateTime<Utc>) -> Result<Resp> {
-    if let JoinOutcome::Room(_, who) | JoinOutcome::NoRoom(who) = &outcome {
-        shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), true);
-    }
+    let at = now.timestamp();
     Ok(match outcome {
-        JoinOutcome::Room(url, _) => Resp::see_other(url),
+        JoinOutcome::Room(url, who) => {
+            shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
+            Resp::see_other(url)
+        }
+        JoinOutcome::Wait(who, token) => {
+            shared.presence.note(who.appointment_id, who.client_id, at, Stage::Waiting);
+            Resp::see_other(format!("/v/{token}/wait"))
+        }
         JoinOutcome::NotOpen(_) => Resp::see_other(back),
-        JoinOutcome::NoRoom(_) => {
+        JoinOutcome::NoRoom(who) => {
+            shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
             let practice = app.settings()?.practice_name.clone();
             shared.pages.message(
                 200,

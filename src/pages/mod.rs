@@ -8,6 +8,7 @@ pub mod assets;
 pub mod client;
 pub mod code;
 pub mod portal;
+pub mod waiting;
 
 use include_dir::{Dir, include_dir};
 use minijinja::{Environment, UndefinedBehavior};

@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::model::LinkState;
 use crate::server::Shared;
 use crate::server::http::{Req, Resp};
+use crate::server::presence::Stage;
 
 #[derive(Serialize)]
 struct Page<'a> {
@@ -27,7 +28,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     Ok(match view {
         PortalView::Ok { client_id, first_name, appointments } => {
             for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
-                shared.presence.note(a.id, client_id, now.timestamp(), false);
+                shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
             }
             Resp::html(
                 200,

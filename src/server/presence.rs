@@ -1,5 +1,5 @@
-//! Who is here: participants who opened their page or portal, or pressed
-//! Join, kept in memory for the dashboard.
+//! Who is here: participants who opened their page or portal, wait for
+//! the clinician, or went into the room, kept in memory for the dashboard.
 //!
 //! Presence is a live signal, not a record: it is not written to disk
 //! (joins are, in the audit trail) and starts empty after a restart.
@@ -20,8 +20,21 @@ pub struct Arrival {
     pub arrived: i64,
     /// Last seen.
     pub last: i64,
-    /// Pressed Join at least once.
-    pub joined: bool,
+    /// How far they got.
+    pub stage: Stage,
+}
+
+/// How far a participant got, in order: a later stage is never undone by
+/// an earlier one (coming back to the page after the room stays `in_room`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Opened their page or portal while the window is open.
+    Here,
+    /// Pressed Join and is on the waiting page.
+    Waiting,
+    /// Was sent to the room (or checked in where there is none).
+    InRoom,
 }
 
 #[derive(Default)]
@@ -30,7 +43,7 @@ pub struct Presence {
 }
 
 impl Presence {
-    pub fn note(&self, appointment_id: i64, client_id: i64, now: i64, joined: bool) {
+    pub fn note(&self, appointment_id: i64, client_id: i64, now: i64, stage: Stage) {
         let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.len() > 10_000 {
             seen.retain(|_, a| now - a.last < FORGET_AFTER);
@@ -40,10 +53,10 @@ impl Presence {
             client_id,
             arrived: now,
             last: now,
-            joined: false,
+            stage,
         });
         a.last = a.last.max(now);
-        a.joined |= joined;
+        a.stage = a.stage.max(stage);
     }
 
     /// Every arrival seen in the last day.
@@ -58,15 +71,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn arrival_keeps_the_first_time_and_remembers_a_join() {
+    fn arrival_keeps_the_first_time_and_the_furthest_stage() {
         let p = Presence::default();
-        p.note(1, 2, 100, false);
-        p.note(1, 2, 160, true);
-        p.note(1, 2, 170, false);
+        p.note(1, 2, 100, Stage::Here);
+        p.note(1, 2, 160, Stage::Waiting);
+        p.note(1, 2, 170, Stage::Here);
         assert_eq!(
             p.snapshot(200),
-            vec![Arrival { appointment_id: 1, client_id: 2, arrived: 100, last: 170, joined: true }]
+            vec![Arrival { appointment_id: 1, client_id: 2, arrived: 100, last: 170, stage: Stage::Waiting }]
         );
-        assert!(p.snapshot(170 + FORGET_AFTER).is_empty());
+        p.note(1, 2, 180, Stage::InRoom);
+        p.note(1, 2, 190, Stage::Waiting);
+        assert_eq!(p.snapshot(200)[0].stage, Stage::InRoom);
+        assert!(p.snapshot(190 + FORGET_AFTER).is_empty());
     }
 }

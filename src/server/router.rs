@@ -6,7 +6,7 @@ use super::Shared;
 use super::http::{Method, Req, Resp};
 use crate::app::App;
 use crate::error::Error;
-use crate::pages::{assets, client, code, portal};
+use crate::pages::{assets, client, code, portal, waiting};
 
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
@@ -21,6 +21,9 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
         ["join"] if post => code::submit(app, shared, req, now),
         ["v", token] if get => client::page(app, shared, token, now),
         ["v", token, "join"] if post => client::join(app, shared, req, token, now),
+        ["v", token, "wait"] if get => waiting::page(app, shared, token, now),
+        ["v", token, "wait", "status"] if get => waiting::status(app, shared, token, now),
+        ["v", token, "enter"] if post => waiting::enter(app, shared, req, token, now),
         ["api", "v1", "links", token] if get => client::api(app, token, now),
         ["p", token] if get => portal::page(app, shared, token, now),
         ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
@@ -34,13 +37,15 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
         [""]
         | ["join"]
         | ["v", _]
-        | ["v", _, "join"]
+        | ["v", _, "join" | "enter" | "wait"]
+        | ["v", _, "wait", "status"]
         | ["api", "v1", "links", _]
         | ["p", _]
         | ["p", _, "join"]
         | ["healthz"]
         | ["assets", ..] => {
-            let allow = if segments.last() == Some(&"join") && segments.len() > 1 { "POST" } else { "GET, HEAD" };
+            let post_only = matches!(segments.last(), Some(&"join" | &"enter")) && segments.len() > 1;
+            let allow = if post_only { "POST" } else { "GET, HEAD" };
             let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
             Ok(error_page(app, shared, 405).with("Allow", allow))
         }

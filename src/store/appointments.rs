@@ -13,6 +13,8 @@ pub struct ApptRow {
     pub room: String,
     pub cancelled_at: Option<i64>,
     pub sequence: i64,
+    /// The clinician pressed Start (UTC seconds); cleared by a move.
+    pub started_at: Option<i64>,
 }
 
 /// A client taking part in an appointment, with their live link (a
@@ -25,7 +27,9 @@ pub struct ParticipantRow {
     pub link: Option<LinkRow>,
 }
 
-pub(super) const APPT_COLUMNS: &str = "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence";
+pub(super) const APPT_COLUMNS: &str = "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence, a.started_at";
+/// How many columns [`APPT_COLUMNS`] selects.
+pub(super) const APPT_WIDTH: usize = 7;
 
 pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ApptRow> {
     Ok(ApptRow {
@@ -35,6 +39,7 @@ pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Ap
         room: r.get(at + 3)?,
         cancelled_at: r.get(at + 4)?,
         sequence: r.get(at + 5)?,
+        started_at: r.get(at + 6)?,
     })
 }
 
@@ -85,8 +90,9 @@ impl Store {
             super::links::LINK_COLUMNS
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows =
-            stmt.query_map(params![client_id, from, to], |r| Ok((appt_from(r, 0)?, super::links::link_from(r, 6)?)))?;
+        let rows = stmt.query_map(params![client_id, from, to], |r| {
+            Ok((appt_from(r, 0)?, super::links::link_from(r, APPT_WIDTH)?))
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -117,13 +123,35 @@ impl Store {
     }
 
     /// Reschedule; links stay as they are. Raises the sequence for calendars.
+    /// The moved session has not started: Start and admissions are cleared.
     pub fn move_appointment(tx: &Transaction<'_>, id: i64, start_at: i64, minutes: i64, now: i64) -> Result<()> {
         tx.execute(
-            "UPDATE appointments SET start_at = ?2, minutes = ?3, sequence = sequence + 1, updated_at = ?4
+            "UPDATE appointments SET start_at = ?2, minutes = ?3, sequence = sequence + 1, updated_at = ?4,
+                    started_at = NULL
              WHERE id = ?1",
             params![id, start_at, minutes, now],
         )?;
+        tx.execute("UPDATE participants SET admitted_at = NULL WHERE appointment_id = ?1", [id])?;
         Ok(())
+    }
+
+    /// The clinician pressed Start. Pressing it again keeps the first time.
+    pub fn start_appointment(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {
+        tx.execute("UPDATE appointments SET started_at = ?2 WHERE id = ?1 AND started_at IS NULL", params![id, now])?;
+        Ok(())
+    }
+
+    /// Let participants past the waiting room: one client, or everyone in
+    /// the appointment. Returns the clients admitted now (not before).
+    pub fn admit(tx: &Transaction<'_>, appointment_id: i64, client_id: Option<i64>, now: i64) -> Result<Vec<i64>> {
+        let mut stmt = tx.prepare_cached(
+            "UPDATE participants SET admitted_at = ?3
+             WHERE appointment_id = ?1 AND (?2 IS NULL OR client_id = ?2)
+               AND removed_at IS NULL AND admitted_at IS NULL
+             RETURNING client_id",
+        )?;
+        let rows = stmt.query_map(params![appointment_id, client_id, now], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     pub fn cancel_appointment(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {

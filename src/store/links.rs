@@ -17,9 +17,13 @@ pub struct LinkRow {
     /// The link was rotated, or its participant removed.
     pub revoked: bool,
     pub last_opened_at: Option<i64>,
+    /// The clinician let this participant past the waiting room.
+    pub admitted: bool,
 }
 
-pub(super) const LINK_COLUMNS: &str = "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at";
+pub(super) const LINK_COLUMNS: &str = "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at, p.admitted_at IS NOT NULL";
+/// How many columns [`LINK_COLUMNS`] selects.
+pub(super) const LINK_WIDTH: usize = 7;
 
 pub(super) fn link_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<LinkRow> {
     Ok(LinkRow {
@@ -29,6 +33,7 @@ pub(super) fn link_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Li
         seed: seed_from(r.get(at + 3)?)?,
         revoked: r.get(at + 4)?,
         last_opened_at: r.get(at + 5)?,
+        admitted: r.get(at + 6)?,
     })
 }
 
@@ -82,7 +87,7 @@ impl Store {
         Ok(self
             .conn
             .prepare_cached(&sql)?
-            .query_row([tag.as_slice()], |r| Ok((link_from(r, 0)?, appt_from(r, 6)?)))
+            .query_row([tag.as_slice()], |r| Ok((link_from(r, 0)?, appt_from(r, LINK_WIDTH)?)))
             .optional()?)
     }
 

@@ -8,9 +8,11 @@ use crate::support::{Practice, Response, Server, minutes, now, run_in, token_of}
 
 const ROOMS: &str = "https://meet.example.org/";
 
-/// Send joins to `https://meet.example.org/{room}`.
+/// Send joins straight to `https://meet.example.org/{room}` (the waiting
+/// room has its own tests).
 fn with_rooms(p: &Practice) {
     p.set("video_url_template", "https://meet.example.org/{room}");
+    p.set("waiting_room", "off");
 }
 
 /// Assert a 303 into a video room with an unguessable lowercase name;
@@ -102,6 +104,7 @@ fn join_goes_to_the_room_only_when_open_and_is_audited() {
     let server = p.serve();
     let samples = p.every_state();
     let open = samples.iter().find(|s| s.state == "open").expect("open sample");
+    p.set("waiting_room", "off");
 
     // No room configured yet: the client is told they are checked in.
     let r = server.post(&format!("{}/join", open.page()), "");

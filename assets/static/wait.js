@@ -1,0 +1,37 @@
+// The waiting page: ask the server every few seconds whether the clinician
+// started or admitted us, and go into the room as soon as they did. The
+// way in is the page's own POST form, as without JavaScript.
+(function () {
+  "use strict";
+  var form = document.getElementById("enter");
+  if (!form) return;
+  var status = form.getAttribute("data-status");
+  var entering = false;
+
+  function enter() {
+    if (entering) return;
+    entering = true;
+    document.getElementById("waiting-box").hidden = true;
+    document.getElementById("ready-box").hidden = false;
+    var button = document.getElementById("enter-button");
+    button.textContent = "Enter the video call";
+    button.className = "primary";
+    form.submit();
+  }
+
+  function ask() {
+    fetch(status, { cache: "no-store", credentials: "omit" })
+      .then(function (r) { return r.json(); })
+      .then(function (body) {
+        if (body.ready) { enter(); return; }
+        // The window closed or the link changed: the link page explains.
+        if (body.state !== "open") { location.replace(form.getAttribute("data-back")); return; }
+        setTimeout(ask, 3000);
+      })
+      .catch(function () { setTimeout(ask, 6000); });
+  }
+
+  if (!document.getElementById("ready-box").hidden) { enter(); return; }
+  setTimeout(ask, 3000);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden && !entering) ask(); });
+})();

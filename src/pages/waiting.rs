@@ -1,0 +1,73 @@
+//! The waiting page: a client who pressed Join before the clinician
+//! started waits here, and the page moves them into the room once the
+//! clinician starts or admits them.
+//!
+//! With JavaScript the page asks `/v/{token}/wait/status` every few seconds
+//! and, once ready, submits its Enter form (a POST, like every way into the
+//! room). Without it, the page reloads itself and shows the Enter button.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::app::{App, Gate};
+use crate::error::Result;
+use crate::model::LinkState;
+use crate::server::Shared;
+use crate::server::http::{Req, Resp};
+use crate::server::presence::Stage;
+use crate::times::Local;
+
+#[derive(Serialize)]
+struct Page<'a> {
+    practice: &'a str,
+    token: &'a str,
+    ready: bool,
+    when: Local,
+}
+
+/// `GET /v/{token}/wait`.
+pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let gate = app.gate(token, now)?;
+    let ready = match gate {
+        Gate::NotOpen(_) => return Ok(Resp::see_other(format!("/v/{token}"))),
+        Gate::Waiting(who) => {
+            shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
+            false
+        }
+        Gate::Ready(_) => true,
+    };
+    let Some((_, appt, _)) = app.check_token(token, now)?.found else {
+        return Ok(Resp::see_other(format!("/v/{token}")));
+    };
+    let settings = app.settings()?.clone();
+    let when = Local::new(crate::times::from_unix(appt.start_at), settings.timezone);
+    let html = shared.pages.render("wait.html", Page { practice: &settings.practice_name, token, ready, when })?;
+    Ok(Resp::html(200, html))
+}
+
+#[derive(Serialize)]
+struct Status {
+    state: LinkState,
+    ready: bool,
+}
+
+/// `GET /v/{token}/wait/status`: asked by the waiting page; writes nothing
+/// to disk. Unknown tokens get the same 404 as everywhere.
+pub fn status(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let (state, ready) = match app.gate(token, now)? {
+        Gate::NotOpen(state) => (state, false),
+        Gate::Waiting(who) => {
+            shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
+            (LinkState::Open, false)
+        }
+        Gate::Ready(_) => (LinkState::Open, true),
+    };
+    Ok(Resp::json(state.http_status(), &Status { state, ready }))
+}
+
+/// `POST /v/{token}/enter`: from the waiting page, into the room once the
+/// gate is open; back to waiting (or the link page) otherwise.
+pub fn enter(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let outcome = app.join_after_wait(token, now, &req.remote.to_string())?;
+    super::client::enter(app, shared, outcome, format!("/v/{token}"), now)
+}

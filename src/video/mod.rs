@@ -1,0 +1,187 @@
+//! The way into a video room, per provider (`video_provider`).
+//!
+//! A room URL is never printed on a page or in a message: it is handed out
+//! at Join to someone the window and the waiting room let in. For Jitsi,
+//! each entry carries its own signed token, valid only for the session's
+//! window, so a forwarded room URL is worth nothing on its own.
+
+pub mod jwt;
+
+use serde_json::json;
+
+use crate::model::Window;
+use crate::settings::{Provider, Settings};
+
+/// Who is going into the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entrant {
+    /// Opaque and stable per person and appointment; never a database id.
+    pub id: String,
+    /// What the others see.
+    pub name: String,
+    /// The clinician: moderator and owner of the room.
+    pub moderator: bool,
+}
+
+/// The URL that takes `who` into `room`, or what is missing before there
+/// can be one (said to the clinician, never to a client).
+pub fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant) -> Result<String, String> {
+    let template = || s.video_url_template.as_deref().ok_or_else(|| "set video_url_template in Settings".to_string());
+    match s.video_provider {
+        Provider::Url => Ok(template()?.replace("{room}", room)),
+        Provider::Builtin => Err("the built-in video room is not available yet: choose url or jitsi".into()),
+        Provider::Jitsi => {
+            let template = template()?;
+            let host = host_of(template).ok_or("video_url_template has no host name")?;
+            let app_id = s.jitsi.app_id.as_deref().ok_or("set jitsi_app_id in Settings")?;
+            let secret = s.jitsi.secret.as_deref().ok_or("set jitsi_secret in Settings")?;
+            let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who);
+            Ok(with_query(&template.replace("{room}", room), "jwt", &jwt::hs256(secret.as_bytes(), &claims)))
+        }
+    }
+}
+
+/// The claims Jitsi's token authentication checks. Every `context.user`
+/// value is a string, as Prosody's token module expects. `nbf` is a minute
+/// before the window opens, since Jitsi allows no leeway for clock drift
+/// the other way; `exp` is the window's close.
+fn jitsi_claims(
+    app_id: &str,
+    audience: &str,
+    host: &str,
+    room: &str,
+    window: &Window,
+    who: &Entrant,
+) -> serde_json::Value {
+    let (moderator, affiliation) = if who.moderator { ("true", "owner") } else { ("false", "member") };
+    json!({
+        "iss": app_id,
+        "aud": audience,
+        "sub": host,
+        "room": room.to_lowercase(),
+        "nbf": window.opens_at.timestamp() - 60,
+        "exp": window.expires_at.timestamp(),
+        "context": {
+            "user": { "id": who.id, "name": who.name, "moderator": moderator, "affiliation": affiliation }
+        }
+    })
+}
+
+/// `https://Meet.Example.org:8443/{room}` → `meet.example.org`.
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
+        _ => host,
+    };
+    (!host.is_empty() && !host.contains('{')).then(|| host.to_ascii_lowercase())
+}
+
+/// Add `key=value` to the query of `url`, before any `#fragment` (Jitsi
+/// reads its config overrides from the fragment).
+fn with_query(url: &str, key: &str, value: &str) -> String {
+    let (base, fragment) = match url.split_once('#') {
+        Some((b, f)) => (b, Some(f)),
+        None => (url, None),
+    };
+    let sep = if base.contains('?') { '&' } else { '?' };
+    match fragment {
+        Some(f) => format!("{base}{sep}{key}={value}#{f}"),
+        None => format!("{base}{sep}{key}={value}"),
+    }
+}
+
+/// "Ann Marie Smith" → "Ann S.": the first name and the last initial, so
+/// the room shows who is who without a full name.
+pub fn display_name(full: &str) -> String {
+    let mut words = full.split_whitespace();
+    let first = words.next().unwrap_or("Client");
+    match words.last().and_then(|w| w.chars().next()) {
+        Some(initial) => format!("{first} {}.", initial.to_uppercase()),
+        None => first.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::WindowRule;
+    use base64ct::{Base64UrlUnpadded, Encoding};
+
+    fn window() -> Window {
+        Window::new("2026-12-01T14:00:00Z".parse().unwrap(), 50, WindowRule::default())
+    }
+
+    fn jitsi() -> Settings {
+        Settings {
+            video_provider: Provider::Jitsi,
+            video_url_template: Some("https://Meet.Example.org:8443/{room}#config.prejoinPageEnabled=false".into()),
+            jitsi: crate::settings::Jitsi {
+                app_id: Some("porchlight".into()),
+                secret: Some("0123456789abcdef0123456789abcdef".into()),
+                audience: "jitsi".into(),
+            },
+            ..Settings::default()
+        }
+    }
+
+    fn claims_of(url: &str) -> serde_json::Value {
+        let jwt = url.split("jwt=").nth(1).unwrap().split('#').next().unwrap();
+        let payload = jwt.split('.').nth(1).unwrap();
+        serde_json::from_slice(&Base64UrlUnpadded::decode_vec(payload).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn url_provider_fills_the_template() {
+        let mut s = Settings::default();
+        let who = Entrant { id: "x".into(), name: "Ann S.".into(), moderator: false };
+        assert!(room_url(&s, "abc", &window(), &who).unwrap_err().contains("video_url_template"));
+        s.video_url_template = Some("https://zoom.example.com/j/{room}?pwd=1".into());
+        assert_eq!(room_url(&s, "abc", &window(), &who).unwrap(), "https://zoom.example.com/j/abc?pwd=1");
+    }
+
+    #[test]
+    fn jitsi_token_is_bound_to_room_window_and_role() {
+        let w = window();
+        let client = Entrant { id: "u1".into(), name: "Ann S.".into(), moderator: false };
+        let url = room_url(&jitsi(), "Room42", &w, &client).unwrap();
+        assert!(url.starts_with("https://Meet.Example.org:8443/Room42?jwt=ey"), "{url}");
+        assert!(url.ends_with("#config.prejoinPageEnabled=false"), "{url}");
+        let c = claims_of(&url);
+        assert_eq!(c["iss"], "porchlight");
+        assert_eq!(c["aud"], "jitsi");
+        assert_eq!(c["sub"], "meet.example.org");
+        assert_eq!(c["room"], "room42");
+        assert_eq!(c["nbf"], w.opens_at.timestamp() - 60);
+        assert_eq!(c["exp"], w.expires_at.timestamp());
+        assert_eq!(c["context"]["user"]["moderator"], "false");
+        assert_eq!(c["context"]["user"]["name"], "Ann S.");
+        let boss = Entrant { id: "c".into(), name: "Dr K".into(), moderator: true };
+        let c = claims_of(&room_url(&jitsi(), "room42", &w, &boss).unwrap());
+        assert_eq!(c["context"]["user"]["moderator"], "true");
+        assert_eq!(c["context"]["user"]["affiliation"], "owner");
+    }
+
+    #[test]
+    fn jitsi_says_what_is_missing() {
+        let who = Entrant { id: "x".into(), name: "A".into(), moderator: false };
+        let mut s = jitsi();
+        s.jitsi.secret = None;
+        assert!(room_url(&s, "r", &window(), &who).unwrap_err().contains("jitsi_secret"));
+        s = jitsi();
+        s.jitsi.app_id = None;
+        assert!(room_url(&s, "r", &window(), &who).unwrap_err().contains("jitsi_app_id"));
+    }
+
+    #[test]
+    fn hosts_and_names() {
+        assert_eq!(host_of("https://meet.example.org/{room}").as_deref(), Some("meet.example.org"));
+        assert_eq!(host_of("http://u:p@10.0.0.5:8000?room={room}").as_deref(), Some("10.0.0.5"));
+        assert_eq!(host_of("https:///{room}"), None);
+        assert_eq!(display_name("Ann Marie smith"), "Ann S.");
+        assert_eq!(display_name(" Cher "), "Cher");
+        assert_eq!(display_name("Émile Ångström"), "Émile Å.");
+    }
+}
