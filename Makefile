@@ -16,9 +16,10 @@ build:
 release:
 	$(CARGO) build --release
 
-# Unit and integration tests, then the browser tests (which install what
-# they need on first run).
+# Unit and integration tests, then the browser tests. Test-only tools are
+# fetched on first run: PyJWT into target/pyenv, playwright-core by npm.
 test:
+	bash tests/python/setup
 	$(CARGO) test --all-targets
 	$(MAKE) test-browser
 

@@ -208,7 +208,7 @@ fn video_problem(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
     let settings = ctx.app.settings()?.clone();
     let probe = crate::video::Entrant { id: String::new(), name: String::new(), moderator: false };
     let window = crate::model::Window::new(ctx.now, 1, settings.window);
-    Ok(match crate::video::room_url(&settings, "probe", &window, &probe) {
+    Ok(match crate::video::room_url(&settings, "probe", &window, &probe, ctx.now) {
         Ok(_)
             if settings.video_provider == Provider::Jitsi
                 && settings.video_url_template.as_deref().is_some_and(|t| t.starts_with("http://")) =>

@@ -118,7 +118,7 @@ impl App {
             name: video::display_name(&name),
             moderator: false,
         };
-        let room = video::room_url(self.settings()?, &appt.room, window, &entrant);
+        let room = video::room_url(self.settings()?, &appt.room, window, &entrant, now);
         let entry = |event, detail: String| NewAudit {
             event,
             appointment_id: Some(appt.id),
@@ -188,7 +188,7 @@ impl App {
         let id = self.keys.derive("room-user", b"clinician");
         let settings = self.settings()?;
         let clinician = Entrant { id, name: settings.practice_name.clone(), moderator: true };
-        Ok(Started { room: video::room_url(settings, &appt.room, &window, &clinician), admitted })
+        Ok(Started { room: video::room_url(settings, &appt.room, &window, &clinician, now), admitted })
     }
 
     /// Let one participant (or everyone, `None`) past the waiting room

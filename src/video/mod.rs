@@ -7,6 +7,7 @@
 
 pub mod jwt;
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::model::Window;
@@ -25,7 +26,13 @@ pub struct Entrant {
 
 /// The URL that takes `who` into `room`, or what is missing before there
 /// can be one (said to the clinician, never to a client).
-pub fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant) -> Result<String, String> {
+pub fn room_url(
+    s: &Settings,
+    room: &str,
+    window: &Window,
+    who: &Entrant,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
     let template = || s.video_url_template.as_deref().ok_or_else(|| "set video_url_template in Settings".to_string());
     match s.video_provider {
         Provider::Url => Ok(template()?.replace("{room}", room)),
@@ -35,7 +42,7 @@ pub fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant) -> Res
             let host = host_of(template).ok_or("video_url_template has no host name")?;
             let app_id = s.jitsi.app_id.as_deref().ok_or("set jitsi_app_id in Settings")?;
             let secret = s.jitsi.secret.as_deref().ok_or("set jitsi_secret in Settings")?;
-            let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who);
+            let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who, now);
             Ok(with_query(&template.replace("{room}", room), "jwt", &jwt::hs256(secret.as_bytes(), &claims)))
         }
     }
@@ -44,7 +51,8 @@ pub fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant) -> Res
 /// The claims Jitsi's token authentication checks. Every `context.user`
 /// value is a string, as Prosody's token module expects. `nbf` is a minute
 /// before the window opens, since Jitsi allows no leeway for clock drift
-/// the other way; `exp` is the window's close.
+/// the other way; `exp` is the window's close. `iat` and a random `jti`
+/// make every entry's token its own.
 fn jitsi_claims(
     app_id: &str,
     audience: &str,
@@ -52,6 +60,7 @@ fn jitsi_claims(
     room: &str,
     window: &Window,
     who: &Entrant,
+    now: DateTime<Utc>,
 ) -> serde_json::Value {
     let (moderator, affiliation) = if who.moderator { ("true", "owner") } else { ("false", "member") };
     json!({
@@ -61,6 +70,8 @@ fn jitsi_claims(
         "room": room.to_lowercase(),
         "nbf": window.opens_at.timestamp() - 60,
         "exp": window.expires_at.timestamp(),
+        "iat": now.timestamp(),
+        "jti": crate::token::random_secret(),
         "context": {
             "user": { "id": who.id, "name": who.name, "moderator": moderator, "affiliation": affiliation }
         }
@@ -110,6 +121,10 @@ mod tests {
     use crate::model::WindowRule;
     use base64ct::{Base64UrlUnpadded, Encoding};
 
+    fn now() -> DateTime<Utc> {
+        "2026-12-01T13:55:00Z".parse().unwrap()
+    }
+
     fn window() -> Window {
         Window::new("2026-12-01T14:00:00Z".parse().unwrap(), 50, WindowRule::default())
     }
@@ -137,16 +152,16 @@ mod tests {
     fn url_provider_fills_the_template() {
         let mut s = Settings::default();
         let who = Entrant { id: "x".into(), name: "Ann S.".into(), moderator: false };
-        assert!(room_url(&s, "abc", &window(), &who).unwrap_err().contains("video_url_template"));
+        assert!(room_url(&s, "abc", &window(), &who, now()).unwrap_err().contains("video_url_template"));
         s.video_url_template = Some("https://zoom.example.com/j/{room}?pwd=1".into());
-        assert_eq!(room_url(&s, "abc", &window(), &who).unwrap(), "https://zoom.example.com/j/abc?pwd=1");
+        assert_eq!(room_url(&s, "abc", &window(), &who, now()).unwrap(), "https://zoom.example.com/j/abc?pwd=1");
     }
 
     #[test]
     fn jitsi_token_is_bound_to_room_window_and_role() {
         let w = window();
         let client = Entrant { id: "u1".into(), name: "Ann S.".into(), moderator: false };
-        let url = room_url(&jitsi(), "Room42", &w, &client).unwrap();
+        let url = room_url(&jitsi(), "Room42", &w, &client, now()).unwrap();
         assert!(url.starts_with("https://Meet.Example.org:8443/Room42?jwt=ey"), "{url}");
         assert!(url.ends_with("#config.prejoinPageEnabled=false"), "{url}");
         let c = claims_of(&url);
@@ -156,10 +171,12 @@ mod tests {
         assert_eq!(c["room"], "room42");
         assert_eq!(c["nbf"], w.opens_at.timestamp() - 60);
         assert_eq!(c["exp"], w.expires_at.timestamp());
+        assert_eq!(c["iat"], now().timestamp());
+        assert_ne!(c["jti"], claims_of(&room_url(&jitsi(), "Room42", &w, &client, now()).unwrap())["jti"]);
         assert_eq!(c["context"]["user"]["moderator"], "false");
         assert_eq!(c["context"]["user"]["name"], "Ann S.");
         let boss = Entrant { id: "c".into(), name: "Dr K".into(), moderator: true };
-        let c = claims_of(&room_url(&jitsi(), "room42", &w, &boss).unwrap());
+        let c = claims_of(&room_url(&jitsi(), "room42", &w, &boss, now()).unwrap());
         assert_eq!(c["context"]["user"]["moderator"], "true");
         assert_eq!(c["context"]["user"]["affiliation"], "owner");
     }
@@ -169,10 +186,10 @@ mod tests {
         let who = Entrant { id: "x".into(), name: "A".into(), moderator: false };
         let mut s = jitsi();
         s.jitsi.secret = None;
-        assert!(room_url(&s, "r", &window(), &who).unwrap_err().contains("jitsi_secret"));
+        assert!(room_url(&s, "r", &window(), &who, now()).unwrap_err().contains("jitsi_secret"));
         s = jitsi();
         s.jitsi.app_id = None;
-        assert!(room_url(&s, "r", &window(), &who).unwrap_err().contains("jitsi_app_id"));
+        assert!(room_url(&s, "r", &window(), &who, now()).unwrap_err().contains("jitsi_app_id"));
     }
 
     #[test]

@@ -14,10 +14,12 @@
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
+//! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 
 mod accepting;
 mod admin;
 mod cli;
+mod clinician;
 mod clock;
 mod durability;
 mod fuzz;
@@ -28,3 +30,4 @@ mod routes;
 mod slow;
 mod support;
 mod torture;
+mod video;
