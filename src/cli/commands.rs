@@ -46,8 +46,13 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, shown.as_slice(), print::settings)
         }
         Command::Settings(SettingsCmd::Set { key, value }) => {
+            let value = if value == "-" { read_line("the value")? } else { value };
             let value = app.set_setting(&key, &value, now)?;
-            println!("{key} = {value}");
+            if crate::settings::is_secret(&key)? {
+                println!("{key} set (write-only: settings show masks it)");
+            } else {
+                println!("{key} = {value}");
+            }
             Ok(())
         }
         Command::Admin(AdminCmd::Password) => {
@@ -175,9 +180,14 @@ fn parse_time(app: &mut App, text: &str) -> Result<DateTime<Utc>> {
 /// The whole of stdin, less one trailing newline. Nothing else is trimmed:
 /// spaces are part of a password.
 fn read_password() -> Result<String> {
+    read_line("the password")
+}
+
+/// One line from stdin (at most 64 KiB), without its line ending.
+fn read_line(what: &str) -> Result<String> {
     let mut raw = Vec::new();
     std::io::stdin().take(64 * 1024).read_to_end(&mut raw)?;
-    let mut text = String::from_utf8(raw).map_err(|_| Error::input("the password is not valid UTF-8"))?;
+    let mut text = String::from_utf8(raw).map_err(|_| Error::input(format!("{what} is not valid UTF-8")))?;
     if text.ends_with('\n') {
         text.pop();
         if text.ends_with('\r') {
@@ -185,7 +195,7 @@ fn read_password() -> Result<String> {
         }
     }
     if text.contains('\n') {
-        return Err(Error::input("the password must be a single line"));
+        return Err(Error::input(format!("{what} must be a single line")));
     }
     Ok(text)
 }

@@ -120,7 +120,8 @@ pub enum SettingsCmd {
         #[command(flatten)]
         json: Json,
     },
-    /// Change one setting.
+    /// Change one setting. A value of `-` is read from stdin, which keeps a
+    /// secret out of the shell's history and the process list.
     Set { key: String, value: String },
 }
 

@@ -213,7 +213,9 @@ fn start_and_admit_need_a_session_and_csrf() {
 fn jitsi(p: &Practice) {
     p.set("video_provider", "jitsi");
     p.set("jitsi_app_id", "porchlight-test");
-    p.set("jitsi_secret", SECRET);
+    // From stdin, so the secret stays out of shell history; never echoed.
+    let out = p.run_stdin(&["settings", "set", "jitsi_secret", "-"], &format!("{SECRET}\n"));
+    assert_eq!(out.ok().stdout.trim(), "jitsi_secret set (write-only: settings show masks it)");
     p.set("jitsi_audience", "jitsi");
 }
 
