@@ -1,8 +1,8 @@
 //! No secret leaks: after a busy session (pages in every state, joins,
 //! typed codes right and wrong, rotations, portal visits, an admin login),
-//! no token, code, portal token or password appears in the server's
-//! output, in the command line's output other than where it was asked
-//! for, or anywhere in the data directory's files.
+//! no token, code, portal token, password, Jitsi secret or room token
+//! appears in the server's output, in the command line's output other than
+//! where it was asked for, or anywhere in the data directory's files.
 
 use crate::support::{Practice, Response, token_of};
 
@@ -29,9 +29,15 @@ fn no_token_code_or_password_is_logged_or_stored() {
     let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().expect("portal").to_string();
     let portal_token = token_of(&portal);
     p.set("video_url_template", "https://meet.example.org/{room}");
+    // Jitsi rooms with tokens, straight in: every open join mints one.
+    let jitsi_secret = "a-jitsi-secret-nobody-may-ever-see-0123";
+    p.set("video_provider", "jitsi");
+    p.set("jitsi_app_id", "porchlight");
+    p.run_stdin(&["settings", "set", "jitsi_secret", "-"], &format!("{jitsi_secret}\n")).ok();
+    p.set("waiting_room", "off");
     let server = p.serve();
 
-    let mut secrets: Vec<String> = vec![password.to_string(), portal_token.clone()];
+    let mut secrets: Vec<String> = vec![password.to_string(), portal_token.clone(), jitsi_secret.to_string()];
     for s in &samples {
         if s.state == "unknown" {
             continue;
@@ -41,7 +47,11 @@ fn no_token_code_or_password_is_logged_or_stored() {
         secrets.push(s.code.replace('-', ""));
         server.get(&format!("/v/{}", s.token));
         server.get(&format!("/api/v1/links/{}", s.token));
-        server.post(&format!("/v/{}/join", s.token), "");
+        let join = server.post(&format!("/v/{}/join", s.token), "");
+        if let Some((_, jwt)) = join.location().split_once("?jwt=") {
+            secrets.push(jwt.to_string());
+            secrets.push(jwt.rsplit('.').next().unwrap_or_default().to_string());
+        }
         server.post("/join", &format!("code={}", s.code));
     }
     server.get(&format!("/p/{portal_token}"));
@@ -68,4 +78,5 @@ fn no_token_code_or_password_is_logged_or_stored() {
         }
     }
     assert!(log.contains("access code failure"), "the log is not empty, just clean: {log}");
+    assert!(secrets.iter().any(|s| s.starts_with("ey")), "a room token was minted and looked for");
 }
