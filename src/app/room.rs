@@ -163,32 +163,38 @@ impl App {
     }
 
     /// The clinician's Start: only while the window is open. Starting lets
-    /// every participant in; starting again just gives the room again.
+    /// every participant in; starting again gives the room again (audited
+    /// as the clinician's entry).
     pub fn start_session(&mut self, id: i64, now: DateTime<Utc>, addr: &str) -> Result<Started> {
         let (appt, window) = self.open_appointment(id, now, "started")?;
-        let admitted: Vec<i64> = if appt.started_at.is_none() {
-            let at = now.timestamp();
-            self.store.write(|tx| {
-                let waiting = Store::admit(tx, id, None, at)?;
-                Store::start_appointment(tx, id, at)?;
-                let detail = format!("{} participant(s) let in", waiting.len());
-                let e = NewAudit {
-                    event: "session.start",
-                    appointment_id: Some(id),
-                    addr: Some(addr.to_string()),
-                    detail,
-                    ..Default::default()
-                };
-                Store::insert_audit(tx, at, &e)?;
-                Ok(waiting)
-            })?
-        } else {
-            vec![]
+        let clinician = Entrant {
+            id: self.keys.derive("room-user", b"clinician"),
+            name: self.settings()?.practice_name.clone(),
+            moderator: true,
         };
-        let id = self.keys.derive("room-user", b"clinician");
-        let settings = self.settings()?;
-        let clinician = Entrant { id, name: settings.practice_name.clone(), moderator: true };
-        Ok(Started { room: video::room_url(settings, &appt.room, &window, &clinician, now), admitted })
+        let room = video::room_url(self.settings()?, &appt.room, &window, &clinician, now);
+        let first = appt.started_at.is_none();
+        let at = now.timestamp();
+        let admitted = self.store.write(|tx| {
+            let (admitted, event, detail) = if first {
+                let admitted = Store::admit(tx, id, None, at)?;
+                Store::start_appointment(tx, id, at)?;
+                let detail = format!("{} participant(s) let in", admitted.len());
+                (admitted, "session.start", detail)
+            } else {
+                (vec![], "room.enter", "the clinician, again".to_string())
+            };
+            let e = NewAudit {
+                event,
+                appointment_id: Some(id),
+                addr: Some(addr.to_string()),
+                detail,
+                ..Default::default()
+            };
+            Store::insert_audit(tx, at, &e)?;
+            Ok(admitted)
+        })?;
+        Ok(Started { room, admitted })
     }
 
     /// Let one participant (or everyone, `None`) past the waiting room
