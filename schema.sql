@@ -123,3 +123,40 @@ CREATE TABLE admin_sessions (
 -- which participants they let in before that. A move clears both.
 ALTER TABLE appointments ADD COLUMN started_at INTEGER;
 ALTER TABLE participants ADD COLUMN admitted_at INTEGER;
+
+-- migration 4
+-- Reminders by mail. A client can opt out of mail altogether.
+ALTER TABLE clients ADD COLUMN no_mail INTEGER NOT NULL DEFAULT 0;
+
+-- One row per message: a reminder per (participant, reminder hour,
+-- appointment version), an update after a move, a cancellation. Sending is
+-- at most once: a row is claimed ('sending') and committed before the
+-- message leaves and marked 'sent' after; a crash in between leaves
+-- 'sending', which the next start turns into 'unknown' for the clinician
+-- to resend or not, instead of sending it again by itself.
+CREATE TABLE outbox (
+    id             INTEGER PRIMARY KEY,
+    participant_id INTEGER NOT NULL REFERENCES participants (id),
+    kind           TEXT NOT NULL CHECK (kind IN ('reminder', 'update', 'cancel')),
+    sequence       INTEGER NOT NULL,
+    hours          INTEGER NOT NULL DEFAULT 0,
+    due_at         INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'skipped')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_try_at    INTEGER NOT NULL,
+    sent_at        INTEGER,
+    error          TEXT,
+    UNIQUE (participant_id, kind, sequence, hours)
+) STRICT;
+CREATE INDEX outbox_next ON outbox (state, next_try_at);
+
+-- The clinician's private calendar feed: one live token; rotated ones keep
+-- revoked_at. Like links, only a seed and a keyed tag are stored.
+CREATE TABLE calendar_feeds (
+    id         INTEGER PRIMARY KEY,
+    seed       BLOB NOT NULL,
+    token_tag  BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+) STRICT;

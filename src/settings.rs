@@ -30,6 +30,17 @@ pub const KEYS: &[(&str, Option<&str>, bool)] = &[
     ("reminder_hours", Some("24,1"), false),
 ];
 
+/// Keys whose stored value is sealed with the key file (see `sealed.rs`):
+/// the secrets, and the mail server URL, which carries a password.
+pub fn is_sealed(key: &str) -> bool {
+    matches!(key, "jitsi_secret" | "smtp_url")
+}
+
+/// `smtp_url` as shown: the password masked.
+pub fn shown_value(key: &str, value: &str) -> String {
+    if key == "smtp_url" { mask_url_password(value) } else { value.to_string() }
+}
+
 /// The typed settings the program runs on.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -45,6 +56,11 @@ pub struct Settings {
     pub jitsi: Jitsi,
     /// Clients wait until the clinician starts or admits them.
     pub waiting_room: bool,
+    /// Outgoing mail server (already unsealed); `None`: no mail.
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    /// Hours before the start, largest first.
+    pub reminder_hours: Vec<u32>,
 }
 
 /// Where Join leads (`video_provider`).
@@ -93,6 +109,11 @@ impl Settings {
                 "jitsi_secret" => s.jitsi.secret = Some(value.to_string()),
                 "jitsi_audience" => s.jitsi.audience = value.to_string(),
                 "waiting_room" => s.waiting_room = value != "off",
+                "smtp_url" => s.smtp_url = Some(value.to_string()),
+                "mail_from" => s.mail_from = Some(value.to_string()),
+                "reminder_hours" => {
+                    s.reminder_hours = value.split(',').filter_map(|h| h.trim().parse().ok()).collect();
+                }
                 _ => {}
             }
         }
@@ -112,6 +133,9 @@ impl Default for Settings {
             video_url_template: None,
             jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into() },
             waiting_room: true,
+            smtp_url: None,
+            mail_from: None,
+            reminder_hours: vec![24, 1],
         }
     }
 }
@@ -130,15 +154,7 @@ pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
         .map(|&(key, default, secret)| {
             let value = stored(key);
             let is_default = value.is_none();
-            let value = value.or(default).map(|v| {
-                if secret {
-                    "********".to_string()
-                } else if key == "smtp_url" {
-                    mask_url_password(v)
-                } else {
-                    v.to_string()
-                }
-            });
+            let value = value.or(default).map(|v| if secret { "********".to_string() } else { shown_value(key, v) });
             Shown { key, value, default: is_default }
         })
         .collect()
@@ -212,6 +228,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         "smtp_url" if !(value.starts_with("smtp://") || value.starts_with("smtps://")) => {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
+        "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
         "mail_from" if !value.contains('@') || value.contains(char::is_whitespace) => why("use an email address"),
         "reminder_hours" => {
             let mut hours = vec![];

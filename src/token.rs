@@ -88,6 +88,8 @@ pub fn random_name() -> String {
 pub enum Kind {
     Participant,
     Portal,
+    /// The clinician's calendar feed.
+    Calendar,
 }
 
 impl Kind {
@@ -95,6 +97,7 @@ impl Kind {
         match self {
             Kind::Participant => b"porchlight/participant-token/v1",
             Kind::Portal => b"porchlight/portal-token/v1",
+            Kind::Calendar => b"porchlight/calendar-token/v1",
         }
     }
 }

@@ -28,6 +28,7 @@ struct EditPage<'a> {
     date: String,
     zone: String,
     form: &'a Form,
+    messages: Vec<super::mail::Line>,
 }
 
 /// The client ids ticked in a form.
@@ -103,7 +104,11 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
     });
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("today")?;
-    ctx.render(status, "admin_appt.html", EditPage { frame, card, date, zone: zone.name().to_string(), form: &form })
+    let rows = ctx.app.outbox_of(id)?;
+    let messages = super::mail::lines(ctx, rows)?;
+    let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages };
+    let room = crate::video::origin(ctx.app.settings()?);
+    ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }
 
 pub fn move_to(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {

@@ -107,7 +107,7 @@ pub fn csv(ctx: &mut Ctx<'_>) -> Result<Resp> {
         out += &cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
         out += "\r\n";
     }
-    Ok(Resp { status: 200, content_type: "text/csv; charset=utf-8", body: out.into_bytes(), headers: vec![] }
+    Ok(Resp::new(200, "text/csv; charset=utf-8", out.into_bytes())
         .with("Content-Disposition", format!("attachment; filename=\"porchlight-audit-{from}-to-{to}.csv\"")))
 }
 

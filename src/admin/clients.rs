@@ -66,6 +66,9 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
         f.values.insert("name".into(), client.name.clone());
         f.values.insert("email".into(), client.email.clone().unwrap_or_default());
         f.values.insert("phone".into(), client.phone.clone().unwrap_or_default());
+        if !client.no_mail {
+            f.values.insert("mail".into(), "on".into());
+        }
         f
     });
     let status = if form.ok() { 200 } else { 400 };
@@ -76,7 +79,11 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
 pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     let Some((name, email, phone)) = fields(&mut form) else { return edit_form(ctx, id, Some(form)) };
-    let result = ctx.app.edit_client(id, &name, email.as_deref(), phone.as_deref(), ctx.now);
+    let mail = form.get("mail") == "on";
+    let result = ctx
+        .app
+        .edit_client(id, &name, email.as_deref(), phone.as_deref(), ctx.now)
+        .and_then(|_| ctx.app.set_client_mail(id, mail, ctx.now));
     match form.check("name", result) {
         Some(_) => Ok(Resp::see_other(format!("/admin/clients?done=client-saved#client-{id}"))),
         None => edit_form(ctx, id, Some(form)),

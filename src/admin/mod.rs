@@ -11,6 +11,7 @@ mod appointments;
 mod audit;
 mod clients;
 mod login;
+mod mail;
 mod session;
 mod settings;
 mod today;
@@ -108,6 +109,7 @@ fn notice(done: &str) -> Option<&'static str> {
         "moved" => "Appointment moved. The links stay the same.",
         "cancelled" => "Appointment cancelled. Its links no longer open the session.",
         "rotated" => "New link made. The old link and code no longer work.",
+        "sending" => "Sending now. This page shows it here again if it fails.",
         "admitted" => "Let in. Their waiting page takes them into the video room within a few seconds.",
         "client-added" => "Client added.",
         "client-saved" => "Client saved.",
@@ -115,6 +117,8 @@ fn notice(done: &str) -> Option<&'static str> {
         "unarchived" => "Client restored.",
         "portal-rotated" => "New portal link made. The old one no longer works.",
         "settings" => "Settings saved.",
+        "feed-on" => "Calendar feed address made. Any older address no longer works.",
+        "feed-off" => "Calendar feed turned off.",
         "password" => "Password changed. Other sessions were signed out.",
         "logout" => "You are signed out.",
         "expired" => "Your session ended. Please sign in again.",
@@ -128,7 +132,13 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>, rest
         req.https || app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
     let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };
     match gate_and_dispatch(&mut ctx, rest) {
-        Ok(resp) => resp,
+        Ok(resp) => {
+            // A saved change may have planned mail that is due at once.
+            if req.method == Method::Post && resp.status == 303 {
+                shared.mail.kick();
+            }
+            resp
+        }
         Err(e) => {
             let status = match e {
                 Error::Input(_) => 400,
@@ -207,9 +217,11 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
         ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
         ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
         ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
+        ["outbox", n, "send"] if post => mail::send_now(ctx, id(n)?),
         ["settings"] if get => settings::page(ctx, None),
         ["settings"] if post => settings::save(ctx),
         ["password"] if post => settings::change_password(ctx),
+        ["calendar"] if post => settings::calendar_feed(ctx),
         ["backup"] if post => settings::backup(ctx),
         ["audit"] if get => audit::page(ctx),
         ["audit.csv"] if get => audit::csv(ctx),

@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Ctx, Form, Frame};
 use crate::error::Result;
 use crate::server::http::Resp;
-use crate::settings::KEYS;
+use crate::settings::{KEYS, shown_value};
 use crate::store::NewAudit;
 use crate::{auth, password};
 
@@ -28,6 +28,8 @@ struct Page<'a> {
     fields: Vec<Field>,
     form: &'a Form,
     pw: &'a Form,
+    /// The clinician's calendar feed address, when on.
+    feed: Option<String>,
 }
 
 pub fn page(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
@@ -35,21 +37,22 @@ pub fn page(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
 }
 
 fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
-    let stored = ctx.app.store.settings()?;
+    let stored = ctx.app.stored_settings()?;
     let fields = KEYS
         .iter()
         .map(|&(key, default, secret)| {
             let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
             let typed = form.values.get(key).cloned();
             let shown = typed.or(current.clone()).or(default.map(str::to_string));
-            let value = if secret { String::new() } else { shown.unwrap_or_default() };
+            let value = if secret { String::new() } else { shown.map(|v| shown_value(key, &v)).unwrap_or_default() };
             let (label, choices) = describe(key);
             Field { key, label, choices, value, default, secret, set: current.is_some() }
         })
         .collect();
     let status = if form.ok() && pw.ok() { 200 } else { 400 };
     let frame = ctx.frame("settings")?;
-    ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw })
+    let feed = ctx.app.calendar_feed_url()?;
+    ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw, feed })
 }
 
 /// How the settings page names a key, and its menu of values if any.
@@ -78,7 +81,7 @@ fn describe(key: &str) -> (&'static str, &'static [&'static str]) {
 /// Save every changed setting, or none if any is invalid.
 pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
-    let stored = ctx.app.store.settings()?;
+    let stored = ctx.app.stored_settings()?;
     let mut changes = vec![];
     for &(key, default, secret) in KEYS {
         let Some(typed) = form.values.get(key).map(|v| v.trim().to_string()) else { continue };
@@ -92,7 +95,7 @@ pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
             }
             continue;
         }
-        if Some(typed.as_str()) == current.or(default) && !secret {
+        if Some(typed.as_str()) == current.or(default).map(|v| shown_value(key, v)).as_deref() && !secret {
             continue;
         }
         if let Some(v) = form.check(key, crate::settings::validate(key, &typed)) {
@@ -114,6 +117,13 @@ pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
         }
     }
     Ok(Resp::see_other("/admin/settings?done=settings".into()))
+}
+
+/// `POST /admin/calendar` with `feed` = `on` (a new address) or `off`.
+pub fn calendar_feed(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let on = ctx.req.field("feed").as_deref() == Some("on");
+    ctx.app.set_calendar_feed(on, ctx.now)?;
+    Ok(Resp::see_other(format!("/admin/settings?done={}#calendar", if on { "feed-on" } else { "feed-off" })))
 }
 
 pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
@@ -158,6 +168,6 @@ pub fn backup(ctx: &mut Ctx<'_>) -> Result<Resp> {
     )?;
     let zone = ctx.app.settings()?.timezone;
     let day = ctx.now.with_timezone(&zone).format("%Y-%m-%d");
-    Ok(Resp { status: 200, content_type: "application/vnd.sqlite3", body: bytes, headers: vec![] }
+    Ok(Resp::new(200, "application/vnd.sqlite3", bytes)
         .with("Content-Disposition", format!("attachment; filename=\"porchlight-{day}.db\"")))
 }

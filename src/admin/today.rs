@@ -29,6 +29,7 @@ struct Page {
     waiting: Vec<Waiting>,
     /// What stands between Join and a video room, if anything.
     video_problem: Option<String>,
+    mail: super::mail::Panel,
 }
 
 #[derive(Serialize)]
@@ -134,6 +135,9 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     }
     let frame = ctx.frame("today")?;
     let video_problem = video_problem(ctx)?;
+    let mail = super::mail::panel(ctx)?;
+    // Start redirects to the video room: the page's forms may lead there.
+    let room = crate::video::origin(ctx.app.settings()?);
     ctx.render(
         200,
         "admin_today.html",
@@ -145,8 +149,10 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             days,
             waiting,
             video_problem,
+            mail,
         },
     )
+    .map(|r| r.with_form_action(room))
 }
 
 /// One appointment as the admin pages show it, with its local date.

@@ -66,12 +66,14 @@ impl App {
         }
         let at = now.timestamp();
         let keys = self.keys.clone();
+        let hours = self.reminder_hours()?;
         let id = self.store.write(|tx| {
             let id = Store::insert_appointment(tx, start.timestamp(), minutes, &token::random_name(), at)?;
             for &client in clients {
                 let participant = Store::insert_participant(tx, id, client)?;
                 insert_fresh_link(tx, &keys, participant, at)?;
             }
+            Store::plan_outbox(tx, id, &hours, at)?;
             let detail = format!("{} participant(s), {minutes} min", clients.len());
             Store::insert_audit(
                 tx,
@@ -160,8 +162,10 @@ impl App {
         }
         let at = now.timestamp();
         let detail = format!("from {} to {}", times::rfc3339(times::from_unix(row.start_at)), times::rfc3339(start));
+        let hours = self.reminder_hours()?;
         self.store.write(|tx| {
             Store::move_appointment(tx, id, start.timestamp(), minutes, at)?;
+            Store::plan_outbox(tx, id, &hours, at)?;
             Store::insert_audit(
                 tx,
                 at,
@@ -177,8 +181,10 @@ impl App {
         let row = self.appointment_row(id)?;
         if row.cancelled_at.is_none() {
             let at = now.timestamp();
+            let hours = self.reminder_hours()?;
             self.store.write(|tx| {
                 Store::cancel_appointment(tx, id, at)?;
+                Store::plan_outbox(tx, id, &hours, at)?;
                 Store::insert_audit(
                     tx,
                     at,

@@ -19,6 +19,9 @@ pub struct ClientView {
     pub phone: Option<String>,
     pub archived: bool,
     pub portal_url: Option<String>,
+    /// The client asked for no email (reminders are not sent).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_mail: bool,
 }
 
 /// A display name: 1 to 100 characters, no control characters.
@@ -100,7 +103,22 @@ impl App {
             phone: row.phone,
             archived: row.archived_at.is_some(),
             portal_url,
+            no_mail: row.no_mail,
         })
+    }
+
+    /// Turn reminder email on or off for a client; audited.
+    pub fn set_client_mail(&mut self, id: i64, on: bool, now: DateTime<Utc>) -> Result<ClientView> {
+        if self.client_row(id)?.no_mail == on {
+            let at = now.timestamp();
+            self.store.write(|tx| {
+                Store::set_no_mail(tx, id, !on)?;
+                let detail = if on { "email on" } else { "email off" }.to_string();
+                let e = NewAudit { event: "client.mail", client_id: Some(id), detail, ..Default::default() };
+                Store::insert_audit(tx, at, &e)
+            })?;
+        }
+        self.client_view(id)
     }
 
     /// Change a client's details.

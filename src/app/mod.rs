@@ -6,8 +6,10 @@
 //! depends on time takes `now`.
 
 mod appointments;
+mod calendar;
 mod check;
 mod clients;
+pub mod mail;
 pub mod message;
 mod portal;
 mod room;
@@ -69,20 +71,7 @@ impl App {
     fn cache(&mut self) -> Result<(&Settings, &String)> {
         let version = self.store.data_version()?;
         if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
-            let mut pairs = self.store.settings()?;
-            for (key, value) in &mut pairs {
-                if crate::settings::is_secret(key).unwrap_or(false) {
-                    // A value that does not open (another key file, or
-                    // altered) counts as unset rather than as garbage.
-                    match self.keys.unseal(key, value) {
-                        Some(plain) => *value = plain,
-                        None => {
-                            eprintln!("porchlight: the stored {key} cannot be opened with this key file; set it again");
-                            key.clear();
-                        }
-                    }
-                }
-            }
+            let pairs = self.stored_settings()?;
             let settings = Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
             let base = match &settings.public_url {
                 Some(url) => url.clone(),
@@ -92,6 +81,29 @@ impl App {
         }
         let (_, s, b) = self.cached.as_ref().expect("just filled");
         Ok((s, b))
+    }
+
+    /// Every stored `(key, value)`, sealed values opened. A value that does
+    /// not open (another key file, or altered) counts as unset rather than
+    /// as garbage.
+    pub fn stored_settings(&self) -> Result<Vec<(String, String)>> {
+        let mut pairs = self.store.settings()?;
+        pairs.retain_mut(|(key, value)| {
+            if !crate::settings::is_sealed(key) {
+                return true;
+            }
+            match self.keys.unseal(key, value) {
+                Some(plain) => {
+                    *value = plain;
+                    true
+                }
+                None => {
+                    eprintln!("porchlight: the stored {key} cannot be opened with this key file; set it again");
+                    false
+                }
+            }
+        });
+        Ok(pairs)
     }
 
     /// Forget cached settings after this connection wrote them.
@@ -105,12 +117,17 @@ impl App {
         let value = crate::settings::validate(key, value)?;
         let secret = crate::settings::is_secret(key)?;
         let detail = if secret { key.to_string() } else { format!("{key} = {value}") };
-        let stored = if secret { self.keys.seal(key, &value) } else { value.clone() };
+        let detail =
+            if key == "smtp_url" { format!("{key} = {}", crate::settings::shown_value(key, &value)) } else { detail };
+        let stored = if crate::settings::is_sealed(key) { self.keys.seal(key, &value) } else { value.clone() };
         self.store.write(|tx| {
             Store::set_setting(tx, key, &stored)?;
             Store::insert_audit(tx, now.timestamp(), &NewAudit { event: "settings.set", detail, ..Default::default() })
         })?;
         self.invalidate();
+        if key == "reminder_hours" {
+            self.replan_all(now)?;
+        }
         Ok(value)
     }
 

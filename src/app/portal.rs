@@ -75,7 +75,21 @@ impl App {
         Ok(PortalView::Ok { client_id: client.id, first_name, appointments })
     }
 
-    fn upcoming_of(&mut self, client_id: i64, now: DateTime<Utc>) -> Result<Vec<(ApptRow, crate::store::LinkRow)>> {
+    /// The client behind a portal token that works now (portal links on,
+    /// not rotated).
+    pub(super) fn portal_client(&mut self, token: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
+        Ok(match self.portal(token, now)? {
+            PortalView::Ok { client_id, .. } => Some(client_id),
+            _ => None,
+        })
+    }
+
+    /// The client's appointments the portal considers, with their links.
+    pub(super) fn upcoming_of(
+        &mut self,
+        client_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(ApptRow, crate::store::LinkRow)>> {
         // Sessions that began up to a full length plus the expiry ago may
         // still be open.
         let rule = self.settings()?.window;

@@ -13,7 +13,16 @@ use crate::times;
 pub fn run(cli: Cli) -> Result<()> {
     let data = cli.data.as_path();
     let command = match cli.command {
-        Command::Serve { listen, demo, workers, admin_from, trust_proxy, admin_idle_minutes, admin_idle_seconds } => {
+        Command::Serve {
+            listen,
+            demo,
+            workers,
+            admin_from,
+            trust_proxy,
+            admin_idle_minutes,
+            admin_idle_seconds,
+            mail_poll_seconds,
+        } => {
             let admin_from = if admin_from.is_empty() {
                 crate::net::Cidr::lan()
             } else {
@@ -30,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 admin_from,
                 sessions,
                 trust_proxy,
+                mail_poll: std::time::Duration::from_secs(mail_poll_seconds),
             };
             return serve(config);
         }
@@ -41,7 +51,7 @@ pub fn run(cli: Cli) -> Result<()> {
     match command {
         Command::Serve { .. } => unreachable!("served above"),
         Command::Settings(SettingsCmd::Show { json }) => {
-            let stored = app.store.settings()?;
+            let stored = app.stored_settings()?;
             let shown = crate::settings::show(|k| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
             print::out(json.json, shown.as_slice(), print::settings)
         }
@@ -113,8 +123,15 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ClientCmd::Add { name, email, phone, json } => {
-            let c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
+        ClientCmd::Add { name, email, phone, no_mail, json } => {
+            let mut c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
+            if no_mail {
+                c = app.set_client_mail(c.id, false, now)?;
+            }
+            print::out(json.json, &c, print::client)
+        }
+        ClientCmd::Mail { id, state, json } => {
+            let c = app.set_client_mail(id, state == "on", now)?;
             print::out(json.json, &c, print::client)
         }
         ClientCmd::List { json } => print::out(json.json, app.list_clients()?.as_slice(), print::clients),

@@ -58,6 +58,10 @@ pub enum Command {
         /// Seconds instead of minutes, for tests of idle expiry.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=43200), hide = true)]
         admin_idle_seconds: Option<u32>,
+        /// Longest wait, in seconds, between looks at the mail outbox for
+        /// messages planned by other commands (tests use 1).
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
+        mail_poll_seconds: u64,
     },
     /// Read and change practice settings.
     #[command(subcommand)]
@@ -141,6 +145,17 @@ pub enum ClientCmd {
         email: Option<String>,
         #[arg(long)]
         phone: Option<String>,
+        /// Send this client no reminder email.
+        #[arg(long)]
+        no_mail: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Turn a client's reminder email on or off.
+    Mail {
+        id: i64,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
         #[command(flatten)]
         json: Json,
     },

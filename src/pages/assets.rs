@@ -25,12 +25,7 @@ pub fn serve(segments: &[&str]) -> Option<Resp> {
         Some("woff2") => "font/woff2",
         _ => "application/octet-stream",
     };
-    Some(Resp {
-        status: 200,
-        content_type,
-        body: file.contents().to_vec(),
-        headers: vec![("Cache-Control", "public, max-age=3600".into())],
-    })
+    Some(Resp::new(200, content_type, file.contents().to_vec()).with("Cache-Control", "public, max-age=3600"))
 }
 
 #[cfg(test)]

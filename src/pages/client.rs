@@ -61,7 +61,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                 now: times::rfc3339(now),
             },
         )?;
-        return Ok(Resp::html(200, html));
+        return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));
     }
     let contact = format!("If you need a session, contact {practice} and they will send you a new link.");
     let (title, lines, when, offer_code) = match state {

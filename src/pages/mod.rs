@@ -5,6 +5,7 @@
 //! so a typo in a template fails a test instead of printing nothing.
 
 pub mod assets;
+pub mod calendar;
 pub mod client;
 pub mod code;
 pub mod portal;

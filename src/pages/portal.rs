@@ -44,6 +44,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                     },
                 )?,
             )
+            .with_form_action(crate::video::origin(&settings))
         }
         PortalView::Off => gone(
             410,

@@ -85,20 +85,34 @@ pub struct Resp {
     pub body: Vec<u8>,
     /// Extra headers (Location, Retry-After, Cache-Control for assets ...).
     pub headers: Vec<(&'static str, String)>,
+    /// Another origin this page's forms may lead to (the video room, which
+    /// a Join or Start POST redirects to; browsers apply `form-action` to
+    /// that redirect too).
+    pub form_action: Option<String>,
 }
 
 impl Resp {
+    pub fn new(status: u16, content_type: &'static str, body: Vec<u8>) -> Resp {
+        Resp { status, content_type, body, headers: vec![], form_action: None }
+    }
+
+    /// Let this page's forms lead to `origin` as well as to this site.
+    pub fn with_form_action(mut self, origin: Option<String>) -> Resp {
+        self.form_action = origin;
+        self
+    }
+
     pub fn html(status: u16, body: String) -> Resp {
-        Resp { status, content_type: "text/html; charset=utf-8", body: body.into_bytes(), headers: vec![] }
+        Resp::new(status, "text/html; charset=utf-8", body.into_bytes())
     }
 
     pub fn text(status: u16, body: &str) -> Resp {
-        Resp { status, content_type: "text/plain; charset=utf-8", body: body.as_bytes().to_vec(), headers: vec![] }
+        Resp::new(status, "text/plain; charset=utf-8", body.as_bytes().to_vec())
     }
 
     pub fn json(status: u16, value: &impl serde::Serialize) -> Resp {
         let body = serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec());
-        Resp { status, content_type: "application/json", body, headers: vec![] }
+        Resp::new(status, "application/json", body)
     }
 
     /// 303 See Other: after a POST, the browser GETs `location`.
@@ -118,7 +132,13 @@ impl Resp {
     pub fn all_headers(&self) -> Vec<(&'static str, String)> {
         let mut h = vec![
             ("Content-Type", self.content_type.to_string()),
-            ("Content-Security-Policy", CSP.to_string()),
+            (
+                "Content-Security-Policy",
+                match &self.form_action {
+                    Some(origin) => format!("{CSP} {origin}"),
+                    None => CSP.to_string(),
+                },
+            ),
             ("X-Content-Type-Options", "nosniff".into()),
             ("Referrer-Policy", "no-referrer".into()),
             ("X-Frame-Options", "DENY".into()),

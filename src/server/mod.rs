@@ -5,7 +5,7 @@
 //! (`conn.rs`: one thread per connection, reading requests under deadlines
 //! and size caps). Requests are answered with one of `workers` database
 //! connections from a small pool. One more thread writes batched page
-//! views and the clock mark.
+//! views and the clock mark, and another sends mail from the outbox.
 
 pub mod conn;
 pub mod http;
@@ -46,6 +46,8 @@ pub struct Config {
     pub sessions: Policy,
     /// Reverse proxies whose `X-Forwarded-For`/`-Proto` are believed.
     pub trust_proxy: Vec<Cidr>,
+    /// Longest sleep of the mail sender between looks at the outbox.
+    pub mail_poll: Duration,
 }
 
 /// What every worker shares.
@@ -68,6 +70,8 @@ pub struct Shared {
     pub data: PathBuf,
     /// "Now" never goes back past the highest time seen.
     pub clock: crate::clock::Guard,
+    /// Wakes the mail sender early.
+    pub mail: crate::mail::sender::Wake,
     /// The database connections requests are answered with.
     apps: Pool,
 }
@@ -104,6 +108,7 @@ pub struct Running {
     addr: SocketAddr,
     acceptor: Option<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
+    sender: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     demo: Option<String>,
@@ -162,6 +167,7 @@ pub fn start(config: Config) -> Result<Running> {
         trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
         clock,
+        mail: crate::mail::sender::Wake::default(),
         apps: Pool { apps: Mutex::new(apps), ready: Condvar::new() },
     });
     let stop = Arc::new(AtomicBool::new(false));
@@ -175,7 +181,22 @@ pub fn start(config: Config) -> Result<Running> {
         let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
     };
-    Ok(Running { url, addr: shown, acceptor: Some(acceptor), flusher, stop, shared, demo, notes })
+    let sender = {
+        let (app, shared, stop) =
+            (App::with(Store::open(&config.data)?, app.keys.clone()), shared.clone(), stop.clone());
+        let idle = config.mail_poll;
+        Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
+            let sender = crate::mail::sender::Sender {
+                app,
+                pages: &shared.pages,
+                clock: &shared.clock,
+                wake: &shared.mail,
+                idle,
+            };
+            sender.run(&stop)
+        })?)
+    };
+    Ok(Running { url, addr: shown, acceptor: Some(acceptor), flusher, sender, stop, shared, demo, notes })
 }
 
 impl Running {
@@ -215,6 +236,10 @@ impl Running {
         }
         if let Some(f) = self.flusher.take() {
             let _ = f.join();
+        }
+        self.shared.mail.kick();
+        if let Some(s) = self.sender.take() {
+            let _ = s.join();
         }
     }
 }

@@ -6,7 +6,7 @@ use super::Shared;
 use super::http::{Method, Req, Resp};
 use crate::app::App;
 use crate::error::Error;
-use crate::pages::{assets, client, code, portal, waiting};
+use crate::pages::{assets, calendar, client, code, portal, waiting};
 
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
@@ -24,6 +24,9 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
         ["v", token, "wait"] if get => waiting::page(app, shared, token, now),
         ["v", token, "wait", "status"] if get => waiting::status(app, shared, token, now),
         ["v", token, "enter"] if post => waiting::enter(app, shared, req, token, now),
+        ["v", token, "calendar.ics"] if get => calendar::participant(app, shared, token, now),
+        ["p", token, "calendar.ics"] if get => calendar::portal(app, shared, token, now),
+        ["cal", file] if get => calendar::feed(app, shared, file, now),
         ["api", "v1", "links", token] if get => client::api(app, token, now),
         ["p", token] if get => portal::page(app, shared, token, now),
         ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
@@ -37,7 +40,9 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
         [""]
         | ["join"]
         | ["v", _]
-        | ["v", _, "join" | "enter" | "wait"]
+        | ["v", _, "join" | "enter" | "wait" | "calendar.ics"]
+        | ["p", _, "calendar.ics"]
+        | ["cal", _]
         | ["v", _, "wait", "status"]
         | ["api", "v1", "links", _]
         | ["p", _]

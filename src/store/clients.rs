@@ -14,6 +14,8 @@ pub struct ClientRow {
     pub phone: Option<String>,
     pub created_at: i64,
     pub archived_at: Option<i64>,
+    /// The client asked for no email.
+    pub no_mail: bool,
 }
 
 /// A portal link row: the seed its token derives from.
@@ -33,10 +35,11 @@ fn client_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientRow> {
         phone: r.get(3)?,
         created_at: r.get(4)?,
         archived_at: r.get(5)?,
+        no_mail: r.get(6)?,
     })
 }
 
-const CLIENT_COLUMNS: &str = "id, name, email, phone, created_at, archived_at";
+const CLIENT_COLUMNS: &str = "id, name, email, phone, created_at, archived_at, no_mail";
 
 impl Store {
     pub fn insert_client(
@@ -64,6 +67,12 @@ impl Store {
             "UPDATE clients SET name = ?2, email = ?3, phone = ?4 WHERE id = ?1",
             params![id, name, email, phone],
         )?;
+        Ok(())
+    }
+
+    /// Turn email off (`true`) or on for a client.
+    pub fn set_no_mail(tx: &Transaction<'_>, id: i64, no_mail: bool) -> Result<()> {
+        tx.execute("UPDATE clients SET no_mail = ?2 WHERE id = ?1", params![id, no_mail])?;
         Ok(())
     }
 

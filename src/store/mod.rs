@@ -11,7 +11,9 @@ mod audit;
 pub mod backup;
 mod chain;
 mod clients;
+mod feeds;
 mod links;
+mod outbox;
 mod sessions;
 
 use std::path::Path;
@@ -26,6 +28,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use chain::Chain;
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
+pub use outbox::OutboxRow;
 
 /// One connection to the practice database.
 pub struct Store {
@@ -140,11 +143,11 @@ impl Store {
         Ok(self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM clients)", [], |r| r.get(0))?)
     }
 
-    /// Remove every practice row (clients, appointments, links, audit), for
+    /// Remove every practice row (clients, appointments, links, mail, audit), for
     /// re-seeding a demo data directory. Settings stay.
     pub fn wipe_practice(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         tx.execute_batch(
-            "DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
+            "DELETE FROM outbox; DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
              DELETE FROM portal_links; DELETE FROM clients; DELETE FROM audit;",
         )?;
         Ok(())

@@ -78,6 +78,21 @@ fn jitsi_claims(
     })
 }
 
+/// The origin Join and Start redirect to, for the `form-action` of pages
+/// that hold those forms; `None` when there is no room URL (or it is not a
+/// plain `scheme://host[:port]`, which a policy could not name safely).
+pub fn origin(s: &Settings) -> Option<String> {
+    if s.video_provider == Provider::Builtin {
+        return None;
+    }
+    let template = s.video_url_template.as_deref()?;
+    let (scheme, rest) = template.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b".-:[]".contains(&b);
+    let ok = matches!(scheme, "http" | "https") && !authority.is_empty() && authority.bytes().all(plain);
+    ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
 /// `https://Meet.Example.org:8443/{room}` → `meet.example.org`.
 fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
@@ -197,6 +212,14 @@ mod tests {
         assert_eq!(host_of("https://meet.example.org/{room}").as_deref(), Some("meet.example.org"));
         assert_eq!(host_of("http://u:p@10.0.0.5:8000?room={room}").as_deref(), Some("10.0.0.5"));
         assert_eq!(host_of("https:///{room}"), None);
+        let with = |t: &str| Settings { video_url_template: Some(t.into()), ..Settings::default() };
+        assert_eq!(
+            origin(&with("https://Meet.Example.org:8443/{room}")).as_deref(),
+            Some("https://meet.example.org:8443")
+        );
+        assert_eq!(origin(&with("https://u:p@x.org/{room}")), None, "userinfo is not an origin");
+        assert_eq!(origin(&with("https://x.org;script-src/{room}")), None);
+        assert_eq!(origin(&Settings::default()), None);
         assert_eq!(display_name("Ann Marie smith"), "Ann S.");
         assert_eq!(display_name(" Cher "), "Cher");
         assert_eq!(display_name("Émile Ångström"), "Émile Å.");

@@ -7,62 +7,17 @@
 // Every test starts its own server (127.0.0.1, port 0, a temporary data
 // directory) and its own browser contexts; only the Chromium process is
 // shared. Waits are bounded: the default timeout is 10 s per step.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { execFileSync } from "node:child_process";
-import { Porchlight, browser, lowContrast, screenshot } from "./harness.mjs";
+import {
+  PASSWORD, useBrowser, startServer, newPage, clickAndLoad, signIn, h1, path, statusOf,
+  clientWithAppointment, printed, inMinutes, unnamedFields, lowContrast, screenshot,
+} from "./harness.mjs";
 
-const PASSWORD = "correct horse battery staple";
-const STEP_TIMEOUT = 10000;
-
-let chrome;
-before(async () => { chrome = await browser(); });
-after(async () => { await chrome?.close(); });
+useBrowser();
 
 // ---- helpers ------------------------------------------------------------
-
-/** A server of its own for test `t`, with the admin password set unless
- *  `password` is null (first-run setup). */
-async function startServer(t, args = [], { password = PASSWORD } = {}) {
-  const server = await Porchlight.start(args);
-  t.after(() => server.stop());
-  if (password) setPassword(server, password);
-  return server;
-}
-
-/** `porchlight admin password`, which reads the password from stdin. */
-function setPassword(server, password) {
-  execFileSync(process.env.PORCHLIGHT_BIN, ["--data", server.dir, "admin", "password"],
-    { input: password + "\n", encoding: "utf8" });
-}
-
-/** A fresh browser context (own cookies) and a page in it. */
-async function newPage(t, options = {}) {
-  const context = await chrome.newContext(options);
-  t.after(() => context.close());
-  const page = await context.newPage();
-  page.setDefaultTimeout(STEP_TIMEOUT);
-  page.setDefaultNavigationTimeout(STEP_TIMEOUT);
-  return page;
-}
-
-/** Click something that loads a new document (form submit, link) and wait
- *  for it; returns the response of the document finally shown (after any
- *  redirect; `response.request().redirectedFrom()` has the ones before). */
-async function clickAndLoad(page, locator) {
-  const isPage = (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() &&
-    !(r.status() >= 300 && r.status() < 400);
-  const [response] = await Promise.all([page.waitForEvent("response", isPage), page.waitForEvent("load"), locator.click()]);
-  return response;
-}
-
-async function signIn(page, server, password = PASSWORD) {
-  await page.goto(server.url + "/admin/login");
-  await page.getByLabel("Admin password").fill(password);
-  await clickAndLoad(page, page.getByRole("button", { name: "Sign in" }));
-  assert.equal(page.url(), server.url + "/admin", "signed in and on the dashboard");
-}
 
 /** Submit the login form with `password`; returns the response status. */
 async function tryPassword(page, password) {
@@ -71,51 +26,9 @@ async function tryPassword(page, password) {
   return response.status();
 }
 
-const h1 = async (page) => (await page.locator("h1").innerText()).trim();
-const path = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
-
-/** Status of a GET from outside the browser (no cookie unless given), redirects not followed. */
-async function statusOf(url, headers = {}) {
-  return (await fetch(url, { redirect: "manual", headers })).status;
-}
-
-/** A client and an appointment made with the command line. */
-function clientWithAppointment(server, name, start, minutes = 50) {
-  const client = server.json("client", "add", "--name", name);
-  const appt = server.json("appt", "add", "--client", String(client.id), "--start", start.toISOString(),
-    "--minutes", String(minutes));
-  return { client, appt };
-}
-
-/** Wait (at most 5 s) for `re` in what serve printed on stdout. */
-async function printed(server, re) {
-  for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
-    const m = server.output().match(re);
-    if (m) return m;
-  }
-  assert.fail(`serve did not print ${re}:\n${server.output()}`);
-}
-
-const inMinutes = (m) => { const d = new Date(Date.now() + m * 60000); d.setSeconds(0, 0); return d; };
-
 /** The local date (YYYY-MM-DD) `days` from now in `zone`. */
 function localDate(days, zone) {
   return new Date(Date.now() + days * 86400000).toLocaleDateString("en-CA", { timeZone: zone });
-}
-
-/** Inputs, selects and textareas (not type=hidden) with no accessible name
- *  from a <label> (for= or wrapping), aria-label or aria-labelledby. */
-function unnamedFields(page) {
-  return page.evaluate(() => Array.from(document.querySelectorAll("input, select, textarea"))
-    .filter((el) => el.type !== "hidden")
-    .filter((el) => {
-      const labelled = el.labels && Array.from(el.labels).some((l) => l.textContent.trim());
-      const aria = (el.getAttribute("aria-label") || "").trim();
-      const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean)
-        .some((id) => document.getElementById(id)?.textContent.trim());
-      return !labelled && !aria && !by;
-    })
-    .map((el) => `${el.tagName.toLowerCase()}#${el.id || "?"}[name=${el.name || "?"}]`));
 }
 
 // ---- tests --------------------------------------------------------------

@@ -68,8 +68,9 @@ test("the early page counts down and turns open without a reload", async () => {
   assert.equal(await page.evaluate(() => window.notReloaded), true, "the page was not reloaded");
   assert.equal((await page.locator("h1").innerText()).trim(), "Your session is ready");
   await page.locator("#join button").click();
-  await page.waitForLoadState();
-  assert.equal((await page.locator("h1").innerText()).trim(), "You're checked in");
+  // The waiting room is on by default: Join leads to the waiting page.
+  await page.waitForURL(/\/wait$/);
+  assert.equal((await page.getByRole("heading", { level: 1 }).innerText()).trim(), "Your clinician knows you're here");
   const audit = server.json("audit");
   assert.ok(audit.some((e) => e.event === "link.join" && e.client_id === client.id), "join audited");
 });

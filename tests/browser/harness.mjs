@@ -1,6 +1,9 @@
 // Shared helpers for the browser tests: a real Porchlight server on
-// 127.0.0.1:0 with a temporary data directory, its command line, and a
-// headless Chromium.
+// 127.0.0.1:0 with a temporary data directory, its command line, a
+// headless Chromium, and the steps every admin test takes (sign in, make
+// a client with an appointment, click and wait for the next page).
+import { before, after } from "node:test";
+import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,6 +12,11 @@ import { chromium } from "playwright-core";
 
 const BIN = process.env.PORCHLIGHT_BIN;
 export const SCREENSHOTS = process.env.SCREENSHOTS || join(tmpdir(), "porchlight-screenshots");
+
+/** The admin password startServer() sets. */
+export const PASSWORD = "correct horse battery staple";
+/** Bound on every step (click, wait, navigation) of a page from newPage(). */
+export const STEP_TIMEOUT = 10000;
 
 export class Porchlight {
   static async start(args = []) {
@@ -53,6 +61,91 @@ export async function browser() {
   });
 }
 
+// ---- one Chromium per test file, a context per page -----------------------
+
+let shared;
+
+/** Launch one Chromium before this file's tests and close it after them;
+ *  newPage() opens its contexts there. Call once at the top of a file. */
+export function useBrowser() {
+  before(async () => { shared = await browser(); });
+  after(async () => { await shared?.close(); });
+}
+
+/** A fresh browser context (own cookies) and a page in it, closed after `t`. */
+export async function newPage(t, options = {}) {
+  assert.ok(shared, "call useBrowser() at the top of the test file");
+  const context = await shared.newContext(options);
+  t.after(() => context.close());
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT);
+  page.setDefaultNavigationTimeout(STEP_TIMEOUT);
+  return page;
+}
+
+// ---- a server of its own ------------------------------------------------
+
+/** A server of its own for test `t`, with the admin password set unless
+ *  `password` is null (first-run setup). */
+export async function startServer(t, args = [], { password = PASSWORD } = {}) {
+  const server = await Porchlight.start(args);
+  t.after(() => server.stop());
+  if (password) setPassword(server, password);
+  return server;
+}
+
+/** `porchlight admin password`, which reads the password from stdin. */
+export function setPassword(server, password) {
+  execFileSync(BIN, ["--data", server.dir, "admin", "password"], { input: password + "\n", encoding: "utf8" });
+}
+
+/** A client and an appointment made with the command line. */
+export function clientWithAppointment(server, name, start, minutes = 50) {
+  const client = server.json("client", "add", "--name", name);
+  const appt = server.json("appt", "add", "--client", String(client.id), "--start", start.toISOString(),
+    "--minutes", String(minutes));
+  return { client, appt };
+}
+
+/** Wait (at most 5 s) for `re` in what serve printed on stdout. */
+export async function printed(server, re) {
+  for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    const m = server.output().match(re);
+    if (m) return m;
+  }
+  assert.fail(`serve did not print ${re}:\n${server.output()}`);
+}
+
+/** `m` minutes from now, on the whole minute. */
+export const inMinutes = (m) => { const d = new Date(Date.now() + m * 60000); d.setSeconds(0, 0); return d; };
+
+// ---- pages --------------------------------------------------------------
+
+/** Click something that loads a new document (form submit, link) and wait
+ *  for it; returns the response of the document finally shown (after any
+ *  redirect; `response.request().redirectedFrom()` has the ones before). */
+export async function clickAndLoad(page, locator) {
+  const isPage = (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() &&
+    !(r.status() >= 300 && r.status() < 400);
+  const [response] = await Promise.all([page.waitForEvent("response", isPage), page.waitForEvent("load"), locator.click()]);
+  return response;
+}
+
+export async function signIn(page, server, password = PASSWORD) {
+  await page.goto(server.url + "/admin/login");
+  await page.getByLabel("Admin password").fill(password);
+  await clickAndLoad(page, page.getByRole("button", { name: "Sign in" }));
+  assert.equal(page.url(), server.url + "/admin", "signed in and on the dashboard");
+}
+
+export const h1 = async (page) => (await page.locator("h1").innerText()).trim();
+export const path = (page) => { const u = new URL(page.url()); return u.pathname + u.search; };
+
+/** Status of a GET from outside the browser (no cookie unless given), redirects not followed. */
+export async function statusOf(url, headers = {}) {
+  return (await fetch(url, { redirect: "manual", headers })).status;
+}
+
 export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, name + ".png"), fullPage: true });
@@ -89,4 +182,34 @@ export function lowContrast(page) {
     }
     return out;
   });
+}
+
+/** Inputs, selects and textareas (not type=hidden) with no accessible name
+ *  from a <label> (for= or wrapping), aria-label or aria-labelledby. */
+export function unnamedFields(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll("input, select, textarea"))
+    .filter((el) => el.type !== "hidden")
+    .filter((el) => {
+      const labelled = el.labels && Array.from(el.labels).some((l) => l.textContent.trim());
+      const aria = (el.getAttribute("aria-label") || "").trim();
+      const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean)
+        .some((id) => document.getElementById(id)?.textContent.trim());
+      return !labelled && !aria && !by;
+    })
+    .map((el) => `${el.tagName.toLowerCase()}#${el.id || "?"}[name=${el.name || "?"}]`));
+}
+
+/** Buttons (and summaries) on screen with no accessible name: no text
+ *  (visually hidden text counts), aria-label or aria-labelledby. */
+export function unnamedButtons(page) {
+  return page.evaluate(() => Array.from(document.querySelectorAll("button, summary, [role=button]"))
+    .filter((el) => el.getClientRects().length)
+    .filter((el) => {
+      const text = el.textContent.trim();
+      const aria = (el.getAttribute("aria-label") || "").trim();
+      const by = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean)
+        .some((id) => document.getElementById(id)?.textContent.trim());
+      return !text && !aria && !by;
+    })
+    .map((el) => `${el.tagName.toLowerCase()}#${el.id || "?"}.${el.className || "?"}`));
 }

@@ -1,7 +1,7 @@
 //! The clinician's side over raw HTTP: a browser's worth of cookies, the
 //! sign-in, and the CSRF field of admin pages.
 
-use crate::support::{Practice, Response, Server};
+use crate::support::{Appt, Practice, Response, Server};
 
 pub const ORIGIN: (&str, &str) = ("Origin", "http://127.0.0.1");
 pub const PASSWORD: &str = "a calm harbour at dusk";
@@ -86,4 +86,39 @@ pub fn with_password(extra: &[&str]) -> (Practice, Server) {
     p.run_stdin(&["admin", "password"], &format!("{PASSWORD}\n")).ok();
     let server = Server::start_with(p.path(), false, extra);
     (p, server)
+}
+
+/// A signed-in clinician, with the CSRF field of their dashboard.
+pub struct Clinician<'a> {
+    pub browser: Browser<'a>,
+    pub csrf: String,
+}
+
+impl<'a> Clinician<'a> {
+    pub fn sign_in(server: &'a Server) -> Self {
+        let mut browser = Browser::new(server);
+        assert_eq!(browser.login(PASSWORD).status, 303);
+        let csrf = browser.csrf();
+        Clinician { browser, csrf }
+    }
+
+    pub fn start(&mut self, appt: &Appt) -> Response {
+        let form = format!("csrf={}", self.csrf);
+        self.browser.post(&format!("/admin/appointments/{}/start", appt.id()), &[ORIGIN], &form)
+    }
+
+    pub fn admit(&mut self, appt: &Appt, client: &str) -> Response {
+        let form = format!("csrf={}&client={client}&back=today", self.csrf);
+        self.browser.post(&format!("/admin/appointments/{}/admit", appt.id()), &[ORIGIN], &form)
+    }
+
+    pub fn dashboard(&mut self) -> Response {
+        self.browser.get("/admin")
+    }
+
+    /// POST an admin form with the CSRF field added.
+    pub fn post(&mut self, path: &str, form: &str) -> Response {
+        let form = if form.is_empty() { format!("csrf={}", self.csrf) } else { format!("csrf={}&{form}", self.csrf) };
+        self.browser.post(path, &[ORIGIN], &form)
+    }
 }

@@ -11,6 +11,7 @@
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
@@ -25,6 +26,7 @@ mod durability;
 mod fuzz;
 mod hostile;
 mod leaks;
+mod mail;
 mod proxy;
 mod routes;
 mod slow;

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -716,4 +716,24 @@ fn dechunk(mut body: &[u8]) -> Result<Vec<u8>, String> {
         out.extend_from_slice(&body[..size]);
         body = &body[size + 2..];
     }
+}
+
+/// `PORCHLIGHT_PYTHON`, else `target/pyenv/bin/python` as made by
+/// `tests/python/setup` (which `make test` runs first): the Python with
+/// the independent checkers (PyJWT, aiosmtpd, icalendar).
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("PORCHLIGHT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `bash tests/python/setup` (make test does) to install the test's Python packages",
+        path.display()
+    );
+    path
+}
+
+/// A script of `tests/python/`.
+pub fn python_script(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(name)
 }

@@ -4,45 +4,15 @@
 //! (PyJWT, run from the test environment that `tests/python/setup` makes).
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
 
-use crate::clinician::{Browser, ORIGIN, PASSWORD, with_password};
-use crate::support::{Appt, Practice, Response, Server, minutes, now, time};
+use crate::clinician::{Clinician, ORIGIN, with_password};
+use crate::support::{Practice, Response, Server, minutes, now, python, time};
 
 const ROOMS: &str = "https://meet.example.org/";
 const SECRET: &str = "jitsi-shared-secret-0123456789abcdef";
-
-/// A signed-in clinician, with the CSRF field of their dashboard.
-struct Clinician<'a> {
-    browser: Browser<'a>,
-    csrf: String,
-}
-
-impl<'a> Clinician<'a> {
-    fn sign_in(server: &'a Server) -> Self {
-        let mut browser = Browser::new(server);
-        assert_eq!(browser.login(PASSWORD).status, 303);
-        let csrf = browser.csrf();
-        Clinician { browser, csrf }
-    }
-
-    fn start(&mut self, appt: &Appt) -> Response {
-        let form = format!("csrf={}", self.csrf);
-        self.browser.post(&format!("/admin/appointments/{}/start", appt.id()), &[ORIGIN], &form)
-    }
-
-    fn admit(&mut self, appt: &Appt, client: &str) -> Response {
-        let form = format!("csrf={}&client={client}&back=today", self.csrf);
-        self.browser.post(&format!("/admin/appointments/{}/admit", appt.id()), &[ORIGIN], &form)
-    }
-
-    fn dashboard(&mut self) -> Response {
-        self.browser.get("/admin")
-    }
-}
 
 /// A practice whose rooms are `https://meet.example.org/{room}`, with an
 /// admin password, and its server.
@@ -344,16 +314,18 @@ fn pyjwt(job: &Value) -> Value {
     serde_json::from_slice(&out.stdout).expect("the script prints JSON")
 }
 
-/// `PORCHLIGHT_PYTHON`, else `target/pyenv/bin/python` as made by
-/// `tests/python/setup` (which `make test` runs first).
-fn python() -> PathBuf {
-    let path = std::env::var_os("PORCHLIGHT_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/python"));
-    assert!(
-        path.exists(),
-        "{} is missing: run `bash tests/python/setup` (make test does) to install PyJWT for this test",
-        path.display()
-    );
-    path
+#[test]
+fn pages_with_a_way_into_the_room_may_send_their_forms_there() {
+    let (p, server) = practice();
+    let (_, appt) = p.solo("Ann Smith", now() + minutes(5));
+    let csp = |path: &str| server.get(path).header("Content-Security-Policy").unwrap_or_default().to_string();
+    // Browsers apply form-action to the redirect after a POST as well.
+    let page = appt.token(0);
+    assert!(csp(&format!("/v/{page}")).ends_with("form-action 'self' https://meet.example.org"));
+    assert!(csp("/join").ends_with("form-action 'self'"), "other pages keep the narrow policy");
+    let mut clinician = Clinician::sign_in(&server);
+    let dash = clinician.dashboard();
+    assert!(dash.header("Content-Security-Policy").unwrap().ends_with("form-action 'self' https://meet.example.org"));
+    p.set("video_url_template", "https://x.example;script-src/{room}");
+    assert!(csp(&format!("/v/{page}")).ends_with("form-action 'self'"), "never a policy injection");
 }

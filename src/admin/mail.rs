@@ -1,0 +1,91 @@
+//! Mail on the admin pages: messages that did not go out (with Send now),
+//! a session's messages, and warnings about the mail settings.
+
+use serde::Serialize;
+
+use super::Ctx;
+use crate::app::mail::local_time;
+use crate::error::Result;
+use crate::mail::plan::Kind;
+use crate::mail::sender::plain_text_beyond_lan;
+use crate::server::http::Resp;
+use crate::store::OutboxRow;
+
+/// One message as the clinician sees it.
+#[derive(Serialize)]
+pub struct Line {
+    id: i64,
+    appointment_id: i64,
+    client: String,
+    what: String,
+    due: String,
+    state: String,
+    error: Option<String>,
+    attempts: i64,
+    /// Send now is offered.
+    retry: bool,
+}
+
+/// The dashboard's mail section.
+#[derive(Serialize, Default)]
+pub struct Panel {
+    problems: Vec<Line>,
+    warnings: Vec<String>,
+}
+
+fn what(row: &OutboxRow) -> String {
+    match row.kind {
+        Kind::Reminder if row.hours == 1 => "Reminder, 1 hour before".into(),
+        Kind::Reminder => format!("Reminder, {} hours before", row.hours),
+        Kind::Update => "New time".into(),
+        Kind::Cancel => "Cancellation".into(),
+    }
+}
+
+pub fn lines(ctx: &mut Ctx<'_>, rows: Vec<OutboxRow>) -> Result<Vec<Line>> {
+    let zone = ctx.app.settings()?.timezone;
+    let mut out = vec![];
+    for row in rows {
+        let client = ctx.app.store.client(row.client_id)?.map(|c| c.name).unwrap_or_default();
+        let when = row.sent_at.unwrap_or(row.due_at);
+        out.push(Line {
+            id: row.id,
+            appointment_id: row.appointment_id,
+            client,
+            what: what(&row),
+            due: local_time(when, zone),
+            retry: matches!(row.state.as_str(), "failed" | "unknown" | "pending"),
+            state: row.state.clone(),
+            error: row.error,
+            attempts: row.attempts,
+        });
+    }
+    Ok(out)
+}
+
+/// Problems to show on the dashboard, and what is wrong with the settings.
+pub fn panel(ctx: &mut Ctx<'_>) -> Result<Panel> {
+    let settings = ctx.app.settings()?.clone();
+    let mut warnings = vec![];
+    match (&settings.smtp_url, &settings.mail_from) {
+        (None, _) => {}
+        (Some(_), None) => warnings.push("Reminders are not sent: set mail_from (the sender address).".into()),
+        (Some(url), Some(_)) => {
+            if let Some(host) = plain_text_beyond_lan(url) {
+                warnings.push(format!(
+                    "Mail goes to {host} without encryption: the server password, names and links cross the \
+                     internet in plain text. Use smtps://…:465 or add ?tls=required."
+                ));
+            }
+        }
+    }
+    let rows = ctx.app.store.outbox_problems()?;
+    Ok(Panel { problems: lines(ctx, rows)?, warnings })
+}
+
+/// `POST /admin/outbox/{id}/send`: try a message again now.
+pub fn send_now(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    ctx.app.send_now(id, ctx.now)?;
+    ctx.shared.mail.kick();
+    Ok(Resp::see_other("/admin?done=sending#mail".into()))
+}

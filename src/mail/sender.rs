@@ -1,0 +1,281 @@
+//! The sender: one thread that takes due messages from the outbox to the
+//! mail server through lettre (blocking SMTP, no async runtime).
+//!
+//! At most once: a row is claimed in a committed transaction before the
+//! message leaves and marked sent after. If the process dies in between,
+//! the next start marks the row `unknown` and shows it to the clinician
+//! with Send now, rather than risk a second copy in the client's inbox.
+//!
+//! The same rule decides what a failure means. Porchlight first checks
+//! that it can reach and greet the server; failing that, nothing left, and
+//! the message is tried again with a growing wait until the session
+//! starts. Once the message is under way, only the server's own answer is
+//! trusted: 4xx (not taken, try again) or 5xx (`failed`, refused for
+//! good). A connection lost or timed out mid-send may have delivered it,
+//! so it becomes `unknown`, never sent again by itself.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex};
+use std::time::Duration;
+
+use chrono::Utc;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::{Message, SmtpTransport, Transport};
+
+use super::plan;
+use crate::app::App;
+use crate::app::mail::{Compose, Outgoing};
+use crate::error::{Error, Result};
+use crate::pages::Pages;
+use crate::store::{NewAudit, OutboxRow};
+
+/// How long one SMTP conversation may take.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Wakes the sender early: after Send now, or a change that planned
+/// something due at once.
+#[derive(Default)]
+pub struct Wake {
+    kicked: Mutex<bool>,
+    cv: Condvar,
+}
+
+impl Wake {
+    pub fn kick(&self) {
+        *self.kicked.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        self.cv.notify_all();
+    }
+
+    fn sleep(&self, at_most: Duration) {
+        let kicked = self.kicked.lock().unwrap_or_else(|p| p.into_inner());
+        let (mut kicked, _) = self.cv.wait_timeout_while(kicked, at_most, |k| !*k).unwrap_or_else(|p| p.into_inner());
+        *kicked = false;
+    }
+}
+
+/// What the thread needs from the server.
+pub struct Sender<'a> {
+    pub app: App,
+    pub pages: &'a Pages,
+    pub clock: &'a crate::clock::Guard,
+    pub wake: &'a Wake,
+    /// Longest sleep between looks at the outbox (the command line can
+    /// plan messages without telling the server).
+    pub idle: Duration,
+}
+
+impl Sender<'_> {
+    /// Run until `stop`.
+    pub fn run(mut self, stop: &AtomicBool) {
+        match self.app.store.recover_outbox() {
+            Ok(0) => {}
+            Ok(n) => eprintln!("porchlight: {n} message(s) were being sent when Porchlight stopped; see the dashboard"),
+            Err(e) => eprintln!("porchlight: cannot check the outbox: {e}"),
+        }
+        while !stop.load(Ordering::SeqCst) {
+            let wait = match self.round() {
+                Ok(wait) => wait,
+                Err(e) => {
+                    eprintln!("porchlight: mail: {e}");
+                    self.idle
+                }
+            };
+            self.wake.sleep(wait);
+        }
+    }
+
+    /// Send what is due; how long to sleep before the next look.
+    fn round(&mut self) -> Result<Duration> {
+        let now = self.clock.now(Utc::now()).now;
+        let settings = self.app.settings()?.clone();
+        let Some(url) = settings.smtp_url.clone() else { return Ok(self.idle) };
+        for row in self.app.store.due_outbox(now.timestamp(), 20)? {
+            self.one(&url, &row)?;
+        }
+        let now = self.clock.now(Utc::now()).now.timestamp();
+        Ok(match self.app.store.next_outbox_time()? {
+            Some(next) if next <= now => Duration::from_millis(200),
+            Some(next) => Duration::from_secs((next - now) as u64).min(self.idle),
+            None => self.idle,
+        })
+    }
+
+    fn one(&mut self, url: &str, row: &OutboxRow) -> Result<()> {
+        let now = self.clock.now(Utc::now()).now;
+        let pages = self.pages;
+        let composed = self.app.compose(row, now, |body| {
+            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
+        })?;
+        let out = match composed {
+            Compose::Skip(why) => return self.app.store.outbox_close(row.id, "skipped", &why),
+            Compose::Send(out) => out,
+        };
+        if !self.app.store.claim_outbox(row, now.timestamp())? {
+            return Ok(());
+        }
+        let at = self.clock.now(Utc::now()).now;
+        match deliver(url, &out) {
+            Ok(()) => {
+                self.app.store.outbox_sent(row.id, at.timestamp())?;
+                self.app.audit(
+                    at,
+                    NewAudit {
+                        event: "mail.sent",
+                        appointment_id: Some(row.appointment_id),
+                        client_id: Some(row.client_id),
+                        detail: format!("{} (message {})", row.kind.as_str(), row.id),
+                        ..Default::default()
+                    },
+                )
+            }
+            Err(Failure { after: After::Refused, message }) => {
+                eprintln!("porchlight: mail: message {} refused: {message}", row.id);
+                self.app.store.outbox_close(row.id, "failed", &message)
+            }
+            Err(Failure { after: After::Unknown, message }) => {
+                eprintln!("porchlight: mail: message {} may not have arrived: {message}", row.id);
+                let why = format!("the connection failed while sending, so it may or may not have arrived: {message}");
+                self.app.store.outbox_close(row.id, "unknown", &why)
+            }
+            Err(Failure { after: After::Retry, message }) => {
+                let next = at.timestamp() + plan::backoff(row.attempts + 1);
+                eprintln!("porchlight: mail: message {} not sent, will try again: {message}", row.id);
+                self.app.store.outbox_retry(row.id, next, &message)
+            }
+        }
+    }
+}
+
+/// Why a message did not go out. The text never holds the server's
+/// password: lettre's errors name the step and the server's reply.
+#[derive(Debug)]
+pub struct Failure {
+    pub after: After,
+    pub message: String,
+}
+
+/// What a failure leaves behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum After {
+    /// Certainly not delivered, and worth another try.
+    Retry,
+    /// Refused for good (5xx, or a message that cannot be built).
+    Refused,
+    /// Perhaps delivered: the connection failed mid-send.
+    Unknown,
+}
+
+/// Hand one message to the server at `url`.
+pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
+    let fail = |after, message: String| Failure { after, message };
+    let message = build(out).map_err(|e| fail(After::Refused, e.to_string()))?;
+    let transport = SmtpTransport::from_url(url)
+        .map_err(|e| fail(After::Retry, format!("the mail server address: {e}")))?
+        .timeout(Some(SMTP_TIMEOUT))
+        .build();
+    match transport.test_connection() {
+        Ok(true) => {}
+        Ok(false) => return Err(fail(After::Retry, "the mail server did not answer".into())),
+        Err(e) => return Err(fail(After::Retry, e.to_string())),
+    }
+    transport.send(&message).map(drop).map_err(|e| {
+        let after = if e.is_transient() {
+            After::Retry
+        } else if e.is_permanent() {
+            After::Refused
+        } else {
+            After::Unknown
+        };
+        fail(after, e.to_string())
+    })
+}
+
+/// The MIME message: text and HTML alternatives, and the invitation.
+pub fn build(out: &Outgoing) -> Result<Message> {
+    let bad = |what: &str| Error::input(format!("{what} is not a usable email address"));
+    let from = Mailbox::new(Some(out.from_name.clone()), out.from.parse().map_err(|_| bad("mail_from"))?);
+    let to = Mailbox::new(Some(out.to_name.clone()), out.to.parse().map_err(|_| bad("the client's address"))?);
+    let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={}", out.method))
+        .map_err(|e| Error::internal(format!("calendar content type: {e}")))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(out.subject.clone())
+        .multipart(
+            MultiPart::mixed()
+                .multipart(MultiPart::alternative_plain_html(out.text.clone(), out.html.clone()))
+                .singlepart(Attachment::new("invite.ics".into()).body(out.ics.clone(), calendar)),
+        )
+        .map_err(|e| Error::internal(format!("cannot build the message: {e}")))
+}
+
+/// Is `url` a plain-text SMTP connection to a server beyond the LAN? Then
+/// the admin pages warn: the password and the links would cross the
+/// internet unencrypted.
+pub fn plain_text_beyond_lan(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("smtp://")?;
+    if rest.contains("tls=required") || rest.contains("tls=opportunistic") {
+        return None;
+    }
+    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match hostport.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
+        _ => hostport,
+    }
+    .trim_matches(['[', ']']);
+    let local = host == "localhost"
+        || host.ends_with(".lan")
+        || host.ends_with(".local")
+        || host.ends_with(".internal")
+        || host.ends_with(".home.arpa")
+        || match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
+            Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+            Err(_) => !host.contains('.'),
+        };
+    (!local).then(|| host.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_smtp_beyond_the_lan_is_flagged() {
+        assert_eq!(plain_text_beyond_lan("smtp://relay.lan:25"), None);
+        assert_eq!(plain_text_beyond_lan("smtp://192.168.1.2:25"), None);
+        assert_eq!(plain_text_beyond_lan("smtp://mailhost:25"), None);
+        assert_eq!(plain_text_beyond_lan("smtp://u:p@smtp.example.com:587?tls=required"), None);
+        assert_eq!(plain_text_beyond_lan("smtps://u:p@smtp.example.com:465"), None);
+        assert_eq!(plain_text_beyond_lan("smtp://u:p@smtp.example.com:25").as_deref(), Some("smtp.example.com"));
+        assert_eq!(plain_text_beyond_lan("smtp://8.8.8.8").as_deref(), Some("8.8.8.8"));
+    }
+
+    #[test]
+    fn the_message_has_both_bodies_and_the_invitation() {
+        let out = Outgoing {
+            from_name: "Harbour Counselling".into(),
+            from: "care@example.org".into(),
+            to_name: "Ann Smith".into(),
+            to: "ann@example.net".into(),
+            subject: "Reminder: your video session".into(),
+            text: "plain body".into(),
+            html: "<p>html body</p>".into(),
+            ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+            method: "REQUEST",
+        };
+        let raw = String::from_utf8(build(&out).unwrap().formatted()).unwrap();
+        for needle in [
+            "From: \"Harbour Counselling\" <care@example.org>",
+            "To: \"Ann Smith\" <ann@example.net>",
+            "multipart/alternative",
+            "text/calendar; charset=utf-8; method=REQUEST",
+            "invite.ics",
+            "plain body",
+        ] {
+            assert!(raw.contains(needle), "{needle} missing from\n{raw}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Calendar downloads: a participant's session, a client's portal, and the
+//! clinician's feed. Each answers only what its token may see, with the
+//! same 404/410 as the page it belongs to.
+
+use chrono::{DateTime, Utc};
+
+use crate::app::App;
+use crate::error::Result;
+use crate::server::Shared;
+use crate::server::http::Resp;
+
+fn ics(body: String, file: &str) -> Resp {
+    Resp::new(200, "text/calendar; charset=utf-8", body.into_bytes())
+        .with("Content-Disposition", format!("attachment; filename=\"{file}\""))
+}
+
+fn refused(app: &mut App, shared: &Shared, status: u16) -> Result<Resp> {
+    let practice = app.settings()?.practice_name.clone();
+    Ok(shared.pages.error(status, &practice))
+}
+
+/// `GET /v/{token}/calendar.ics`.
+pub fn participant(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    match app.participant_ics(token, now)? {
+        Ok(body) => Ok(ics(body, "session.ics")),
+        Err(state) => refused(app, shared, state.http_status()),
+    }
+}
+
+/// `GET /p/{token}/calendar.ics`.
+pub fn portal(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    match app.portal_ics(token, now)? {
+        Some(body) => Ok(ics(body, "sessions.ics")),
+        None => refused(app, shared, 404),
+    }
+}
+
+/// `GET /cal/{token}.ics`.
+pub fn feed(app: &mut App, shared: &Shared, file: &str, now: DateTime<Utc>) -> Result<Resp> {
+    let token = file.strip_suffix(".ics").unwrap_or_default();
+    match app.feed_ics(token, now)? {
+        Some(body) => Ok(ics(body, "porchlight.ics")),
+        None => refused(app, shared, 404),
+    }
+}

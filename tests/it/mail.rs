@@ -1,0 +1,340 @@
+//! Reminder mail against a real SMTP server on loopback (aiosmtpd), with
+//! what arrives read back by Python's email parser and the icalendar
+//! package; calendar downloads and the clinician's feed.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::clinician::{Clinician, with_password};
+use crate::support::{Practice, Server, minutes, now, python, python_script, time};
+
+const FROM: &str = "care@harbour.example";
+
+/// An SMTP server of our own on 127.0.0.1 (tests/python/smtp_sink.py).
+struct Sink {
+    child: Child,
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut child = Command::new(python())
+            .arg(python_script("smtp_sink.py"))
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("piped")).read_line(&mut line).expect("the sink's port");
+        let port = line.trim().parse().unwrap_or_else(|_| panic!("sink printed {line:?}"));
+        Sink { child, dir, port }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// `ok`, `fail` (451), `refuse` (554) or `hang` (take it, never answer).
+    fn mode(&self, mode: &str) {
+        std::fs::write(self.dir.path().join("mode"), mode).expect("write mode");
+    }
+
+    fn messages(&self) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .expect("sink dir")
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .map(|p| p.with_extension("eml"))
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Wait until `n` messages arrived (at most 20 s), then read them all.
+    #[track_caller]
+    fn wait_for(&self, n: usize) -> Vec<Value> {
+        let until = Instant::now() + Duration::from_secs(20);
+        while self.messages().len() < n {
+            assert!(Instant::now() < until, "{} message(s) arrived, waited for {n}", self.messages().len());
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.messages().iter().map(|m| inspect("eml", m)).collect()
+    }
+
+    /// Assert that nothing more arrives for `secs` seconds.
+    #[track_caller]
+    fn stays_at(&self, n: usize, secs: u64) {
+        std::thread::sleep(Duration::from_secs(secs));
+        assert_eq!(self.messages().len(), n, "no more messages");
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tests/python/inspect_mail.py: the message or calendar as JSON.
+fn inspect(what: &str, file: &Path) -> Value {
+    let out = Command::new(python()).arg(python_script("inspect_mail.py")).arg(what).arg(file).output().unwrap();
+    assert!(out.status.success(), "inspect_mail: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// Parse a downloaded calendar body.
+fn inspect_ics(body: &str) -> Value {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), body).unwrap();
+    inspect("ics", file.path())
+}
+
+/// A practice in New York that mails through `sink`; its server looks at
+/// the outbox every second.
+fn practice(sink: &Sink) -> (Practice, Server) {
+    let (p, server) = with_password(&["--mail-poll-seconds", "1"]);
+    p.set("practice_name", "Harbour Counselling");
+    p.set("timezone", "America/New_York");
+    p.set("mail_from", FROM);
+    p.run_stdin(&["settings", "set", "smtp_url", "-"], &format!("{}\n", sink.url())).ok();
+    (p, server)
+}
+
+fn client(p: &Practice, name: &str, email: &str) -> i64 {
+    p.json(&["client", "add", "--name", name, "--email", email])["id"].as_i64().unwrap()
+}
+
+fn utc(v: &Value) -> String {
+    time(v).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+}
+
+#[test]
+fn a_reminder_arrives_with_both_bodies_and_an_invitation() {
+    let sink = Sink::start();
+    let (p, _server) = practice(&sink);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    // Both reminders (24 h and 1 h) are already due: one message.
+    let appt = p.appt(&[ann], now() + minutes(30), 50);
+    let mail = &sink.wait_for(1)[0];
+    sink.stays_at(1, 3);
+
+    let h = &mail["headers"];
+    assert_eq!(h["From"], format!("Harbour Counselling <{FROM}>"));
+    assert_eq!(h["To"], "Ann Smith <ann@example.net>");
+    let subject = h["Subject"].as_str().unwrap();
+    assert!(subject.starts_with("Reminder: your video session with Harbour Counselling, "), "{subject}");
+    assert!(!subject.contains("Ann") && !subject.contains("therap"), "no client or clinical detail: {subject}");
+    let (link, code) = (appt.link(0), appt.code(0));
+    let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().unwrap().to_string();
+    let text = mail["text"].as_str().unwrap();
+    for needle in [link.as_str(), code.as_str(), portal.as_str(), "America/New_York", "Join video call", "/join"] {
+        assert!(text.contains(needle), "text body lacks {needle}:\n{text}");
+    }
+    let html = mail["html"].as_str().unwrap();
+    assert!(html.contains("Join video call") && html.contains(&code), "{html}");
+    let links: Vec<&str> = mail["links"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(links[0], link, "the first link of the HTML body is the Join button");
+    assert!(links.contains(&portal.as_str()), "{links:?}");
+
+    assert_eq!(mail["attachments"][0]["name"], "invite.ics");
+    assert_eq!(mail["attachments"][0]["params"]["method"], "REQUEST");
+    let cal = &mail["calendars"][0];
+    assert_eq!(cal["method"], "REQUEST");
+    let ev = &cal["events"][0];
+    let check = p.check(&link);
+    assert_eq!(ev["start"], utc(&check["starts_at"]));
+    assert_eq!(ev["end"], utc(&check["ends_at"]));
+    assert_eq!(ev["url"], link);
+    assert_eq!(ev["sequence"], 0);
+    assert_eq!(ev["status"], "CONFIRMED");
+    assert_eq!(ev["organizer"], format!("mailto:{FROM}"));
+    assert_eq!(ev["attendee"], "mailto:ann@example.net");
+    assert!(ev["uid"].as_str().unwrap().ends_with("@porchlight"));
+    assert_eq!(p.audit_count("mail.sent"), 1);
+    // The password-free URL is what the audit trail says about the setting.
+    assert!(!serde_json::to_string(&p.audit()).unwrap().contains("sealed:"), "sealed values stay out of the audit");
+}
+
+#[test]
+fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    // 14 March 2027: New York moves to daylight time. The day after, 10:00
+    // local is 14:00 UTC, not 15:00.
+    let appt = p.appt_at(&[ann], "2027-03-15T10:00", 50);
+    sink.stays_at(0, 2);
+    let id = appt.id_str();
+    p.run(&["appt", "move", &id, "--start", "2027-03-15T11:00"]).ok();
+    let update = &sink.wait_for(1)[0];
+    let subject = update["headers"]["Subject"].as_str().unwrap();
+    assert!(subject.starts_with("New time:") && subject.contains("11:00 AM EDT"), "{subject}");
+    assert!(update["text"].as_str().unwrap().contains("11:00 AM EDT (America/New_York)"));
+    let ev = &update["calendars"][0]["events"][0];
+    assert_eq!(ev["start"], "2027-03-15T15:00:00+00:00");
+    assert_eq!(ev["sequence"], 1);
+
+    // The participant's own download has the same entry.
+    let download = server.get(&format!("/v/{}/calendar.ics", appt.token(0)));
+    assert_eq!(download.status, 200);
+    assert_eq!(download.header("Content-Type"), Some("text/calendar; charset=utf-8"));
+    download.assert_private();
+    let own = inspect_ics(&download.body);
+    assert_eq!(own["events"][0]["uid"], ev["uid"]);
+    assert_eq!(own["events"][0]["start"], ev["start"]);
+
+    p.run(&["appt", "cancel", &id]).ok();
+    let cancel = &sink.wait_for(2)[1];
+    assert!(cancel["headers"]["Subject"].as_str().unwrap().starts_with("Cancelled:"));
+    assert_eq!(cancel["attachments"][0]["params"]["method"], "CANCEL");
+    let cal = &cancel["calendars"][0];
+    assert_eq!(cal["method"], "CANCEL");
+    assert_eq!(cal["events"][0]["status"], "CANCELLED");
+    assert_eq!(cal["events"][0]["uid"], ev["uid"]);
+    assert_eq!(cal["events"][0]["sequence"], 2);
+    sink.stays_at(2, 2);
+    assert_eq!(server.get(&format!("/v/{}/calendar.ics", appt.token(0))).status, 410);
+}
+
+#[test]
+fn killed_mid_send_never_sends_twice_and_shows_the_doubt() {
+    let sink = Sink::start();
+    sink.mode("hang");
+    let (p, server) = practice(&sink);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    p.appt(&[ann], now() + minutes(30), 50);
+    sink.wait_for(1); // the sink has it, Porchlight waits for the answer
+    server.crash();
+    sink.mode("ok");
+    let server = Server::start_with(p.path(), false, &["--mail-poll-seconds", "1"]);
+    sink.stays_at(1, 4);
+    assert_eq!(p.audit_count("mail.sent"), 0);
+
+    let mut clinician = Clinician::sign_in(&server);
+    let dash = clinician.dashboard();
+    assert!(dash.body.contains("may not have arrived"), "the doubt is shown");
+    let send = action_of(&dash.body, "/admin/outbox/").expect("a Send now button");
+    // Sending again is the clinician's call.
+    assert_eq!(clinician.post(&send, "").status, 303);
+    sink.wait_for(2);
+    assert!(!clinician.dashboard().body.contains("may not have arrived"));
+}
+
+#[test]
+fn a_failing_server_gets_retries_and_a_visible_error_not_a_lost_reminder() {
+    let sink = Sink::start();
+    sink.mode("fail");
+    let (p, server) = practice(&sink);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    let appt = p.appt(&[ann], now() + minutes(30), 50);
+    let mut clinician = Clinician::sign_in(&server);
+    let until = Instant::now() + Duration::from_secs(15);
+    let dash = loop {
+        let dash = clinician.dashboard();
+        if dash.body.contains("trying again") {
+            break dash;
+        }
+        assert!(Instant::now() < until, "no error shown: {}", dash.text());
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(dash.body.contains("451"), "the server's answer is shown");
+    assert!(sink.messages().is_empty());
+    let page = clinician.browser.get(&format!("/admin/appointments/{}", appt.id()));
+    assert!(page.body.contains("pending") && page.body.contains("451"), "{}", page.text());
+
+    sink.mode("ok");
+    let send = action_of(&dash.body, "/admin/outbox/").expect("Send now");
+    clinician.post(&send, "");
+    sink.wait_for(1);
+    sink.stays_at(1, 2);
+    assert!(!clinician.dashboard().body.contains("trying again"));
+
+    // A final refusal is shown as such, and not retried by itself.
+    sink.mode("refuse");
+    let bo = client(&p, "Bo Jones", "bo@example.net");
+    p.appt(&[bo], now() + minutes(40), 50);
+    let until = Instant::now() + Duration::from_secs(15);
+    while !clinician.dashboard().body.contains("refused by the mail server") {
+        assert!(Instant::now() < until, "refusal not shown");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    sink.stays_at(1, 2);
+}
+
+#[test]
+fn no_address_or_opted_out_means_no_mail_and_says_why() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    let none = p.client("No Address");
+    let out = p.json(&["client", "add", "--name", "Opted Out", "--email", "out@example.net", "--no-mail"]);
+    assert_eq!(out["no_mail"], true);
+    let appt = p.appt(&[none, out["id"].as_i64().unwrap()], now() + minutes(30), 50);
+    sink.stays_at(0, 3);
+    let mut clinician = Clinician::sign_in(&server);
+    let page = clinician.browser.get(&format!("/admin/appointments/{}", appt.id()));
+    assert!(page.body.contains("the client has no email address"), "{}", page.text());
+    assert!(page.body.contains("the client asked for no email"), "{}", page.text());
+}
+
+/// The first form action starting with `prefix` in an admin page.
+fn action_of(html: &str, prefix: &str) -> Option<String> {
+    let at = html.find(&format!("action=\"{prefix}"))? + 8;
+    Some(html[at..at + html[at..].find('"')?].to_string())
+}
+
+#[test]
+fn calendar_downloads_and_the_private_feed() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    let ann = client(&p, "Ann Marie Smith", "ann@example.net");
+    let bo = p.client("Bo Jones");
+    let couple = p.appt(&[ann, bo], now() + chrono::Duration::days(2), 50);
+    let later = p.appt(&[ann], now() + chrono::Duration::days(9), 50);
+    let gone = p.appt(&[ann], now() + chrono::Duration::days(3), 50);
+    p.run(&["appt", "cancel", &gone.id_str()]).ok();
+    p.appt(&[ann], now() + chrono::Duration::days(120), 50); // beyond the feed's 90 days
+
+    // The portal's file: the client's own live sessions, each with their link.
+    let portal = p.json(&["client", "list"]).as_array().unwrap().iter().find(|c| c["id"] == ann).unwrap()["portal_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let token = portal.rsplit('/').next().unwrap();
+    let r = server.get(&format!("/p/{token}/calendar.ics"));
+    assert_eq!(r.status, 200);
+    let cal = inspect_ics(&r.body);
+    let urls: Vec<&str> = cal["events"].as_array().unwrap().iter().map(|e| e["url"].as_str().unwrap()).collect();
+    assert!(urls.contains(&couple.link(0).as_str()) && urls.contains(&later.link(0).as_str()), "{urls:?}");
+    assert!(!urls.contains(&couple.link(1).as_str()), "never a partner's link");
+    assert_eq!(server.get("/p/AAAAAAAAAAAAAAAAAAAAAA/calendar.ics").status, 404);
+    assert_eq!(server.get("/v/AAAAAAAAAAAAAAAAAAAAAA/calendar.ics").status, 404);
+
+    // The clinician's feed: off until turned on; initials only; rotatable.
+    let mut clinician = Clinician::sign_in(&server);
+    assert_eq!(clinician.post("/admin/calendar", "feed=on").status, 303);
+    let settings = clinician.browser.get("/admin/settings");
+    let body = settings.body.replace("&#x2f;", "/");
+    let feed = body.split("value=\"").filter_map(|s| s.split('"').next()).find(|v| v.contains("/cal/")).unwrap();
+    let path = &feed[feed.find("/cal/").unwrap()..];
+    let r = server.get(path);
+    assert_eq!(r.status, 200);
+    r.assert_private();
+    assert!(!r.body.contains("Smith") && !r.body.contains("Jones") && !r.body.contains("/v/"), "{}", r.body);
+    let cal = inspect_ics(&r.body);
+    let events = cal["events"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "the next 90 days, cancelled included: {events:?}");
+    let summaries: Vec<&str> = events.iter().map(|e| e["summary"].as_str().unwrap()).collect();
+    assert!(summaries.contains(&"Session: A.S., B.J."), "{summaries:?}");
+    let cancelled = events.iter().find(|e| e["status"] == "CANCELLED").expect("a cancelled entry");
+    assert!(cancelled["url"].as_str().unwrap().ends_with(&format!("/admin/appointments/{}", gone.id())));
+    assert_eq!(clinician.post("/admin/calendar", "feed=on").status, 303);
+    assert_eq!(server.get(path).status, 404, "the old address stops working");
+}
