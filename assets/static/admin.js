@@ -115,7 +115,7 @@
 
   // Mirrors the arrival() macro of the admin templates.
   function describe(w) {
-    if (w.stage === "in_room") return "sent to the video room (arrived " + w.since_local + ")";
+    if (w.stage === "in_room") return "sent to the video room at " + w.since_local;
     if (w.stage === "waiting" && w.let_in) return "let in, joining now";
     if (w.stage === "waiting") return "waiting since " + w.since_local + (w.quiet_for > 30 ? ", page closed?" : "");
     return "on their link page since " + w.since_local;
@@ -150,6 +150,7 @@
       if (known[key] === undefined || (isWaiting(w) && known[key] !== "waiting")) fresh.push(w);
       var li = document.createElement("li");
       li.setAttribute("data-key", key);
+      li.setAttribute("data-stage", w.stage);
       var a = document.createElement("a");
       a.href = "/admin/appointments/" + w.appointment_id;
       a.textContent = w.name;

@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::mail::plan::Kind;
 use crate::mail::sender::plain_text_beyond_lan;
 use crate::server::http::Resp;
+use crate::settings::Settings;
 use crate::store::OutboxRow;
 
 /// One message as the clinician sees it.
@@ -63,22 +64,27 @@ pub fn lines(ctx: &mut Ctx<'_>, rows: Vec<OutboxRow>) -> Result<Vec<Line>> {
     Ok(out)
 }
 
-/// Problems to show on the dashboard, and what is wrong with the settings.
-pub fn panel(ctx: &mut Ctx<'_>) -> Result<Panel> {
-    let settings = ctx.app.settings()?.clone();
-    let mut warnings = vec![];
+/// What is wrong with the mail settings, in words for the clinician.
+pub fn warnings(settings: &Settings) -> Vec<String> {
+    let mut out = vec![];
     match (&settings.smtp_url, &settings.mail_from) {
         (None, _) => {}
-        (Some(_), None) => warnings.push("Reminders are not sent: set mail_from (the sender address).".into()),
+        (Some(_), None) => out.push("Reminders are not sent: set mail_from (the sender address).".into()),
         (Some(url), Some(_)) => {
             if let Some(host) = plain_text_beyond_lan(url) {
-                warnings.push(format!(
+                out.push(format!(
                     "Mail goes to {host} without encryption: the server password, names and links cross the \
                      internet in plain text. Use smtps://…:465 or add ?tls=required."
                 ));
             }
         }
     }
+    out
+}
+
+/// Problems to show on the dashboard, and what is wrong with the settings.
+pub fn panel(ctx: &mut Ctx<'_>) -> Result<Panel> {
+    let warnings = warnings(ctx.app.settings()?);
     let rows = ctx.app.store.outbox_problems()?;
     Ok(Panel { problems: lines(ctx, rows)?, warnings })
 }

@@ -11,7 +11,7 @@ mod appointments;
 mod audit;
 mod clients;
 mod login;
-mod mail;
+pub mod mail;
 mod session;
 mod settings;
 mod today;

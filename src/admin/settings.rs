@@ -30,6 +30,7 @@ struct Page<'a> {
     pw: &'a Form,
     /// The clinician's calendar feed address, when on.
     feed: Option<String>,
+    mail_warnings: Vec<String>,
 }
 
 pub fn page(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
@@ -52,7 +53,8 @@ fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
     let status = if form.ok() && pw.ok() { 200 } else { 400 };
     let frame = ctx.frame("settings")?;
     let feed = ctx.app.calendar_feed_url()?;
-    ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw, feed })
+    let mail_warnings = super::mail::warnings(ctx.app.settings()?);
+    ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw, feed, mail_warnings })
 }
 
 /// How the settings page names a key, and its menu of values if any.

@@ -102,7 +102,7 @@ pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
             .participants(appt.id)?
             .iter()
             .any(|p| p.client_id == a.client_id && p.link.as_ref().is_some_and(|l| l.admitted));
-        let since = times::from_unix(a.arrived);
+        let since = times::from_unix(a.stage_since);
         out.push(Waiting {
             appointment_id: a.appointment_id,
             client_id: a.client_id,

@@ -89,7 +89,11 @@ impl Sender<'_> {
     fn round(&mut self) -> Result<Duration> {
         let now = self.clock.now(Utc::now()).now;
         let settings = self.app.settings()?.clone();
-        let Some(url) = settings.smtp_url.clone() else { return Ok(self.idle) };
+        // Without a server or a sender address nothing is sent, and nothing
+        // is given up on either: the messages wait for the settings.
+        let (Some(url), Some(_)) = (settings.smtp_url.clone(), settings.mail_from.as_ref()) else {
+            return Ok(self.idle);
+        };
         for row in self.app.store.due_outbox(now.timestamp(), 20)? {
             self.one(&url, &row)?;
         }

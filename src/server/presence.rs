@@ -22,6 +22,9 @@ pub struct Arrival {
     pub last: i64,
     /// How far they got.
     pub stage: Stage,
+    /// When they reached that stage ("waiting since" is when they pressed
+    /// Join, not when they opened the page).
+    pub stage_since: i64,
 }
 
 /// How far a participant got, in order: a later stage is never undone by
@@ -54,9 +57,13 @@ impl Presence {
             arrived: now,
             last: now,
             stage,
+            stage_since: now,
         });
         a.last = a.last.max(now);
-        a.stage = a.stage.max(stage);
+        if stage > a.stage {
+            a.stage = stage;
+            a.stage_since = now;
+        }
     }
 
     /// Every arrival seen in the last day.
@@ -78,7 +85,14 @@ mod tests {
         p.note(1, 2, 170, Stage::Here);
         assert_eq!(
             p.snapshot(200),
-            vec![Arrival { appointment_id: 1, client_id: 2, arrived: 100, last: 170, stage: Stage::Waiting }]
+            vec![Arrival {
+                appointment_id: 1,
+                client_id: 2,
+                arrived: 100,
+                last: 170,
+                stage: Stage::Waiting,
+                stage_since: 160
+            }]
         );
         p.note(1, 2, 180, Stage::InRoom);
         p.note(1, 2, 190, Stage::Waiting);

@@ -338,3 +338,25 @@ fn calendar_downloads_and_the_private_feed() {
     assert_eq!(clinician.post("/admin/calendar", "feed=on").status, 303);
     assert_eq!(server.get(path).status, 404, "the old address stops working");
 }
+
+#[test]
+fn the_settings_page_masks_the_mail_password_and_warns_about_plain_text() {
+    let (p, server) = with_password(&[]);
+    p.set("mail_from", FROM);
+    p.run_stdin(&["settings", "set", "smtp_url", "-"], "smtp://me:hunter2secret@smtp.example.com:25\n").ok();
+    let mut clinician = Clinician::sign_in(&server);
+    let page = clinician.browser.get("/admin/settings");
+    let body = page.body.replace("&#x2f;", "/");
+    assert!(body.contains("smtp://me:********@smtp.example.com:25"), "shown masked");
+    assert!(!body.contains("hunter2secret"));
+    assert!(body.contains("without encryption"), "{}", page.text());
+    assert!(clinician.dashboard().body.contains("without encryption"));
+    // Saving the form unchanged keeps the password.
+    let csrf = clinician.csrf.clone();
+    let form = format!("csrf={csrf}&smtp_url=smtp%3A%2F%2Fme%3A********%40smtp.example.com%3A25&mail_from={FROM}");
+    assert_eq!(clinician.browser.post("/admin/settings", &[crate::clinician::ORIGIN], &form).status, 303);
+    assert!(!std::fs::read(p.path().join("porchlight.db")).unwrap().windows(13).any(|w| w == b"hunter2secret"));
+    assert!(!p.run(&["audit"]).stdout.contains("hunter2secret"));
+    p.run_stdin(&["settings", "set", "smtp_url", "-"], "smtps://me:hunter2secret@smtp.example.com:465\n").ok();
+    assert!(!clinician.browser.get("/admin/settings").body.contains("without encryption"));
+}
