@@ -61,7 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
             if crate::settings::is_secret(&key)? {
                 println!("{key} set (write-only: settings show masks it)");
             } else {
-                println!("{key} = {value}");
+                println!("{key} = {}", crate::settings::shown_value(&key, &value));
             }
             Ok(())
         }
