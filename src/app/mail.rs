@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::App;
 use super::calendar::ParticipantEntry;
+use super::message::Invitation;
 use crate::error::Result;
 use crate::mail::ics::{self, Event, Status};
 use crate::mail::plan::{self, Facts, Kind};
@@ -37,19 +38,12 @@ pub enum Compose {
     Skip(String),
 }
 
-/// What the mail templates are given.
+/// What the mail templates are given: the invitation, and what it is.
 #[derive(Serialize)]
 pub struct MailBody<'a> {
     pub kind: Kind,
-    pub practice: &'a str,
-    pub first_name: &'a str,
-    pub when: &'a Local,
-    pub minutes: i64,
-    pub join_opens_minutes: i64,
-    pub link: &'a str,
-    pub code: &'a str,
-    pub join_page: String,
-    pub portal: Option<&'a str>,
+    #[serde(flatten)]
+    pub invitation: Invitation<'a>,
 }
 
 impl App {
@@ -104,15 +98,17 @@ impl App {
         let first_name = client.name.split_whitespace().next().unwrap_or("there").to_string();
         let body = MailBody {
             kind: row.kind,
-            practice: &settings.practice_name,
-            first_name: &first_name,
-            when: &when,
-            minutes: appt.minutes,
-            join_opens_minutes: settings.window.join_opens_minutes,
-            link: &link_url,
-            code: &code,
-            join_page: format!("{base}/join"),
-            portal: portal.as_deref(),
+            invitation: Invitation {
+                practice: &settings.practice_name,
+                first_name: &first_name,
+                when: &when,
+                minutes: appt.minutes,
+                join_opens_minutes: settings.window.join_opens_minutes,
+                link: &link_url,
+                code: &code,
+                base: &base,
+                portal: portal.as_deref(),
+            },
         };
         let (text, html) = render(&body)?;
         let practice = &settings.practice_name;

@@ -1,8 +1,12 @@
 //! The ready-to-send message the clinician pastes into a secure message.
 
+use serde::Serialize;
+
 use crate::times::Local;
 
-/// Everything a message needs about one participant's session.
+/// Everything a message needs about one participant's session (also what
+/// the reminder mail templates are given).
+#[derive(Serialize)]
 pub struct Invitation<'a> {
     pub practice: &'a str,
     pub first_name: &'a str,
