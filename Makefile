@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http fuzz clean
+.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http fuzz bench clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -34,6 +34,11 @@ fmt:
 
 clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
+
+# Speed and size against this machine's own nginx, as one table (see
+# BENCHMARKS.md). QUICK=1: a smoke run of a few seconds per step.
+bench:
+	python3 scripts/bench.py $(if $(QUICK),--quick)
 
 # SIGKILL the server and the command line at random moments, 1000 times;
 # nothing acknowledged may be lost (CI runs a few cycles in `make test`).

@@ -81,7 +81,7 @@ impl Store {
     /// A number that changes whenever another connection commits, so a
     /// worker can keep cached settings until something was written.
     pub fn data_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
+        Ok(self.conn.prepare_cached("PRAGMA data_version")?.query_row([], |r| r.get(0))?)
     }
 
     pub fn settings(&self) -> Result<Vec<(String, String)>> {
