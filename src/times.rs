@@ -83,12 +83,27 @@ pub struct Local {
 }
 
 impl Local {
+    /// Written out by hand rather than with chrono's format strings, which
+    /// cost more than the rest of a link page together.
     pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
+        use chrono::{Datelike, Timelike};
+        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+        const MONTHS: [&str; 12] = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ];
         let local = t.with_timezone(&zone);
+        let (pm, hour) = local.hour12();
         Local {
-            date: local.format("%A %-d %B %Y").to_string(),
-            time: local.format("%-I:%M %p").to_string(),
-            abbrev: local.format("%Z").to_string(),
+            date: format!(
+                "{} {} {} {}",
+                DAYS[local.weekday().num_days_from_monday() as usize],
+                local.day(),
+                MONTHS[local.month0() as usize],
+                local.year()
+            ),
+            time: format!("{hour}:{:02} {}", local.minute(), if pm { "PM" } else { "AM" }),
+            abbrev: local.offset().to_string(),
             zone: zone.name().to_string(),
             iso: rfc3339(t),
         }
@@ -122,6 +137,23 @@ pub fn start_of_local_day(t: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hand_written_local_times_match_chrono_formatting_in_every_zone() {
+        let instants: Vec<DateTime<Utc>> = ["2026-01-05T00:30:00Z", "2026-07-19T12:00:00Z", "2027-03-14T06:59:00Z"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        for zone in chrono_tz::TZ_VARIANTS {
+            for &t in &instants {
+                let local = t.with_timezone(&zone);
+                let l = Local::new(t, zone);
+                assert_eq!(l.date, local.format("%A %-d %B %Y").to_string(), "{zone} {t}");
+                assert_eq!(l.time, local.format("%-I:%M %p").to_string(), "{zone} {t}");
+                assert_eq!(l.abbrev, local.format("%Z").to_string(), "{zone} {t}");
+            }
+        }
+    }
 
     fn ny() -> Tz {
         parse_zone("America/New_York").unwrap()
