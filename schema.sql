@@ -150,6 +150,8 @@ CREATE TABLE outbox (
     UNIQUE (participant_id, kind, sequence, hours)
 ) STRICT;
 CREATE INDEX outbox_next ON outbox (state, next_try_at);
+-- Planning after a change looks up one appointment's rows.
+CREATE INDEX outbox_participant ON outbox (participant_id, sequence);
 
 -- The clinician's private calendar feed: one live token; rotated ones keep
 -- revoked_at. Like links, only a seed and a keyed tag are stored.

@@ -67,8 +67,8 @@ impl Store {
         };
         tx.execute(
             "UPDATE outbox SET state = 'skipped', error = 'the session was changed; a newer message replaces this one'
-             WHERE state = 'pending' AND sequence < ?2
-               AND participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1)",
+             WHERE participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1)
+               AND sequence < ?2 AND +state = 'pending'",
             params![appointment_id, facts.sequence],
         )?;
         let mut insert = tx.prepare_cached(
@@ -160,7 +160,7 @@ impl Store {
             if claimed == 1 && row.kind != Kind::Cancel {
                 tx.execute(
                     "UPDATE outbox SET state = 'skipped', error = 'sent together with message ' || ?1
-                     WHERE participant_id = ?2 AND sequence = ?3 AND kind != 'cancel' AND state = 'pending'
+                     WHERE participant_id = ?2 AND sequence = ?3 AND kind != 'cancel' AND +state = 'pending'
                        AND due_at <= ?4 AND id != ?1",
                     params![row.id, row.participant_id, row.sequence, now],
                 )?;
