@@ -231,8 +231,9 @@ def syncs_per_1000_views(data, path, flush_wait):
     with open(out) as f:
         for line in f:
             parts = line.split()
-            if parts and parts[-1] in ("fsync", "fdatasync"):
-                calls += int(parts[3] if len(parts) >= 6 else parts[2])
+            # % time, seconds, usecs/call, calls, [errors,] syscall
+            if len(parts) >= 5 and parts[-1] in ("fsync", "fdatasync"):
+                calls += int(parts[3])
     os.unlink(out)
     return calls
 
