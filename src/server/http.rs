@@ -2,6 +2,7 @@
 //! response carries. Only the server module touches sockets; handlers
 //! work with [`Req`] and [`Resp`].
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 /// Largest request body accepted (64 KiB); more is answered 413.
@@ -128,28 +129,29 @@ impl Resp {
     }
 
     /// The headers every response carries, and `no-store` unless the
-    /// handler chose a cache policy (only bundled assets do).
-    pub fn all_headers(&self) -> Vec<(&'static str, String)> {
+    /// handler chose a cache policy (only bundled assets do). Borrowed, so
+    /// writing a response allocates nothing for them.
+    pub fn all_headers(&self) -> Vec<(&'static str, Cow<'_, str>)> {
         let mut h = vec![
-            ("Content-Type", self.content_type.to_string()),
+            ("Content-Type", Cow::Borrowed(self.content_type)),
             (
                 "Content-Security-Policy",
                 match &self.form_action {
-                    Some(origin) => format!("{CSP} {origin}"),
-                    None => CSP.to_string(),
+                    Some(origin) => Cow::Owned(format!("{CSP} {origin}")),
+                    None => Cow::Borrowed(CSP),
                 },
             ),
-            ("X-Content-Type-Options", "nosniff".into()),
-            ("Referrer-Policy", "no-referrer".into()),
-            ("X-Frame-Options", "DENY".into()),
-            ("Cross-Origin-Opener-Policy", "same-origin".into()),
-            ("Cross-Origin-Resource-Policy", "same-origin".into()),
-            ("Permissions-Policy", "geolocation=(), microphone=(self), camera=(self)".into()),
+            ("X-Content-Type-Options", Cow::Borrowed("nosniff")),
+            ("Referrer-Policy", Cow::Borrowed("no-referrer")),
+            ("X-Frame-Options", Cow::Borrowed("DENY")),
+            ("Cross-Origin-Opener-Policy", Cow::Borrowed("same-origin")),
+            ("Cross-Origin-Resource-Policy", Cow::Borrowed("same-origin")),
+            ("Permissions-Policy", Cow::Borrowed("geolocation=(), microphone=(self), camera=(self)")),
         ];
         if !self.headers.iter().any(|(k, _)| *k == "Cache-Control") {
-            h.push(("Cache-Control", "no-store".into()));
+            h.push(("Cache-Control", Cow::Borrowed("no-store")));
         }
-        h.extend(self.headers.iter().cloned());
+        h.extend(self.headers.iter().map(|(k, v)| (*k, Cow::Borrowed(v.as_str()))));
         h
     }
 }
