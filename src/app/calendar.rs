@@ -69,9 +69,13 @@ impl App {
         Ok(Ok(ics::calendar(None, None, &[event], now)))
     }
 
-    /// `GET /p/{token}/calendar.ics`: every session the portal lists.
-    pub fn portal_ics(&mut self, token: &str, now: DateTime<Utc>) -> Result<Option<String>> {
-        let Some(client_id) = self.portal_client(token, now)? else { return Ok(None) };
+    /// `GET /p/{token}/calendar.ics`: every session the portal lists, else
+    /// the portal page's status.
+    pub fn portal_ics(&mut self, token: &str, now: DateTime<Utc>) -> Result<Result<String, u16>> {
+        let client_id = match self.portal_client(token, now)? {
+            Ok(id) => id,
+            Err(status) => return Ok(Err(status)),
+        };
         let base = self.base_url()?;
         let mut events = vec![];
         for (appt, link) in self.upcoming_of(client_id, now)? {
@@ -86,7 +90,7 @@ impl App {
             events.push(self.participant_event(&entry)?);
         }
         let name = format!("Sessions with {}", self.settings()?.practice_name);
-        Ok(Some(ics::calendar(None, Some(&name), &events, now)))
+        Ok(Ok(ics::calendar(None, Some(&name), &events, now)))
     }
 
     /// The clinician's feed address, if the feed is on.

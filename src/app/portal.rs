@@ -75,12 +75,14 @@ impl App {
         Ok(PortalView::Ok { client_id: client.id, first_name, appointments })
     }
 
-    /// The client behind a portal token that works now (portal links on,
-    /// not rotated).
-    pub(super) fn portal_client(&mut self, token: &str, now: DateTime<Utc>) -> Result<Option<i64>> {
+    /// The client behind a portal token that works now, else the status
+    /// the portal page answers with (404 unknown, 410 rotated or portals
+    /// off).
+    pub(super) fn portal_client(&mut self, token: &str, now: DateTime<Utc>) -> Result<Result<i64, u16>> {
         Ok(match self.portal(token, now)? {
-            PortalView::Ok { client_id, .. } => Some(client_id),
-            _ => None,
+            PortalView::Ok { client_id, .. } => Ok(client_id),
+            PortalView::Unknown => Err(404),
+            PortalView::Off | PortalView::Revoked => Err(410),
         })
     }
 

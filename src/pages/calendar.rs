@@ -30,8 +30,8 @@ pub fn participant(app: &mut App, shared: &Shared, token: &str, now: DateTime<Ut
 /// `GET /p/{token}/calendar.ics`.
 pub fn portal(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     match app.portal_ics(token, now)? {
-        Some(body) => Ok(ics(body, "sessions.ics")),
-        None => refused(app, shared, 404),
+        Ok(body) => Ok(ics(body, "sessions.ics")),
+        Err(status) => refused(app, shared, status),
     }
 }
 

@@ -315,6 +315,9 @@ fn calendar_downloads_and_the_private_feed() {
     assert!(urls.contains(&couple.link(0).as_str()) && urls.contains(&later.link(0).as_str()), "{urls:?}");
     assert!(!urls.contains(&couple.link(1).as_str()), "never a partner's link");
     assert_eq!(server.get("/p/AAAAAAAAAAAAAAAAAAAAAA/calendar.ics").status, 404);
+    p.set("portal_links", "off");
+    assert_eq!(server.get(&format!("/p/{token}/calendar.ics")).status, 410, "as the portal page");
+    p.set("portal_links", "on");
     assert_eq!(server.get("/v/AAAAAAAAAAAAAAAAAAAAAA/calendar.ics").status, 404);
 
     // The clinician's feed: off until turned on; initials only; rotatable.
