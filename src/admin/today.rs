@@ -211,21 +211,15 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
 
 /// Why Join would not lead to a video room, in words for the clinician.
 fn video_problem(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
-    let settings = ctx.app.settings()?.clone();
-    let probe = crate::video::Entrant { id: String::new(), name: String::new(), moderator: false };
-    let window = crate::model::Window::new(ctx.now, 1, settings.window);
-    Ok(match crate::video::room_url(&settings, "probe", &window, &probe, ctx.now) {
-        Ok(_)
-            if settings.video_provider == Provider::Jitsi
-                && settings.video_url_template.as_deref().is_some_and(|t| t.starts_with("http://")) =>
-        {
-            Some(
-                "Jitsi is reached over plain http: room tokens travel unencrypted. Use an https video_url_template."
-                    .into(),
-            )
-        }
-        Ok(_) => None,
-        Err(why) => Some(format!("Clients who press Join are told the video room isn't ready: {why}.")),
+    let settings = ctx.app.settings()?;
+    let plain_jitsi = settings.video_provider == Provider::Jitsi
+        && settings.video_url_template.as_deref().is_some_and(|t| t.starts_with("http://"));
+    Ok(match crate::video::unready(settings) {
+        Some(why) => Some(format!("Clients who press Join are told the video room isn't ready: {why}.")),
+        None if plain_jitsi => Some(
+            "Jitsi is reached over plain http: room tokens travel unencrypted. Use an https video_url_template.".into(),
+        ),
+        None => None,
     })
 }
 

@@ -130,7 +130,14 @@ impl App {
             Ok(_) => entry("link.join", format!("via {via}")),
             Err(_) => entry("link.join", format!("via {via}; no video room is set up")),
         });
-        let entered = room.as_ref().ok().map(|_| entry("room.enter", self.entry_detail(window)));
+        // What the entry's row says: for Jitsi, when the token stops working.
+        let detail = match self.settings()?.video_provider {
+            crate::settings::Provider::Jitsi => {
+                format!("jitsi token valid until {}", times::rfc3339(window.expires_at))
+            }
+            _ => "url room".to_string(),
+        };
+        let entered = room.as_ref().ok().map(|_| entry("room.enter", detail));
         self.store.write(|tx| {
             for e in press.iter().chain(entered.iter()) {
                 Store::insert_audit(tx, now.timestamp(), e)?;
@@ -141,18 +148,6 @@ impl App {
             Ok(url) => JoinOutcome::Room(url, who(link, appt)),
             Err(_) => JoinOutcome::NoRoom(who(link, appt)),
         })
-    }
-
-    /// What an entry's audit row says: the provider, and for Jitsi when
-    /// the token stops working.
-    fn entry_detail(&mut self, window: &Window) -> String {
-        match self.settings() {
-            Ok(s) if s.video_provider == crate::settings::Provider::Jitsi => {
-                format!("jitsi token valid until {}", times::rfc3339(window.expires_at))
-            }
-            Ok(s) => format!("{:?} room", s.video_provider).to_lowercase(),
-            Err(_) => String::new(),
-        }
     }
 
     /// Polled by the waiting page; writes nothing.

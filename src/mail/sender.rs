@@ -229,14 +229,11 @@ pub fn plain_text_beyond_lan(url: &str) -> Option<String> {
         _ => hostport,
     }
     .trim_matches(['[', ']']);
+    // The same ranges the admin pages call the practice network.
     let local = host == "localhost"
-        || host.ends_with(".lan")
-        || host.ends_with(".local")
-        || host.ends_with(".internal")
-        || host.ends_with(".home.arpa")
+        || [".lan", ".local", ".internal", ".home.arpa"].iter().any(|suffix| host.ends_with(suffix))
         || match host.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V4(ip)) => ip.is_loopback() || ip.is_private() || ip.is_link_local(),
-            Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback() || (ip.segments()[0] & 0xfe00) == 0xfc00,
+            Ok(ip) => crate::net::Cidr::lan().iter().any(|c| c.contains(crate::net::canonical(ip))),
             Err(_) => !host.contains('.'),
         };
     (!local).then(|| host.to_string())

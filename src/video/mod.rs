@@ -24,8 +24,37 @@ pub struct Entrant {
     pub moderator: bool,
 }
 
+/// Where the rooms are, from complete settings.
+enum Rooms<'a> {
+    Plain(&'a str),
+    Jitsi { template: &'a str, host: String, app_id: &'a str, secret: &'a str },
+}
+
+/// The room settings, or what is missing from them (said to the
+/// clinician, never to a client).
+fn rooms(s: &Settings) -> Result<Rooms<'_>, String> {
+    if s.video_provider == Provider::Builtin {
+        return Err("the built-in video room is not available yet: choose url or jitsi".into());
+    }
+    let template = s.video_url_template.as_deref().ok_or("set video_url_template in Settings")?;
+    if s.video_provider == Provider::Url {
+        return Ok(Rooms::Plain(template));
+    }
+    Ok(Rooms::Jitsi {
+        template,
+        host: host_of(template).ok_or("video_url_template has no host name")?,
+        app_id: s.jitsi.app_id.as_deref().ok_or("set jitsi_app_id in Settings")?,
+        secret: s.jitsi.secret.as_deref().ok_or("set jitsi_secret in Settings")?,
+    })
+}
+
+/// What is missing before Join can lead to a room; `None` when nothing is.
+pub fn unready(s: &Settings) -> Option<String> {
+    rooms(s).err()
+}
+
 /// The URL that takes `who` into `room`, or what is missing before there
-/// can be one (said to the clinician, never to a client).
+/// can be one.
 pub fn room_url(
     s: &Settings,
     room: &str,
@@ -33,19 +62,13 @@ pub fn room_url(
     who: &Entrant,
     now: DateTime<Utc>,
 ) -> Result<String, String> {
-    let template = || s.video_url_template.as_deref().ok_or_else(|| "set video_url_template in Settings".to_string());
-    match s.video_provider {
-        Provider::Url => Ok(template()?.replace("{room}", room)),
-        Provider::Builtin => Err("the built-in video room is not available yet: choose url or jitsi".into()),
-        Provider::Jitsi => {
-            let template = template()?;
-            let host = host_of(template).ok_or("video_url_template has no host name")?;
-            let app_id = s.jitsi.app_id.as_deref().ok_or("set jitsi_app_id in Settings")?;
-            let secret = s.jitsi.secret.as_deref().ok_or("set jitsi_secret in Settings")?;
+    Ok(match rooms(s)? {
+        Rooms::Plain(template) => template.replace("{room}", room),
+        Rooms::Jitsi { template, host, app_id, secret } => {
             let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who, now);
-            Ok(with_query(&template.replace("{room}", room), "jwt", &jwt::hs256(secret.as_bytes(), &claims)))
+            with_query(&template.replace("{room}", room), "jwt", &jwt::hs256(secret.as_bytes(), &claims))
         }
-    }
+    })
 }
 
 /// The claims Jitsi's token authentication checks. Every `context.user`
