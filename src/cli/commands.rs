@@ -236,6 +236,5 @@ fn serve(config: crate::server::Config) -> Result<()> {
     for note in running.notes() {
         eprintln!("{note}");
     }
-    running.wait();
-    Ok(())
+    running.wait()
 }

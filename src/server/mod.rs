@@ -1,7 +1,8 @@
 //! The HTTP server: our own HTTP/1.1 connections, a pool of database connections.
 //!
-//! [`start`] opens the data directory (refusing a damaged database), binds
-//! the listener, seeds the demo if asked, and starts the accept loop
+//! [`start`] opens the data directory, binds the listener, seeds the demo
+//! if asked, checks the database's integrity on its own thread (writes
+//! wait for it; damage stops the server), and starts the accept loop
 //! (`conn.rs`: one thread per connection, reading requests under deadlines
 //! and size caps). Requests are answered with one of `workers` database
 //! connections from a small pool. One more thread writes batched page
@@ -21,7 +22,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::auth::Policy;
@@ -30,6 +31,7 @@ use crate::error::{Error, Result};
 use crate::net::Cidr;
 use crate::pages::Pages;
 use crate::store::Store;
+use crate::store::integrity::Integrity;
 use crate::token::{self, Keyring};
 use http::{Req, Resp};
 
@@ -109,6 +111,8 @@ pub struct Running {
     acceptor: Option<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
+    checker: Option<JoinHandle<()>>,
+    integrity: Arc<Integrity>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     demo: Option<String>,
@@ -117,19 +121,24 @@ pub struct Running {
 
 pub fn start(config: Config) -> Result<Running> {
     let mut app = App::open(&config.data)?;
-    app.store.quick_check().map_err(|e| e.context(&format!("{}", config.data.join(crate::db::DB_FILE).display())))?;
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;
     let shown =
         if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
     let url = format!("http://{shown}");
-    app.set_listen_url(&url)?;
 
     let mark = app.store.clock_mark()?;
     let clock = crate::clock::Guard::new(mark);
     let now = clock.now(Utc::now()).now;
-    app.store.raise_clock_mark(now.timestamp())?;
+    // The demo seeds a new, small database: check it before seeding. A
+    // practice's database is checked while the server already answers.
+    let integrity = if config.demo {
+        check_then_mark(&mut app, &config.data, &url, now).map_err(Error::internal)?;
+        Arc::new(Integrity::passed())
+    } else {
+        Arc::new(Integrity::default())
+    };
     let demo = if config.demo {
         let d = crate::demo::seed(&mut app, now)?;
         Some(d.describe(&app.base_url()?))
@@ -150,8 +159,9 @@ pub fn start(config: Config) -> Result<Running> {
     };
 
     let mut apps = vec![];
+    let store = || Store::open(&config.data).map(|s| s.gated(integrity.clone()));
     for _ in 0..config.workers.max(1) {
-        apps.push(App::with(Store::open(&config.data)?, app.keys.clone()));
+        apps.push(App::with(store()?, app.keys.clone()));
     }
     let shared = Arc::new(Shared {
         keys: app.keys.clone(),
@@ -178,12 +188,11 @@ pub fn start(config: Config) -> Result<Running> {
             .spawn(move || conn::accept_loop(listener, shared, stop, answer))?
     };
     let flusher = {
-        let (store, shared, stop) = (Store::open(&config.data)?, shared.clone(), stop.clone());
+        let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
     };
     let sender = {
-        let (app, shared, stop) =
-            (App::with(Store::open(&config.data)?, app.keys.clone()), shared.clone(), stop.clone());
+        let (app, shared, stop) = (App::with(store()?, app.keys.clone()), shared.clone(), stop.clone());
         let idle = config.mail_poll;
         Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
             let sender = crate::mail::sender::Sender {
@@ -196,7 +205,49 @@ pub fn start(config: Config) -> Result<Running> {
             sender.run(&stop)
         })?)
     };
-    Ok(Running { url, addr: shown, acceptor: Some(acceptor), flusher, sender, stop, shared, demo, notes })
+    let checker = if config.demo {
+        None
+    } else {
+        let (integrity, stop, data, url) = (integrity.clone(), stop.clone(), config.data.clone(), url.clone());
+        Some(std::thread::Builder::new().name("check".into()).spawn(move || {
+            let outcome = check_then_mark(&mut app, &data, &url, now);
+            let failed = outcome.is_err();
+            integrity.finish(outcome);
+            if failed {
+                stop.store(true, Ordering::SeqCst);
+                // Wake the accept loop, which is waiting for a connection.
+                let _ = std::net::TcpStream::connect_timeout(&shown, Duration::from_secs(1));
+            }
+        })?)
+    };
+    Ok(Running {
+        url,
+        addr: shown,
+        acceptor: Some(acceptor),
+        flusher,
+        sender,
+        checker,
+        integrity,
+        stop,
+        shared,
+        demo,
+        notes,
+    })
+}
+
+/// The start-up integrity check; once it passed, record where this server
+/// listens and raise the clock mark (the first writes of this run).
+fn check_then_mark(
+    app: &mut App,
+    data: &std::path::Path,
+    url: &str,
+    now: DateTime<Utc>,
+) -> std::result::Result<(), String> {
+    let file = data.join(crate::db::DB_FILE);
+    app.store.quick_check().map_err(|e| format!("{}: {e}", file.display()))?;
+    app.set_listen_url(url)
+        .and_then(|_| app.store.raise_clock_mark(now.timestamp()))
+        .map_err(|e| format!("{}: {e}", file.display()))
 }
 
 impl Running {
@@ -218,10 +269,17 @@ impl Running {
         &self.notes
     }
 
-    /// Serve until the process ends.
-    pub fn wait(mut self) {
+    /// Serve until the process ends, or until the start-up integrity
+    /// check finds the database damaged: then `Err` with what it found.
+    pub fn wait(mut self) -> Result<()> {
         if let Some(a) = self.acceptor.take() {
             let _ = a.join();
+        }
+        let damage = self.integrity.failure();
+        self.shutdown();
+        match damage {
+            Some(why) => Err(Error::internal(why)),
+            None => Ok(()),
         }
     }
 
@@ -240,6 +298,9 @@ impl Running {
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {
             let _ = s.join();
+        }
+        if let Some(c) = self.checker.take() {
+            let _ = c.join();
         }
     }
 }

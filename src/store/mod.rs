@@ -12,6 +12,7 @@ pub mod backup;
 mod chain;
 mod clients;
 mod feeds;
+pub mod integrity;
 mod links;
 mod outbox;
 mod sessions;
@@ -33,15 +34,23 @@ pub use outbox::OutboxRow;
 /// One connection to the practice database.
 pub struct Store {
     conn: Connection,
+    /// Writes wait here for the start-up integrity check (server only).
+    gate: Option<std::sync::Arc<integrity::Integrity>>,
 }
 
 impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
-        Ok(Store { conn: db::open(dir)? })
+        Ok(Store { conn: db::open(dir)?, gate: None })
     }
 
     pub fn open_in_memory() -> Result<Store> {
-        Ok(Store { conn: db::open_in_memory()? })
+        Ok(Store { conn: db::open_in_memory()?, gate: None })
+    }
+
+    /// Make every write wait for `gate` (see `integrity.rs`).
+    pub fn gated(mut self, gate: std::sync::Arc<integrity::Integrity>) -> Store {
+        self.gate = Some(gate);
+        self
     }
 
     /// The raw connection, for the backup command only.
@@ -51,6 +60,9 @@ impl Store {
 
     /// Run `f` in one immediate write transaction, committed before return.
     pub fn write<T>(&mut self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        if let Some(gate) = &self.gate {
+            gate.wait()?;
+        }
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
@@ -58,8 +70,8 @@ impl Store {
     }
 
     /// SQLite's `quick_check`: `Err` naming the damage if the file is
-    /// not sound. `serve` refuses to start on a damaged database rather
-    /// than serve half of it or start a fresh one.
+    /// not sound. `serve` stops on a damaged database rather than serve
+    /// half of it or start a fresh one (see `integrity.rs`).
     pub fn quick_check(&self) -> Result<()> {
         // Every page is read once: through the usual 2 MB page cache that
         // would leave as much freed-but-resident heap in the server.

@@ -6,6 +6,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
 
 use serde_json::json;
 
@@ -134,7 +135,7 @@ fn a_database_copied_without_its_key_yields_no_working_link() {
 }
 
 #[test]
-fn a_damaged_database_stops_serve_with_a_clear_message() {
+fn a_damaged_database_stops_serve_with_a_clear_message_and_is_not_written() {
     let p = Practice::new();
     for i in 0..40 {
         p.client(&format!("Client Number {i} With A Long Enough Name To Fill Pages"));
@@ -151,9 +152,46 @@ fn a_damaged_database_stops_serve_with_a_clear_message() {
         &["--data", p.path().to_str().expect("utf-8 path"), "serve", "--listen", "127.0.0.1:0"],
         None,
     );
-    assert_eq!(out.code, 1, "serve must refuse: {}", out.stderr);
+    assert_eq!(out.code, 1, "serve must stop: {}", out.stderr);
     assert!(out.stderr.contains("restore it from a backup") || out.stderr.contains("malformed"), "{}", out.stderr);
-    assert!(!out.stdout.contains("listening"), "{}", out.stdout);
+    // The check runs while the server answers, but every write waits for
+    // it: the damaged file was neither changed nor given a write-ahead log.
+    assert!(std::fs::read(&path).expect("db") == bytes, "serve wrote into a damaged database");
+    let wal = std::fs::metadata(p.path().join("porchlight.db-wal")).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal, 0, "serve wrote into a damaged database's log");
+}
+
+#[test]
+fn writes_wait_for_the_integrity_check_that_runs_while_serving() {
+    let p = Practice::new();
+    let (_, appt) = p.solo("Early Visitor", now() + minutes(5));
+    let token = appt.token(0);
+    // 64 MB of padding the check must read through, its last pages
+    // damaged: the link's own rows stay readable while the check runs.
+    let path = p.path().join("porchlight.db");
+    {
+        let db = rusqlite::Connection::open(&path).expect("db");
+        db.execute("INSERT INTO meta (key, value) VALUES ('padding', hex(zeroblob(32 * 1024 * 1024)))", [])
+            .expect("pad");
+        db.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").expect("checkpoint");
+    }
+    let mut bytes = std::fs::read(&path).expect("db");
+    let end = bytes.len();
+    for b in &mut bytes[end - 64 * 4096..] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).expect("write");
+
+    let mut server = p.serve();
+    // Answered while the check still reads: a page view, which would be
+    // written when the server stops.
+    let page = server.get(&format!("/v/{token}"));
+    assert_eq!(page.status, 200, "the link page is served while the check runs");
+    assert_eq!(server.exit_code(Duration::from_secs(20)), Some(1), "{}", server.stderr());
+    assert!(server.stderr().contains("restore it from a backup"), "{}", server.stderr());
+    assert!(std::fs::read(&path).expect("db") == bytes, "serve wrote into a damaged database");
+    let wal = std::fs::metadata(p.path().join("porchlight.db-wal")).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal, 0, "serve wrote into a damaged database's log");
 }
 
 #[test]

@@ -479,6 +479,19 @@ impl Server {
         let r = self.get("/healthz");
         assert_eq!((r.status, r.body.trim()), (200, "ok"), "healthz; server stderr: {}", self.stderr());
     }
+
+    /// Wait up to `within` for the server to stop by itself: its exit code.
+    #[track_caller]
+    pub fn exit_code(&mut self, within: Duration) -> Option<i32> {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            match self.child.try_wait().expect("wait for serve") {
+                Some(status) => return status.code(),
+                None if std::time::Instant::now() >= deadline => panic!("serve did not stop within {within:?}"),
+                None => std::thread::sleep(Duration::from_millis(10)),
+            }
+        }
+    }
 }
 
 impl Drop for Server {
