@@ -107,7 +107,7 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
     let rows = ctx.app.outbox_of(id)?;
     let messages = super::mail::lines(ctx, rows)?;
     let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages };
-    let room = crate::video::origin(ctx.app.settings()?);
+    let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }
 

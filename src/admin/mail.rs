@@ -84,7 +84,7 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
 
 /// Problems to show on the dashboard, and what is wrong with the settings.
 pub fn panel(ctx: &mut Ctx<'_>) -> Result<Panel> {
-    let warnings = warnings(ctx.app.settings()?);
+    let warnings = warnings(&*ctx.app.settings()?);
     let rows = ctx.app.store.outbox_problems()?;
     Ok(Panel { problems: lines(ctx, rows)?, warnings })
 }

@@ -53,7 +53,7 @@ fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
     let status = if form.ok() && pw.ok() { 200 } else { 400 };
     let frame = ctx.frame("settings")?;
     let feed = ctx.app.calendar_feed_url()?;
-    let mail_warnings = super::mail::warnings(ctx.app.settings()?);
+    let mail_warnings = super::mail::warnings(&*ctx.app.settings()?);
     ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw, feed, mail_warnings })
 }
 

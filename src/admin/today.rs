@@ -137,7 +137,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let video_problem = video_problem(ctx)?;
     let mail = super::mail::panel(ctx)?;
     // Start redirects to the video room: the page's forms may lead there.
-    let room = crate::video::origin(ctx.app.settings()?);
+    let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(
         200,
         "admin_today.html",
@@ -157,7 +157,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
 
 /// One appointment as the admin pages show it, with its local date.
 pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(String, Card)> {
-    let settings = ctx.app.settings()?.clone();
+    let settings = ctx.app.settings()?;
     let base = ctx.app.base_url()?;
     let row = ctx.app.appointment_row(appt.id)?;
     let window = ctx.app.window_of(&row)?;
@@ -214,7 +214,7 @@ fn video_problem(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
     let settings = ctx.app.settings()?;
     let plain_jitsi = settings.video_provider == Provider::Jitsi
         && settings.video_url_template.as_deref().is_some_and(|t| t.starts_with("http://"));
-    Ok(match crate::video::unready(settings) {
+    Ok(match crate::video::unready(&settings) {
         Some(why) => Some(format!("Clients who press Join are told the video room isn't ready: {why}.")),
         None if plain_jitsi => Some(
             "Jitsi is reached over plain http: room tokens travel unencrypted. Use an https video_url_template.".into(),

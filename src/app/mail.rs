@@ -78,7 +78,7 @@ impl App {
         if let Some(why) = plan::stale(row.kind, row.sequence, facts, now.timestamp()) {
             return Ok(Compose::Skip(why.into()));
         }
-        let settings = self.settings()?.clone();
+        let settings = self.settings()?;
         let Some(from) = settings.mail_from.clone() else { return Ok(Compose::Skip("mail_from is not set".into())) };
         let Some(client) = self.store.client(row.client_id)? else { return Ok(Compose::Skip("no such client".into())) };
         if client.no_mail {

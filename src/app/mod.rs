@@ -37,7 +37,7 @@ pub const FALLBACK_BASE: &str = "http://127.0.0.1:8080";
 pub struct App {
     pub store: Store,
     pub keys: Arc<Keyring>,
-    cached: Option<(i64, Settings, String)>,
+    cached: Option<(i64, Arc<Settings>, String)>,
 }
 
 impl App {
@@ -58,8 +58,9 @@ impl App {
     }
 
     /// The practice settings, re-read only when another connection wrote.
-    pub fn settings(&mut self) -> Result<&Settings> {
-        Ok(self.cache()?.0)
+    /// Shared, so a page can hold them while it uses the rest of `App`.
+    pub fn settings(&mut self) -> Result<Arc<Settings>> {
+        Ok(self.cache()?.0.clone())
     }
 
     /// The base of every link: `public_url`, else the address `serve` last
@@ -68,7 +69,7 @@ impl App {
         Ok(self.cache()?.1.clone())
     }
 
-    fn cache(&mut self) -> Result<(&Settings, &String)> {
+    fn cache(&mut self) -> Result<(&Arc<Settings>, &String)> {
         let version = self.store.data_version()?;
         if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
             let pairs = self.stored_settings()?;
@@ -77,7 +78,7 @@ impl App {
                 Some(url) => url.clone(),
                 None => self.store.meta("listen_url")?.unwrap_or_else(|| FALLBACK_BASE.to_string()),
             };
-            self.cached = Some((version, settings, base));
+            self.cached = Some((version, Arc::new(settings), base));
         }
         let (_, s, b) = self.cached.as_ref().expect("just filled");
         Ok((s, b))

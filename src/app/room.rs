@@ -118,7 +118,7 @@ impl App {
             name: video::display_name(&name),
             moderator: false,
         };
-        let room = video::room_url(self.settings()?, &appt.room, window, &entrant, now);
+        let room = video::room_url(&*self.settings()?, &appt.room, window, &entrant, now);
         let entry = |event, detail: String| NewAudit {
             event,
             appointment_id: Some(appt.id),
@@ -167,7 +167,7 @@ impl App {
             name: self.settings()?.practice_name.clone(),
             moderator: true,
         };
-        let room = video::room_url(self.settings()?, &appt.room, &window, &clinician, now);
+        let room = video::room_url(&*self.settings()?, &appt.room, &window, &clinician, now);
         let first = appt.started_at.is_none();
         let at = now.timestamp();
         let admitted = self.store.write(|tx| {

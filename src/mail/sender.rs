@@ -88,7 +88,7 @@ impl Sender<'_> {
     /// Send what is due; how long to sleep before the next look.
     fn round(&mut self) -> Result<Duration> {
         let now = self.clock.now(Utc::now()).now;
-        let settings = self.app.settings()?.clone();
+        let settings = self.app.settings()?;
         // Without a server or a sender address nothing is sent, and nothing
         // is given up on either: the messages wait for the settings.
         let (Some(url), Some(_)) = (settings.smtp_url.clone(), settings.mail_from.as_ref()) else {

@@ -42,7 +42,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
             shared.presence.note(appt.id, link.client_id, now.timestamp(), Stage::Here);
         }
     }
-    let settings = app.settings()?.clone();
+    let settings = app.settings()?;
     let practice = settings.practice_name.as_str();
     let zone = settings.timezone;
     let Checked { state, found } = checked;

@@ -22,7 +22,7 @@ struct Page<'a> {
 
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let view = app.portal(token, now)?;
-    let settings = app.settings()?.clone();
+    let settings = app.settings()?;
     let practice = settings.practice_name.as_str();
     let gone = |status: u16, title: &str, line: String| shared.pages.message(status, practice, title, &[&line]);
     Ok(match view {

@@ -39,7 +39,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let Some((_, appt, _)) = app.check_token(token, now)?.found else {
         return Ok(Resp::see_other(format!("/v/{token}")));
     };
-    let settings = app.settings()?.clone();
+    let settings = app.settings()?;
     let when = Local::new(crate::times::from_unix(appt.start_at), settings.timezone);
     let html = shared.pages.render("wait.html", Page { practice: &settings.practice_name, token, ready, when })?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))

@@ -34,6 +34,8 @@ const MAX_REQUESTS: usize = 1000;
 /// Stack of a connection thread, which also renders the page and runs
 /// SQLite and argon2: generous, since only touched pages cost memory.
 const STACK: usize = 512 * 1024;
+/// Bytes asked of the socket per read.
+const CHUNK: usize = 8192;
 
 /// Accept connections until `stop`, each on its own thread calling `serve`.
 pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>, serve: fn(&Shared, Req) -> Resp) {
@@ -68,7 +70,7 @@ pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicB
 fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
     let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
     let resp = shared.pages.error(503, "Porchlight").with("Retry-After", "5");
-    let _ = write_response(&mut stream, resp, false, true);
+    let _ = write_response(&mut stream, &mut Vec::new(), resp, false, true);
 }
 
 /// Why reading a request stopped.
@@ -83,21 +85,25 @@ enum Stop {
 fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: fn(&Shared, Req) -> Resp) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
+    // Buffers live as long as the connection: zeroing or allocating them
+    // for every request was a tenth of the work of a small page.
     let mut buf: Vec<u8> = Vec::with_capacity(2048);
+    let mut chunk = [0u8; CHUNK];
+    let mut out: Vec<u8> = Vec::with_capacity(4096);
     for n in 0..MAX_REQUESTS {
         let wait = if n == 0 { HEAD_TIME } else { IDLE_TIME };
-        match next_request(&mut stream, &mut buf, wait, peer, shared) {
+        match next_request(&mut stream, &mut buf, &mut chunk, wait, peer, shared) {
             Ok((req, keep)) => {
                 let head = req.method == Method::Head;
                 let resp = serve(shared, req);
                 let keep = keep && n + 1 < MAX_REQUESTS;
-                if write_response(&mut stream, resp, head, !keep).is_err() || !keep {
+                if write_response(&mut stream, &mut out, resp, head, !keep).is_err() || !keep {
                     break;
                 }
             }
             Err(Stop::Quiet) => break,
             Err(Stop::Refuse(status)) => {
-                let _ = write_response(&mut stream, shared.pages.error(status, "Porchlight"), false, true);
+                let _ = write_response(&mut stream, &mut out, shared.pages.error(status, "Porchlight"), false, true);
                 break;
             }
         }
@@ -107,7 +113,12 @@ fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: fn(&S
 
 /// Read until `buf` holds a whole head or the deadline passes; returns the
 /// length of the head including its blank line.
-fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, first_wait: Duration) -> Result<usize, Stop> {
+fn read_head(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+    chunk: &mut [u8; CHUNK],
+    first_wait: Duration,
+) -> Result<usize, Stop> {
     let deadline = Instant::now() + first_wait;
     let mut scanned = 0;
     loop {
@@ -121,7 +132,7 @@ fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, first_wait: Duration) ->
         // Silence before the first byte is an idle client; silence halfway
         // through a head is a slow one.
         let late = if buf.is_empty() { Stop::Quiet } else { Stop::Refuse(408) };
-        read_more(stream, buf, MAX_HEAD - buf.len(), deadline, late)?;
+        read_more(stream, buf, chunk, MAX_HEAD - buf.len(), deadline, late)?;
     }
 }
 
@@ -130,11 +141,11 @@ fn read_head(stream: &mut TcpStream, buf: &mut Vec<u8>, first_wait: Duration) ->
 fn read_more(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
+    chunk: &mut [u8; CHUNK],
     room: usize,
     deadline: Instant,
     late: Stop,
 ) -> Result<(), Stop> {
-    let mut chunk = [0u8; 8192];
     let room = room.min(chunk.len());
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -236,11 +247,12 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
 fn next_request(
     stream: &mut TcpStream,
     buf: &mut Vec<u8>,
+    chunk: &mut [u8; CHUNK],
     wait: Duration,
     peer: IpAddr,
     shared: &Shared,
 ) -> Result<(Req, bool), Stop> {
-    let end = read_head(stream, buf, wait)?;
+    let end = read_head(stream, buf, chunk, wait)?;
     let head = parse_head(&buf[..end]).map_err(Stop::Refuse)?;
     buf.drain(..end);
     if head.get("Transfer-Encoding").is_some() {
@@ -274,7 +286,7 @@ fn next_request(
     }
     let deadline = Instant::now() + BODY_TIME;
     while buf.len() < length {
-        read_more(stream, buf, length - buf.len(), deadline, Stop::Refuse(408))?;
+        read_more(stream, buf, chunk, length - buf.len(), deadline, Stop::Refuse(408))?;
     }
     let body: Vec<u8> = buf.drain(..length).collect();
     let close = head.get("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
@@ -320,18 +332,26 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-/// Write a whole response in one go (head and body together).
-fn write_response(stream: &mut TcpStream, resp: Resp, head_only: bool, close: bool) -> std::io::Result<()> {
+/// Write a whole response in one go (head and body together), through
+/// `out`, the connection's reusable buffer.
+fn write_response(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    resp: Resp,
+    head_only: bool,
+    close: bool,
+) -> std::io::Result<()> {
     use std::io::Write as _;
-    // One buffer, one write: the head is about 700 bytes.
-    let mut out = Vec::with_capacity(1024 + if head_only { 0 } else { resp.body.len() });
+    out.clear();
     write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status))?;
     for (name, value) in resp.all_headers() {
         for part in [name.as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
             out.extend_from_slice(part);
         }
     }
-    write!(out, "Date: {}\r\n", chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT"))?;
+    out.extend_from_slice(b"Date: ");
+    http_date(chrono::Utc::now(), out);
+    out.extend_from_slice(b"\r\n");
     write!(out, "Content-Length: {}\r\n", resp.body.len())?;
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
@@ -340,8 +360,36 @@ fn write_response(stream: &mut TcpStream, resp: Resp, head_only: bool, close: bo
     if !head_only {
         out.extend_from_slice(&resp.body);
     }
-    stream.write_all(&out)?;
+    stream.write_all(out)?;
+    // A large page would otherwise keep its buffer for the connection's life.
+    out.truncate(0);
+    out.shrink_to(64 * 1024);
     stream.flush()
+}
+
+/// The `Date` header's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),
+/// written by hand: chrono's format strings are parsed on every call.
+fn http_date(t: chrono::DateTime<chrono::Utc>, out: &mut Vec<u8>) {
+    use chrono::{Datelike, Timelike};
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let two = |out: &mut Vec<u8>, n: u32| out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    out.extend_from_slice(DAYS[t.weekday().num_days_from_monday() as usize].as_bytes());
+    out.extend_from_slice(b", ");
+    two(out, t.day());
+    out.push(b' ');
+    out.extend_from_slice(MONTHS[t.month0() as usize].as_bytes());
+    out.push(b' ');
+    let year = t.year().clamp(0, 9999) as u32;
+    two(out, year / 100);
+    two(out, year % 100);
+    out.push(b' ');
+    two(out, t.hour());
+    out.push(b':');
+    two(out, t.minute());
+    out.push(b':');
+    two(out, t.second());
+    out.extend_from_slice(b" GMT");
 }
 
 #[cfg(test)]
@@ -350,6 +398,16 @@ mod tests {
 
     fn parse(s: &str) -> Result<Head, u16> {
         parse_head(s.as_bytes())
+    }
+
+    #[test]
+    fn the_date_header_matches_chrono() {
+        for secs in [0, 784_111_777, 951_782_400, 1_700_000_000, 1_798_675_199, 4_102_444_800] {
+            let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
+            let mut out = vec![];
+            http_date(t, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        }
     }
 
     #[test]
