@@ -6,8 +6,10 @@
 //! (`conn.rs`: one thread per connection, reading requests under deadlines
 //! and size caps). Requests are answered with one of `workers` database
 //! connections from a small pool. One more thread writes batched page
-//! views and the clock mark, and another sends mail from the outbox.
+//! views and the clock mark, another sends mail from the outbox, and
+//! with `--backup-dir` one takes the nightly backups (`backups.rs`).
 
+pub mod backups;
 pub mod conn;
 pub mod http;
 pub mod limit;
@@ -50,6 +52,8 @@ pub struct Config {
     pub trust_proxy: Vec<Cidr>,
     /// Longest sleep of the mail sender between looks at the outbox.
     pub mail_poll: Duration,
+    /// Nightly backups, if asked for.
+    pub backups: Option<backups::Plan>,
 }
 
 /// What every worker shares.
@@ -76,6 +80,8 @@ pub struct Shared {
     pub mail: crate::mail::sender::Wake,
     /// The database connections requests are answered with.
     apps: Pool,
+    /// How the nightly backups stand, for the dashboard.
+    pub backups: Mutex<backups::Status>,
 }
 
 /// A few `App`s (database connections) lent to connection threads one
@@ -111,6 +117,7 @@ pub struct Running {
     acceptor: Option<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
+    backer: Option<JoinHandle<()>>,
     checker: Option<JoinHandle<()>>,
     integrity: Arc<Integrity>,
     stop: Arc<AtomicBool>,
@@ -179,6 +186,7 @@ pub fn start(config: Config) -> Result<Running> {
         clock,
         mail: crate::mail::sender::Wake::default(),
         apps: Pool { apps: Mutex::new(apps), ready: Condvar::new() },
+        backups: Mutex::new(backups::Status { plan: config.backups.clone(), ..Default::default() }),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let acceptor = {
@@ -205,14 +213,35 @@ pub fn start(config: Config) -> Result<Running> {
             sender.run(&stop)
         })?)
     };
+    let backer = match config.backups.clone() {
+        Some(plan) => {
+            if !plan.dir.is_dir() {
+                notes.push(format!(
+                    "note: the backup folder {} is not there; nightly backups fail until it is",
+                    plan.dir.display()
+                ));
+            }
+            let (app, shared, stop, gate) =
+                (App::with(store()?, app.keys.clone()), shared.clone(), stop.clone(), integrity.clone());
+            Some(
+                std::thread::Builder::new()
+                    .name("backup".into())
+                    .spawn(move || backups::run(app, &shared, &stop, &gate, plan))?,
+            )
+        }
+        None => None,
+    };
     let checker = if config.demo {
         None
     } else {
         let (integrity, stop, data, url) = (integrity.clone(), stop.clone(), config.data.clone(), url.clone());
         Some(std::thread::Builder::new().name("check".into()).spawn(move || {
             let outcome = check_then_mark(&mut app, &data, &url, now);
+            if let Ok(said) = &outcome {
+                eprintln!("porchlight: {said}");
+            }
             let failed = outcome.is_err();
-            integrity.finish(outcome);
+            integrity.finish(outcome.map(|_| ()));
             if failed {
                 stop.store(true, Ordering::SeqCst);
                 // Wake the accept loop, which is waiting for a connection.
@@ -226,6 +255,7 @@ pub fn start(config: Config) -> Result<Running> {
         acceptor: Some(acceptor),
         flusher,
         sender,
+        backer,
         checker,
         integrity,
         stop,
@@ -235,19 +265,25 @@ pub fn start(config: Config) -> Result<Running> {
     })
 }
 
-/// The start-up integrity check; once it passed, record where this server
-/// listens and raise the clock mark (the first writes of this run).
+/// The start-up integrity check (`Err` only for damage, `Ok` saying how
+/// long it took); once it passed,
+/// record where this server listens and raise the clock mark, the first
+/// writes of this run. Those may fail (a full disk) without stopping it.
 fn check_then_mark(
     app: &mut App,
     data: &std::path::Path,
     url: &str,
     now: DateTime<Utc>,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<String, String> {
     let file = data.join(crate::db::DB_FILE);
+    let began = Instant::now();
     app.store.quick_check().map_err(|e| format!("{}: {e}", file.display()))?;
-    app.set_listen_url(url)
-        .and_then(|_| app.store.raise_clock_mark(now.timestamp()))
-        .map_err(|e| format!("{}: {e}", file.display()))
+    let took = began.elapsed();
+    if let Err(e) = app.set_listen_url(url).and_then(|_| app.store.raise_clock_mark(now.timestamp())) {
+        eprintln!("porchlight: could not record the listen address: {e}");
+    }
+    let mb = std::fs::metadata(&file).map_or(0.0, |m| m.len() as f64 / 1e6);
+    Ok(format!("database check passed ({mb:.1} MB in {} ms)", took.as_millis()))
 }
 
 impl Running {
@@ -298,6 +334,9 @@ impl Running {
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {
             let _ = s.join();
+        }
+        if let Some(b) = self.backer.take() {
+            let _ = b.join();
         }
         if let Some(c) = self.checker.take() {
             let _ = c.join();
