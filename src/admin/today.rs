@@ -30,6 +30,14 @@ struct Page {
     /// What stands between Join and a video room, if anything.
     video_problem: Option<String>,
     mail: super::mail::Panel,
+    backup: BackupNote,
+}
+
+/// One line about the nightly backups; `alert` when something is wrong.
+#[derive(Serialize)]
+struct BackupNote {
+    alert: bool,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -150,6 +158,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             waiting,
             video_problem,
             mail,
+            backup: backup_note(ctx, zone),
         },
     )
     .map(|r| r.with_form_action(room))
@@ -221,6 +230,37 @@ fn video_problem(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
         ),
         None => None,
     })
+}
+
+fn backup_note(ctx: &Ctx<'_>, zone: chrono_tz::Tz) -> BackupNote {
+    let status = ctx.shared.backups.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let note = |alert, text: String| BackupNote { alert, text };
+    let Some(plan) = status.plan else {
+        return note(
+            false,
+            "No nightly backups: start Porchlight with --backup-dir (a USB stick, say). \
+             Settings has a backup to download."
+                .into(),
+        );
+    };
+    let dir = plan.dir.display();
+    if let Some(why) = status.error {
+        return note(true, format!("The last nightly backup failed: {why}"));
+    }
+    let said = match status.last {
+        Some(at) => {
+            let l = Local::new(at, zone);
+            format!("Last backup: {} at {}, in {dir} (the newest {} are kept).", l.date, l.time, plan.keep)
+        }
+        None => format!("The first nightly backup into {dir} is on its way."),
+    };
+    if status.same_disk {
+        return note(
+            true,
+            format!("{said} That folder is on the same disk as the data: a failed disk would take both."),
+        );
+    }
+    note(false, said)
 }
 
 /// `GET /admin/api/waiting`: polled by the dashboard every few seconds.

@@ -22,6 +22,8 @@ pub fn run(cli: Cli) -> Result<()> {
             admin_idle_minutes,
             admin_idle_seconds,
             mail_poll_seconds,
+            backup_dir,
+            backup_keep,
         } => {
             let admin_from = if admin_from.is_empty() {
                 crate::net::Cidr::lan()
@@ -40,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 sessions,
                 trust_proxy,
                 mail_poll: std::time::Duration::from_secs(mail_poll_seconds),
+                backups: backup_dir.map(|dir| crate::server::backups::Plan { dir, keep: backup_keep.into() }),
             };
             return serve(config);
         }

@@ -62,6 +62,15 @@ pub enum Command {
         /// messages planned by other commands (tests use 1).
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), hide = true)]
         mail_poll_seconds: u64,
+        /// Take a backup every night at 03:00 practice time (and at start if
+        /// last night's is missing) into this folder; best on another disk,
+        /// such as a USB stick.
+        #[arg(long = "backup-dir", value_name = "DIR")]
+        backup_dir: Option<PathBuf>,
+        /// Nightly backups to keep in --backup-dir; older ones are deleted.
+        #[arg(long = "backup-keep", value_name = "N", default_value_t = 14,
+              value_parser = clap::value_parser!(u16).range(1..=3650))]
+        backup_keep: u16,
     },
     /// Read and change practice settings.
     #[command(subcommand)]

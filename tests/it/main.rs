@@ -14,11 +14,13 @@
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
+//! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 
 mod accepting;
 mod admin;
+mod backups;
 mod cli;
 mod clinician;
 mod clock;
