@@ -48,8 +48,30 @@ pub fn open(dir: &Path) -> Result<Connection> {
     )
     .map_err(|e| Error::internal(format!("cannot open {}: {e}", path.display())))?;
     configure(&conn)?;
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > 0 && current < latest_version() {
+        keep_before_migrating(&conn, dir, current)?;
+    }
     migrate(&conn)?;
     Ok(conn)
+}
+
+/// Before an upgrade changes the schema, copy the database as it is next
+/// to it (`porchlight.db.v4-20261128T041500Z.bak`): if the new version
+/// disappoints, the old binary and this copy go back together. No copy,
+/// no migration.
+fn keep_before_migrating(conn: &Connection, dir: &Path, current: u32) -> Result<()> {
+    let name = format!("{DB_FILE}.v{current}-{}.bak", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
+    let dest = dir.join(name);
+    crate::store::backup::write_from(conn, &dest).map_err(|e| {
+        Error::internal(format!("cannot keep a copy of the database before upgrading it, so nothing was changed: {e}"))
+    })?;
+    eprintln!(
+        "porchlight: upgrading the database from schema {current} to {}; the old one is kept as {}",
+        latest_version(),
+        dest.display()
+    );
+    Ok(())
 }
 
 /// Open an in-memory database with the full schema, for tests.
@@ -143,6 +165,46 @@ mod tests {
         drop(conn);
         // Opening again is a no-op migration.
         open(dir.path()).unwrap();
+    }
+
+    #[test]
+    fn an_upgrade_keeps_the_old_database_beside_the_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let older = latest_version() - 1;
+        {
+            let conn = Connection::open(&path).unwrap();
+            for (number, sql) in migrations().into_iter().take(older as usize) {
+                conn.execute_batch(sql).unwrap();
+                conn.pragma_update(None, "user_version", number).unwrap();
+            }
+            conn.execute("INSERT INTO meta (key, value) VALUES ('marker', 'before')", []).unwrap();
+        }
+        let conn = open(dir.path()).unwrap();
+        let version = |c: &Connection| c.query_row("PRAGMA user_version", [], |r| r.get::<_, u32>(0)).unwrap();
+        assert_eq!(version(&conn), latest_version());
+        let copies: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.ends_with(".bak"))
+            .collect();
+        assert_eq!(copies.len(), 1, "{copies:?}");
+        assert!(copies[0].starts_with(&format!("{DB_FILE}.v{older}-")), "{copies:?}");
+        let copy = Connection::open(dir.path().join(&copies[0])).unwrap();
+        assert_eq!(version(&copy), older);
+        let marker: String = copy.query_row("SELECT value FROM meta WHERE key = 'marker'", [], |r| r.get(0)).unwrap();
+        assert_eq!(marker, "before");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.path().join(&copies[0])).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a copy of client data is private");
+        drop((conn, copy));
+        // Up to date: no further copy.
+        open(dir.path()).unwrap();
+        let n = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "bak"))
+            .count();
+        assert_eq!(n, 1);
     }
 
     #[test]
