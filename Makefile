@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http fuzz bench clean
+.PHONY: run build release test test-browser deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -25,6 +25,27 @@ test:
 
 test-browser:
 	bash tests/browser/run
+
+# The Debian package for this machine, from [package.metadata.deb] in
+# Cargo.toml and debian/: target/debian/porchlight_VERSION-1_ARCH.deb.
+# cargo-deb is installed on first use.
+deb:
+	bash scripts/package-tools deb
+	$(CARGO) deb --locked
+
+# The same for a 64-bit Raspberry Pi (Raspberry Pi OS Bookworm or newer),
+# cross-built here: target/debian/porchlight_VERSION-1_arm64.deb.
+# Needs Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross (installed
+# when run as root) for the linker and the C in ring and SQLite. The release
+# profile strips the binary already.
+PI_TARGET = aarch64-unknown-linux-gnu
+pi:
+	bash scripts/package-tools pi
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	  AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
+	  $(CARGO) build --release --locked --target $(PI_TARGET)
+	$(CARGO) deb --locked --no-build --target $(PI_TARGET)
 
 # Before every commit: formatting, lints with warnings denied, tests.
 check: fmt clippy test
