@@ -36,11 +36,16 @@ deb:
 # The same for a 64-bit Raspberry Pi (Raspberry Pi OS Bookworm or newer),
 # cross-built here: target/debian/porchlight_VERSION-1_arm64.deb.
 # Needs Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross (installed
-# when run as root) for the linker and the C in ring and SQLite. The release
-# profile strips the binary already.
+# when run as root) for the linker and the C in ring and SQLite. Where the
+# aarch64 GNU linker cannot pack relocations (Debian 12), LLVM's linker
+# from lld-16 links instead. The release profile strips the binary already.
 PI_TARGET = aarch64-unknown-linux-gnu
+PI_LLD = /usr/lib/llvm-16/bin
 pi:
 	bash scripts/package-tools pi
+	if [ -x $(PI_LLD)/ld.lld ]; then \
+	  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-B$(PI_LLD) -C link-arg=-fuse-ld=lld"; \
+	fi; \
 	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
 	  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
 	  AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
