@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
+.PHONY: run build release test test-browser test-package deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -22,9 +22,15 @@ test:
 	bash tests/python/setup
 	$(CARGO) test --all-targets
 	$(MAKE) test-browser
+	$(MAKE) test-package
 
 test-browser:
 	bash tests/browser/run
+
+# The Debian packages: built, linted, installed, run, removed and purged
+# (installing needs root), and the Raspberry Pi build run under qemu.
+test-package:
+	bash tests/package/run
 
 # The Debian package for this machine, from [package.metadata.deb] in
 # Cargo.toml and debian/: target/debian/porchlight_VERSION-1_ARCH.deb.
