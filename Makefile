@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser check fmt clippy audit torture fuzz-http fuzz bench clean
+.PHONY: run build release test test-browser test-package deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -22,9 +22,41 @@ test:
 	bash tests/python/setup
 	$(CARGO) test --all-targets
 	$(MAKE) test-browser
+	$(MAKE) test-package
 
 test-browser:
 	bash tests/browser/run
+
+# The Debian packages: built, linted, installed, run, removed and purged
+# (installing needs root), and the Raspberry Pi build run under qemu.
+test-package:
+	bash tests/package/run
+
+# The Debian package for this machine, from [package.metadata.deb] in
+# Cargo.toml and debian/: target/debian/porchlight_VERSION-1_ARCH.deb.
+# cargo-deb is installed on first use.
+deb:
+	bash scripts/package-tools deb
+	$(CARGO) deb --locked
+
+# The same for a 64-bit Raspberry Pi (Raspberry Pi OS Bookworm or newer),
+# cross-built here: target/debian/porchlight_VERSION-1_arm64.deb.
+# Needs Debian's gcc-aarch64-linux-gnu and libc6-dev-arm64-cross (installed
+# when run as root) for the linker and the C in ring and SQLite. Where the
+# aarch64 GNU linker cannot pack relocations (Debian 12), LLVM's linker
+# from lld-16 links instead. The release profile strips the binary already.
+PI_TARGET = aarch64-unknown-linux-gnu
+PI_LLD = /usr/lib/llvm-16/bin
+pi:
+	bash scripts/package-tools pi
+	if [ -x $(PI_LLD)/ld.lld ]; then \
+	  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C link-arg=-B$(PI_LLD) -C link-arg=-fuse-ld=lld"; \
+	fi; \
+	CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc \
+	  CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc \
+	  AR_aarch64_unknown_linux_gnu=aarch64-linux-gnu-ar \
+	  $(CARGO) build --release --locked --target $(PI_TARGET)
+	$(CARGO) deb --locked --no-build --target $(PI_TARGET)
 
 # Before every commit: formatting, lints with warnings denied, tests.
 check: fmt clippy test
