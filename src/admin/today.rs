@@ -250,7 +250,7 @@ fn backup_note(ctx: &Ctx<'_>, zone: chrono_tz::Tz) -> BackupNote {
     let said = match status.last {
         Some(at) => {
             let l = Local::new(at, zone);
-            format!("Last backup: {} at {}, in {dir} (the newest {} are kept).", l.date, l.time, plan.keep)
+            format!("Last backup: {} at {} {}, in {dir} (the newest {} are kept).", l.date, l.time, l.abbrev, plan.keep)
         }
         None => format!("The first nightly backup into {dir} is on its way."),
     };

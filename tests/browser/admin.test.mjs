@@ -10,6 +10,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   PASSWORD, useBrowser, startServer, newPage, clickAndLoad, signIn, h1, path, statusOf,
   clientWithAppointment, printed, inMinutes, unnamedFields, lowContrast, screenshot,
@@ -506,4 +509,27 @@ test("screenshots, keyboard focus and field names on every admin page", async (t
   for (const field of await unnamedFields(anon)) problems.push(`/admin/login: ${field} has no accessible name`);
   for (const text of await lowContrast(anon)) problems.push(`/admin/login: low contrast ${text}`);
   assert.deepEqual(problems, [], "layout and accessibility problems");
+});
+
+test("the dashboard tells when the last nightly backup was taken, and warns about the same disk", async (t) => {
+  const folder = mkdtempSync(join(tmpdir(), "porchlight-backups-"));
+  t.after(() => rmSync(folder, { recursive: true, force: true }));
+  const server = await startServer(t, ["--backup-dir", folder, "--backup-keep", "3"]);
+  const page = await newPage(t);
+  await signIn(page, server);
+  // The first backup is taken at start-up; the note is read when the page
+  // is rendered, so reload until it is there.
+  const note = page.locator("#backup");
+  for (let i = 0; i < 50 && !/Last backup:/.test(await note.innerText()); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    await page.reload();
+  }
+  const text = await note.innerText();
+  assert.match(text, /^Last backup: \w+day \d+ \w+ \d{4} at \d+:\d\d [AP]M UTC, in .*porchlight-backups-.* \(the newest 3 are kept\)\./);
+  // A temporary folder is on the data directory's disk: said as an alert.
+  assert.match(text, /same disk as the data/);
+  assert.equal(await note.getAttribute("role"), "alert");
+  assert.deepEqual(await lowContrast(page), []);
+  assert.equal(readdirSync(folder).filter((n) => /^porchlight-\d{8}T\d{6}Z\.db$/.test(n)).length, 1);
+  await screenshot(page, "admin-backup-note");
 });
