@@ -243,9 +243,7 @@ pub fn start(config: Config) -> Result<Running> {
             let failed = outcome.is_err();
             integrity.finish(outcome.map(|_| ()));
             if failed {
-                stop.store(true, Ordering::SeqCst);
-                // Wake the accept loop, which is waiting for a connection.
-                let _ = std::net::TcpStream::connect_timeout(&shown, Duration::from_secs(1));
+                stop_accepting(&stop, shown);
             }
         })?)
     };
@@ -265,10 +263,16 @@ pub fn start(config: Config) -> Result<Running> {
     })
 }
 
-/// The start-up integrity check (`Err` only for damage, `Ok` saying how
-/// long it took); once it passed,
-/// record where this server listens and raise the clock mark, the first
-/// writes of this run. Those may fail (a full disk) without stopping it.
+/// Tell the accept loop to end, and wake it: it waits for a connection.
+fn stop_accepting(stop: &AtomicBool, addr: SocketAddr) {
+    stop.store(true, Ordering::SeqCst);
+    let _ = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+}
+
+/// The start-up integrity check: `Err` only for damage, `Ok` saying how
+/// long it took. Once it passed, record where this server listens and
+/// raise the clock mark, the first writes of this run; those may fail (a
+/// full disk) without stopping the server.
 fn check_then_mark(
     app: &mut App,
     data: &std::path::Path,
@@ -322,9 +326,7 @@ impl Running {
     /// Stop accepting, and write pending page views and the clock mark.
     /// Requests in flight finish on their own threads.
     pub fn shutdown(mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        // Wake the accept loop, which is waiting for a connection.
-        let _ = std::net::TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        stop_accepting(&self.stop, self.addr);
         if let Some(a) = self.acceptor.take() {
             let _ = a.join();
         }

@@ -154,10 +154,15 @@ fn a_damaged_database_stops_serve_with_a_clear_message_and_is_not_written() {
     );
     assert_eq!(out.code, 1, "serve must stop: {}", out.stderr);
     assert!(out.stderr.contains("restore it from a backup") || out.stderr.contains("malformed"), "{}", out.stderr);
-    // The check runs while the server answers, but every write waits for
-    // it: the damaged file was neither changed nor given a write-ahead log.
-    assert!(std::fs::read(&path).expect("db") == bytes, "serve wrote into a damaged database");
-    let wal = std::fs::metadata(p.path().join("porchlight.db-wal")).map(|m| m.len()).unwrap_or(0);
+    assert_untouched(p.path(), &bytes);
+}
+
+/// The check runs while the server answers, but every write waits for it:
+/// the damaged file was neither changed nor given a write-ahead log.
+#[track_caller]
+fn assert_untouched(data: &Path, bytes: &[u8]) {
+    assert!(std::fs::read(data.join("porchlight.db")).expect("db") == bytes, "serve wrote into a damaged database");
+    let wal = std::fs::metadata(data.join("porchlight.db-wal")).map(|m| m.len()).unwrap_or(0);
     assert_eq!(wal, 0, "serve wrote into a damaged database's log");
 }
 
@@ -189,9 +194,7 @@ fn writes_wait_for_the_integrity_check_that_runs_while_serving() {
     assert_eq!(page.status, 200, "the link page is served while the check runs");
     assert_eq!(server.exit_code(Duration::from_secs(20)), Some(1), "{}", server.stderr());
     assert!(server.stderr().contains("restore it from a backup"), "{}", server.stderr());
-    assert!(std::fs::read(&path).expect("db") == bytes, "serve wrote into a damaged database");
-    let wal = std::fs::metadata(p.path().join("porchlight.db-wal")).map(|m| m.len()).unwrap_or(0);
-    assert_eq!(wal, 0, "serve wrote into a damaged database's log");
+    assert_untouched(p.path(), &bytes);
 }
 
 #[test]
