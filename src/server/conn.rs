@@ -1,17 +1,17 @@
-//! HTTP/1.1 connections, read by Porchlight itself.
+//! HTTP/1.1 requests, read by Porchlight itself: the strict parser, the
+//! response writer, and the blocking path of a connection.
 //!
-//! One thread per connection (small stacks, at most [`MAX_CONNECTIONS`])
-//! reads each request head under a deadline and a size cap, so an idle,
-//! dripping or endless client costs one sleeping thread and a bounded
-//! buffer, never memory without end. The accept loop never gives up: an
-//! `accept()` error (say, out of file descriptors) is waited out and
-//! retried. What the parser refuses gets a 4xx page with every header our
-//! own pages carry.
+//! Most requests are read and answered on the event loop (`events.rs`).
+//! A request that may wait (a form that writes, a login that runs argon2,
+//! an admin page) is handed over with its connection to a thread of its
+//! own, which serves that connection here until it closes: each read
+//! under a deadline and a size cap, so a dripping or endless client costs
+//! one sleeping thread and a bounded buffer, never memory without end.
+//! What the parser refuses gets a 4xx page with every header our own
+//! pages carry.
 
 use std::io::{ErrorKind, Read, Write};
-use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::net::{IpAddr, Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
 use super::Shared;
@@ -24,53 +24,33 @@ const MAX_HEADERS: usize = 100;
 /// Time to send a whole request head, however slowly it drips.
 pub const HEAD_TIME: Duration = Duration::from_secs(10);
 /// Time an idle keep-alive connection is kept.
-const IDLE_TIME: Duration = Duration::from_secs(15);
+pub const IDLE_TIME: Duration = Duration::from_secs(15);
 /// Time to send a body of at most [`MAX_BODY`].
 const BODY_TIME: Duration = Duration::from_secs(15);
+/// Time a client has to take a response.
+pub const WRITE_TIME: Duration = Duration::from_secs(30);
 /// Connections served at once; more are answered 503 and closed.
 pub const MAX_CONNECTIONS: usize = 512;
 /// Requests on one connection before it is closed.
-const MAX_REQUESTS: usize = 1000;
-/// Stack of a connection thread, which also renders the page and runs
-/// SQLite and argon2: generous, since only touched pages cost memory.
-const STACK: usize = 512 * 1024;
+pub const MAX_REQUESTS: usize = 1000;
+/// Stack of a thread that answers requests (SQLite, the templates,
+/// argon2): generous, since only touched pages cost memory.
+pub const STACK: usize = 512 * 1024;
 /// Bytes asked of the socket per read.
-const CHUNK: usize = 8192;
+pub const CHUNK: usize = 8192;
 
-/// Accept connections until `stop`, each on its own thread calling `serve`.
-pub fn accept_loop(listener: TcpListener, shared: Arc<Shared>, stop: Arc<AtomicBool>, serve: fn(&Shared, Req) -> Resp) {
-    let active = Arc::new(AtomicUsize::new(0));
-    while !stop.load(Ordering::SeqCst) {
-        let (stream, peer) = match listener.accept() {
-            Ok(pair) => pair,
-            Err(e) => {
-                // Out of file descriptors or memory: wait for some to free up.
-                // Never give up accepting.
-                let pause = if matches!(e.raw_os_error(), Some(23 | 24 | 12 | 105)) { 50 } else { 5 };
-                std::thread::sleep(Duration::from_millis(pause));
-                continue;
-            }
-        };
-        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
-            refuse_busy(stream, &shared);
-            continue;
-        }
-        active.fetch_add(1, Ordering::SeqCst);
-        let (shared, active2) = (shared.clone(), active.clone());
-        let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
-            connection(stream, crate::net::canonical(peer.ip()), &shared, serve);
-            active2.fetch_sub(1, Ordering::SeqCst);
-        });
-        if spawned.is_err() {
-            active.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
+/// What answers a parsed request.
+pub type Serve = fn(&Shared, Req) -> Resp;
 
-fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+/// Answer 503 to a connection over [`MAX_CONNECTIONS`] and close it. The
+/// socket is new, so its send buffer takes the small page at once; a
+/// client that takes nothing is not waited for.
+pub fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
+    let _ = stream.set_nonblocking(true);
     let resp = shared.pages.error(503, "Porchlight").with("Retry-After", "5");
-    let _ = write_response(&mut stream, &mut Vec::new(), resp, false, true);
+    let mut out = Vec::new();
+    encode_response(&mut out, resp, false, true);
+    let _ = stream.write(&out);
 }
 
 /// Why reading a request stopped.
@@ -81,16 +61,14 @@ enum Stop {
     Refuse(u16),
 }
 
-/// Serve requests on one connection until it closes.
-fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: fn(&Shared, Req) -> Resp) {
-    let _ = stream.set_nodelay(true);
-    let _ = stream.set_write_timeout(Some(Duration::from_secs(30)));
-    // Buffers live as long as the connection: zeroing or allocating them
-    // for every request was a tenth of the work of a small page.
-    let mut buf: Vec<u8> = Vec::with_capacity(2048);
+/// Serve requests on one blocking connection until it closes. `buf` holds
+/// what was read already (at least the head of the next request), and
+/// `served` how many requests the connection had before.
+pub fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: Serve, mut buf: Vec<u8>, served: usize) {
+    let _ = stream.set_write_timeout(Some(WRITE_TIME));
     let mut chunk = [0u8; CHUNK];
     let mut out: Vec<u8> = Vec::with_capacity(4096);
-    for n in 0..MAX_REQUESTS {
+    for n in served..MAX_REQUESTS {
         let wait = if n == 0 { HEAD_TIME } else { IDLE_TIME };
         match next_request(&mut stream, &mut buf, &mut chunk, wait, peer, shared) {
             Ok((req, keep)) => {
@@ -166,7 +144,7 @@ fn read_more(
     }
 }
 
-fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
+pub fn find_blank_line(buf: &[u8], from: usize) -> Option<usize> {
     buf.get(from..)?.windows(4).position(|w| w == b"\r\n\r\n").map(|i| from + i + 4)
 }
 
@@ -255,10 +233,24 @@ fn next_request(
     let end = read_head(stream, buf, chunk, wait)?;
     let head = parse_head(&buf[..end]).map_err(Stop::Refuse)?;
     buf.drain(..end);
+    let length = body_length(&head).map_err(Stop::Refuse)?;
+    if length > buf.len() && head.get("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
+        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    let deadline = Instant::now() + BODY_TIME;
+    while buf.len() < length {
+        read_more(stream, buf, chunk, length - buf.len(), deadline, Stop::Refuse(408))?;
+    }
+    let body: Vec<u8> = buf.drain(..length).collect();
+    Ok(into_request(head, body, peer, shared))
+}
+
+/// The length of the body that follows `head`, or the status refusing it.
+pub fn body_length(head: &Head) -> Result<usize, u16> {
     if head.get("Transfer-Encoding").is_some() {
         // Browsers never send chunked form bodies; refusing them removes
         // every question of which length to believe.
-        return Err(Stop::Refuse(400));
+        return Err(400);
     }
     // Digits only: no sign, no spaces, nothing a proxy might read differently.
     let digits = |v: &str| -> Result<usize, u16> {
@@ -271,24 +263,22 @@ fn next_request(
     let length = match lengths.next() {
         None => 0,
         Some(first) => {
-            let first = first.map_err(Stop::Refuse)?;
+            let first = first?;
             if lengths.any(|other| other != Ok(first)) {
-                return Err(Stop::Refuse(400));
+                return Err(400);
             }
             first
         }
     };
     if length > MAX_BODY {
-        return Err(Stop::Refuse(413));
+        return Err(413);
     }
-    if length > buf.len() && head.get("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue")) {
-        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    let deadline = Instant::now() + BODY_TIME;
-    while buf.len() < length {
-        read_more(stream, buf, chunk, length - buf.len(), deadline, Stop::Refuse(408))?;
-    }
-    let body: Vec<u8> = buf.drain(..length).collect();
+    Ok(length)
+}
+
+/// The request a handler sees, and whether the connection may stay open
+/// after the answer.
+pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, shared: &Shared) -> (Req, bool) {
     let close = head.get("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
     let keep = head.http11 && !close;
     let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
@@ -307,7 +297,7 @@ fn next_request(
         fetch_site: text("Sec-Fetch-Site"),
         body,
     };
-    Ok((req, keep))
+    (req, keep)
 }
 
 fn reason(status: u16) -> &'static str {
@@ -341,9 +331,20 @@ fn write_response(
     head_only: bool,
     close: bool,
 ) -> std::io::Result<()> {
+    encode_response(out, resp, head_only, close);
+    stream.write_all(out)?;
+    // A large page would otherwise keep its buffer for the connection's life.
+    out.truncate(0);
+    out.shrink_to(64 * 1024);
+    stream.flush()
+}
+
+/// Replace `out` with the whole response: status line, headers, body.
+pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bool) {
     use std::io::Write as _;
     out.clear();
-    write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status))?;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
     for (name, value) in resp.all_headers() {
         for part in [name.as_bytes(), b": ", value.as_bytes(), b"\r\n"] {
             out.extend_from_slice(part);
@@ -352,7 +353,7 @@ fn write_response(
     out.extend_from_slice(b"Date: ");
     http_date(chrono::Utc::now(), out);
     out.extend_from_slice(b"\r\n");
-    write!(out, "Content-Length: {}\r\n", resp.body.len())?;
+    let _ = write!(out, "Content-Length: {}\r\n", resp.body.len());
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
     }
@@ -360,11 +361,6 @@ fn write_response(
     if !head_only {
         out.extend_from_slice(&resp.body);
     }
-    stream.write_all(out)?;
-    // A large page would otherwise keep its buffer for the connection's life.
-    out.truncate(0);
-    out.shrink_to(64 * 1024);
-    stream.flush()
 }
 
 /// The `Date` header's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),

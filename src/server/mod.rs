@@ -2,15 +2,17 @@
 //!
 //! [`start`] opens the data directory, binds the listener, seeds the demo
 //! if asked, checks the database's integrity on its own thread (writes
-//! wait for it; damage stops the server), and starts the accept loop
-//! (`conn.rs`: one thread per connection, reading requests under deadlines
-//! and size caps). Requests are answered with one of `workers` database
-//! connections from a small pool. One more thread writes batched page
-//! views and the clock mark, another sends mail from the outbox, and
-//! with `--backup-dir` one takes the nightly backups (`backups.rs`).
+//! wait for it; damage stops the server), and starts the event loop
+//! (`events.rs`: a worker per core answers the client pages' reads; any
+//! request that may wait gets a thread of its own, `conn.rs`). Requests
+//! are answered with one of `workers` database connections from a small
+//! pool. One more thread writes batched page views and the clock mark,
+//! another sends mail from the outbox, and with `--backup-dir` one takes
+//! the nightly backups (`backups.rs`).
 
 pub mod backups;
 pub mod conn;
+mod events;
 pub mod http;
 pub mod limit;
 pub mod presence;
@@ -84,8 +86,8 @@ pub struct Shared {
     pub backups: Mutex<backups::Status>,
 }
 
-/// A few `App`s (database connections) lent to connection threads one
-/// request at a time.
+/// A few `App`s (database connections) lent to the threads that answer
+/// requests, one request at a time.
 struct Pool {
     apps: Mutex<Vec<App>>,
     ready: Condvar,
@@ -114,7 +116,8 @@ pub struct Running {
     url: String,
     /// Where the server can be reached from this machine.
     addr: SocketAddr,
-    acceptor: Option<JoinHandle<()>>,
+    /// The event loop's workers.
+    acceptors: Vec<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
     backer: Option<JoinHandle<()>>,
@@ -189,12 +192,7 @@ pub fn start(config: Config) -> Result<Running> {
         backups: Mutex::new(backups::Status { plan: config.backups.clone(), ..Default::default() }),
     });
     let stop = Arc::new(AtomicBool::new(false));
-    let acceptor = {
-        let (shared, stop) = (shared.clone(), stop.clone());
-        std::thread::Builder::new()
-            .name("accept".into())
-            .spawn(move || conn::accept_loop(listener, shared, stop, answer))?
-    };
+    let acceptors = events::start(listener, shared.clone(), stop.clone(), answer)?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
@@ -247,23 +245,10 @@ pub fn start(config: Config) -> Result<Running> {
             }
         })?)
     };
-    Ok(Running {
-        url,
-        addr: shown,
-        acceptor: Some(acceptor),
-        flusher,
-        sender,
-        backer,
-        checker,
-        integrity,
-        stop,
-        shared,
-        demo,
-        notes,
-    })
+    Ok(Running { url, addr: shown, acceptors, flusher, sender, backer, checker, integrity, stop, shared, demo, notes })
 }
 
-/// Tell the accept loop to end, and wake it: it waits for a connection.
+/// Tell the event loop to end, and wake its workers with a connection.
 fn stop_accepting(stop: &AtomicBool, addr: SocketAddr) {
     stop.store(true, Ordering::SeqCst);
     let _ = std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(1));
@@ -312,7 +297,7 @@ impl Running {
     /// Serve until the process ends, or until the start-up integrity
     /// check finds the database damaged: then `Err` with what it found.
     pub fn wait(mut self) -> Result<()> {
-        if let Some(a) = self.acceptor.take() {
+        for a in std::mem::take(&mut self.acceptors) {
             let _ = a.join();
         }
         let damage = self.integrity.failure();
@@ -327,7 +312,7 @@ impl Running {
     /// Requests in flight finish on their own threads.
     pub fn shutdown(mut self) {
         stop_accepting(&self.stop, self.addr);
-        if let Some(a) = self.acceptor.take() {
+        for a in std::mem::take(&mut self.acceptors) {
             let _ = a.join();
         }
         if let Some(f) = self.flusher.take() {

@@ -70,6 +70,13 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
     })
 }
 
+/// Whether a request is answered on the event loop rather than on a
+/// thread of its own: the reads of the client pages, which never wait on
+/// a disk write, argon2 or a long poll. Everything else may wait.
+pub fn quick(method: Method, target: &str) -> bool {
+    matches!(method, Method::Get | Method::Head) && !target.starts_with("/admin")
+}
+
 fn not_found(app: &mut App, shared: &Shared) -> Resp {
     error_page(app, shared, 404)
 }

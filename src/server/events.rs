@@ -1,0 +1,379 @@
+//! The event loop: a few workers (one per core, at most four) each watch
+//! many connections with epoll, through mio, and answer the quick
+//! requests themselves: GET and HEAD of the client pages, which only read.
+//! A busy link page then costs no thread switch per request, where a
+//! thread per connection cost two.
+//!
+//! A request that may wait (a form that writes and syncs, a login that
+//! runs argon2, an admin page) is handed over with its connection to a
+//! thread of its own (`conn.rs`), which keeps the connection until it
+//! closes; the workers never wait on the disk. Both paths keep the same
+//! deadlines and size caps, and together at most [`MAX_CONNECTIONS`]
+//! connections. A worker that cannot accept (out of file descriptors)
+//! looks again shortly instead of giving up.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{IpAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use mio::net::{TcpListener as Listener, TcpStream as Stream};
+use mio::{Events, Interest, Poll, Token};
+
+use super::Shared;
+use super::conn::{
+    self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_CONNECTIONS, MAX_HEAD, MAX_REQUESTS, STACK, Serve, WRITE_TIME,
+};
+use super::http::Method;
+
+const LISTENER: Token = Token(usize::MAX);
+/// How often deadlines (and the stop flag) are looked at while any
+/// connection is open.
+const TICK: Duration = Duration::from_millis(100);
+/// How long a worker with no connections sleeps before looking at the
+/// stop flag again.
+const IDLE_TICK: Duration = Duration::from_secs(1);
+/// Time a refused client has to take its error page.
+const REFUSAL_TIME: Duration = Duration::from_secs(1);
+/// Most workers, whatever the number of cores.
+const MAX_WORKERS: usize = 4;
+
+/// Start the workers on `listener`; they run until `stop`.
+pub fn start(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    stop: Arc<AtomicBool>,
+    serve: Serve,
+) -> std::io::Result<Vec<JoinHandle<()>>> {
+    listener.set_nonblocking(true)?;
+    let open = Arc::new(Open::default());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut workers = vec![];
+    for _ in 0..cores.clamp(1, MAX_WORKERS) {
+        let worker = Worker {
+            poll: Poll::new()?,
+            listener: Listener::from_std(listener.try_clone()?),
+            conns: vec![],
+            free: vec![],
+            live: 0,
+            chunk: Box::new([0; CHUNK]),
+            retry_accept: None,
+            shared: shared.clone(),
+            open: open.clone(),
+            serve,
+        };
+        let stop = stop.clone();
+        workers
+            .push(std::thread::Builder::new().name("http".into()).stack_size(STACK).spawn(move || worker.run(&stop))?);
+    }
+    Ok(workers)
+}
+
+/// Connections open on every path, against [`MAX_CONNECTIONS`].
+#[derive(Default)]
+struct Open(AtomicUsize);
+
+impl Open {
+    fn take(&self) -> bool {
+        self.0.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < MAX_CONNECTIONS).then_some(n + 1)).is_ok()
+    }
+
+    fn give(&self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+struct Worker {
+    poll: Poll,
+    listener: Listener,
+    /// Connections by token; `None` is a free place, listed in `free`.
+    conns: Vec<Option<Conn>>,
+    free: Vec<usize>,
+    live: usize,
+    chunk: Box<[u8; CHUNK]>,
+    /// When to try `accept()` again after it failed.
+    retry_accept: Option<Instant>,
+    shared: Arc<Shared>,
+    open: Arc<Open>,
+    serve: Serve,
+}
+
+/// What a connection needs next.
+enum Next {
+    /// Readiness: more bytes to read, or room to write.
+    Wait,
+    Close,
+    /// A request that may wait: give the connection a thread.
+    HandOff,
+}
+
+impl Worker {
+    fn run(mut self, stop: &AtomicBool) {
+        let mut events = Events::with_capacity(256);
+        if let Err(e) = self.poll.registry().register(&mut self.listener, LISTENER, Interest::READABLE) {
+            eprintln!("porchlight: cannot watch the listening socket: {e}");
+            return;
+        }
+        let mut swept = Instant::now();
+        while !stop.load(Ordering::SeqCst) {
+            let tick = if self.live == 0 && self.retry_accept.is_none() { IDLE_TICK } else { TICK };
+            if let Err(e) = self.poll.poll(&mut events, Some(tick))
+                && e.kind() != ErrorKind::Interrupted
+            {
+                eprintln!("porchlight: waiting for connections failed: {e}");
+                std::thread::sleep(TICK);
+                continue;
+            }
+            for event in events.iter() {
+                match event.token() {
+                    LISTENER => self.accept(),
+                    Token(i) => self.drive(i),
+                }
+            }
+            let now = Instant::now();
+            if self.retry_accept.is_some_and(|at| now >= at) {
+                self.accept();
+            }
+            if now.duration_since(swept) >= TICK {
+                self.sweep(now);
+                swept = now;
+            }
+        }
+    }
+
+    fn accept(&mut self) {
+        self.retry_accept = None;
+        loop {
+            match self.listener.accept() {
+                Ok((stream, peer)) => self.adopt(stream, crate::net::canonical(peer.ip())),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    // Out of file descriptors or memory: the connection
+                    // waits in the backlog; look again once some are free.
+                    let pause = if matches!(e.raw_os_error(), Some(23 | 24 | 12 | 105)) { 50 } else { 5 };
+                    self.retry_accept = Some(Instant::now() + Duration::from_millis(pause));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn adopt(&mut self, mut stream: Stream, peer: IpAddr) {
+        if !self.open.take() {
+            conn::refuse_busy(stream.into(), &self.shared);
+            return;
+        }
+        let _ = stream.set_nodelay(true);
+        let i = self.free.pop().unwrap_or_else(|| {
+            self.conns.push(None);
+            self.conns.len() - 1
+        });
+        // Both directions, edge-triggered, once: no re-registering as a
+        // connection turns from reading to writing.
+        if self.poll.registry().register(&mut stream, Token(i), Interest::READABLE | Interest::WRITABLE).is_err() {
+            self.free.push(i);
+            self.open.give();
+            return;
+        }
+        self.conns[i] = Some(Conn::new(stream, peer));
+        self.live += 1;
+        // Bytes that came with the connection are reported by the
+        // registration itself.
+    }
+
+    fn drive(&mut self, i: usize) {
+        let Some(Some(conn)) = self.conns.get_mut(i) else { return };
+        match conn.advance(&mut self.chunk, &self.shared, self.serve) {
+            Next::Wait => {}
+            Next::Close => self.close(i),
+            Next::HandOff => self.hand_off(i),
+        }
+    }
+
+    fn take(&mut self, i: usize) -> Option<Conn> {
+        let mut conn = self.conns.get_mut(i)?.take()?;
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.free.push(i);
+        self.live -= 1;
+        Some(conn)
+    }
+
+    fn close(&mut self, i: usize) {
+        if let Some(conn) = self.take(i) {
+            let _ = conn.stream.shutdown(std::net::Shutdown::Both);
+            self.open.give();
+        }
+    }
+
+    /// Give the connection, and what was read of it, to a thread of its own.
+    fn hand_off(&mut self, i: usize) {
+        let Some(conn) = self.take(i) else { return };
+        let stream = std::net::TcpStream::from(conn.stream);
+        if stream.set_nonblocking(false).is_err() {
+            self.open.give();
+            return;
+        }
+        let (shared, open, serve) = (self.shared.clone(), self.open.clone(), self.serve);
+        let (peer, buf, served) = (conn.peer, conn.buf, conn.served);
+        let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
+            conn::connection(stream, peer, &shared, serve, buf, served);
+            open.give();
+        });
+        if spawned.is_err() {
+            // The stream went with the closure and is closed.
+            self.open.give();
+        }
+    }
+
+    /// Close what is past its deadline: silence before a request is an
+    /// idle client, silence halfway through a head a slow one (408).
+    fn sweep(&mut self, now: Instant) {
+        for i in 0..self.conns.len() {
+            let Some(conn) = self.conns[i].as_mut() else { continue };
+            if now < conn.deadline {
+                continue;
+            }
+            if conn.writing || conn.buf.is_empty() {
+                self.close(i);
+            } else {
+                conn.refuse(408, &self.shared);
+                conn.deadline = now + REFUSAL_TIME;
+                self.drive(i);
+            }
+        }
+    }
+}
+
+/// One connection on the event loop.
+struct Conn {
+    stream: Stream,
+    peer: IpAddr,
+    /// Bytes read and not yet taken by a request.
+    buf: Vec<u8>,
+    /// How far `buf` was searched for the end of a head.
+    scanned: usize,
+    /// The response being written, and how much of it is sent.
+    out: Vec<u8>,
+    sent: usize,
+    writing: bool,
+    close_after: bool,
+    served: usize,
+    deadline: Instant,
+}
+
+impl Conn {
+    fn new(stream: Stream, peer: IpAddr) -> Conn {
+        Conn {
+            stream,
+            peer,
+            buf: Vec::with_capacity(1024),
+            scanned: 0,
+            out: Vec::new(),
+            sent: 0,
+            writing: false,
+            close_after: false,
+            served: 0,
+            deadline: Instant::now() + HEAD_TIME,
+        }
+    }
+
+    /// Read, answer and write until the socket would block.
+    fn advance(&mut self, chunk: &mut [u8; CHUNK], shared: &Shared, serve: Serve) -> Next {
+        loop {
+            if self.writing {
+                match self.flush() {
+                    Ok(true) => {}
+                    Ok(false) => return Next::Wait,
+                    Err(_) => return Next::Close,
+                }
+                self.writing = false;
+                if self.close_after {
+                    return Next::Close;
+                }
+                // A large page would otherwise keep its buffer for the
+                // connection's life.
+                self.out.clear();
+                self.out.shrink_to(64 * 1024);
+                self.deadline = Instant::now() + IDLE_TIME;
+            }
+            if let Some(end) = conn::find_blank_line(&self.buf, self.scanned) {
+                if !self.answer(end, shared, serve) {
+                    return Next::HandOff;
+                }
+                continue;
+            }
+            self.scanned = self.buf.len().saturating_sub(3);
+            if self.buf.len() >= MAX_HEAD {
+                self.refuse(431, shared);
+                continue;
+            }
+            let room = (MAX_HEAD - self.buf.len()).min(CHUNK);
+            match self.stream.read(&mut chunk[..room]) {
+                Ok(0) => return Next::Close,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Wait,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return Next::Close,
+            }
+        }
+    }
+
+    /// Answer the request whose head ends at `end` if it is quick, and
+    /// start writing the response; `false` when it must be handed off.
+    fn answer(&mut self, end: usize, shared: &Shared, serve: Serve) -> bool {
+        let head = match conn::parse_head(&self.buf[..end]) {
+            Ok(head) => head,
+            Err(status) => {
+                self.refuse(status, shared);
+                return true;
+            }
+        };
+        match conn::body_length(&head) {
+            Err(status) => {
+                self.refuse(status, shared);
+                return true;
+            }
+            Ok(0) if super::router::quick(head.method, &head.target) => {}
+            Ok(_) => return false,
+        }
+        self.buf.drain(..end);
+        self.scanned = 0;
+        self.served += 1;
+        let head_only = head.method == Method::Head;
+        let (req, keep) = conn::into_request(head, Vec::new(), self.peer, shared);
+        let keep = keep && self.served < MAX_REQUESTS;
+        conn::encode_response(&mut self.out, serve(shared, req), head_only, !keep);
+        self.start_writing(!keep, WRITE_TIME);
+        true
+    }
+
+    /// Answer `status` and close: what is left of the request is not read.
+    fn refuse(&mut self, status: u16, shared: &Shared) {
+        conn::encode_response(&mut self.out, shared.pages.error(status, "Porchlight"), false, true);
+        self.start_writing(true, WRITE_TIME);
+    }
+
+    fn start_writing(&mut self, close_after: bool, within: Duration) {
+        self.sent = 0;
+        self.writing = true;
+        self.close_after = close_after;
+        self.deadline = Instant::now() + within;
+    }
+
+    /// Write what the socket takes; `true` once the whole response is sent.
+    fn flush(&mut self) -> std::io::Result<bool> {
+        while self.sent < self.out.len() {
+            match self.stream.write(&self.out[self.sent..]) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => self.sent += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+}
