@@ -5,6 +5,7 @@
 //! - [`accepting`]: accepting again after running out of file descriptors.
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
 //! - [`clock`]: a clock that went back revives nothing.
+//! - [`connections`]: pipelining, keep-alive across the hand-off to a thread, the connection cap.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`proxy`]: behind a real nginx with the shipped config.
 //! - [`slow`]: idle, dripping and endless clients.
@@ -24,6 +25,7 @@ mod backups;
 mod cli;
 mod clinician;
 mod clock;
+mod connections;
 mod durability;
 mod fuzz;
 mod hostile;

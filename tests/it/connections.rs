@@ -1,0 +1,143 @@
+//! One connection, many requests, on both of the server's paths: the
+//! event loop that answers page reads itself, and the thread a request
+//! that may wait (a form POST) is handed to with its connection. Also
+//! the cap on connections open at once.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use crate::support::{Practice, now};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Read `n` whole responses (status and body) from a keep-alive stream.
+fn responses(stream: &mut TcpStream, n: usize) -> Vec<(u16, String)> {
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let mut raw = Vec::new();
+    let mut out = vec![];
+    let mut chunk = [0u8; 16 * 1024];
+    while out.len() < n {
+        if let Some((status, body, used)) = one_response(&raw) {
+            out.push((status, body));
+            raw.drain(..used);
+            continue;
+        }
+        let got = stream.read(&mut chunk).unwrap_or_else(|e| panic!("after {} responses: {e}", out.len()));
+        assert!(got > 0, "the server closed after {} of {n} responses", out.len());
+        raw.extend_from_slice(&chunk[..got]);
+    }
+    assert!(raw.is_empty(), "more than {n} responses: {:?}", String::from_utf8_lossy(&raw));
+    out
+}
+
+/// The first whole response in `raw`, and how many bytes it took.
+fn one_response(raw: &[u8]) -> Option<(u16, String, usize)> {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+    let status = head.get(9..12)?.parse().ok()?;
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .expect("every response has a Content-Length");
+    (raw.len() >= end + length)
+        .then(|| (status, String::from_utf8_lossy(&raw[end..end + length]).into_owned(), end + length))
+}
+
+fn get(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+}
+
+#[test]
+fn pipelined_reads_and_a_form_post_share_one_connection_in_order() {
+    let p = Practice::new();
+    let (_, appt) = p.solo("Ada", now() + chrono::Duration::minutes(5));
+    let server = p.serve();
+    let token = appt.token(0);
+    let mut s = TcpStream::connect(server.addr).unwrap();
+
+    // Three reads in one write: answered in order on the event loop.
+    let three = [get("/healthz"), get(&format!("/v/{token}")), get("/api/v1/links/nothing-like-a-token")].concat();
+    s.write_all(three.as_bytes()).unwrap();
+    let r = responses(&mut s, 3);
+    assert_eq!((r[0].0, r[0].1.as_str()), (200, "ok"));
+    assert_eq!(r[1].0, 200);
+    assert!(r[1].1.contains("Ada") || r[1].1.contains("session"), "{}", r[1].1);
+    assert_eq!(r[2].0, 404, "{}", r[2].1);
+
+    // A form POST whose body arrives late, with a read right behind it:
+    // the connection moves to a thread of its own, which reads the rest of
+    // the body and answers both.
+    let body = format!("code={}", appt.code(0));
+    let head = format!(
+        "POST /join HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let (first, rest) = body.split_at(4);
+    s.write_all(format!("{head}{first}").as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    s.write_all(format!("{rest}{}", get("/healthz")).as_bytes()).unwrap();
+    let r = responses(&mut s, 2);
+    assert_eq!(r[0].0, 303, "a right code leads to the participant page: {}", r[0].1);
+    assert_eq!((r[1].0, r[1].1.as_str()), (200, "ok"));
+
+    // And the connection keeps serving reads after the hand-off.
+    for _ in 0..3 {
+        s.write_all(get("/healthz").as_bytes()).unwrap();
+        assert_eq!(responses(&mut s, 1)[0].0, 200);
+    }
+}
+
+/// The open-file limit of this test process, raised if it is too low for
+/// a thousand sockets (needs a hard limit or root to allow it).
+fn enough_descriptors() {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .unwrap_or(0);
+    if soft < 4096 {
+        let pid = std::process::id().to_string();
+        let ok = std::process::Command::new("prlimit")
+            .args(["--pid", &pid, "--nofile=8192:8192"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "this test needs 4096 open files and could not raise its limit of {soft}");
+    }
+}
+
+#[test]
+fn past_512_connections_the_next_is_told_503_and_served_once_they_go() {
+    enough_descriptors();
+    let p = Practice::new();
+    let server = p.serve();
+    let idle: Vec<TcpStream> = (0..512).map(|_| TcpStream::connect(server.addr).expect("connect")).collect();
+    // Let the server accept them all.
+    let started = Instant::now();
+    let busy = loop {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        s.set_read_timeout(Some(WAIT)).unwrap();
+        let _ = s.read_to_string(&mut answer);
+        if answer.starts_with("HTTP/1.1 503") || started.elapsed() > WAIT {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    assert!(busy.contains("Retry-After: 5") && busy.contains("Content-Security-Policy"), "{busy}");
+    drop(idle);
+    let started = Instant::now();
+    loop {
+        let mut s = TcpStream::connect(server.addr).unwrap();
+        s.write_all(get("/healthz").as_bytes()).unwrap();
+        if responses(&mut s, 1)[0].0 == 200 {
+            break;
+        }
+        assert!(started.elapsed() < WAIT, "still busy after the idle connections closed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
