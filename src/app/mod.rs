@@ -38,6 +38,9 @@ pub struct App {
     pub store: Store,
     pub keys: Arc<Keyring>,
     cached: Option<(i64, Arc<Settings>, String)>,
+    /// Inside [`App::request`]: whether the cache was checked against the
+    /// database yet. One check per request, not one per use.
+    checked: Option<bool>,
 }
 
 impl App {
@@ -54,7 +57,7 @@ impl App {
         if let Err(e) = store.register_chain(keys.clone()) {
             eprintln!("porchlight: cannot register the audit chain: {e}");
         }
-        App { store, keys, cached: None }
+        App { store, keys, cached: None, checked: None }
     }
 
     /// The practice settings, re-read only when another connection wrote.
@@ -69,16 +72,32 @@ impl App {
         Ok(self.cache()?.1.clone())
     }
 
+    /// Run `f` as one request: it sees one version of the settings, so
+    /// asking whether another connection changed them (a read transaction
+    /// of its own) is done once, not at every use.
+    pub fn request<T>(&mut self, f: impl FnOnce(&mut App) -> T) -> T {
+        self.checked = Some(false);
+        let out = f(self);
+        self.checked = None;
+        out
+    }
+
     fn cache(&mut self) -> Result<(&Arc<Settings>, &String)> {
-        let version = self.store.data_version()?;
-        if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
-            let pairs = self.stored_settings()?;
-            let settings = Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-            let base = match &settings.public_url {
-                Some(url) => url.clone(),
-                None => self.store.meta("listen_url")?.unwrap_or_else(|| FALLBACK_BASE.to_string()),
-            };
-            self.cached = Some((version, Arc::new(settings), base));
+        let trusted = self.checked == Some(true) && self.cached.is_some();
+        if !trusted {
+            let version = self.store.data_version()?;
+            if self.checked.is_some() {
+                self.checked = Some(true);
+            }
+            if self.cached.as_ref().is_none_or(|(v, _, _)| *v != version) {
+                let pairs = self.stored_settings()?;
+                let settings = Settings::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                let base = match &settings.public_url {
+                    Some(url) => url.clone(),
+                    None => self.store.meta("listen_url")?.unwrap_or_else(|| FALLBACK_BASE.to_string()),
+                };
+                self.cached = Some((version, Arc::new(settings), base));
+            }
         }
         let (_, s, b) = self.cached.as_ref().expect("just filled");
         Ok((s, b))
@@ -178,4 +197,32 @@ fn create_private_dir(dir: &Path) -> Result<()> {
 #[cfg(test)]
 pub(crate) fn test_app() -> App {
     App::with(Store::open_in_memory().unwrap(), Arc::new(Keyring::for_tests(9)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_request_sees_one_version_of_the_settings_and_the_next_sees_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut server, mut cli) = (App::open(dir.path()).unwrap(), App::open(dir.path()).unwrap());
+        let now = chrono::Utc::now();
+        let name = |app: &mut App| app.settings().unwrap().practice_name.clone();
+        let before = name(&mut server);
+        server.request(|app| {
+            assert_eq!(name(app), before);
+            cli.set_setting("practice_name", "Elm Street Therapy", now).unwrap();
+            assert_eq!(name(app), before, "a change by another connection waits for the next request");
+            // Its own write is seen at once, and brings the other with it.
+            app.set_setting("join_opens_minutes", "20", now).unwrap();
+            assert_eq!(app.settings().unwrap().window.join_opens_minutes, 20);
+            assert_eq!(name(app), "Elm Street Therapy");
+        });
+        cli.set_setting("practice_name", "Oak Lane", now).unwrap();
+        server.request(|app| assert_eq!(name(app), "Oak Lane"));
+        // Outside a request, every use asks.
+        cli.set_setting("practice_name", "Birch Hill", now).unwrap();
+        assert_eq!(name(&mut server), "Birch Hill");
+    }
 }

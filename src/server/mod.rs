@@ -359,15 +359,17 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
 /// may take the server down: a panic in a handler becomes a 500 page.
 fn answer(shared: &Shared, req: Req) -> Resp {
     let now = shared.clock.now(Utc::now()).now;
-    shared.apps.with(|app| {
-        let mut resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, &req, now)))
-            .unwrap_or_else(|_| {
-                eprintln!("porchlight: a request handler panicked");
-                shared.pages.error(500, "Porchlight")
-            });
-        if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
-            resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
-        }
-        resp
-    })
+    shared.apps.with(|app| app.request(|app| respond(app, shared, &req, now)))
+}
+
+fn respond(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
+    let mut resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, req, now)))
+        .unwrap_or_else(|_| {
+            eprintln!("porchlight: a request handler panicked");
+            shared.pages.error(500, "Porchlight")
+        });
+    if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
+        resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
+    }
+    resp
 }
