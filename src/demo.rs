@@ -50,7 +50,10 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
         Store::wipe_practice(tx)?;
         Store::set_meta(tx, "demo", "1")
     })?;
-    for (key, value) in [("practice_name", "Porchlight Demo Practice"), ("timezone", "America/New_York")] {
+    // The built-in room: the demo needs no video service and works offline.
+    for (key, value) in
+        [("practice_name", "Porchlight Demo Practice"), ("timezone", "America/New_York"), ("video_provider", "builtin")]
+    {
         app.set_setting(key, value, now)?;
     }
 

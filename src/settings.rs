@@ -25,6 +25,9 @@ pub const KEYS: &[(&str, Option<&str>, bool)] = &[
     ("jitsi_secret", None, true),
     ("jitsi_audience", Some("jitsi"), false),
     ("waiting_room", Some("on"), false),
+    ("stun_urls", None, false),
+    ("turn_url", None, false),
+    ("turn_secret", None, true),
     ("smtp_url", None, false),
     ("mail_from", None, false),
     ("reminder_hours", Some("24,1"), false),
@@ -33,7 +36,7 @@ pub const KEYS: &[(&str, Option<&str>, bool)] = &[
 /// Keys whose stored value is sealed with the key file (see `sealed.rs`):
 /// the secrets, and the mail server URL, which carries a password.
 pub fn is_sealed(key: &str) -> bool {
-    matches!(key, "jitsi_secret" | "smtp_url")
+    matches!(key, "jitsi_secret" | "turn_secret" | "smtp_url")
 }
 
 /// `smtp_url` as shown: the password masked.
@@ -56,6 +59,8 @@ pub struct Settings {
     pub jitsi: Jitsi,
     /// Clients wait until the clinician starts or admits them.
     pub waiting_room: bool,
+    /// How browsers in the built-in room reach each other across networks.
+    pub ice: Ice,
     /// Outgoing mail server (already unsealed); `None`: no mail.
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
@@ -73,6 +78,17 @@ pub enum Provider {
     Jitsi,
     /// The room served by Porchlight itself.
     Builtin,
+}
+
+/// STUN and TURN servers for the built-in room: none is needed on one LAN.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ice {
+    /// `stun:host[:port]` URLs.
+    pub stun_urls: Vec<String>,
+    /// A coturn server using its REST credentials (`use-auth-secret`).
+    pub turn_url: Option<String>,
+    /// coturn's `static-auth-secret`; already unsealed.
+    pub turn_secret: Option<String>,
 }
 
 /// Token authentication for a self-hosted Jitsi Meet.
@@ -109,6 +125,9 @@ impl Settings {
                 "jitsi_secret" => s.jitsi.secret = Some(value.to_string()),
                 "jitsi_audience" => s.jitsi.audience = value.to_string(),
                 "waiting_room" => s.waiting_room = value != "off",
+                "stun_urls" => s.ice.stun_urls = value.split(',').map(|u| u.trim().to_string()).collect(),
+                "turn_url" => s.ice.turn_url = Some(value.to_string()),
+                "turn_secret" => s.ice.turn_secret = Some(value.to_string()),
                 "smtp_url" => s.smtp_url = Some(value.to_string()),
                 "mail_from" => s.mail_from = Some(value.to_string()),
                 "reminder_hours" => {
@@ -133,6 +152,7 @@ impl Default for Settings {
             video_url_template: None,
             jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into() },
             waiting_room: true,
+            ice: Ice::default(),
             smtp_url: None,
             mail_from: None,
             reminder_hours: vec![24, 1],
@@ -225,6 +245,18 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         }
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
         "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
+        "stun_urls" => {
+            let urls: Vec<&str> = value.split(',').map(str::trim).collect();
+            if urls.iter().all(|u| ice_url(u, &["stun", "stuns"])) {
+                Ok(urls.join(","))
+            } else {
+                why("use stun:host:port URLs separated by commas, e.g. stun:stun.example.org:3478")
+            }
+        }
+        "turn_url" if !ice_url(value, &["turn", "turns"]) => {
+            why("use turn:host:port or turns:host:port, optionally with ?transport=udp or ?transport=tcp")
+        }
+        "turn_secret" if value.len() < 16 => why("use at least 16 characters (coturn's static-auth-secret)"),
         "smtp_url" if !(value.starts_with("smtp://") || value.starts_with("smtps://")) => {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
@@ -245,6 +277,22 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         }
         _ => Ok(value.to_string()),
     }
+}
+
+/// `stun:stun.example.org:3478`, `turn:203.0.113.5:3478?transport=udp`:
+/// one of `schemes`, a plain host, an optional port and transport.
+fn ice_url(value: &str, schemes: &[&str]) -> bool {
+    let Some((scheme, rest)) = value.split_once(':') else { return false };
+    let (rest, transport) = match rest.split_once("?transport=") {
+        Some((r, t)) => (r, Some(t)),
+        None => (rest, None),
+    };
+    let plain = |b: u8| b.is_ascii_alphanumeric() || b".-:[]".contains(&b);
+    schemes.contains(&scheme)
+        && !rest.is_empty()
+        && !rest.starts_with("//")
+        && rest.bytes().all(plain)
+        && transport.is_none_or(|t| t == "udp" || t == "tcp")
 }
 
 /// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
@@ -291,6 +339,14 @@ mod tests {
         assert_eq!(validate("reminder_hours", "1, 24,1").unwrap(), "24,1");
         assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
         assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
+        assert_eq!(
+            validate("stun_urls", "stun:a.example.org:3478, stun:[2001:db8::1]").unwrap(),
+            "stun:a.example.org:3478,stun:[2001:db8::1]"
+        );
+        assert_eq!(
+            validate("turn_url", "turns:turn.example.org:5349?transport=tcp").unwrap(),
+            "turns:turn.example.org:5349?transport=tcp"
+        );
     }
 
     #[test]
@@ -307,6 +363,10 @@ mod tests {
             ("video_provider", "skype"),
             ("video_url_template", "https://meet.example.org/fixed"),
             ("reminder_hours", "24,x"),
+            ("stun_urls", "https://stun.example.org"),
+            ("stun_urls", "stun:a.example.org,turn:b.example.org"),
+            ("turn_url", "stun:turn.example.org"),
+            ("turn_url", "turn:turn.example.org?transport=carrier-pigeon"),
             ("practice_name", ""),
             ("practice_name", "a\nb"),
         ] {

@@ -11,7 +11,10 @@ use crate::server::http::Resp;
 pub fn start(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
     let addr = ctx.req.remote.to_string();
     match ctx.app.start_session(id, ctx.now, &addr) {
-        Ok(Started { room: Ok(url), .. }) => Ok(Resp::see_other(url)),
+        Ok(Started { room: Ok(door), .. }) => Ok(match door.cookie(&ctx.shared.keys, ctx.cookies.secure, ctx.now) {
+            Some(cookie) => Resp::see_other(door.url).with("Set-Cookie", cookie),
+            None => Resp::see_other(door.url),
+        }),
         Ok(Started { room: Err(why), .. }) => Ok(say(
             ctx,
             200,

@@ -28,7 +28,7 @@ pub use appointments::{ApptView, ParticipantView, default_list_range};
 pub use check::{CheckView, Checked};
 pub use clients::{ClientView, validate_email, validate_name, validate_phone};
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
-pub use room::{Gate, JoinOutcome, Started, Who};
+pub use room::{Gate, JoinOutcome, Pass, Started, Who};
 
 /// Base URL used when neither `public_url` nor a `serve` address is known.
 pub const FALLBACK_BASE: &str = "http://127.0.0.1:8080";

@@ -14,7 +14,8 @@ use crate::error::{Error, Result};
 use crate::model::{LinkState, Window};
 use crate::store::{ApptRow, LinkRow, NewAudit, Store};
 use crate::times::{self, Local};
-use crate::video::{self, Entrant};
+use crate::video::ticket::{Person, Ticket};
+use crate::video::{self, Door, Entrant};
 
 /// Who pressed Join: an appointment and one of its clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +27,24 @@ pub struct Who {
 /// Where a Join press leads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JoinOutcome {
-    /// Into the room at this URL.
-    Room(String, Who),
+    /// Into the room through this door.
+    Room(Door, Who),
     /// To the waiting page of this participant token.
     Wait(Who, String),
     /// The window is open but no video room is set up.
     NoRoom(Who),
     /// Not open (early, over, cancelled, revoked or unknown).
     NotOpen(LinkState),
+}
+
+/// Someone a room ticket lets into the built-in room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pass {
+    pub ticket: Ticket,
+    /// `None` for the clinician.
+    pub client_id: Option<i64>,
+    /// What the others see.
+    pub name: String,
 }
 
 /// What the waiting page learns when it asks.
@@ -48,7 +59,7 @@ pub enum Gate {
 /// way into the room (or what to set up first).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
-    pub room: std::result::Result<String, String>,
+    pub room: std::result::Result<Door, String>,
     /// Clients let in by this Start (they may be waiting now).
     pub admitted: Vec<i64>,
 }
@@ -118,7 +129,8 @@ impl App {
             name: video::display_name(&name),
             moderator: false,
         };
-        let room = video::room_url(&*self.settings()?, &appt.room, window, &entrant, now);
+        let person = (&entrant, Person::Client(link.id));
+        let room = video::door(&*self.settings()?, &self.keys, appt.id, &appt.room, window, person, now);
         let entry = |event, detail: String| NewAudit {
             event,
             appointment_id: Some(appt.id),
@@ -135,6 +147,9 @@ impl App {
             crate::settings::Provider::Jitsi => {
                 format!("jitsi token valid until {}", times::rfc3339(window.expires_at))
             }
+            crate::settings::Provider::Builtin => {
+                format!("built-in room, ticket valid until {}", times::rfc3339(window.expires_at))
+            }
             _ => "url room".to_string(),
         };
         let entered = room.as_ref().ok().map(|_| entry("room.enter", detail));
@@ -145,7 +160,7 @@ impl App {
             Ok(())
         })?;
         Ok(match room {
-            Ok(url) => JoinOutcome::Room(url, who(link, appt)),
+            Ok(door) => JoinOutcome::Room(door, who(link, appt)),
             Err(_) => JoinOutcome::NoRoom(who(link, appt)),
         })
     }
@@ -167,7 +182,8 @@ impl App {
             name: self.settings()?.practice_name.clone(),
             moderator: true,
         };
-        let room = video::room_url(&*self.settings()?, &appt.room, &window, &clinician, now);
+        let person = (&clinician, Person::Clinician);
+        let room = video::door(&*self.settings()?, &self.keys, id, &appt.room, &window, person, now);
         let first = appt.started_at.is_none();
         let at = now.timestamp();
         let admitted = self.store.write(|tx| {
@@ -217,6 +233,60 @@ impl App {
             }
             Ok(admitted)
         })
+    }
+
+    /// Who presents `sealed` at the built-in room `room` in `seat`, if the
+    /// ticket is ours, for this room and seat, and still good: its window
+    /// open, the appointment not cancelled, a client's link not revoked.
+    /// Asked on every message, so a cancel or a revoke ends the ticket.
+    pub fn room_pass(&mut self, room: &str, seat: &str, sealed: &str, now: DateTime<Utc>) -> Result<Option<Pass>> {
+        let Some(ticket) = Ticket::open(sealed, &self.keys) else { return Ok(None) };
+        if ticket.expires <= now.timestamp() || ticket.seat(&self.keys) != seat {
+            return Ok(None);
+        }
+        let (appt, client_id, name) = match ticket.person {
+            Person::Client(link_id) => {
+                let Some((link, appt)) = self.store.link_by_id(link_id)? else { return Ok(None) };
+                if link.revoked {
+                    return Ok(None);
+                }
+                let name = self.store.client(link.client_id)?.map(|c| c.name).unwrap_or_default();
+                (appt, Some(link.client_id), video::display_name(&name))
+            }
+            Person::Clinician => {
+                let Ok(appt) = self.appointment_row(ticket.appointment_id) else { return Ok(None) };
+                (appt, None, self.settings()?.practice_name.clone())
+            }
+        };
+        if appt.id != ticket.appointment_id || appt.room != room || appt.cancelled_at.is_some() {
+            return Ok(None);
+        }
+        if self.window_of(&appt)?.state_at(now) != LinkState::Open {
+            return Ok(None);
+        }
+        Ok(Some(Pass { ticket, client_id, name }))
+    }
+
+    /// Record that someone left the built-in room.
+    pub fn room_left(&mut self, ticket: &Ticket, why: &str, now: DateTime<Utc>, addr: Option<&str>) -> Result<()> {
+        let client_id = match ticket.person {
+            Person::Client(link_id) => self.store.link_by_id(link_id)?.map(|(l, _)| l.client_id),
+            Person::Clinician => None,
+        };
+        let detail = match client_id {
+            Some(_) => why.to_string(),
+            None => format!("the clinician {why}"),
+        };
+        self.audit(
+            now,
+            NewAudit {
+                event: "room.leave",
+                appointment_id: Some(ticket.appointment_id),
+                client_id,
+                addr: addr.map(str::to_string),
+                detail,
+            },
+        )
     }
 
     /// An appointment whose window is open now, else an error saying when
@@ -287,13 +357,13 @@ mod tests {
         assert_eq!(app.join_after_wait(&ta, now, "ip").unwrap(), JoinOutcome::Wait(who, ta.clone()));
         let started = app.start_session(id, now, "admin").unwrap();
         assert_eq!(
-            started.room.as_deref().unwrap(),
+            started.room.as_ref().unwrap().url,
             format!("https://meet.example.org/{}", app.appointment_row(id).unwrap().room)
         );
         assert_eq!(started.admitted.len(), 2);
         assert_eq!(app.gate(&ta, now).unwrap(), Gate::Ready(who));
-        let JoinOutcome::Room(url, _) = app.join_after_wait(&ta, now, "ip").unwrap() else { panic!("not let in") };
-        assert_eq!(&url, started.room.as_ref().unwrap());
+        let JoinOutcome::Room(door, _) = app.join_after_wait(&ta, now, "ip").unwrap() else { panic!("not let in") };
+        assert_eq!(&door, started.room.as_ref().unwrap());
         let e = events(&app);
         let tail: Vec<&str> = e.iter().rev().take(3).map(|(ev, _)| ev.as_str()).collect();
         assert_eq!(tail, ["room.enter", "session.start", "link.join"]);

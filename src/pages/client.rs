@@ -105,16 +105,27 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
 /// `POST /v/{token}/join`: into the room when open, else back to the page.
 pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let outcome = app.join(token, now, &req.remote.to_string())?;
-    enter(app, shared, outcome, format!("/v/{token}"), now)
+    enter(app, shared, req, outcome, format!("/v/{token}"), now)
 }
 
 /// Where a Join press leads, shared with the portal and the waiting page.
-pub fn enter(app: &mut App, shared: &Shared, outcome: JoinOutcome, back: String, now: DateTime<Utc>) -> Result<Resp> {
+pub fn enter(
+    app: &mut App,
+    shared: &Shared,
+    req: &Req,
+    outcome: JoinOutcome,
+    back: String,
+    now: DateTime<Utc>,
+) -> Result<Resp> {
     let at = now.timestamp();
     Ok(match outcome {
-        JoinOutcome::Room(url, who) => {
+        JoinOutcome::Room(door, who) => {
             shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
-            Resp::see_other(url)
+            let secure = req.https || app.settings()?.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+            match door.cookie(&shared.keys, secure, now) {
+                Some(cookie) => Resp::see_other(door.url).with("Set-Cookie", cookie),
+                None => Resp::see_other(door.url),
+            }
         }
         JoinOutcome::Wait(who, token) => {
             shared.presence.note(who.appointment_id, who.client_id, at, Stage::Waiting);

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod client;
 pub mod code;
 pub mod portal;
+pub mod room;
 pub mod waiting;
 
 use include_dir::{Dir, include_dir};

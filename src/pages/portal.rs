@@ -73,5 +73,5 @@ pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
         return Ok(Resp::see_other(back));
     };
     let outcome = app.portal_join(token, id, now, &req.remote.to_string())?;
-    super::client::enter(app, shared, outcome, back, now)
+    super::client::enter(app, shared, req, outcome, back, now)
 }

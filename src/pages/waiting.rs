@@ -69,5 +69,5 @@ pub fn status(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -
 /// gate is open; back to waiting (or the link page) otherwise.
 pub fn enter(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let outcome = app.join_after_wait(token, now, &req.remote.to_string())?;
-    super::client::enter(app, shared, outcome, format!("/v/{token}"), now)
+    super::client::enter(app, shared, req, outcome, format!("/v/{token}"), now)
 }

@@ -3,7 +3,7 @@
 //! [`start`] opens the data directory, binds the listener, seeds the demo
 //! if asked, checks the database's integrity on its own thread (writes
 //! wait for it; damage stops the server), and starts the event loop
-//! (`events.rs`: a worker per core answers the client pages' reads; any
+//! (`events.rs`: workers, two per core, answer the client pages' reads; any
 //! request that may wait gets a thread of its own, `conn.rs`). Requests
 //! are answered with one of `workers` database connections from a small
 //! pool. One more thread writes batched page views and the clock mark,
@@ -68,6 +68,8 @@ pub struct Shared {
     /// taken when used.
     pub setup_code: Mutex<Option<String>>,
     pub presence: presence::Presence,
+    /// Who is in which built-in video room, and their messages.
+    pub hub: crate::video::hub::Hub,
     pub logins: LoginThrottle,
     /// One argon2 at a time: a login flood cannot take every core.
     pub argon: Mutex<()>,
@@ -180,6 +182,7 @@ pub fn start(config: Config) -> Result<Running> {
         views: views::ViewLog::default(),
         setup_code: Mutex::new(setup_code),
         presence: presence::Presence::default(),
+        hub: Default::default(),
         logins: LoginThrottle::default(),
         argon: Mutex::new(()),
         admin_from: config.admin_from.clone(),

@@ -6,7 +6,7 @@ use super::Shared;
 use super::http::{Method, Req, Resp};
 use crate::app::App;
 use crate::error::Error;
-use crate::pages::{assets, calendar, client, code, portal, waiting};
+use crate::pages::{assets, calendar, client, code, portal, room, waiting};
 
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
@@ -34,6 +34,8 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
         }),
+        ["room", room, seat] => room::route(app, shared, req, room, seat, None),
+        ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),
         ["admin", rest @ ..] => Ok(crate::admin::route(app, shared, req, now, rest)),
         ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| not_found(app, shared))),
         // A known route with the wrong method.
@@ -72,9 +74,10 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
 
 /// Whether a request is answered on the event loop rather than on a
 /// thread of its own: the reads of the client pages, which never wait on
-/// a disk write, argon2 or a long poll. Everything else may wait.
+/// a disk write, argon2 or a long poll. Everything else may wait: the
+/// admin pages, and the built-in room, whose page asks with long polls.
 pub fn quick(method: Method, target: &str) -> bool {
-    matches!(method, Method::Get | Method::Head) && !target.starts_with("/admin")
+    matches!(method, Method::Get | Method::Head) && !target.starts_with("/admin") && !target.starts_with("/room/")
 }
 
 fn not_found(app: &mut App, shared: &Shared) -> Resp {

@@ -91,6 +91,21 @@ impl Store {
             .optional()?)
     }
 
+    /// A link by its id, with its appointment (for room tickets).
+    pub fn link_by_id(&self, id: i64) -> Result<Option<(LinkRow, ApptRow)>> {
+        let sql = format!(
+            "SELECT {LINK_COLUMNS}, {APPT_COLUMNS} FROM links l
+             JOIN participants p ON p.id = l.participant_id
+             JOIN appointments a ON a.id = p.appointment_id
+             WHERE l.id = ?1"
+        );
+        Ok(self
+            .conn
+            .prepare_cached(&sql)?
+            .query_row([id], |r| Ok((link_from(r, 0)?, appt_from(r, LINK_WIDTH)?)))
+            .optional()?)
+    }
+
     /// Record page views in one transaction: `(link id, when)` pairs.
     pub fn note_views(&mut self, views: &[(i64, i64)]) -> Result<()> {
         if views.is_empty() {

@@ -5,13 +5,17 @@
 //! each entry carries its own signed token, valid only for the session's
 //! window, so a forwarded room URL is worth nothing on its own.
 
+pub mod hub;
 pub mod jwt;
+pub mod ticket;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use crate::model::Window;
 use crate::settings::{Provider, Settings};
+use crate::token::Keyring;
+use ticket::{Person, Ticket};
 
 /// Who is going into the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,15 +30,22 @@ pub struct Entrant {
 
 /// Where the rooms are, from complete settings.
 enum Rooms<'a> {
+    /// Served by Porchlight: `/room/{room}/{seat}`.
+    Builtin,
     Plain(&'a str),
-    Jitsi { template: &'a str, host: String, app_id: &'a str, secret: &'a str },
+    Jitsi {
+        template: &'a str,
+        host: String,
+        app_id: &'a str,
+        secret: &'a str,
+    },
 }
 
 /// The room settings, or what is missing from them (said to the
 /// clinician, never to a client).
 fn rooms(s: &Settings) -> Result<Rooms<'_>, String> {
     if s.video_provider == Provider::Builtin {
-        return Err("the built-in video room is not available yet: choose url or jitsi".into());
+        return Ok(Rooms::Builtin);
     }
     let template = s.video_url_template.as_deref().ok_or("set video_url_template in Settings")?;
     if s.video_provider == Provider::Url {
@@ -53,16 +64,59 @@ pub fn unready(s: &Settings) -> Option<String> {
     rooms(s).err()
 }
 
-/// The URL that takes `who` into `room`, or what is missing before there
-/// can be one.
-pub fn room_url(
+/// The way into a room: where to go, and for the built-in room the ticket
+/// that lets this person in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Door {
+    pub url: String,
+    pub ticket: Option<Ticket>,
+}
+
+impl Door {
+    /// The `Set-Cookie` value carrying the ticket, scoped to this seat's
+    /// room path and living as long as the ticket.
+    pub fn cookie(&self, keys: &Keyring, secure: bool, now: DateTime<Utc>) -> Option<String> {
+        let ticket = self.ticket?;
+        let age = (ticket.expires - now.timestamp()).max(0);
+        let mut c = format!(
+            "{TICKET_COOKIE}={}; Path={}; HttpOnly; SameSite=Strict; Max-Age={age}",
+            ticket.seal(keys),
+            self.url
+        );
+        if secure {
+            c += "; Secure";
+        }
+        Some(c)
+    }
+}
+
+/// The name of the room ticket's cookie.
+pub const TICKET_COOKIE: &str = "porchlight_room";
+
+/// The way that takes `who` into `room` (as `person`, for the built-in
+/// room), or what is missing before there can be one.
+pub fn door(
     s: &Settings,
+    keys: &Keyring,
+    appointment_id: i64,
     room: &str,
     window: &Window,
-    who: &Entrant,
+    (who, person): (&Entrant, Person),
     now: DateTime<Utc>,
-) -> Result<String, String> {
+) -> Result<Door, String> {
+    if let Rooms::Builtin = rooms(s)? {
+        let ticket = Ticket { appointment_id, person, expires: window.expires_at.timestamp() };
+        let url = format!("/room/{room}/{}", ticket.seat(keys));
+        return Ok(Door { url, ticket: Some(ticket) });
+    }
+    Ok(Door { url: room_url(s, room, window, who, now)?, ticket: None })
+}
+
+/// The URL that takes `who` into an outside `room`, or what is missing
+/// before there can be one.
+fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant, now: DateTime<Utc>) -> Result<String, String> {
     Ok(match rooms(s)? {
+        Rooms::Builtin => return Err("the built-in room has no outside address".into()),
         Rooms::Plain(template) => template.replace("{room}", room),
         Rooms::Jitsi { template, host, app_id, secret } => {
             let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who, now);

@@ -53,11 +53,11 @@ export class Porchlight {
   }
 }
 
-export async function browser() {
+export async function browser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs],
   });
 }
 
@@ -65,10 +65,11 @@ export async function browser() {
 
 let shared;
 
-/** Launch one Chromium before this file's tests and close it after them;
- *  newPage() opens its contexts there. Call once at the top of a file. */
-export function useBrowser() {
-  before(async () => { shared = await browser(); });
+/** Launch one Chromium (with `extraArgs`) before this file's tests and
+ *  close it after them; newPage() opens its contexts there. Call once at
+ *  the top of a file. */
+export function useBrowser(extraArgs = []) {
+  before(async () => { shared = await browser(extraArgs); });
   after(async () => { await shared?.close(); });
 }
 

@@ -1,0 +1,289 @@
+// The built-in video room: camera and microphone, one WebRTC connection
+// to each other person (a small mesh), and the signalling through
+// Porchlight: the newcomer calls everyone already there; messages arrive
+// by long polls of <base>/messages. Each tile says how its connection
+// stands (data-state) and how many frames it decoded (data-frames).
+(function () {
+  "use strict";
+  var root = document.getElementById("room");
+  if (!root) return;
+  var base = root.getAttribute("data-base");
+  var stateLine = document.getElementById("state");
+  var tiles = document.getElementById("tiles");
+  var selfVideo = document.getElementById("self");
+  var me = null;          // our peer id for this visit
+  var ice = [];
+  var local = null;       // our MediaStream
+  var peers = {};         // id -> {pc, name, tile, video, label, pending, state, caller}
+  var known = {};         // id -> name, from "joined" messages
+  var done = false;
+
+  function say(text, bad) {
+    stateLine.textContent = text;
+    stateLine.classList.toggle("bad", !!bad);
+  }
+
+  function post(action, body, keepalive) {
+    return fetch(base + "/" + action, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}),
+      credentials: "same-origin",
+      cache: "no-store",
+      keepalive: !!keepalive
+    });
+  }
+
+  function names() {
+    return Object.keys(peers).map(function (id) { return peers[id].name; });
+  }
+
+  function summary() {
+    if (done) return;
+    var ids = Object.keys(peers);
+    if (ids.length === 0) { say("Waiting for the others to join…"); return; }
+    var connected = ids.filter(function (id) { return peers[id].state === "connected"; });
+    if (connected.length === ids.length) {
+      say("Connected with " + names().join(" and "));
+    } else if (ids.some(function (id) { return peers[id].state === "failed"; })) {
+      say("Could not reach everyone. Check your network; Porchlight keeps trying.", true);
+    } else {
+      say("Connecting to " + names().join(" and ") + "…");
+    }
+  }
+
+  function addTile(id, name) {
+    var fig = document.createElement("figure");
+    fig.className = "tile";
+    fig.setAttribute("data-peer", id);
+    fig.setAttribute("data-state", "new");
+    fig.setAttribute("data-frames", "0");
+    var video = document.createElement("video");
+    video.autoplay = true;
+    video.playsInline = true;
+    var cap = document.createElement("figcaption");
+    cap.textContent = name;
+    var link = document.createElement("span");
+    link.className = "link";
+    link.textContent = "connecting";
+    fig.appendChild(video);
+    fig.appendChild(cap);
+    fig.appendChild(link);
+    tiles.appendChild(fig);
+    return { tile: fig, video: video, label: link };
+  }
+
+  function sendTracks(p) {
+    if (p.sending) return;
+    p.sending = true;
+    local.getTracks().forEach(function (track) { p.pc.addTrack(track, local); });
+  }
+
+  // The caller adds its tracks at once; the called side after the offer,
+  // so that they ride on the offer's own transceivers.
+  function connect(id, name, caller) {
+    var pc = new RTCPeerConnection({ iceServers: ice });
+    var t = addTile(id, name);
+    var p = { pc: pc, name: name, tile: t.tile, video: t.video, label: t.label, pending: [], state: "new",
+      remoteSet: false, caller: caller, sending: false };
+    peers[id] = p;
+    if (caller) sendTracks(p);
+    pc.onicecandidate = function (e) {
+      if (e.candidate) send(id, { candidate: e.candidate.toJSON() });
+    };
+    pc.ontrack = function (e) {
+      if (p.video.srcObject !== e.streams[0]) p.video.srcObject = e.streams[0];
+    };
+    pc.onconnectionstatechange = function () {
+      p.state = pc.connectionState;
+      p.tile.setAttribute("data-state", p.state);
+      p.label.textContent = { connected: "connected", connecting: "connecting", disconnected: "interrupted",
+        failed: "no connection", closed: "left" }[p.state] || p.state;
+      if (p.state === "failed" && pc.restartIce) pc.restartIce();
+      summary();
+    };
+    pc.onnegotiationneeded = function () {
+      if (!p.caller) return;
+      pc.setLocalDescription().then(function () { send(id, { description: pc.localDescription.toJSON() }); });
+    };
+    summary();
+    return p;
+  }
+
+  function drop(id) {
+    var p = peers[id];
+    if (!p) return;
+    p.pc.close();
+    p.tile.remove();
+    delete peers[id];
+    summary();
+  }
+
+  function send(to, data) {
+    post("send", { peer: me, to: to, data: data }).catch(function () {});
+  }
+
+  function onSignal(from, data) {
+    var p = peers[from];
+    if (data.description) {
+      if (!p) p = connect(from, known[from] || "Someone", false);
+      var desc = data.description;
+      p.pc.setRemoteDescription(desc).then(function () {
+        p.remoteSet = true;
+        p.pending.splice(0).forEach(function (c) { p.pc.addIceCandidate(c).catch(function () {}); });
+        if (desc.type === "offer") {
+          sendTracks(p);
+          return p.pc.setLocalDescription().then(function () {
+            send(from, { description: p.pc.localDescription.toJSON() });
+          });
+        }
+      }).catch(function (e) { say("A connection could not be set up: " + e.message, true); });
+    } else if (data.candidate && p) {
+      if (p.remoteSet) p.pc.addIceCandidate(data.candidate).catch(function () {});
+      else p.pending.push(data.candidate);
+    }
+  }
+
+  function finish(text) {
+    done = true;
+    Object.keys(peers).forEach(drop);
+    if (local) local.getTracks().forEach(function (t) { t.stop(); });
+    say(text);
+    document.querySelectorAll(".controls button").forEach(function (b) { b.disabled = true; });
+  }
+
+  function listen() {
+    if (done) return;
+    fetch(base + "/messages?peer=" + encodeURIComponent(me), { credentials: "same-origin", cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 410) { finish("The session has ended."); return null; }
+        if (r.status === 403) { finish("This visit to the room has ended. Open your session link again to come back."); return null; }
+        if (!r.ok) throw new Error("status " + r.status);
+        return r.json();
+      })
+      .then(function (messages) {
+        if (!messages) return;
+        messages.forEach(function (m) {
+          if (m.type === "joined") known[m.peer.id] = m.peer.name; // they call us
+          else if (m.type === "left") drop(m.peer);
+          else if (m.type === "ended") finish("The clinician ended the session. Thank you.");
+          else if (m.type === "signal") onSignal(m.from, m.data);
+        });
+        listen();
+      })
+      .catch(function () {
+        say("Lost touch with the server; trying again…", true);
+        setTimeout(listen, 2000);
+      });
+  }
+
+  function countFrames() {
+    Object.keys(peers).forEach(function (id) {
+      var p = peers[id];
+      p.pc.getStats().then(function (stats) {
+        stats.forEach(function (s) {
+          if (s.type === "inbound-rtp" && s.kind === "video") p.tile.setAttribute("data-frames", String(s.framesDecoded || 0));
+        });
+      });
+    });
+  }
+
+  function enter() {
+    return post("enter", {}).then(function (r) {
+      if (r.status === 410) throw new Error("The clinician ended this session.");
+      if (r.status === 503) throw new Error("The room is full right now. Please try again in a moment.");
+      if (!r.ok) throw new Error("The room could not be entered. Open your session link again.");
+      return r.json();
+    }).then(function (body) {
+      me = body.peer;
+      ice = body.ice || [];
+      // The newcomer calls everyone already here; names travel with the offer.
+      body.others.forEach(function (o) { connect(o.id, o.name, true); });
+      summary();
+      listen();
+    });
+  }
+
+  // Device picker: filled once the browser may name the devices.
+  function fillDevices() {
+    return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+      [["videoinput", "cam-pick"], ["audioinput", "mic-pick"]].forEach(function (pair) {
+        var select = document.getElementById(pair[1]);
+        var current = local && local.getTracks().filter(function (t) {
+          return t.kind === (pair[0] === "videoinput" ? "video" : "audio");
+        })[0];
+        var currentId = current && current.getSettings().deviceId;
+        select.textContent = "";
+        devices.filter(function (d) { return d.kind === pair[0]; }).forEach(function (d, i) {
+          var o = document.createElement("option");
+          o.value = d.deviceId;
+          o.textContent = d.label || (pair[0] === "videoinput" ? "Camera " : "Microphone ") + (i + 1);
+          o.selected = d.deviceId === currentId;
+          select.appendChild(o);
+        });
+      });
+    });
+  }
+
+  function switchDevice(kind, deviceId) {
+    var want = kind === "video" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } };
+    navigator.mediaDevices.getUserMedia(want).then(function (s) {
+      var track = s.getTracks()[0];
+      var old = local.getTracks().filter(function (t) { return t.kind === kind; })[0];
+      if (old) { track.enabled = old.enabled; local.removeTrack(old); old.stop(); }
+      local.addTrack(track);
+      Object.keys(peers).forEach(function (id) {
+        peers[id].pc.getSenders().forEach(function (sender) {
+          if (sender.track && sender.track.kind === kind) sender.replaceTrack(track);
+        });
+      });
+      if (kind === "video") selfVideo.srcObject = local;
+    }).catch(function () { say("That device could not be used.", true); });
+  }
+
+  function toggle(button, kind, onText, offText) {
+    button.addEventListener("click", function () {
+      var tracks = local ? local.getTracks().filter(function (t) { return t.kind === kind; }) : [];
+      var off = button.getAttribute("aria-pressed") !== "true";
+      tracks.forEach(function (t) { t.enabled = !off; });
+      button.setAttribute("aria-pressed", off ? "true" : "false");
+      button.textContent = off ? offText : onText;
+    });
+  }
+
+  toggle(document.getElementById("mute"), "audio", "Mute", "Unmute");
+  toggle(document.getElementById("camera"), "video", "Stop camera", "Start camera");
+  document.getElementById("cam-pick").addEventListener("change", function (e) { switchDevice("video", e.target.value); });
+  document.getElementById("mic-pick").addEventListener("change", function (e) { switchDevice("audio", e.target.value); });
+  document.getElementById("leave").addEventListener("click", function () {
+    if (me) post("leave", { peer: me });
+    finish("You left the session. Open your session link again to come back.");
+  });
+  var end = document.getElementById("end");
+  if (end) end.addEventListener("click", function () {
+    if (!window.confirm("End the session for everyone?")) return;
+    if (me) post("end", { peer: me });
+    finish("You ended the session for everyone.");
+  });
+  window.addEventListener("pagehide", function () {
+    if (me && !done) post("leave", { peer: me }, true);
+  });
+
+  if (!window.isSecureContext || !navigator.mediaDevices) {
+    say("This browser allows the camera only on a secure (https) address. Ask your clinician for the secure link.", true);
+    return;
+  }
+  navigator.mediaDevices.getUserMedia({ video: true, audio: true })
+    .then(function (stream) {
+      local = stream;
+      selfVideo.srcObject = stream;
+      say("Entering the room…");
+      fillDevices();
+      return enter();
+    })
+    .catch(function (e) {
+      var denied = e && (e.name === "NotAllowedError" || e.name === "SecurityError");
+      say(denied ? "Please allow the camera and microphone for this page, then reload it." : (e.message || "The camera could not be started."), true);
+    });
+  setInterval(countFrames, 1000);
+}());

@@ -1,0 +1,360 @@
+//! The signalling hub of the built-in room: who is in which room now, and
+//! the messages waiting for each of them. Browsers send each other their
+//! offers, answers and network candidates through it; the video itself
+//! goes browser to browser.
+//!
+//! Memory only, and bounded: a few rooms, a few people per room, a short
+//! queue per person, small messages. A person who stops asking for
+//! messages is dropped after [`LOST_AFTER`]. Nothing here is written down;
+//! the audit trail records entering (at Join) and leaving (by the caller).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::ticket::Ticket;
+
+/// People in one room at once (a clinician and a couple, with room to spare).
+pub const MAX_PEERS: usize = 6;
+/// Rooms open at once.
+pub const MAX_ROOMS: usize = 32;
+/// Messages waiting for one person; a sender past it is refused.
+pub const MAX_QUEUE: usize = 128;
+/// Largest message (an offer with its codecs is a few kilobytes).
+pub const MAX_MESSAGE: usize = 32 * 1024;
+/// A person who has not asked for messages for this long has left.
+pub const LOST_AFTER: Duration = Duration::from_secs(40);
+/// Longest wait of one request for messages.
+pub const POLL_WAIT: Duration = Duration::from_secs(20);
+
+/// Why the hub said no.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Too many people or rooms, or a full queue.
+    Full,
+    /// The clinician ended the session.
+    Ended,
+    /// Not someone in this room (a stranger, or a person who was dropped).
+    Stranger,
+    /// A message that is not a small JSON object.
+    Malformed,
+}
+
+/// A person as the others see them.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub id: String,
+    pub name: String,
+    pub clinician: bool,
+}
+
+/// Someone who left (or was dropped), for the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Left {
+    pub ticket: Ticket,
+    pub why: &'static str,
+}
+
+struct Peer {
+    info: PeerInfo,
+    seat: String,
+    ticket: Ticket,
+    queue: VecDeque<Value>,
+    seen: Instant,
+}
+
+#[derive(Default)]
+struct Room {
+    peers: Vec<Peer>,
+    ended: bool,
+}
+
+impl Room {
+    fn tell_all(&mut self, except: &str, message: &Value) {
+        for p in self.peers.iter_mut().filter(|p| p.info.id != except) {
+            if p.queue.len() < MAX_QUEUE {
+                p.queue.push_back(message.clone());
+            }
+        }
+    }
+
+    fn remove(&mut self, id: &str, why: &'static str, left: &mut Vec<Left>) {
+        if let Some(i) = self.peers.iter().position(|p| p.info.id == id) {
+            let gone = self.peers.remove(i);
+            left.push(Left { ticket: gone.ticket, why });
+            self.tell_all(id, &json!({"type": "left", "peer": id}));
+        }
+    }
+}
+
+/// Every open built-in room.
+#[derive(Default)]
+pub struct Hub {
+    rooms: Mutex<HashMap<String, Room>>,
+    changed: Condvar,
+}
+
+/// What a person entering learns.
+#[derive(Debug, Serialize)]
+pub struct Entered {
+    /// Their id for this visit (a page load).
+    pub peer: String,
+    /// Who is there already: the newcomer calls each of them.
+    pub others: Vec<PeerInfo>,
+}
+
+impl Hub {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, Room>> {
+        self.rooms.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Enter `room` in `seat`. The same seat entering again (a reload, a
+    /// second tab) replaces the earlier visit. `left` gains whoever was
+    /// replaced or dropped on the way.
+    pub fn enter(
+        &self,
+        room: &str,
+        seat: &str,
+        ticket: Ticket,
+        name: &str,
+        now: Instant,
+        left: &mut Vec<Left>,
+    ) -> Result<Entered, Refusal> {
+        let mut rooms = self.lock();
+        sweep(&mut rooms, now, left);
+        if !rooms.contains_key(room) && rooms.len() >= MAX_ROOMS {
+            return Err(Refusal::Full);
+        }
+        let r = rooms.entry(room.to_string()).or_default();
+        let clinician = matches!(ticket.person, super::ticket::Person::Clinician);
+        if r.ended && !clinician {
+            return Err(Refusal::Ended);
+        }
+        r.ended = false;
+        if let Some(old) = r.peers.iter().find(|p| p.seat == seat).map(|p| p.info.id.clone()) {
+            r.remove(&old, "entered again", left);
+        }
+        if r.peers.len() >= MAX_PEERS {
+            return Err(Refusal::Full);
+        }
+        let info = PeerInfo { id: crate::token::random_name(), name: name.to_string(), clinician };
+        let others = r.peers.iter().map(|p| p.info.clone()).collect();
+        r.tell_all("", &json!({"type": "joined", "peer": info}));
+        r.peers.push(Peer { info: info.clone(), seat: seat.to_string(), ticket, queue: VecDeque::new(), seen: now });
+        drop(rooms);
+        self.changed.notify_all();
+        Ok(Entered { peer: info.id, others })
+    }
+
+    /// Pass `data` from `from` (who must sit in `seat`) to `to`.
+    pub fn send(&self, room: &str, seat: &str, from: &str, to: &str, data: Value) -> Result<(), Refusal> {
+        if !data.is_object() || data.to_string().len() > MAX_MESSAGE {
+            return Err(Refusal::Malformed);
+        }
+        let mut rooms = self.lock();
+        let r = rooms.get_mut(room).ok_or(Refusal::Stranger)?;
+        if !r.peers.iter().any(|p| p.info.id == from && p.seat == seat) {
+            return Err(Refusal::Stranger);
+        }
+        let target = r.peers.iter_mut().find(|p| p.info.id == to).ok_or(Refusal::Stranger)?;
+        if target.queue.len() >= MAX_QUEUE {
+            return Err(Refusal::Full);
+        }
+        target.queue.push_back(json!({"type": "signal", "from": from, "data": data}));
+        drop(rooms);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// The messages waiting for `peer`, waiting up to `wait` for the first.
+    pub fn receive(
+        &self,
+        room: &str,
+        seat: &str,
+        peer: &str,
+        wait: Duration,
+        left: &mut Vec<Left>,
+    ) -> Result<Vec<Value>, Refusal> {
+        let deadline = Instant::now() + wait;
+        let mut rooms = self.lock();
+        loop {
+            let now = Instant::now();
+            sweep(&mut rooms, now, left);
+            let me = rooms
+                .get_mut(room)
+                .and_then(|r| r.peers.iter_mut().find(|p| p.info.id == peer && p.seat == seat))
+                .ok_or(Refusal::Stranger)?;
+            me.seen = now;
+            if !me.queue.is_empty() || now >= deadline {
+                return Ok(me.queue.drain(..).collect());
+            }
+            rooms = self.changed.wait_timeout(rooms, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+        }
+    }
+
+    /// `peer` leaves.
+    pub fn leave(&self, room: &str, seat: &str, peer: &str, left: &mut Vec<Left>) -> Result<(), Refusal> {
+        let mut rooms = self.lock();
+        let r = rooms.get_mut(room).ok_or(Refusal::Stranger)?;
+        if !r.peers.iter().any(|p| p.info.id == peer && p.seat == seat) {
+            return Err(Refusal::Stranger);
+        }
+        r.remove(peer, "left", left);
+        if r.peers.is_empty() && !r.ended {
+            rooms.remove(room);
+        }
+        drop(rooms);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// The clinician ends the session for everyone: each is told, and the
+    /// room stays closed to clients until the clinician enters again.
+    pub fn end(&self, room: &str, seat: &str, peer: &str, left: &mut Vec<Left>) -> Result<(), Refusal> {
+        let mut rooms = self.lock();
+        let r = rooms.get_mut(room).ok_or(Refusal::Stranger)?;
+        let me = r.peers.iter().find(|p| p.info.id == peer && p.seat == seat).ok_or(Refusal::Stranger)?;
+        if !me.info.clinician {
+            return Err(Refusal::Stranger);
+        }
+        r.ended = true;
+        r.remove(peer, "ended the session", left);
+        r.tell_all(peer, &json!({"type": "ended"}));
+        drop(rooms);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// How many people are in `room`.
+    pub fn count(&self, room: &str) -> usize {
+        self.lock().get(room).map_or(0, |r| r.peers.len())
+    }
+}
+
+/// Drop everyone who stopped asking, and rooms left empty (an ended room
+/// is forgotten once empty too: its tickets die with the window anyway).
+fn sweep(rooms: &mut HashMap<String, Room>, now: Instant, left: &mut Vec<Left>) {
+    for r in rooms.values_mut() {
+        let lost: Vec<String> =
+            r.peers.iter().filter(|p| now.duration_since(p.seen) > LOST_AFTER).map(|p| p.info.id.clone()).collect();
+        for id in lost {
+            r.remove(&id, "lost the connection", left);
+        }
+    }
+    rooms.retain(|_, r| !r.peers.is_empty() || r.ended);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::ticket::Person;
+    use super::*;
+
+    fn ticket(person: Person) -> Ticket {
+        Ticket { appointment_id: 1, person, expires: 2_000_000_000 }
+    }
+
+    #[test]
+    fn a_newcomer_meets_those_present_and_messages_reach_only_their_addressee() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let now = Instant::now();
+        let k = hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
+        assert!(k.others.is_empty());
+        let a = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        assert_eq!(a.others.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Dr K"]);
+        let b = hub.enter("r", "seat-b", ticket(Person::Client(2)), "Bo", now, &mut left).unwrap();
+        assert_eq!(b.others.len(), 2);
+
+        let got = hub.receive("r", "seat-k", &k.peer, Duration::ZERO, &mut left).unwrap();
+        assert_eq!(got.len(), 2, "the clinician heard of both: {got:?}");
+        hub.send("r", "seat-a", &a.peer, &k.peer, json!({"sdp": "offer"})).unwrap();
+        let got = hub.receive("r", "seat-k", &k.peer, Duration::ZERO, &mut left).unwrap();
+        assert_eq!(got, vec![json!({"type": "signal", "from": a.peer, "data": {"sdp": "offer"}})]);
+        let bo = hub.receive("r", "seat-b", &b.peer, Duration::ZERO, &mut left).unwrap();
+        assert!(bo.is_empty(), "Bo sees nothing meant for the clinician: {bo:?}");
+        assert!(left.is_empty());
+    }
+
+    #[test]
+    fn strangers_wrong_seats_and_bad_messages_are_refused() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let now = Instant::now();
+        let a = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        let b = hub.enter("r", "seat-b", ticket(Person::Client(2)), "Bo", now, &mut left).unwrap();
+        let x = hub.enter("other", "seat-x", ticket(Person::Client(3)), "X", now, &mut left).unwrap();
+        // A peer id of another room, or presented from another seat.
+        assert_eq!(hub.send("r", "seat-x", &x.peer, &a.peer, json!({})), Err(Refusal::Stranger));
+        assert_eq!(hub.send("r", "seat-b", &a.peer, &b.peer, json!({})), Err(Refusal::Stranger));
+        assert_eq!(hub.send("r", "seat-a", &a.peer, &x.peer, json!({})), Err(Refusal::Stranger));
+        assert_eq!(hub.receive("r", "seat-b", &a.peer, Duration::ZERO, &mut left), Err(Refusal::Stranger));
+        assert_eq!(hub.send("r", "seat-a", &a.peer, &b.peer, json!("text")), Err(Refusal::Malformed));
+        let big = json!({"sdp": "x".repeat(MAX_MESSAGE)});
+        assert_eq!(hub.send("r", "seat-a", &a.peer, &b.peer, big), Err(Refusal::Malformed));
+        for _ in 0..MAX_QUEUE {
+            hub.send("r", "seat-a", &a.peer, &b.peer, json!({"c": 1})).unwrap();
+        }
+        assert_eq!(hub.send("r", "seat-a", &a.peer, &b.peer, json!({"c": 1})), Err(Refusal::Full));
+    }
+
+    #[test]
+    fn reentering_replaces_the_seat_and_silence_drops_a_peer() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let t0 = Instant::now();
+        let a1 = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", t0, &mut left).unwrap();
+        let k = hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", t0, &mut left).unwrap();
+        let a2 = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", t0, &mut left).unwrap();
+        assert_ne!(a1.peer, a2.peer);
+        assert_eq!(left.iter().map(|l| l.why).collect::<Vec<_>>(), ["entered again"]);
+        assert_eq!(hub.count("r"), 2);
+        // Ann stops asking; the clinician keeps asking.
+        let later = t0 + LOST_AFTER + Duration::from_secs(1);
+        left.clear();
+        hub.enter("r", "seat-b", ticket(Person::Client(2)), "Bo", later, &mut left).unwrap();
+        let gone: Vec<_> = left.iter().map(|l| (l.ticket.person, l.why)).collect();
+        assert!(gone.contains(&(Person::Client(1), "lost the connection")), "{gone:?}");
+        let _ = k;
+    }
+
+    #[test]
+    fn the_clinician_ends_for_everyone_and_clients_cannot_come_back_alone() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let now = Instant::now();
+        let k = hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
+        let a = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        assert_eq!(hub.end("r", "seat-a", &a.peer, &mut left), Err(Refusal::Stranger), "a client cannot end");
+        hub.end("r", "seat-k", &k.peer, &mut left).unwrap();
+        let got = hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left).unwrap();
+        assert!(got.contains(&json!({"type": "ended"})), "{got:?}");
+        hub.leave("r", "seat-a", &a.peer, &mut left).unwrap();
+        let again = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left);
+        assert_eq!(again.err(), Some(Refusal::Ended));
+        hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
+        hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+    }
+
+    #[test]
+    fn a_waiting_receive_wakes_when_a_message_arrives() {
+        let hub = std::sync::Arc::new(Hub::default());
+        let mut left = vec![];
+        let now = Instant::now();
+        let a = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        let b = hub.enter("r", "seat-b", ticket(Person::Client(2)), "Bo", now, &mut left).unwrap();
+        hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left).unwrap();
+        let waiter = {
+            let (hub, peer) = (hub.clone(), a.peer.clone());
+            std::thread::spawn(move || hub.receive("r", "seat-a", &peer, Duration::from_secs(10), &mut vec![]))
+        };
+        std::thread::sleep(Duration::from_millis(100));
+        let sent = Instant::now();
+        hub.send("r", "seat-b", &b.peer, &a.peer, json!({"ice": 1})).unwrap();
+        let got = waiter.join().unwrap().unwrap();
+        assert_eq!(got.len(), 1);
+        assert!(sent.elapsed() < Duration::from_secs(5), "woken by the message, not the timeout");
+    }
+}

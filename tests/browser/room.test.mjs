@@ -1,0 +1,144 @@
+// The built-in video room in real headless Chromium, with Chromium's fake
+// camera and microphone: clients join through their own participant
+// links, the clinician presses Start on the dashboard, and every browser
+// reaches every other (WebRTC over loopback, signalling through
+// Porchlight) and decodes their video: the frame counts keep rising.
+// Two people, then three (a couple); the clinician ends the session for
+// everyone. Plus a screenshot of the room on a phone and the room's
+// accessibility basics.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  STEP_TIMEOUT, useBrowser, startServer, newPage, clickAndLoad, signIn, path, inMinutes,
+  unnamedButtons, unnamedFields, lowContrast, screenshot,
+} from "./harness.mjs";
+
+useBrowser(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
+
+const PHONE = { viewport: { width: 390, height: 800 }, permissions: ["camera", "microphone"] };
+const DESK = { viewport: { width: 1280, height: 900 }, permissions: ["camera", "microphone"] };
+/** Reaching `connected` takes a few signalling round trips. */
+const CONNECT_TIMEOUT = 20000;
+
+/** A built-in-room practice with an open appointment for `names`. */
+function practice(server, names) {
+  server.cli("settings", "set", "video_provider", "builtin");
+  const ids = names.map((name) => server.json("client", "add", "--name", name).id);
+  return server.json("appt", "add", ...ids.flatMap((id) => ["--client", String(id)]),
+    "--start", inMinutes(5).toISOString(), "--minutes", "50");
+}
+
+/** A client's phone: link opened, Join pressed, waiting for the clinician. */
+async function clientJoins(t, participant) {
+  const page = await newPage(t, PHONE);
+  const said = [];
+  page.on("console", (m) => said.push(m.text()));
+  page.said = said;
+  await page.goto(participant.link);
+  await clickAndLoad(page, page.getByRole("button", { name: "Join video call" }));
+  assert.match(path(page), /\/wait$/, `${participant.name} waits for the clinician`);
+  return page;
+}
+
+/** The clinician signs in and presses Start: the room opens in a new tab. */
+async function clinicianStarts(t, server, appt) {
+  const dash = await newPage(t, DESK);
+  await signIn(dash, server);
+  const card = dash.locator(`#appt-${appt.id}`);
+  const [room] = await Promise.all([
+    dash.context().waitForEvent("page", { timeout: STEP_TIMEOUT }),
+    card.getByRole("button", { name: /^Start session/ }).click(),
+  ]);
+  await room.waitForURL(/\/room\/[a-z0-9]+\/[\w-]{12}$/);
+  room.setDefaultTimeout(STEP_TIMEOUT);
+  room.said = [];
+  room.on("console", (m) => room.said.push(m.text()));
+  return { dash, room };
+}
+
+/** Wait until `page` shows `others` peers, all `connected`, each having
+ *  decoded video frames that keep coming. */
+async function seesEveryone(page, others, who) {
+  try {
+    await page.waitForFunction((n) => {
+      const tiles = [...document.querySelectorAll(".tile[data-peer]")];
+      return tiles.length === n && tiles.every((t) => t.dataset.state === "connected" && Number(t.dataset.frames) > 0);
+    }, others, { timeout: CONNECT_TIMEOUT });
+  } catch (e) {
+    const state = await page.evaluate(() => [document.getElementById("state")?.textContent,
+      ...[...document.querySelectorAll(".tile[data-peer]")].map((t) => `${t.dataset.state}/${t.dataset.frames}`)]);
+    e.message = `${who} did not see ${others} connected peers with video: ${JSON.stringify(state)}\n` +
+      `console: ${(page.said || []).join("\n  ")}\n${e.message}`;
+    throw e;
+  }
+  const frames = () => page.evaluate(() => [...document.querySelectorAll(".tile[data-peer]")].map((t) => Number(t.dataset.frames)));
+  const before = await frames();
+  await page.waitForTimeout(2500);
+  const after = await frames();
+  after.forEach((n, i) => assert.ok(n > before[i], `${who}: frames from peer ${i} rise (${before[i]} → ${n})`));
+  assert.match(await page.locator("#state").innerText(), /^Connected with /);
+}
+
+test("a client and the clinician see and hear each other in the built-in room", async (t) => {
+  const server = await startServer(t);
+  const appt = practice(server, ["Robin Okafor"]);
+  const client = await clientJoins(t, appt.participants[0]);
+  const { room } = await clinicianStarts(t, server, appt);
+  await client.waitForURL(/\/room\//, { timeout: 10000 });
+  assert.equal(new URL(client.url()).pathname.split("/")[2], new URL(room.url()).pathname.split("/")[2], "one room");
+  assert.notEqual(client.url(), room.url(), "each person has a seat of their own");
+
+  await seesEveryone(room, 1, "the clinician");
+  await seesEveryone(client, 1, "Robin");
+  assert.equal(await room.locator(".tile[data-peer] figcaption").innerText(), "Robin O.");
+  assert.equal(await client.locator(".tile[data-peer] figcaption").innerText(), "My Practice");
+
+  // The page's own controls.
+  const mute = client.getByRole("button", { name: "Mute" });
+  await mute.click();
+  assert.equal(await client.getByRole("button", { name: "Unmute" }).getAttribute("aria-pressed"), "true");
+  assert.equal(await client.evaluate(() => document.getElementById("self").srcObject.getAudioTracks()[0].enabled), false);
+  await client.getByText("Camera and microphone").click();
+  assert.ok(await client.getByLabel("Camera").locator("option").count() >= 1, "the camera picker lists a camera");
+  assert.deepEqual(await unnamedButtons(client), [], "every button has a name");
+  assert.deepEqual(await unnamedFields(client), [], "every field has a label");
+  assert.deepEqual(await lowContrast(client), [], "text contrast");
+  await screenshot(client, "room-phone");
+  await screenshot(room, "room-clinician-desk");
+
+  // Leaving: the other side's tile goes, and the leave is audited.
+  await client.getByRole("button", { name: "Leave" }).click();
+  await room.waitForFunction(() => document.querySelectorAll(".tile[data-peer]").length === 0);
+  assert.match(await room.locator("#state").innerText(), /Waiting for the others/);
+  let events = [];
+  for (const until = Date.now() + 5000; !events.includes("room.leave") && Date.now() < until;) {
+    events = server.json("audit").map((e) => e.event);
+    await room.waitForTimeout(100);
+  }
+  assert.ok(events.includes("room.leave"), `room.leave audited: ${events}`);
+});
+
+test("a couple and the clinician: three browsers, each sees the two others", async (t) => {
+  const server = await startServer(t);
+  const appt = practice(server, ["Sam Taylor", "Jordan Taylor"]);
+  const [sam, jordan] = [await clientJoins(t, appt.participants[0]), await clientJoins(t, appt.participants[1])];
+  const { room } = await clinicianStarts(t, server, appt);
+  await sam.waitForURL(/\/room\//, { timeout: 10000 });
+  await jordan.waitForURL(/\/room\//, { timeout: 10000 });
+
+  await seesEveryone(room, 2, "the clinician");
+  await seesEveryone(sam, 2, "Sam");
+  await seesEveryone(jordan, 2, "Jordan");
+
+  // The clinician ends the session for everyone.
+  room.on("dialog", (d) => d.accept());
+  await room.getByRole("button", { name: "End session for everyone" }).click();
+  for (const [page, who] of [[sam, "Sam"], [jordan, "Jordan"]]) {
+    await page.waitForFunction(() => /ended the session/.test(document.getElementById("state").textContent),
+      null, { timeout: 25000 }).catch((e) => { e.message = `${who} was not told: ${e.message}`; throw e; });
+    assert.equal(await page.locator(".tile[data-peer]").count(), 0, `${who}'s tiles are gone`);
+  }
+  // A client cannot reopen the room on their own.
+  await sam.reload();
+  await sam.waitForFunction(() => /ended this session/.test(document.getElementById("state").textContent));
+});
