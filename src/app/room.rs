@@ -431,4 +431,32 @@ mod tests {
         assert!(started.room.unwrap_err().contains("video_url_template"));
         assert!(matches!(app.join(&ta, now, "ip").unwrap(), JoinOutcome::NoRoom(_)));
     }
+
+    #[test]
+    fn a_room_ticket_fits_one_seat_and_ends_with_the_window() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let (id, _, _, ta, tb) = couple(&mut app, now);
+        app.set_setting("video_provider", "builtin", now).unwrap();
+        app.set_setting("waiting_room", "off", now).unwrap();
+        let door = |app: &mut App, token: &str| match app.join(token, now, "ip").unwrap() {
+            JoinOutcome::Room(door, _) => door,
+            other => panic!("not let in: {other:?}"),
+        };
+        let (da, db) = (door(&mut app, &ta), door(&mut app, &tb));
+        let split = |d: &Door| {
+            let parts: Vec<String> = d.url.split('/').map(str::to_string).collect();
+            (parts[2].clone(), parts[3].clone(), d.ticket.unwrap().seal(&app.keys))
+        };
+        let ((room, seat_a, sealed_a), (_, seat_b, _)) = (split(&da), split(&db));
+        let window = app.window_of(&app.appointment_row(id).unwrap()).unwrap();
+        assert_eq!(da.ticket.unwrap().expires, window.expires_at.timestamp());
+        let pass = |app: &mut App, seat: &str, at| app.room_pass(&room, seat, &sealed_a, at).unwrap();
+        assert_eq!(pass(&mut app, &seat_a, now).map(|p| p.name), Some("Ann S.".to_string()));
+        assert!(pass(&mut app, &seat_b, now).is_none(), "not on the partner's seat");
+        let last = window.expires_at - chrono::Duration::seconds(1);
+        assert!(pass(&mut app, &seat_a, last).is_some(), "good to the window's last second");
+        assert!(pass(&mut app, &seat_a, window.expires_at).is_none(), "and not after");
+        assert!(app.room_pass("another-room", &seat_a, &sealed_a, now).unwrap().is_none());
+    }
 }

@@ -17,6 +17,7 @@
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
+//! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 
 mod accepting;
@@ -32,6 +33,7 @@ mod hostile;
 mod leaks;
 mod mail;
 mod proxy;
+mod room;
 mod routes;
 mod slow;
 mod support;
