@@ -198,6 +198,31 @@ fn behind_caddy_with_its_own_certificates_the_lan_setup_works() {
     assert!(login.contains("set-cookie: __host-porchlight_pre=") && login.contains("; secure"), "{login}");
     curl_host("porch.lan", https_port, &["-H", "X-Forwarded-For: 10.9.9.9", "--data", "code=ZZZZ-ZZZZ"], "/join");
     assert_eq!(p.audit_addrs("code.failure"), ["127.0.0.1"]);
+
+    // The built-in room over https, the secure context browsers need for
+    // camera and microphone: the ticket cookie is Secure, and the page and
+    // its signalling pass through Caddy.
+    p.set("video_provider", "builtin");
+    p.set("waiting_room", "off");
+    let join = curl_host("porch.lan", https_port, &["--data", ""], &format!("/v/{}/join", appt.token(0)));
+    let header = |name: &str| {
+        join.lines().find(|l| l.to_ascii_lowercase().starts_with(name)).map(|l| l[name.len()..].trim().to_string())
+    };
+    let room = header("location: ").unwrap_or_default();
+    assert!(room.starts_with("/room/"), "{join}");
+    let set = header("set-cookie: porchlight_room=").map(|v| format!("porchlight_room={v}")).expect("a room ticket");
+    assert!(set.contains("; Secure") && set.contains("; HttpOnly"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_string();
+    let page = curl_host("porch.lan", https_port, &["-H", &format!("Cookie: {cookie}")], &room);
+    assert!(page.starts_with("HTTP/2 200") && page.contains("room.js"), "{page}");
+    let json = ["-H", "Content-Type: application/json", "-H", "Sec-Fetch-Site: same-origin", "--data", "{}"];
+    let enter = curl_host(
+        "porch.lan",
+        https_port,
+        &[&["-H", &format!("Cookie: {cookie}")][..], &json[..]].concat(),
+        &format!("{room}/enter"),
+    );
+    assert!(enter.starts_with("HTTP/2 200") && enter.contains("\"peer\""), "{enter}");
 }
 
 /// `curl -k` to `host:port` resolved to loopback.
