@@ -142,3 +142,19 @@ test("a couple and the clinician: three browsers, each sees the two others", asy
   await sam.reload();
   await sam.waitForFunction(() => /ended this session/.test(document.getElementById("state").textContent));
 });
+
+test("one browser, two windows: the clinician's Start and a client's link, as in the demo", async (t) => {
+  const server = await startServer(t);
+  const appt = practice(server, ["Alex Rivera"]);
+  const { dash, room } = await clinicianStarts(t, server, appt);
+  // The same browser (the same cookies): the client's link in another window.
+  const client = await dash.context().newPage();
+  client.setDefaultTimeout(STEP_TIMEOUT);
+  await client.goto(appt.participants[0].link);
+  await clickAndLoad(client, client.getByRole("button", { name: "Join video call" }));
+  await client.waitForURL(/\/room\//);
+  await seesEveryone(room, 1, "the clinician's window");
+  await seesEveryone(client, 1, "the client's window");
+  assert.equal(await client.locator("#self-tile figcaption").innerText(), "You (Alex R.)");
+  assert.equal(await room.locator("#self-tile figcaption").innerText(), "You (My Practice)");
+});
