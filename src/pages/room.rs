@@ -46,16 +46,6 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, room: &str, seat: &str, 
     let base = format!("/room/{room}/{seat}");
     match (action, req.method) {
         (None, Method::Get | Method::Head) => page(app, shared, &pass, base),
-        (Some("messages"), Method::Get) => {
-            let peer = req.param("peer").unwrap_or_default();
-            let mut left = vec![];
-            let got = shared.hub.receive(room, seat, &peer, hub::POLL_WAIT, &mut left);
-            audit_left(app, &left, now, None);
-            Ok(match got {
-                Ok(messages) => Resp::json(200, &messages),
-                Err(r) => refused(r),
-            })
-        }
         (Some(action), Method::Post) => {
             if !from_the_page(req) {
                 return Ok(Resp::json(403, &json!({"error": "not from the room page"})));
@@ -66,6 +56,44 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, room: &str, seat: &str, 
             post(app, shared, req, room, seat, &pass, action, body, now)
         }
         _ => Ok(Resp::json(405, &json!({"error": "method not allowed"}))),
+    }
+}
+
+/// Whether `req` is the room page's long poll, which [`long_poll`] answers.
+pub fn is_long_poll(req: &Req) -> bool {
+    let parts: Vec<&str> = req.path.split('/').collect();
+    req.method == Method::Get && matches!(parts[..], ["", "room", _, _, "messages"])
+}
+
+/// `GET /room/{room}/{seat}/messages?peer=`: the messages waiting for
+/// `peer`, after up to [`hub::POLL_WAIT`] for the first. The ticket is
+/// checked and leavers are audited on a pooled database connection, but
+/// the wait holds none.
+pub fn long_poll(shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
+    let parts: Vec<&str> = req.path.split('/').collect();
+    let [_, _, room, seat, _] = parts[..] else { return Resp::json(404, &json!({"error": "no such room"})) };
+    let sealed = req.cookie(TICKET_COOKIE);
+    let pass = shared.with_app(|app| match sealed {
+        Some(sealed) => app.room_pass(room, seat, sealed, now),
+        None => Ok(None),
+    });
+    match pass {
+        Ok(Some(_)) => {}
+        Ok(None) => return Resp::json(403, &json!({"error": "no valid room ticket"})),
+        Err(e) => {
+            eprintln!("porchlight: {e}");
+            return Resp::json(500, &json!({"error": "the room is not available"}));
+        }
+    }
+    let peer = req.param("peer").unwrap_or_default();
+    let mut left = vec![];
+    let got = shared.hub.receive(room, seat, &peer, hub::POLL_WAIT, &mut left);
+    if !left.is_empty() {
+        shared.with_app(|app| audit_left(app, &left, now, None));
+    }
+    match got {
+        Ok(messages) => Resp::json(200, &messages),
+        Err(r) => refused(r),
     }
 }
 

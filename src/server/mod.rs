@@ -95,6 +95,13 @@ struct Pool {
     ready: Condvar,
 }
 
+impl Shared {
+    /// Run `f` as one request on a pooled database connection.
+    pub fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
+        self.apps.with(|app| app.request(f))
+    }
+}
+
 impl Pool {
     fn with<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
         let mut app = {
@@ -362,15 +369,28 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
 /// may take the server down: a panic in a handler becomes a 500 page.
 fn answer(shared: &Shared, req: Req) -> Resp {
     let now = shared.clock.now(Utc::now()).now;
-    shared.apps.with(|app| app.request(|app| respond(app, shared, &req, now)))
+    // A long poll waits without a database connection: a few of them
+    // would otherwise hold the whole pool.
+    if crate::pages::room::is_long_poll(&req) {
+        let resp = guarded(shared, || crate::pages::room::long_poll(shared, &req, now));
+        return shared.with_app(|app| with_hsts(app, resp));
+    }
+    shared.with_app(|app| {
+        let resp = guarded(shared, || router::route(app, shared, &req, now));
+        with_hsts(app, resp)
+    })
 }
 
-fn respond(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
-    let mut resp = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| router::route(app, shared, req, now)))
-        .unwrap_or_else(|_| {
-            eprintln!("porchlight: a request handler panicked");
-            shared.pages.error(500, "Porchlight")
-        });
+/// `f`'s response, or a 500 page if it panicked.
+fn guarded(shared: &Shared, f: impl FnOnce() -> Resp) -> Resp {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        eprintln!("porchlight: a request handler panicked");
+        shared.pages.error(500, "Porchlight")
+    })
+}
+
+/// HSTS when the practice is reached over https.
+fn with_hsts(app: &mut App, mut resp: Resp) -> Resp {
     if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
         resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }

@@ -187,3 +187,37 @@ fn a_ticket_lives_as_long_as_the_window_and_leaving_is_audited() {
         post_json(&server, &format!("{}/leave", t.path), Some(&t.cookie), &format!(r#"{{"peer":"{peer}"}}"#), &[]);
     assert_eq!(again.status, 403);
 }
+
+#[test]
+fn waiting_long_polls_hold_no_database_connection() {
+    let p = builtin();
+    let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
+    let server = p.serve();
+    let t = ticket_of(&join(&server, &appt.token(0)));
+    let peer = post_json(&server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]).json()["peer"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // More waiting polls than the server has pooled database connections (4).
+    let polls: Vec<_> = (0..8)
+        .map(|_| {
+            let (addr, path, cookie) = (server.addr, format!("{}/messages?peer={peer}", t.path), t.cookie.clone());
+            std::thread::spawn(move || {
+                let req = crate::support::request_with("GET", path.as_bytes(), &[("Cookie", &cookie)], None);
+                crate::support::try_send(addr, &req).map(|r| r.status)
+            })
+        })
+        .collect();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for path in ["/healthz".to_string(), format!("/v/{}", appt.token(0))] {
+        let started = std::time::Instant::now();
+        assert_eq!(server.get(&path).status, 200);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "{path} waited {:?}", started.elapsed());
+    }
+    // Leaving ends every poll of that visit at once.
+    let body = format!(r#"{{"peer":"{peer}"}}"#);
+    assert_eq!(post_json(&server, &format!("{}/leave", t.path), Some(&t.cookie), &body, &[]).status, 204);
+    for poll in polls {
+        assert_eq!(poll.join().unwrap(), Ok(403), "a poll of a visit that left");
+    }
+}
