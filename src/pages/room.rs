@@ -21,6 +21,7 @@ use crate::server::http::{Method, Req, Resp};
 use crate::settings::Ice;
 use crate::video::TICKET_COOKIE;
 use crate::video::hub::{self, Left, Refusal};
+use crate::video::ticket::Ticket;
 
 #[derive(Serialize)]
 struct Page<'a> {
@@ -129,7 +130,7 @@ fn post(
                 let ice = ice_servers(&app.settings()?.ice, seat, pass.ticket.expires);
                 Ok::<_, crate::error::Error>(Resp::json(
                     200,
-                    &json!({"peer": e.peer, "others": e.others, "ice": ice, "me": {"name": pass.name}}),
+                    &json!({"peer": e.peer, "others": e.others, "ice": ice}),
                 ))
             })
         }
@@ -138,21 +139,19 @@ fn post(
         "end" => shared.hub.end(room, seat, &body.peer, &mut left).map(|_| Ok(no_content())),
         _ => return Ok(Resp::json(404, &json!({"error": "no such action"}))),
     };
-    let mine = |l: &Left| l.ticket == pass.ticket && matches!(action, "leave" | "end");
-    for l in &left {
-        let addr = mine(l).then_some(addr.as_str());
-        if let Err(e) = app.room_left(&l.ticket, l.why, now, addr) {
-            eprintln!("porchlight: could not record leaving the room: {e}");
-        }
-    }
+    let own = matches!(action, "leave" | "end").then_some((&pass.ticket, addr.as_str()));
+    audit_left(app, &left, now, own);
     match outcome {
         Ok(resp) => resp,
         Err(r) => Ok(refused(r)),
     }
 }
 
-fn audit_left(app: &mut App, left: &[Left], now: DateTime<Utc>, addr: Option<&str>) {
+/// Audit who left; `own` is the ticket and address of a person who left
+/// by this very request (the others were dropped or replaced).
+fn audit_left(app: &mut App, left: &[Left], now: DateTime<Utc>, own: Option<(&Ticket, &str)>) {
     for l in left {
+        let addr = own.filter(|(t, _)| **t == l.ticket).map(|(_, a)| a);
         if let Err(e) = app.room_left(&l.ticket, l.why, now, addr) {
             eprintln!("porchlight: could not record leaving the room: {e}");
         }

@@ -3,7 +3,9 @@
 //! A room URL is never printed on a page or in a message: it is handed out
 //! at Join to someone the window and the waiting room let in. For Jitsi,
 //! each entry carries its own signed token, valid only for the session's
-//! window, so a forwarded room URL is worth nothing on its own.
+//! window; for the built-in room (served by Porchlight, `hub.rs`), a room
+//! ticket in a cookie for that person's seat (`ticket.rs`). Either way a
+//! forwarded room URL is worth nothing on its own.
 
 pub mod hub;
 pub mod jwt;
