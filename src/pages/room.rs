@@ -128,10 +128,7 @@ fn post(
             let entered = shared.hub.enter(room, seat, pass.ticket, &pass.name, Instant::now(), &mut left);
             entered.map(|e| {
                 let ice = ice_servers(&app.settings()?.ice, seat, pass.ticket.expires);
-                Ok::<_, crate::error::Error>(Resp::json(
-                    200,
-                    &json!({"peer": e.peer, "others": e.others, "ice": ice}),
-                ))
+                Ok::<_, crate::error::Error>(Resp::json(200, &json!({"peer": e.peer, "others": e.others, "ice": ice})))
             })
         }
         "send" => shared.hub.send(room, seat, &body.peer, &body.to, body.data).map(|_| Ok(no_content())),

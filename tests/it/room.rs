@@ -221,3 +221,40 @@ fn waiting_long_polls_hold_no_database_connection() {
         assert_eq!(poll.join().unwrap(), Ok(403), "a poll of a visit that left");
     }
 }
+
+#[test]
+fn the_page_gets_stun_and_coturn_credentials_that_end_with_the_window() {
+    let p = builtin();
+    p.set("stun_urls", "stun:stun.example.org:3478, stun:[2001:db8::1]");
+    p.set("turn_url", "turn:turn.example.org:3478?transport=udp");
+    let secret = "a-coturn-static-auth-secret-0123";
+    p.run_stdin(&["settings", "set", "turn_secret", "-"], &format!("{secret}\n")).ok();
+    let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
+    let server = p.serve();
+    let t = ticket_of(&join(&server, &appt.token(0)));
+    let ice = post_json(&server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]).json()["ice"].clone();
+    assert_eq!(ice[0]["urls"], serde_json::json!(["stun:stun.example.org:3478", "stun:[2001:db8::1]"]));
+    assert_eq!(ice[1]["urls"], serde_json::json!(["turn:turn.example.org:3478?transport=udp"]));
+    let user = ice[1]["username"].as_str().unwrap();
+    let (expires, seat) = user.split_once(':').unwrap();
+    assert_eq!(seat, t.path.rsplit('/').next().unwrap());
+    let expires: i64 = expires.parse().unwrap();
+    // The window closes 30 minutes after the 50-minute session, 75 minutes from now.
+    let left = expires - now().timestamp();
+    assert!((74 * 60..=75 * 60 + 5).contains(&left), "TURN credentials expire with the window: {left} s");
+    // coturn's check, done by openssl: base64(HMAC-SHA1(secret, user)).
+    let mut openssl = std::process::Command::new("openssl")
+        .args(["dgst", "-sha1", "-hmac", secret, "-binary"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("openssl");
+    use std::io::Write;
+    openssl.stdin.take().unwrap().write_all(user.as_bytes()).unwrap();
+    let mac = openssl.wait_with_output().unwrap().stdout;
+    use base64ct::Encoding;
+    assert_eq!(ice[1]["credential"], base64ct::Base64::encode_string(&mac).as_str());
+    // The secret is write-only and sealed: not in the settings list.
+    let shown = p.run(&["settings", "show"]);
+    assert!(!shown.stdout.contains(secret), "{}", shown.stdout);
+}
