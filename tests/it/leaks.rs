@@ -56,6 +56,27 @@ fn no_token_code_or_password_is_logged_or_stored() {
     }
     server.get(&format!("/p/{portal_token}"));
     server.post("/join", "code=WRNG-C0DE");
+    // The built-in room: its tickets, the TURN secret and the TURN
+    // passwords handed to the page are secrets too.
+    let turn_secret = "a-turn-secret-nobody-may-ever-see-0123";
+    p.set("video_provider", "builtin");
+    p.set("turn_url", "turn:turn.example.org:3478");
+    p.run_stdin(&["settings", "set", "turn_secret", "-"], &format!("{turn_secret}\n")).ok();
+    secrets.push(turn_secret.to_string());
+    let open = samples.iter().find(|s| s.state == "open").expect("an open link");
+    let join = server.post(&format!("/v/{}/join", open.token), "");
+    let set = join.set_cookies().into_iter().find(|c| c.starts_with("porchlight_room=")).expect("a room ticket");
+    let ticket = set.split(';').next().unwrap_or_default().to_string();
+    secrets.push(ticket.trim_start_matches("porchlight_room=").to_string());
+    secrets.push(ticket.rsplit('.').next().unwrap_or_default().to_string());
+    let enter = format!(
+        "POST {}/enter HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {ticket}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
+        join.location()
+    );
+    let entered = server.raw(enter.as_bytes()).json();
+    let credential = entered["ice"][0]["credential"].as_str().expect("a TURN password").to_string();
+    secrets.push(credential);
     // An admin login, and a wrong one.
     let login: Response = server.get("/admin/login");
     let cookie = login.set_cookies().first().map(|c| c.split(';').next().unwrap_or("").to_string()).unwrap_or_default();
@@ -79,4 +100,5 @@ fn no_token_code_or_password_is_logged_or_stored() {
     }
     assert!(log.contains("access code failure"), "the log is not empty, just clean: {log}");
     assert!(secrets.iter().any(|s| s.starts_with("ey")), "a room token was minted and looked for");
+    assert!(secrets.iter().any(|s| s.starts_with("v1.")), "a room ticket was issued and looked for");
 }
