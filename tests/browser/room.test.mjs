@@ -5,15 +5,23 @@
 // Porchlight) and decodes their video: the frame counts keep rising.
 // Two people, then three (a couple); the clinician ends the session for
 // everyone. Plus a screenshot of the room on a phone and the room's
-// accessibility basics.
+// accessibility basics, and the same over https behind the shipped
+// Caddyfile (tls internal), the secure context a LAN setup needs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
-  STEP_TIMEOUT, useBrowser, startServer, newPage, clickAndLoad, signIn, path, inMinutes,
+  PASSWORD, STEP_TIMEOUT, useBrowser, startServer, newPage, clickAndLoad, signIn, path, inMinutes,
   unnamedButtons, unnamedFields, lowContrast, screenshot,
 } from "./harness.mjs";
 
-useBrowser(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
+// porch.lan is the LAN name of the shipped Caddyfile; here it is loopback.
+useBrowser(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+  "--host-resolver-rules=MAP porch.lan 127.0.0.1"]);
 
 const PHONE = { viewport: { width: 390, height: 800 }, permissions: ["camera", "microphone"] };
 const DESK = { viewport: { width: 1280, height: 900 }, permissions: ["camera", "microphone"] };
@@ -157,4 +165,68 @@ test("one browser, two windows: the clinician's Start and a client's link, as in
   await seesEveryone(client, 1, "the client's window");
   assert.equal(await client.locator("#self-tile figcaption").innerText(), "You (Alex R.)");
   assert.equal(await room.locator("#self-tile figcaption").innerText(), "You (My Practice)");
+});
+
+/** A free loopback port. */
+async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve) => srv.listen(0, "127.0.0.1", resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** The shipped Caddyfile's LAN site (`tls internal`) in front of `upstream`,
+ *  on loopback ports of its own; stopped after `t`. */
+async function caddyInFront(t, upstream) {
+  const dir = mkdtempSync(join(tmpdir(), "porchlight-caddy-"));
+  const [https, http] = [await freePort(), await freePort()];
+  const shipped = readFileSync(new URL("../../contrib/Caddyfile", import.meta.url), "utf8");
+  const lan = shipped.split("# 2.")[0]
+    .replace("{\n", `{\n\tadmin off\n\tskip_install_trust\n\thttp_port ${http}\n\thttps_port ${https}\n\tstorage file_system ${dir}/caddy\n`)
+    .replace("porch.lan, 192.168.1.10 {", "porch.lan {\n\tbind 127.0.0.1")
+    .replaceAll("127.0.0.1:8080", `127.0.0.1:${upstream}`);
+  writeFileSync(join(dir, "Caddyfile"), lan);
+  const env = { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+  const caddy = spawn("caddy", ["run", "--adapter", "caddyfile", "--config", join(dir, "Caddyfile")], { env, stdio: "ignore" });
+  t.after(() => { caddy.kill(); rmSync(dir, { recursive: true, force: true }); });
+  return `https://porch.lan:${https}`;
+}
+
+test("on the LAN behind Caddy's tls internal, the room is a secure context with camera and video", async (t) => {
+  if (!existsSync("/usr/bin/caddy") && !existsSync("/usr/local/bin/caddy")) {
+    console.log("SKIPPED: caddy is not installed (apt-get install caddy)");
+    t.skip("caddy is not installed");
+    return;
+  }
+  const server = await startServer(t, ["--trust-proxy", "127.0.0.1"]);
+  const lan = await caddyInFront(t, new URL(server.url).port);
+  server.cli("settings", "set", "public_url", lan);
+  const appt = practice(server, ["Robin Okafor"]);
+  // Caddy's own authority is not installed in this browser: accept its
+  // certificate the way a device that installed the root would.
+  const https = { ...PHONE, ignoreHTTPSErrors: true };
+  const link = appt.participants[0].link;
+  assert.ok(link.startsWith(lan + "/v/"), `links use the public address: ${link}`);
+  const client = await newPage(t, https);
+  for (const until = Date.now() + 15000; ; await new Promise((r) => setTimeout(r, 200))) {
+    const ok = await client.goto(link).then((r) => r && r.status() === 200, () => false);
+    if (ok) break;
+    assert.ok(Date.now() < until, "Caddy did not come up");
+  }
+  await clickAndLoad(client, client.getByRole("button", { name: "Join video call" }));
+  const dash = await newPage(t, { ...DESK, ignoreHTTPSErrors: true });
+  await dash.goto(lan + "/admin/login");
+  await dash.getByLabel("Admin password").fill(PASSWORD);
+  await clickAndLoad(dash, dash.getByRole("button", { name: "Sign in" }));
+  const [room] = await Promise.all([
+    dash.context().waitForEvent("page", { timeout: STEP_TIMEOUT }),
+    dash.locator(`#appt-${appt.id}`).getByRole("button", { name: /^Start session/ }).click(),
+  ]);
+  await room.waitForURL(/\/room\//);
+  await client.waitForURL(/\/room\//, { timeout: 10000 });
+  assert.ok(client.url().startsWith(lan + "/room/"), client.url());
+  assert.equal(await client.evaluate(() => window.isSecureContext), true, "https makes a secure context");
+  await seesEveryone(client, 1, "Robin, over https");
+  await seesEveryone(room, 1, "the clinician, over https");
 });
