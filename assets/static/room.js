@@ -166,7 +166,10 @@
         messages.forEach(function (m) {
           if (m.type === "joined") known[m.peer.id] = m.peer.name; // they call us
           else if (m.type === "left") drop(m.peer);
-          else if (m.type === "ended") finish("The clinician ended the session. Thank you.");
+          else if (m.type === "ended") {
+            post("leave", { peer: me }).catch(function () {});
+            finish("The clinician ended the session. Thank you.");
+          }
           else if (m.type === "signal") onSignal(m.from, m.data);
         });
         listen();

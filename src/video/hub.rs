@@ -29,6 +29,9 @@ pub const MAX_MESSAGE: usize = 32 * 1024;
 pub const LOST_AFTER: Duration = Duration::from_secs(40);
 /// Longest wait of one request for messages.
 pub const POLL_WAIT: Duration = Duration::from_secs(20);
+/// How long an ended room stays closed to clients (longer than any
+/// window's remainder: by then their tickets are dead anyway).
+pub const ENDED_KEPT: Duration = Duration::from_secs(4 * 3600);
 
 /// Why the hub said no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,7 +72,8 @@ struct Peer {
 #[derive(Default)]
 struct Room {
     peers: Vec<Peer>,
-    ended: bool,
+    /// When the clinician ended the session, if they did.
+    ended: Option<Instant>,
 }
 
 impl Room {
@@ -125,15 +129,17 @@ impl Hub {
     ) -> Result<Entered, Refusal> {
         let mut rooms = self.lock();
         sweep(&mut rooms, now, left);
-        if !rooms.contains_key(room) && rooms.len() >= MAX_ROOMS {
+        // Only rooms with people in them count: ended rooms are just notes.
+        let live = rooms.values().filter(|r| !r.peers.is_empty()).count();
+        if rooms.get(room).is_none_or(|r| r.peers.is_empty()) && live >= MAX_ROOMS {
             return Err(Refusal::Full);
         }
         let r = rooms.entry(room.to_string()).or_default();
         let clinician = matches!(ticket.person, super::ticket::Person::Clinician);
-        if r.ended && !clinician {
+        if r.ended.is_some() && !clinician {
             return Err(Refusal::Ended);
         }
-        r.ended = false;
+        r.ended = None;
         if let Some(old) = r.peers.iter().find(|p| p.seat == seat).map(|p| p.info.id.clone()) {
             r.remove(&old, "entered again", left);
         }
@@ -203,7 +209,7 @@ impl Hub {
             return Err(Refusal::Stranger);
         }
         r.remove(peer, "left", left);
-        if r.peers.is_empty() && !r.ended {
+        if r.peers.is_empty() && r.ended.is_none() {
             rooms.remove(room);
         }
         drop(rooms);
@@ -220,7 +226,7 @@ impl Hub {
         if !me.info.clinician {
             return Err(Refusal::Stranger);
         }
-        r.ended = true;
+        r.ended = Some(Instant::now());
         r.remove(peer, "ended the session", left);
         r.tell_all(peer, &json!({"type": "ended"}));
         drop(rooms);
@@ -234,8 +240,8 @@ impl Hub {
     }
 }
 
-/// Drop everyone who stopped asking, and rooms left empty (an ended room
-/// is forgotten once empty too: its tickets die with the window anyway).
+/// Drop everyone who stopped asking, rooms left empty, and ended rooms
+/// after [`ENDED_KEPT`].
 fn sweep(rooms: &mut HashMap<String, Room>, now: Instant, left: &mut Vec<Left>) {
     for r in rooms.values_mut() {
         let lost: Vec<String> =
@@ -244,7 +250,8 @@ fn sweep(rooms: &mut HashMap<String, Room>, now: Instant, left: &mut Vec<Left>) 
             r.remove(&id, "lost the connection", left);
         }
     }
-    rooms.retain(|_, r| !r.peers.is_empty() || r.ended);
+    rooms
+        .retain(|_, r| !r.peers.is_empty() || r.ended.is_some_and(|at| now.saturating_duration_since(at) < ENDED_KEPT));
 }
 
 #[cfg(test)]
@@ -336,6 +343,28 @@ mod tests {
         assert_eq!(again.err(), Some(Refusal::Ended));
         hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
         hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+    }
+
+    #[test]
+    fn ended_rooms_do_not_fill_the_hub_and_are_forgotten_in_time() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let now = Instant::now();
+        for i in 0..MAX_ROOMS + 8 {
+            let room = format!("r{i}");
+            let k = hub.enter(&room, "k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
+            hub.end(&room, "k", &k.peer, &mut left).unwrap();
+        }
+        assert!(hub.enter("new", "a", ticket(Person::Client(1)), "Ann", now, &mut left).is_ok());
+        for i in 0..MAX_ROOMS - 1 {
+            hub.enter(&format!("busy{i}"), "a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        }
+        let full = hub.enter("one-too-many", "a", ticket(Person::Client(1)), "Ann", now, &mut left);
+        assert_eq!(full.err(), Some(Refusal::Full), "32 rooms with people in them");
+        assert_eq!(hub.enter("r0", "a", ticket(Person::Client(1)), "Ann", now, &mut left).err(), Some(Refusal::Full));
+        let later = now + ENDED_KEPT + Duration::from_secs(1);
+        hub.enter("busy0", "a", ticket(Person::Client(1)), "Ann", later, &mut left).unwrap();
+        assert!(!hub.lock().contains_key("r0"), "an ended room is forgotten after ENDED_KEPT");
     }
 
     #[test]

@@ -146,6 +146,14 @@ test("a couple and the clinician: three browsers, each sees the two others", asy
       null, { timeout: 25000 }).catch((e) => { e.message = `${who} was not told: ${e.message}`; throw e; });
     assert.equal(await page.locator(".tile[data-peer]").count(), 0, `${who}'s tiles are gone`);
   }
+  // Everyone's leaving is in the audit trail: the clinician's End and both clients.
+  let leaves = [];
+  for (const until = Date.now() + 5000; leaves.length < 3 && Date.now() < until;) {
+    leaves = server.json("audit").filter((e) => e.event === "room.leave");
+    await room.waitForTimeout(100);
+  }
+  assert.equal(leaves.length, 3, JSON.stringify(leaves));
+  assert.ok(leaves.some((e) => /ended the session/.test(e.detail)), JSON.stringify(leaves));
   // A client cannot reopen the room on their own.
   await sam.reload();
   await sam.waitForFunction(() => /ended this session/.test(document.getElementById("state").textContent));
