@@ -91,8 +91,14 @@ pub struct Shared {
 /// A few `App`s (database connections) lent to the threads that answer
 /// requests, one request at a time.
 struct Pool {
-    apps: Mutex<Vec<App>>,
+    apps: Mutex<Idle>,
     ready: Condvar,
+}
+
+/// The connections not lent out, and how many threads wait for one.
+struct Idle {
+    apps: Vec<App>,
+    waiting: usize,
 }
 
 impl Shared {
@@ -103,19 +109,32 @@ impl Shared {
 }
 
 impl Pool {
+    fn new(apps: Vec<App>) -> Pool {
+        Pool { apps: Mutex::new(Idle { apps, waiting: 0 }), ready: Condvar::new() }
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
         let mut app = {
-            let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+            let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
             loop {
-                match apps.pop() {
+                match idle.apps.pop() {
                     Some(app) => break app,
-                    None => apps = self.ready.wait(apps).unwrap_or_else(|p| p.into_inner()),
+                    None => {
+                        idle.waiting += 1;
+                        idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
+                        idle.waiting -= 1;
+                    }
                 }
             }
         };
         let out = f(&mut app);
-        self.apps.lock().unwrap_or_else(|p| p.into_inner()).push(app);
-        self.ready.notify_one();
+        let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+        idle.apps.push(app);
+        // A notify is a system call even when nobody waits; on the event
+        // loop's path nobody usually does.
+        if idle.waiting > 0 {
+            self.ready.notify_one();
+        }
         out
     }
 }
@@ -198,7 +217,7 @@ pub fn start(config: Config) -> Result<Running> {
         data: config.data.clone(),
         clock,
         mail: crate::mail::sender::Wake::default(),
-        apps: Pool { apps: Mutex::new(apps), ready: Condvar::new() },
+        apps: Pool::new(apps),
         backups: Mutex::new(backups::Status { plan: config.backups.clone(), ..Default::default() }),
     });
     let stop = Arc::new(AtomicBool::new(false));
