@@ -17,6 +17,7 @@
   var peers = {};         // id -> {pc, name, tile, video, label, pending, state, caller}
   var known = {};         // id -> name, from "joined" messages
   var done = false;
+  var entered = 0;        // when we last entered (ms), to pace entering again
 
   function say(text, bad) {
     stateLine.textContent = text;
@@ -156,8 +157,10 @@
     if (done) return;
     fetch(base + "/messages?peer=" + encodeURIComponent(me), { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
+        if (done) return null;
         if (r.status === 410) { finish("The session has ended."); return null; }
         if (r.status === 403) { finish("This visit to the room has ended. Open your session link again to come back."); return null; }
+        if (r.status === 409) { enterAgain(); return null; }
         if (!r.ok) throw new Error("status " + r.status);
         return r.json();
       })
@@ -191,9 +194,18 @@
     });
   }
 
+  // An answer that entering again will not change.
+  function final(text) {
+    var e = new Error(text);
+    e.final = true;
+    return e;
+  }
+
   function enter() {
+    entered = Date.now();
     return post("enter", {}).then(function (r) {
-      if (r.status === 410) throw new Error("The clinician ended this session.");
+      if (r.status === 410) throw final("The clinician ended this session.");
+      if (r.status === 403) throw final("This visit to the room has ended. Open your session link again to come back.");
       if (r.status === 503) throw new Error("The room is full right now. Please try again in a moment.");
       if (!r.ok) throw new Error("The room could not be entered. Open your session link again.");
       return r.json();
@@ -205,6 +217,25 @@
       summary();
       listen();
     });
+  }
+
+  // The server no longer has us in the room (it restarted, or we were
+  // quiet too long, say a laptop asleep) but our ticket is good: start
+  // over with fresh connections, as a reload would, without the reload.
+  function enterAgain() {
+    Object.keys(peers).forEach(drop);
+    known = {};
+    me = null;
+    say("Reconnecting to the room…", true);
+    var pause = Date.now() - entered < 5000 ? 3000 : 0;
+    setTimeout(function () {
+      if (done) return;
+      enter().catch(function (e) {
+        if (e.final) { finish(e.message); return; }
+        say(e.message + " Trying again…", true);
+        setTimeout(enterAgain, 5000);
+      });
+    }, pause);
   }
 
   // Device picker: filled once the browser may name the devices.

@@ -172,6 +172,7 @@ fn refused(r: Refusal) -> Resp {
         Refusal::Full => Resp::json(503, &json!({"error": "the room is full"})).with("Retry-After", "5"),
         Refusal::Ended => Resp::json(410, &json!({"error": "the clinician ended the session"})),
         Refusal::Stranger => Resp::json(403, &json!({"error": "not in this room"})),
+        Refusal::Absent => Resp::json(409, &json!({"error": "not in the room now: enter again"})),
         Refusal::Malformed => Resp::json(400, &json!({"error": "bad message"})),
     }
 }

@@ -40,8 +40,13 @@ pub enum Refusal {
     Full,
     /// The clinician ended the session.
     Ended,
-    /// Not someone in this room (a stranger, or a person who was dropped).
+    /// Not someone in this room: a stranger, a peer id shown from another
+    /// seat, or a visit replaced by a later one of the same seat.
     Stranger,
+    /// Nobody sits in this seat now, though the ticket is good: the server
+    /// restarted, or the visit went quiet for [`LOST_AFTER`]. The page
+    /// may enter again.
+    Absent,
     /// A message that is not a small JSON object.
     Malformed,
 }
@@ -189,10 +194,11 @@ impl Hub {
         loop {
             let now = Instant::now();
             sweep(&mut rooms, now, left);
-            let me = rooms
-                .get_mut(room)
-                .and_then(|r| r.peers.iter_mut().find(|p| p.info.id == peer && p.seat == seat))
-                .ok_or(Refusal::Stranger)?;
+            let Some(me) =
+                rooms.get_mut(room).and_then(|r| r.peers.iter_mut().find(|p| p.info.id == peer && p.seat == seat))
+            else {
+                return Err(missing(&rooms, room, seat));
+            };
             me.seen = now;
             if !me.queue.is_empty() || now >= deadline {
                 return Ok(me.queue.drain(..).collect());
@@ -237,6 +243,17 @@ impl Hub {
     /// How many people are in `room`.
     pub fn count(&self, room: &str) -> usize {
         self.lock().get(room).map_or(0, |r| r.peers.len())
+    }
+}
+
+/// Why a visit to `seat` is not in `room`. A seat someone else holds
+/// now was taken over (another tab): that visit must not take it back,
+/// or two tabs would push each other out for ever.
+fn missing(rooms: &HashMap<String, Room>, room: &str, seat: &str) -> Refusal {
+    match rooms.get(room) {
+        Some(r) if r.peers.iter().any(|p| p.seat == seat) => Refusal::Stranger,
+        Some(r) if r.ended.is_some() => Refusal::Ended,
+        _ => Refusal::Absent,
     }
 }
 
@@ -328,6 +345,29 @@ mod tests {
     }
 
     #[test]
+    fn a_visit_the_hub_forgot_may_enter_again_but_a_replaced_one_may_not() {
+        let mut left = vec![];
+        let now = Instant::now();
+        let before = Hub::default();
+        let a = before.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        // The server restarted: a new, empty hub.
+        let hub = Hub::default();
+        assert_eq!(hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left), Err(Refusal::Absent));
+        let k = hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();
+        assert_eq!(hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left), Err(Refusal::Absent));
+        // Dropped after going quiet: absent too.
+        let a2 = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left).unwrap();
+        let later = now + LOST_AFTER + Duration::from_secs(1);
+        hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", later, &mut left).unwrap();
+        assert_eq!(hub.receive("r", "seat-a", &a2.peer, Duration::ZERO, &mut left), Err(Refusal::Absent));
+        // Another tab took the seat: the first one is out for good.
+        let tab1 = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", later, &mut left).unwrap();
+        hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", later, &mut left).unwrap();
+        assert_eq!(hub.receive("r", "seat-a", &tab1.peer, Duration::ZERO, &mut left), Err(Refusal::Stranger));
+        let _ = k;
+    }
+
+    #[test]
     fn the_clinician_ends_for_everyone_and_clients_cannot_come_back_alone() {
         let hub = Hub::default();
         let mut left = vec![];
@@ -339,6 +379,8 @@ mod tests {
         let got = hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left).unwrap();
         assert!(got.contains(&json!({"type": "ended"})), "{got:?}");
         hub.leave("r", "seat-a", &a.peer, &mut left).unwrap();
+        let late = hub.receive("r", "seat-a", &a.peer, Duration::ZERO, &mut left);
+        assert_eq!(late, Err(Refusal::Ended), "a visit gone from an ended room is told so");
         let again = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", now, &mut left);
         assert_eq!(again.err(), Some(Refusal::Ended));
         hub.enter("r", "seat-k", ticket(Person::Clinician), "Dr K", now, &mut left).unwrap();

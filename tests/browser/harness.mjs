@@ -21,11 +21,20 @@ export const STEP_TIMEOUT = 10000;
 export class Porchlight {
   static async start(args = []) {
     const dir = mkdtempSync(join(tmpdir(), "porchlight-browser-"));
-    const child = spawn(BIN, ["--data", dir, "serve", "--listen", "127.0.0.1:0", ...args], {
+    const p = new Porchlight(dir, args);
+    await p.launch("127.0.0.1:0");
+    return p;
+  }
+
+  constructor(dir, args) { Object.assign(this, { dir, args }); }
+
+  /** Start `serve` on `listen`; `this.url` is where it answers. */
+  async launch(listen) {
+    const child = spawn(BIN, ["--data", this.dir, "serve", "--listen", listen, ...this.args], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     let out = "";
-    const url = await new Promise((resolve, reject) => {
+    this.url = await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("server did not start: " + out)), 15000);
       child.stdout.on("data", (chunk) => {
         out += chunk;
@@ -34,12 +43,20 @@ export class Porchlight {
       });
       child.on("exit", (code) => reject(new Error("server exited with " + code + ": " + out)));
     });
-    const p = new Porchlight(dir, child, url);
-    p.output = () => out;
-    return p;
+    this.child = child;
+    this.output = () => out;
   }
 
-  constructor(dir, child, url) { Object.assign(this, { dir, child, url }); }
+  /** Kill the server (SIGKILL: no shutdown code runs) and start it again
+   *  on the same address and data, as a power cut and a reboot would. */
+  async restart() {
+    const port = new URL(this.url).port;
+    this.child.removeAllListeners("exit");
+    const exited = new Promise((resolve) => this.child.once("exit", resolve));
+    this.child.kill("SIGKILL");
+    await exited;
+    await this.launch(`127.0.0.1:${port}`);
+  }
 
   cli(...args) {
     return execFileSync(BIN, ["--data", this.dir, ...args], { encoding: "utf8" });

@@ -126,6 +126,32 @@ test("a client and the clinician see and hear each other in the built-in room", 
   assert.ok(events.includes("room.leave"), `room.leave audited: ${events}`);
 });
 
+test("after a power cut and restart of the server, both pages enter again by themselves", async (t) => {
+  const server = await startServer(t);
+  const appt = practice(server, ["Robin Okafor"]);
+  const client = await clientJoins(t, appt.participants[0]);
+  const { room } = await clinicianStarts(t, server, appt);
+  await client.waitForURL(/\/room\//, { timeout: 10000 });
+  await seesEveryone(room, 1, "the clinician");
+  await seesEveryone(client, 1, "Robin");
+  const peerOf = (page) => page.evaluate(() => document.querySelector(".tile[data-peer]").dataset.peer);
+  const before = [await peerOf(room), await peerOf(client)];
+
+  // The hub (who is in the room) was in memory; the tickets are sealed
+  // under the key file on disk, so the pages may enter again.
+  await server.restart();
+  for (const [i, page] of [room, client].entries()) {
+    await page.waitForFunction((old) => {
+      const tile = document.querySelector(".tile[data-peer]");
+      return tile && tile.dataset.peer !== old;
+    }, before[i], { timeout: CONNECT_TIMEOUT });
+  }
+  await seesEveryone(room, 1, "the clinician, after the restart");
+  await seesEveryone(client, 1, "Robin, after the restart");
+  const events = server.json("audit").map((e) => e.event);
+  assert.ok(events.includes("room.enter"), `entering is audited: ${events}`);
+});
+
 test("a couple and the clinician: three browsers, each sees the two others", async (t) => {
   const server = await startServer(t);
   const appt = practice(server, ["Sam Taylor", "Jordan Taylor"]);

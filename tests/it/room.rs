@@ -214,12 +214,43 @@ fn waiting_long_polls_hold_no_database_connection() {
         assert_eq!(server.get(&path).status, 200);
         assert!(started.elapsed() < std::time::Duration::from_secs(2), "{path} waited {:?}", started.elapsed());
     }
-    // Leaving ends every poll of that visit at once.
     let body = format!(r#"{{"peer":"{peer}"}}"#);
     assert_eq!(post_json(&server, &format!("{}/leave", t.path), Some(&t.cookie), &body, &[]).status, 204);
+    // Leaving ends every poll of that visit at once. The ticket is still
+    // good, so they are told the seat is free (the page that left stops).
     for poll in polls {
-        assert_eq!(poll.join().unwrap(), Ok(403), "a poll of a visit that left");
+        assert_eq!(poll.join().unwrap(), Ok(409), "a poll of a visit that left");
     }
+}
+
+#[test]
+fn after_a_restart_a_visit_enters_again_with_its_ticket_but_a_replaced_tab_does_not() {
+    let p = builtin();
+    let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
+    let server = p.serve();
+    let t = ticket_of(&join(&server, &appt.token(0)));
+    let enter = |server: &Server| {
+        let r = post_json(server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]);
+        assert_eq!(r.status, 200, "{r:?}");
+        r.json()["peer"].as_str().unwrap().to_string()
+    };
+    let poll = |server: &Server, peer: &str| get_with(server, &format!("{}/messages?peer={peer}", t.path), &t.cookie);
+    let old = enter(&server);
+    server.crash();
+    // The hub lived in memory; the ticket is sealed under the key file.
+    let server = p.serve();
+    let gone = poll(&server, &old);
+    assert_eq!(gone.status, 409, "{gone:?}");
+    assert_eq!(gone.json()["error"], "not in the room now: enter again");
+    let tab1 = enter(&server);
+    assert_eq!(poll(&server, &old).status, 403, "the seat is taken again");
+    // A second tab of the same seat takes over; the first may not take it
+    // back, or the two would push each other out for ever.
+    let tab2 = enter(&server);
+    assert_eq!(poll(&server, &tab1).status, 403);
+    // Without the ticket, nothing is said about the seat.
+    let bare = server.get(&format!("{}/messages?peer={tab2}", t.path));
+    assert_eq!(bare.status, 403);
 }
 
 #[test]
