@@ -330,7 +330,6 @@ def main():
     def row(what, value, target, ok):
         rows.append((what, value, target, "—" if ok is None else "yes" if ok else "NO"))
 
-    page_r = results["GET /v/{token}"]
     row("nginx static (%d B): requests/s, p50, p99" % size,
         "%.0f/s, %.2f ms, %.2f ms" % (ceiling["rps"], ceiling["p50"], ceiling["p99"]), "the ceiling", None)
     for name, r in results.items():

@@ -87,7 +87,9 @@ async function seesEveryone(page, others, who) {
   assert.match(await page.locator("#state").innerText(), /^Connected with /);
 }
 
-test("a client and the clinician see and hear each other in the built-in room", async (t) => {
+/** Robin joins, the clinician starts, and both see each other in one room,
+ *  each from a seat of their own. */
+async function robinAndTheClinicianInACall(t) {
   const server = await startServer(t);
   const appt = practice(server, ["Robin Okafor"]);
   const client = await clientJoins(t, appt.participants[0]);
@@ -95,9 +97,13 @@ test("a client and the clinician see and hear each other in the built-in room", 
   await client.waitForURL(/\/room\//, { timeout: 10000 });
   assert.equal(new URL(client.url()).pathname.split("/")[2], new URL(room.url()).pathname.split("/")[2], "one room");
   assert.notEqual(client.url(), room.url(), "each person has a seat of their own");
-
   await seesEveryone(room, 1, "the clinician");
   await seesEveryone(client, 1, "Robin");
+  return { server, client, room };
+}
+
+test("a client and the clinician see and hear each other in the built-in room", async (t) => {
+  const { server, client, room } = await robinAndTheClinicianInACall(t);
   assert.equal(await room.locator(".tile[data-peer] figcaption").innerText(), "Robin O.");
   assert.equal(await client.locator(".tile[data-peer] figcaption").innerText(), "My Practice");
 
@@ -127,13 +133,7 @@ test("a client and the clinician see and hear each other in the built-in room", 
 });
 
 test("after a power cut and restart of the server, both pages enter again by themselves", async (t) => {
-  const server = await startServer(t);
-  const appt = practice(server, ["Robin Okafor"]);
-  const client = await clientJoins(t, appt.participants[0]);
-  const { room } = await clinicianStarts(t, server, appt);
-  await client.waitForURL(/\/room\//, { timeout: 10000 });
-  await seesEveryone(room, 1, "the clinician");
-  await seesEveryone(client, 1, "Robin");
+  const { server, client, room } = await robinAndTheClinicianInACall(t);
   const peerOf = (page) => page.evaluate(() => document.querySelector(".tile[data-peer]").dataset.peer);
   const before = [await peerOf(room), await peerOf(client)];
 

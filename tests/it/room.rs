@@ -52,6 +52,14 @@ fn post_json(server: &Server, path: &str, cookie: Option<&str>, body: &str, extr
     server.raw(format!("{head}\r\n{body}").as_bytes())
 }
 
+/// Enter the room with ticket `t`; the visit's peer id.
+#[track_caller]
+fn enter(server: &Server, t: &Ticket) -> String {
+    let r = post_json(server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]);
+    assert_eq!(r.status, 200, "{r:?}");
+    r.json()["peer"].as_str().unwrap().to_string()
+}
+
 fn get_with(server: &Server, path: &str, cookie: &str) -> Response {
     server.send_with("GET", path, &[("Cookie", cookie)], None)
 }
@@ -173,10 +181,7 @@ fn a_ticket_lives_as_long_as_the_window_and_leaving_is_audited() {
     let set = r.set_cookies().into_iter().find(|c| c.starts_with("porchlight_room=")).unwrap().to_string();
     let age: i64 = set.split("; ").find_map(|p| p.strip_prefix("Max-Age=")).unwrap().parse().unwrap();
     assert!((24 * 60..=25 * 60 + 5).contains(&age), "Max-Age {age} ends with the window");
-    let peer = post_json(&server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]).json()["peer"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let peer = enter(&server, &t);
     let left =
         post_json(&server, &format!("{}/leave", t.path), Some(&t.cookie), &format!(r#"{{"peer":"{peer}"}}"#), &[]);
     assert_eq!(left.status, 204);
@@ -194,10 +199,7 @@ fn waiting_long_polls_hold_no_database_connection() {
     let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
     let server = p.serve();
     let t = ticket_of(&join(&server, &appt.token(0)));
-    let peer = post_json(&server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]).json()["peer"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let peer = enter(&server, &t);
     // More waiting polls than the server has pooled database connections (4).
     let polls: Vec<_> = (0..8)
         .map(|_| {
@@ -229,24 +231,19 @@ fn after_a_restart_a_visit_enters_again_with_its_ticket_but_a_replaced_tab_does_
     let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
     let server = p.serve();
     let t = ticket_of(&join(&server, &appt.token(0)));
-    let enter = |server: &Server| {
-        let r = post_json(server, &format!("{}/enter", t.path), Some(&t.cookie), "{}", &[]);
-        assert_eq!(r.status, 200, "{r:?}");
-        r.json()["peer"].as_str().unwrap().to_string()
-    };
     let poll = |server: &Server, peer: &str| get_with(server, &format!("{}/messages?peer={peer}", t.path), &t.cookie);
-    let old = enter(&server);
+    let old = enter(&server, &t);
     server.crash();
     // The hub lived in memory; the ticket is sealed under the key file.
     let server = p.serve();
     let gone = poll(&server, &old);
     assert_eq!(gone.status, 409, "{gone:?}");
     assert_eq!(gone.json()["error"], "not in the room now: enter again");
-    let tab1 = enter(&server);
+    let tab1 = enter(&server, &t);
     assert_eq!(poll(&server, &old).status, 403, "the seat is taken again");
     // A second tab of the same seat takes over; the first may not take it
     // back, or the two would push each other out for ever.
-    let tab2 = enter(&server);
+    let tab2 = enter(&server, &t);
     assert_eq!(poll(&server, &tab1).status, 403);
     // Without the ticket, nothing is said about the seat.
     let bare = server.get(&format!("{}/messages?peer={tab2}", t.path));
