@@ -21,6 +21,7 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod hosts;
 pub mod mail;
 pub mod model;
 pub mod net;

@@ -16,6 +16,7 @@ pub const KEYS: &[(&str, Option<&str>, bool)] = &[
     ("practice_name", Some("My Practice"), false),
     ("timezone", Some("UTC"), false),
     ("public_url", None, false),
+    ("allowed_hosts", None, false),
     ("join_opens_minutes", Some("10"), false),
     ("link_expires_minutes", Some("30"), false),
     ("portal_links", Some("on"), false),
@@ -52,6 +53,9 @@ pub struct Settings {
     /// Base of every link, without a trailing slash; `None` means "from
     /// the address `serve` listens on".
     pub public_url: Option<String>,
+    /// More names of this machine the admin pages and the room answer to
+    /// (see `hosts.rs`), lower-case.
+    pub allowed_hosts: Vec<String>,
     pub window: WindowRule,
     pub portal_links: bool,
     pub video_provider: Provider,
@@ -110,6 +114,7 @@ impl Settings {
                 "practice_name" => s.practice_name = value.to_string(),
                 "timezone" => s.timezone = times::parse_zone(value).unwrap_or(Tz::UTC),
                 "public_url" => s.public_url = Some(value.to_string()),
+                "allowed_hosts" => s.allowed_hosts = value.split(',').map(str::to_string).collect(),
                 "join_opens_minutes" => s.window.join_opens_minutes = value.parse().unwrap_or(10),
                 "link_expires_minutes" => s.window.link_expires_minutes = value.parse().unwrap_or(30),
                 "portal_links" => s.portal_links = value == "on",
@@ -146,6 +151,7 @@ impl Default for Settings {
             practice_name: "My Practice".into(),
             timezone: Tz::UTC,
             public_url: None,
+            allowed_hosts: vec![],
             window: WindowRule::default(),
             portal_links: true,
             video_provider: Provider::Url,
@@ -229,6 +235,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         "practice_name" if value.is_empty() || value.chars().count() > 100 => why("use 1 to 100 characters"),
         "timezone" => times::parse_zone(value).map(|z| z.name().to_string()).map_err(|e| e.to_string()),
         "public_url" => normalise_public_url(value),
+        "allowed_hosts" => allowed_hosts(value),
         "join_opens_minutes" | "link_expires_minutes" => match value.parse::<i64>() {
             Ok(n) if (0..=24 * 60).contains(&n) => Ok(n.to_string()),
             Ok(_) => why("use 0 to 1440 minutes"),
@@ -295,6 +302,19 @@ fn ice_url(value: &str, schemes: &[&str]) -> bool {
         && transport.is_none_or(|t| t == "udp" || t == "tcp")
 }
 
+/// `Porch.LAN, therapy-pi` → `porch.lan,therapy-pi`: host names without
+/// ports, at most 20.
+fn allowed_hosts(value: &str) -> Result<String, String> {
+    let names: Option<Vec<String>> = value.split(',').map(|n| crate::hosts::dns_name(n.trim())).collect();
+    match names {
+        Some(mut names) if names.len() <= 20 => {
+            names.dedup();
+            Ok(names.join(","))
+        }
+        _ => Err("use host names separated by commas, without ports, e.g. porch.lan,therapy-pi".into()),
+    }
+}
+
 /// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
 /// scheme and a host (with an optional port and path prefix) are accepted.
 fn normalise_public_url(value: &str) -> Result<String, String> {
@@ -337,6 +357,7 @@ mod tests {
         assert_eq!(validate("public_url", "https://Porch.Example.org/").unwrap(), "https://porch.example.org");
         assert_eq!(validate("public_url", "http://192.168.1.5:8080").unwrap(), "http://192.168.1.5:8080");
         assert_eq!(validate("reminder_hours", "1, 24,1").unwrap(), "24,1");
+        assert_eq!(validate("allowed_hosts", "Porch.LAN, therapy-pi.").unwrap(), "porch.lan,therapy-pi");
         assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
         assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
         assert_eq!(
@@ -356,6 +377,9 @@ mod tests {
             ("public_url", "ftp://x"),
             ("public_url", "https://x/?a=b"),
             ("public_url", "https://a b"),
+            ("allowed_hosts", "porch.lan:8080"),
+            ("allowed_hosts", "http://porch.lan"),
+            ("allowed_hosts", "porch.lan,,x"),
             ("join_opens_minutes", "-1"),
             ("join_opens_minutes", "ten"),
             ("link_expires_minutes", "99999"),

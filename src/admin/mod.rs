@@ -5,7 +5,8 @@
 //! needs a live session (else a redirect to login, 401 for the JSON
 //! endpoint, 403 for a POST); and every POST must be same-origin by
 //! `Origin` and `Sec-Fetch-Site` and carry the session's `csrf` field
-//! (else 403). No GET changes anything.
+//! (else 403). No GET changes anything. Before all this the router
+//! refuses a `Host` that does not name this machine (`hosts.rs`).
 
 mod appointments;
 mod audit;
@@ -230,19 +231,32 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
 }
 
 /// Is this POST from our own pages? A browser sends `Origin` with every
-/// form POST and `Sec-Fetch-Site` too when it is recent; either saying
-/// "elsewhere" refuses the request (`Origin: null` counts as elsewhere
-/// unless `Sec-Fetch-Site` says same-origin).
+/// form POST, and `Sec-Fetch-Site` too where it sends Fetch Metadata;
+/// either saying "elsewhere" refuses the request.
+///
+/// Our pages are sent with `Referrer-Policy: no-referrer`, under which a
+/// browser's own form POST carries `Origin: null` (Fetch, "append a
+/// request `Origin` header"; Chromium and Firefox alike). Then:
+/// - where browsers send Fetch Metadata (https, `localhost`, loopback
+///   addresses: secure contexts), only `Sec-Fetch-Site: same-origin`
+///   vouches for it;
+/// - over plain http on a LAN name or address, Chromium and Firefox send
+///   no `Sec-Fetch-*` at all (only to potentially trustworthy URLs), so
+///   the request is let through to the CSRF check: its token is tied to a
+///   `SameSite=Strict` cookie, which no cross-site request carries, and
+///   the `Host` was already checked against this machine's names, so a
+///   DNS-rebinding page never gets this far.
 fn same_origin(ctx: &mut Ctx<'_>) -> bool {
-    if ctx.req.fetch_site.as_deref().is_some_and(|site| site != "same-origin" && site != "none") {
+    let site = ctx.req.fetch_site.as_deref();
+    if site.is_some_and(|site| site != "same-origin" && site != "none") {
         return false;
     }
     let Some(origin) = ctx.req.origin.as_deref() else { return true };
-    // Our pages are sent with `Referrer-Policy: no-referrer`, under which a
-    // browser's form POST carries `Origin: null` even to its own origin;
-    // then only `Sec-Fetch-Site: same-origin` vouches for it.
     if origin == "null" {
-        return ctx.req.fetch_site.as_deref() == Some("same-origin");
+        return match site {
+            Some(site) => site == "same-origin",
+            None => !fetch_metadata_expected(ctx),
+        };
     }
     let host_origin = |scheme: &str| ctx.req.host.as_deref().map(|h| format!("{scheme}://{h}"));
     let mut allowed = vec![host_origin("http"), host_origin("https")];
@@ -250,6 +264,12 @@ fn same_origin(ctx: &mut Ctx<'_>) -> bool {
         allowed.push(Some(origin_of(&base)));
     }
     allowed.iter().flatten().any(|a| a.eq_ignore_ascii_case(origin))
+}
+
+/// Would a browser have sent `Sec-Fetch-Site` here? Only to a secure
+/// context (W3C Secure Contexts §3.2): https, or a loopback host.
+fn fetch_metadata_expected(ctx: &Ctx<'_>) -> bool {
+    ctx.cookies.secure || ctx.req.host.as_deref().and_then(crate::hosts::parse).is_some_and(|h| h.is_loopback())
 }
 
 /// `https://porch.example.org/sub` → `https://porch.example.org`.

@@ -64,6 +64,7 @@ fn describe(key: &str) -> (&'static str, &'static [&'static str]) {
         "practice_name" => ("Practice name", &[]),
         "timezone" => ("Time zone", &[]),
         "public_url" => ("Public address", &[]),
+        "allowed_hosts" => ("Other names of this machine (admin pages and room)", &[]),
         "join_opens_minutes" => ("Link opens (minutes before the start)", &[]),
         "link_expires_minutes" => ("Link closes (minutes after the end)", &[]),
         "portal_links" => ("Personal portal links", ON_OFF),

@@ -217,6 +217,16 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
         let value = String::from_utf8_lossy(value).trim_matches([' ', '\t']).to_string();
         headers.push((String::from_utf8_lossy(name).into_owned(), value));
     }
+    // RFC 9112 §3.2: a 1.1 request without Host, any request with two, or
+    // one whose value is not a host is a 400. Two would let a proxy and
+    // Porchlight each believe a different one.
+    let mut hosts = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("host"));
+    match (hosts.next(), hosts.next()) {
+        (None, None) if http11 => return Err(400),
+        (Some(_), Some(_)) => return Err(400),
+        (Some((_, v)), None) if crate::hosts::parse(v).is_none() => return Err(400),
+        _ => {}
+    }
     Ok(Head { method, target: String::from_utf8_lossy(target).into_owned(), http11, headers })
 }
 
@@ -415,6 +425,25 @@ mod tests {
     }
 
     #[test]
+    fn host_is_required_once_and_must_be_a_host() {
+        for bad in [
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost:\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a/b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: user@a\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a:http\r\n\r\n",
+        ] {
+            assert_eq!(parse(bad).err(), Some(400), "{bad:?}");
+        }
+        // HTTP/1.0 has no Host requirement.
+        assert!(parse("GET / HTTP/1.0\r\n\r\n").is_ok());
+        assert!(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").is_ok());
+    }
+
+    #[test]
     fn anything_unusual_is_refused() {
         for bad in [
             "GET /café HTTP/1.1\r\n\r\n",
@@ -424,14 +453,14 @@ mod tests {
             "GET * HTTP/1.1\r\n\r\n",
             "GET http://evil/ HTTP/1.1\r\n\r\n",
             "G(T / HTTP/1.1\r\n\r\n",
-            "GET / HTTP/1.1\r\n folded\r\n\r\n",
-            "GET / HTTP/1.1\r\nNo-Colon\r\n\r\n",
-            "GET / HTTP/1.1\r\nBad\u{1}: x\r\n\r\n",
-            "GET / HTTP/1.1\r\nX: a\u{0}b\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nNo-Colon\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nBad\u{1}: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: a\r\nX: a\u{0}b\r\n\r\n",
         ] {
             assert_eq!(parse(bad).err(), Some(400), "{bad:?}");
         }
-        let long = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_URL));
+        let long = format!("GET /{} HTTP/1.1\r\nHost: a\r\n\r\n", "a".repeat(MAX_URL));
         assert_eq!(parse(&long).err(), Some(414));
     }
 }

@@ -34,6 +34,7 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> R
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
         }),
+        ["admin" | "room", ..] if !host_allowed(app, req) => Ok(foreign_host(app, shared, req)),
         ["room", room, seat] => room::route(app, shared, req, room, seat, None),
         ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),
         ["admin", rest @ ..] => Ok(crate::admin::route(app, shared, req, now, rest)),
@@ -87,4 +88,33 @@ fn not_found(app: &mut App, shared: &Shared) -> Resp {
 fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {
     let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
     shared.pages.error(status, &practice)
+}
+
+/// Does the request's `Host` name this machine (see `hosts.rs`)?
+fn host_allowed(app: &mut App, req: &Req) -> bool {
+    let Some(host) = req.host.as_deref().and_then(crate::hosts::parse) else { return false };
+    app.settings().is_ok_and(|s| host.allowed(s.public_url.as_deref(), &s.allowed_hosts))
+}
+
+/// The page for an admin or room request under a name this machine does
+/// not know: what happened, and how the clinician adds the name.
+fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
+    let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
+    let name = req.host.as_deref().and_then(crate::hosts::parse).map(|h| match h {
+        crate::hosts::Host::Name(n) => n,
+        crate::hosts::Host::Ip(ip) => ip.to_string(),
+    });
+    let name = name.unwrap_or_else(|| "(none)".into());
+    let add = format!("porchlight settings set allowed_hosts {name}");
+    shared.pages.message(
+        403,
+        &practice,
+        "This address is not known here",
+        &[
+            &format!("The admin pages and the video room answer only at this machine's own addresses, not at {name}. This keeps other web sites from reaching them through your browser."),
+            "If this is a name of this machine, add it: on the machine, run",
+            &add,
+            "or open the admin page at this machine's IP address (for example http://192.168.1.20:8080/admin) and add the name under Settings, \"Other names of this machine\".",
+        ],
+    )
 }

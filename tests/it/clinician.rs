@@ -25,11 +25,19 @@ pub fn cookie(r: &Response, name: &str) -> String {
 pub struct Browser<'a> {
     server: &'a Server,
     cookies: Vec<String>,
+    /// The `Host` it sends, when not the server's own address.
+    host: Option<String>,
 }
 
 impl<'a> Browser<'a> {
     pub fn new(server: &'a Server) -> Self {
-        Browser { server, cookies: vec![] }
+        Browser { server, cookies: vec![], host: None }
+    }
+
+    /// A browser that reached the server under another name, such as
+    /// `porch.lan:8080`, as a LAN device would.
+    pub fn at(server: &'a Server, host: &str) -> Self {
+        Browser { server, cookies: vec![], host: Some(host.to_string()) }
     }
 
     fn keep(&mut self, r: &Response) {
@@ -45,6 +53,9 @@ impl<'a> Browser<'a> {
 
     fn headers(&self, extra: &[(&'a str, &'a str)]) -> Vec<(&str, String)> {
         let mut h: Vec<(&str, String)> = extra.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        if let Some(host) = &self.host {
+            h.push(("Host", host.clone()));
+        }
         if !self.cookies.is_empty() {
             h.push(("Cookie", self.cookies.join("; ")));
         }

@@ -11,6 +11,7 @@
 //! - [`slow`]: idle, dripping and endless clients.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
+//! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`leaks`]: no token, code or password in logs or data files.
@@ -30,6 +31,7 @@ mod connections;
 mod durability;
 mod fuzz;
 mod hostile;
+mod lan;
 mod leaks;
 mod mail;
 mod proxy;
