@@ -5,6 +5,8 @@
 import { before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
+import http from "node:http";
+import dns from "node:dns";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +14,12 @@ import { chromium } from "playwright-core";
 
 const BIN = process.env.PORCHLIGHT_BIN;
 export const SCREENSHOTS = process.env.SCREENSHOTS || join(tmpdir(), "porchlight-screenshots");
+
+/** With PORCHLIGHT_LAN_NAME (e.g. porch.test), Chromium and httpFetch()
+ *  reach every server under that name, mapped to 127.0.0.1, and links use
+ *  it (`public_url`): plain http on a name that is not a secure context,
+ *  as a phone on the practice network sees http://porch.local:8080. */
+export const LAN_NAME = process.env.PORCHLIGHT_LAN_NAME || "";
 
 /** The admin password startServer() sets. */
 export const PASSWORD = "correct horse battery staple";
@@ -45,6 +53,10 @@ export class Porchlight {
     });
     this.child = child;
     this.output = () => out;
+    if (LAN_NAME) {
+      this.url = this.url.replace("127.0.0.1", LAN_NAME);
+      this.cli("settings", "set", "public_url", this.url);
+    }
   }
 
   /** Kill the server (SIGKILL: no shutdown code runs) and start it again
@@ -74,7 +86,8 @@ export async function browser(extraArgs = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync", ...extraArgs],
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      ...(LAN_NAME ? [`--host-resolver-rules=MAP ${LAN_NAME} 127.0.0.1`] : []), ...extraArgs],
   });
 }
 
@@ -161,7 +174,35 @@ export const path = (page) => { const u = new URL(page.url()); return u.pathname
 
 /** Status of a GET from outside the browser (no cookie unless given), redirects not followed. */
 export async function statusOf(url, headers = {}) {
-  return (await fetch(url, { redirect: "manual", headers })).status;
+  return (await httpFetch(url, { headers })).status;
+}
+
+/** LAN_NAME is 127.0.0.1, as Chromium's --host-resolver-rules has it. */
+function lookup(hostname, options, callback) {
+  if (hostname !== LAN_NAME) return dns.lookup(hostname, options, callback);
+  if (options.all) return callback(null, [{ address: "127.0.0.1", family: 4 }]);
+  return callback(null, "127.0.0.1", 4);
+}
+
+/** A request from outside the browser that reaches LAN_NAME too (fetch()
+ *  cannot: it resolves names itself and will not send another Host).
+ *  Redirects are not followed. Resolves to `{ status, headers.get, text }`. */
+export function httpFetch(url, { method = "GET", headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    // A length, not chunks: Porchlight refuses chunked bodies.
+    const length = body ? { "Content-Length": Buffer.byteLength(body) } : {};
+    const req = http.request(new URL(url), { method, headers: { ...headers, ...length }, lookup }, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode, headers: { get: (n) => res.headers[n.toLowerCase()] ?? null }, text: async () => text });
+      });
+    });
+    req.on("error", reject);
+    if (body) req.write(body);
+    req.end();
+  });
 }
 
 export async function screenshot(page, name) {
