@@ -73,6 +73,19 @@ impl std::fmt::Display for Cidr {
     }
 }
 
+/// The unit one party usually holds, which per-address limits count:
+/// an IPv4 address, or an IPv6 /64 (a home or office gets a whole /64
+/// and picks addresses in it at will). IPv4-mapped IPv6 is IPv4.
+pub fn bucket(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
 /// The client's address behind trusted proxies: the peer itself unless it
 /// is a trusted proxy; then the rightmost `X-Forwarded-For` entry that is
 /// not a trusted proxy (entries further left are the client's own claims
@@ -123,6 +136,14 @@ mod tests {
         assert_eq!(client_addr(peer("127.0.0.1"), None, &trusted), peer("127.0.0.1"));
         assert!(forwarded_https(peer("127.0.0.1"), Some("https"), &trusted));
         assert!(!forwarded_https(peer("198.51.100.9"), Some("https"), &trusted));
+    }
+
+    #[test]
+    fn ipv6_neighbours_share_a_bucket_and_mapped_ipv4_is_ipv4() {
+        assert_eq!(bucket(ip("2001:db8:1:2::5")), bucket(ip("2001:db8:1:2:ffff::1")));
+        assert_ne!(bucket(ip("2001:db8:1:2::5")), bucket(ip("2001:db8:1:3::5")));
+        assert_eq!(bucket(ip("::ffff:192.168.1.2")), ip("192.168.1.2"));
+        assert_ne!(bucket(ip("192.168.1.2")), bucket(ip("192.168.1.3")));
     }
 
     fn ip(s: &str) -> IpAddr {

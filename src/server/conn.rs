@@ -29,7 +29,8 @@ pub const IDLE_TIME: Duration = Duration::from_secs(15);
 const BODY_TIME: Duration = Duration::from_secs(15);
 /// Time a client has to take a response.
 pub const WRITE_TIME: Duration = Duration::from_secs(30);
-/// Connections served at once; more are answered 503 and closed.
+/// Connections served at once; more are answered 503 and closed (and one
+/// address may hold only its share of them: `slots.rs`).
 pub const MAX_CONNECTIONS: usize = 512;
 /// Requests on one connection before it is closed.
 pub const MAX_REQUESTS: usize = 1000;
@@ -42,12 +43,13 @@ pub const CHUNK: usize = 8192;
 /// What answers a parsed request.
 pub type Serve = fn(&Shared, Req) -> Resp;
 
-/// Answer 503 to a connection over [`MAX_CONNECTIONS`] and close it. The
-/// socket is new, so its send buffer takes the small page at once; a
-/// client that takes nothing is not waited for.
-pub fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
+/// Answer a connection that gets no slot and close it: 503 over
+/// [`MAX_CONNECTIONS`], 429 over its address's share. The socket is new,
+/// so its send buffer takes the small page at once; a client that takes
+/// nothing is not waited for.
+pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
     let _ = stream.set_nonblocking(true);
-    let resp = shared.pages.error(503, "Porchlight").with("Retry-After", "5");
+    let resp = shared.pages.error(status, "Porchlight").with("Retry-After", "5");
     let mut out = Vec::new();
     encode_response(&mut out, resp, false, true);
     let _ = stream.write(&out);

@@ -17,6 +17,7 @@ pub mod http;
 pub mod limit;
 pub mod presence;
 mod router;
+mod slots;
 pub mod views;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};

@@ -1,0 +1,78 @@
+//! A hostile guest on the practice Wi-Fi, played from other loopback
+//! addresses (127.0.0.2, 127.0.0.3, ...), which the server tells apart as
+//! it would hosts of the LAN: one address cannot hold every connection.
+
+use std::io::{ErrorKind, Read};
+use std::net::{IpAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use crate::support::{Practice, Server, connect_from, enough_descriptors};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("an address")
+}
+
+/// What became of connections the server was sent nothing on.
+#[derive(Debug, Default)]
+struct Fates {
+    /// Still open and silent: the server holds a slot for each.
+    held: usize,
+    /// Answered at once (a refusal), by status.
+    refused: Vec<u16>,
+}
+
+/// Wait up to `within` for the server to answer or close what it will of
+/// `conns`, until at most `expect_held` are left silent.
+fn fates(conns: &mut [TcpStream], expect_held: usize, within: Duration) -> Fates {
+    let mut decided: Vec<Option<u16>> = vec![None; conns.len()];
+    let started = Instant::now();
+    loop {
+        let mut buf = [0u8; 4096];
+        for (c, fate) in conns.iter_mut().zip(decided.iter_mut()).filter(|(_, f)| f.is_none()) {
+            c.set_nonblocking(true).expect("nonblocking");
+            match c.read(&mut buf) {
+                Ok(n) => {
+                    let status = String::from_utf8_lossy(&buf[..n]).get(9..12).and_then(|s| s.parse().ok());
+                    *fate = Some(status.unwrap_or(0));
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => *fate = Some(0),
+            }
+        }
+        let held = decided.iter().filter(|f| f.is_none()).count();
+        if held <= expect_held || started.elapsed() > within {
+            return Fates { held, refused: decided.into_iter().flatten().collect() };
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn one_address_holding_connections_leaves_room_for_everyone_else() {
+    enough_descriptors();
+    let p = Practice::new();
+    // 127.0.0.2 plays a reverse proxy: all its clients' connections.
+    let server = Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.2"]);
+    let proxy: Vec<TcpStream> =
+        (0..100).map(|_| connect_from(ip("127.0.0.2"), server.addr).expect("connect")).collect();
+    // The hog opens more connections than the server has slots, and holds them.
+    let mut hog: Vec<TcpStream> =
+        (0..600).map(|_| connect_from(ip("127.0.0.3"), server.addr).expect("connect")).collect();
+    let hogged = fates(&mut hog, 64, Duration::from_secs(4));
+
+    // Someone else on the network is answered at once.
+    let started = Instant::now();
+    let r = server.send_from("127.0.0.4", "GET", "/healthz", &[], None);
+    let took = started.elapsed();
+    assert_eq!((r.status, r.body.trim()), (200, "ok"), "another address while the hog holds its share");
+    assert!(took < Duration::from_secs(1), "answered in {took:?}");
+
+    assert_eq!(hogged.held, 64, "the hog holds its share and no more");
+    assert_eq!(hogged.refused.len(), 600 - 64);
+    assert!(hogged.refused.iter().all(|&s| s == 429), "refused with 429: {:?}", hogged.refused);
+    // The proxy is not capped like one client: all its connections are held.
+    let mut proxy = proxy;
+    let proxied = fates(&mut proxy, 0, Duration::from_millis(300));
+    assert_eq!((proxied.held, proxied.refused.len()), (100, 0), "a trusted proxy is not capped at 64");
+    eprintln!("hog held {} of 600, other address answered in {took:?}", hogged.held);
+}
