@@ -166,6 +166,14 @@ impl Head {
     fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// Every field line of a list header as one list, in order (RFC 9110
+    /// §5.3): a proxy may add a line of its own after the client's.
+    pub fn list(&self, name: &str) -> Option<String> {
+        let mut lines = self.all(name);
+        let first = lines.next()?;
+        Some(lines.fold(first.to_string(), |list, line| list + ", " + line))
+    }
 }
 
 fn is_tchar(b: u8) -> bool {
@@ -286,12 +294,14 @@ pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, shared: &Shared) ->
     let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
     let trusted = &shared.trust_proxy;
     let text = |name: &str| head.get(name).map(str::to_string);
+    let origin = crate::net::client_addr(peer, head.list("X-Forwarded-For").as_deref(), trusted);
+    let https = crate::net::forwarded_https(peer, origin, head.list("X-Forwarded-Proto").as_deref(), trusted);
     let req = Req {
         method: head.method,
         path: path.to_string(),
         query: query.to_string(),
-        remote: crate::net::client_addr(peer, head.get("X-Forwarded-For"), trusted),
-        https: crate::net::forwarded_https(peer, head.get("X-Forwarded-Proto"), trusted),
+        remote: origin.addr,
+        https,
         content_type: text("Content-Type"),
         cookie: text("Cookie"),
         host: text("Host"),
@@ -414,6 +424,17 @@ mod tests {
         assert_eq!(h.target, "/v/abc?x=1");
         assert!(h.http11);
         assert_eq!(h.get("cookie"), Some("k=v"));
+    }
+
+    #[test]
+    fn the_lines_of_a_list_header_form_one_list() {
+        let h = parse(
+            "GET / HTTP/1.1\r\nX-Forwarded-For: 10.9.9.9\r\nHost: a\r\nx-forwarded-for: 203.0.113.7, 10.0.0.2\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(h.list("X-Forwarded-For").as_deref(), Some("10.9.9.9, 203.0.113.7, 10.0.0.2"));
+        assert_eq!(h.list("Host").as_deref(), Some("a"));
+        assert_eq!(h.list("X-Forwarded-Proto"), None);
     }
 
     #[test]

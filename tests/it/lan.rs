@@ -1,12 +1,14 @@
 //! A hostile guest on the practice Wi-Fi, played from other loopback
 //! addresses (127.0.0.2, 127.0.0.3, ...), which the server tells apart as
-//! it would hosts of the LAN: one address cannot hold every connection.
+//! it would hosts of the LAN: one address cannot hold every connection,
+//! and forwarded headers are read as one list, the client's own claims
+//! left of what a trusted proxy added.
 
 use std::io::{ErrorKind, Read};
 use std::net::{IpAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-use crate::support::{Practice, Server, connect_from, enough_descriptors};
+use crate::support::{Practice, Server, connect_from, enough_descriptors, minutes, now};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("an address")
@@ -75,4 +77,43 @@ fn one_address_holding_connections_leaves_room_for_everyone_else() {
     let proxied = fates(&mut proxy, 0, Duration::from_millis(300));
     assert_eq!((proxied.held, proxied.refused.len()), (100, 0), "a trusted proxy is not capped at 64");
     eprintln!("hog held {} of 600, other address answered in {took:?}", hogged.held);
+}
+
+#[test]
+fn forwarded_header_lines_form_one_list_read_from_the_right() {
+    let p = Practice::new();
+    p.set("video_provider", "builtin");
+    p.set("waiting_room", "off");
+    let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
+    let server = Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.1"]);
+
+    // The client sent a line of its own; the proxy added one (HAProxy's
+    // `option forwardfor`). The client is the proxy's entry.
+    let lines = [("X-Forwarded-For", "10.9.9.9"), ("X-Forwarded-For", "203.0.113.7")];
+    let r = server.send_with("POST", "/join", &lines, Some("code=ZZZZ-ZZZZ"));
+    assert_eq!(r.status, 200);
+    assert_eq!(p.audit_addrs("code.failure"), ["203.0.113.7"]);
+
+    // The scheme comes from the proxy's line, not the client's: the room
+    // ticket is `Secure` only when the client came over https.
+    let secure = |headers: &[(&str, &str)]| {
+        let r = server.send_with("POST", &format!("/v/{}/join", appt.token(0)), headers, Some(""));
+        assert_eq!(r.status, 303, "{r:?}");
+        let cookie = r.set_cookies().into_iter().find(|c| c.starts_with("porchlight_room=")).expect("a ticket");
+        cookie.split("; ").any(|part| part == "Secure")
+    };
+    let client = ("X-Forwarded-For", "203.0.113.7");
+    assert!(!secure(&[client, ("X-Forwarded-Proto", "https"), ("X-Forwarded-Proto", "http")]), "a forged https");
+    assert!(secure(&[client, ("X-Forwarded-Proto", "http"), ("X-Forwarded-Proto", "https")]), "the proxy's https");
+    // Two proxies, each adding its line: the client reached the outer one
+    // over https, the outer reached the inner over http.
+    let chain = [
+        ("X-Forwarded-For", "203.0.113.7"),
+        ("X-Forwarded-For", "127.0.0.1"),
+        ("X-Forwarded-Proto", "https"),
+        ("X-Forwarded-Proto", "http"),
+    ];
+    assert!(secure(&chain), "the scheme of the client's own hop");
+    let joins = p.audit_addrs("link.join");
+    assert!(!joins.is_empty() && joins.iter().all(|a| a == "203.0.113.7"), "joins are the client's: {joins:?}");
 }
