@@ -117,3 +117,40 @@ fn forwarded_header_lines_form_one_list_read_from_the_right() {
     let joins = p.audit_addrs("link.join");
     assert!(!joins.is_empty() && joins.iter().all(|a| a == "203.0.113.7"), "joins are the client's: {joins:?}");
 }
+
+#[test]
+fn guessing_from_many_addresses_leaves_a_right_code_working() {
+    let p = Practice::new();
+    let (_, appt) = p.solo("Ann Lee", now() + minutes(30));
+    let server = p.serve();
+    let guess = |from: &str| server.send_from(from, "POST", "/join", &[], Some("code=ZZZZ-ZZZZ")).status;
+
+    // Twelve guessers spend the budget of 100 wrong codes, none of them
+    // reaching its own limit of 10 a minute.
+    let guessers: Vec<String> = (2..14).map(|i| format!("127.0.0.{i}")).collect();
+    for (i, from) in guessers.iter().enumerate() {
+        for n in 0..(if i < 10 { 9 } else { 5 }) {
+            assert_eq!(guess(from), 200, "wrong code {n} from {from}");
+        }
+    }
+    assert_eq!(p.audit_count("code.failure"), 100);
+    for from in &guessers {
+        assert_eq!(guess(from), 429, "{from} guessed already and waits");
+    }
+
+    // A client who has not been guessing types the right code.
+    let right = format!("code={}", appt.code(0));
+    let r = server.send_from("127.0.0.50", "POST", "/join", &[], Some(&right));
+    assert_eq!((r.status, r.location()), (303, format!("/v/{}", appt.token(0)).as_str()));
+
+    // Guessers on fresh addresses can spend that reserve too (two tries
+    // each), but wrong codes stay bounded: 150 in the hour.
+    let fresh: Vec<String> = (100..126).map(|i| format!("127.0.0.{i}")).collect();
+    let let_through: usize = fresh.iter().map(|from| (0..2).filter(|_| guess(from) == 200).count()).sum();
+    assert_eq!(let_through, 50);
+    assert_eq!(p.audit_count("code.failure"), 150);
+    assert_eq!(p.audit_count("code.burst"), 2, "one alert as each budget runs out");
+    let r = server.send_from("127.0.0.51", "POST", "/join", &[], Some(&right));
+    assert_eq!(r.status, 429, "with the reserve spent as well, typed codes wait for the hour");
+    assert!(server.stderr().contains("ALERT: 100 failed access codes"), "{}", server.stderr());
+}
