@@ -199,8 +199,9 @@ pub fn start(config: Config) -> Result<Running> {
 
     let mut apps = vec![];
     let store = || Store::open(&config.data).map(|s| s.gated(integrity.clone()));
+    let repeats = Arc::new(crate::app::Repeats::default());
     for _ in 0..config.workers.max(1) {
-        apps.push(App::with(store()?, app.keys.clone()));
+        apps.push(App::with(store()?, app.keys.clone()).sharing_repeats(repeats.clone()));
     }
     let shared = Arc::new(Shared {
         keys: app.keys.clone(),

@@ -1,8 +1,10 @@
 //! A hostile guest on the practice Wi-Fi, played from other loopback
 //! addresses (127.0.0.2, 127.0.0.3, ...), which the server tells apart as
 //! it would hosts of the LAN: one address cannot hold every connection,
-//! and forwarded headers are read as one list, the client's own claims
-//! left of what a trusted proxy added.
+//! guessing codes from many addresses leaves a right code working, a
+//! flood of Join presses is let through but written once, and forwarded
+//! headers are read as one list, the client's own claims left of what a
+//! trusted proxy added.
 
 use std::io::{ErrorKind, Read};
 use std::net::{IpAddr, TcpStream};
@@ -153,4 +155,63 @@ fn guessing_from_many_addresses_leaves_a_right_code_working() {
     let r = server.send_from("127.0.0.51", "POST", "/join", &[], Some(&right));
     assert_eq!(r.status, 429, "with the reserve spent as well, typed codes wait for the hour");
     assert!(server.stderr().contains("ALERT: 100 failed access codes"), "{}", server.stderr());
+}
+
+#[test]
+fn a_join_flood_on_one_open_link_is_let_through_but_written_once() {
+    let p = Practice::new();
+    p.set("video_url_template", "https://meet.example.org/{room}");
+    p.set("waiting_room", "off");
+    let c = p.json(&["client", "add", "--name", "Ann Lee"]);
+    let portal = c["portal_url"].as_str().expect("portal").rsplit_once("/p/").expect("a portal link").1.to_string();
+    let appt = p.appt(&[c["id"].as_i64().expect("id")], now() - minutes(5), 50);
+    let server = p.serve();
+    let token = appt.token(0);
+
+    let started = Instant::now();
+    let presses = [
+        (format!("/v/{token}/join"), String::new()),
+        (format!("/v/{token}/enter"), String::new()),
+        (format!("/p/{portal}/join"), format!("appointment={}", appt.id())),
+    ];
+    let mut sent = 0;
+    for (path, form) in &presses {
+        for i in 0..200 {
+            let r = server.send_from("127.0.0.2", "POST", path, &[], Some(form));
+            assert_eq!(r.status, 303, "press {i} of {path}: {r:?}");
+            assert!(r.location().starts_with("https://meet.example.org/"), "into the room every time");
+            sent += 1;
+        }
+    }
+    let took = started.elapsed();
+    let joins = p.audit_addrs("link.join");
+    let entries = p.audit_count("room.enter");
+    eprintln!("{sent} presses in {took:?}: {} link.join and {entries} room.enter entries", joins.len());
+    assert_eq!(joins.len(), 2, "one per way in (the link page, the portal)");
+    assert_eq!(entries, 1, "one entry into the room");
+}
+
+#[test]
+fn entering_the_built_in_room_again_and_again_is_written_once() {
+    let p = Practice::new();
+    p.set("video_provider", "builtin");
+    p.set("waiting_room", "off");
+    let (_, appt) = p.solo("Ann Lee", now() - minutes(5));
+    let server = p.serve();
+    let r = server.post(&format!("/v/{}/join", appt.token(0)), "");
+    assert_eq!(r.status, 303, "{r:?}");
+    let room = r.location().to_string();
+    let cookie = r.set_cookies().into_iter().find(|c| c.starts_with("porchlight_room=")).expect("a ticket");
+    let cookie = cookie.split(';').next().expect("a value").to_string();
+    // Each entry from the same seat replaces the visit before it, which
+    // leaves the room.
+    let enter = format!(
+        "POST {room}/enter HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {cookie}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+    );
+    for i in 0..100 {
+        let r = server.raw(enter.as_bytes());
+        assert_eq!(r.status, 200, "entry {i}: {r:?}");
+    }
+    assert_eq!(p.audit_count("room.leave"), 1, "replaced visits are counted, not each written");
 }
