@@ -154,6 +154,10 @@ fn guessing_from_many_addresses_leaves_a_right_code_working() {
     assert_eq!(p.audit_count("code.burst"), 2, "one alert as each budget runs out");
     let r = server.send_from("127.0.0.51", "POST", "/join", &[], Some(&right));
     assert_eq!(r.status, 429, "with the reserve spent as well, typed codes wait for the hour");
+    let wait: u64 = r.header("Retry-After").and_then(|w| w.parse().ok()).expect("Retry-After in seconds");
+    assert!(wait > 3500, "until the budget's hour has passed: {wait}");
+    assert!(r.text().contains("Wait a few minutes"), "not told a minute when it is longer: {}", r.text());
+    assert!(r.text().contains("open the link from your message"), "told the way that always works");
     assert!(server.stderr().contains("ALERT: 100 failed access codes"), "{}", server.stderr());
 }
 
