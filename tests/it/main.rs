@@ -12,7 +12,7 @@
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
-//! - [`lan`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
+//! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
@@ -31,7 +31,7 @@ mod connections;
 mod durability;
 mod fuzz;
 mod hostile;
-mod lan;
+mod guests;
 mod leaks;
 mod mail;
 mod proxy;
