@@ -73,27 +73,79 @@ impl std::fmt::Display for Cidr {
     }
 }
 
-/// The client's address behind trusted proxies: the peer itself unless it
-/// is a trusted proxy; then the rightmost `X-Forwarded-For` entry that is
-/// not a trusted proxy (entries further left are the client's own claims
-/// and could be forged).
-pub fn client_addr(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) -> IpAddr {
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
-    if !is_trusted(peer) {
-        return peer;
+/// The unit one party usually holds, which per-address limits count:
+/// an IPv4 address, or an IPv6 /64 (a home or office gets a whole /64
+/// and picks addresses in it at will). IPv4-mapped IPv6 is IPv4.
+pub fn bucket(ip: IpAddr) -> IpAddr {
+    match canonical(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
     }
-    let hops: Vec<IpAddr> = forwarded_for.unwrap_or("").split(',').filter_map(parse_hop).collect();
-    hops.iter().rev().copied().find(|ip| !is_trusted(*ip)).or(hops.first().copied()).unwrap_or(peer)
 }
 
-/// Did a trusted proxy say the client came over https?
-pub fn forwarded_https(peer: IpAddr, proto: Option<&str>, trusted: &[Cidr]) -> bool {
-    trusted.iter().any(|c| c.contains(peer)) && proto.is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+/// Where a request came from, as far as trusted proxies tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub addr: IpAddr,
+    /// The `X-Forwarded-For` entry that describes the client's own
+    /// connection, counted from the right: 1 is the entry the nearest
+    /// proxy added. 0 when nothing was forwarded and the peer is the client.
+    pub hop: usize,
+}
+
+/// The client behind trusted proxies. `forwarded_for` is every
+/// `X-Forwarded-For` field line combined into one list (RFC 9110 §5.3), so
+/// a proxy that adds a line of its own (HAProxy's `option forwardfor`)
+/// counts like one that appends to the last.
+///
+/// Walking from the right, each entry was written by the hop to its right;
+/// it is believed while that hop is trusted. The client is the first entry
+/// that is not a trusted proxy: everything further left is its own claim.
+/// If every entry is trusted, the leftmost is where the request began (a
+/// trusted host itself, such as the proxy's own health check). An entry
+/// that is not an address (`unknown`, a Unix socket) ends the walk: the
+/// client is then unknown, and the trusted hop that wrote it stands for it,
+/// rather than a forgeable entry further left.
+pub fn client_addr(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Cidr]) -> Origin {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|c| c.contains(ip));
+    let mut origin = Origin { addr: peer, hop: 0 };
+    if !is_trusted(peer) {
+        return origin;
+    }
+    for (i, entry) in list(forwarded_for).rev().enumerate() {
+        origin.hop = i + 1;
+        let Some(ip) = parse_hop(entry) else { return origin };
+        origin.addr = ip;
+        if !is_trusted(ip) {
+            return origin;
+        }
+    }
+    origin
+}
+
+/// Did the client reach the first trusted proxy over https? Read from the
+/// `X-Forwarded-Proto` entry of the same hop as the client's address
+/// (`origin.hop` from the right; the rightmost when nothing was forwarded,
+/// for a proxy that sends only the scheme). A hop without an entry, like a
+/// peer that is not a trusted proxy, says plain http.
+pub fn forwarded_https(peer: IpAddr, origin: Origin, proto: Option<&str>, trusted: &[Cidr]) -> bool {
+    if !trusted.iter().any(|c| c.contains(peer)) {
+        return false;
+    }
+    list(proto).rev().nth(origin.hop.max(1) - 1).is_some_and(|p| p.eq_ignore_ascii_case("https"))
+}
+
+/// The elements of a comma-separated field value, trimmed; empty elements
+/// are ignored as RFC 9110 §5.6.1 asks.
+fn list(value: Option<&str>) -> impl DoubleEndedIterator<Item = &str> {
+    value.unwrap_or("").split(',').map(str::trim).filter(|e| !e.is_empty())
 }
 
 /// One `X-Forwarded-For` entry: `203.0.113.7`, `[2001:db8::1]:4711`, `203.0.113.7:80`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
-    let hop = hop.trim();
     if let Ok(ip) = hop.parse::<IpAddr>() {
         return Some(canonical(ip));
     }
@@ -107,22 +159,80 @@ mod tests {
     #[test]
     fn forwarded_addresses_count_only_from_trusted_proxies() {
         let trusted = vec!["127.0.0.1".parse::<Cidr>().unwrap(), "10.0.0.0/8".parse().unwrap()];
-        let peer = |s: &str| s.parse::<IpAddr>().unwrap();
+        let client = |peer: &str, xff: Option<&str>| client_addr(ip(peer), xff, &trusted);
         // A stranger cannot claim an address.
-        assert_eq!(client_addr(peer("198.51.100.9"), Some("10.1.1.1"), &trusted), peer("198.51.100.9"));
+        assert_eq!(client("198.51.100.9", Some("10.1.1.1")), Origin { addr: ip("198.51.100.9"), hop: 0 });
         // Through the proxy: the client as the proxy saw it.
-        assert_eq!(client_addr(peer("127.0.0.1"), Some("203.0.113.7"), &trusted), peer("203.0.113.7"));
+        assert_eq!(client("127.0.0.1", Some("203.0.113.7")), Origin { addr: ip("203.0.113.7"), hop: 1 });
         // A forged entry on the left is ignored; the rightmost untrusted wins.
         assert_eq!(
-            client_addr(peer("127.0.0.1"), Some("10.9.9.9, 203.0.113.7, 10.0.0.2"), &trusted),
-            peer("203.0.113.7")
+            client("127.0.0.1", Some("10.9.9.9, 203.0.113.7, 10.0.0.2")),
+            Origin { addr: ip("203.0.113.7"), hop: 2 }
         );
-        assert_eq!(client_addr(peer("127.0.0.1"), Some("[2001:db8::1]:4711"), &trusted), peer("2001:db8::1"));
-        // Nothing usable: the peer.
-        assert_eq!(client_addr(peer("127.0.0.1"), Some("garbage"), &trusted), peer("127.0.0.1"));
-        assert_eq!(client_addr(peer("127.0.0.1"), None, &trusted), peer("127.0.0.1"));
-        assert!(forwarded_https(peer("127.0.0.1"), Some("https"), &trusted));
-        assert!(!forwarded_https(peer("198.51.100.9"), Some("https"), &trusted));
+        assert_eq!(client("127.0.0.1", Some("[2001:db8::1]:4711")).addr, ip("2001:db8::1"));
+        assert_eq!(client("127.0.0.1", Some("203.0.113.7:80")).addr, ip("203.0.113.7"));
+        // Empty list elements are no hops.
+        assert_eq!(client("127.0.0.1", Some(" , 203.0.113.7, ,")), Origin { addr: ip("203.0.113.7"), hop: 1 });
+        // Nothing forwarded: the peer.
+        assert_eq!(client("127.0.0.1", None), Origin { addr: ip("127.0.0.1"), hop: 0 });
+        assert_eq!(client("127.0.0.1", Some("")), Origin { addr: ip("127.0.0.1"), hop: 0 });
+    }
+
+    #[test]
+    fn an_entry_that_is_no_address_ends_the_walk_at_the_proxy_that_wrote_it() {
+        let trusted = vec!["127.0.0.1".parse::<Cidr>().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        // The proxy could not name its client; what is left of that was
+        // the client's own to write.
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), Some("203.0.113.66, unknown"), &trusted),
+            Origin { addr: ip("127.0.0.1"), hop: 1 }
+        );
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), Some("203.0.113.66, garbage, 10.0.0.2"), &trusted),
+            Origin { addr: ip("10.0.0.2"), hop: 2 }
+        );
+    }
+
+    #[test]
+    fn when_every_hop_is_trusted_the_request_began_at_the_leftmost() {
+        let trusted = vec!["127.0.0.1".parse::<Cidr>().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_addr(ip("127.0.0.1"), Some("10.0.0.5, 10.0.0.2"), &trusted),
+            Origin { addr: ip("10.0.0.5"), hop: 2 }
+        );
+    }
+
+    #[test]
+    fn the_scheme_is_read_from_the_same_hop_as_the_address() {
+        let trusted = vec!["127.0.0.1".parse::<Cidr>().unwrap(), "10.0.0.0/8".parse().unwrap()];
+        let https = |peer: &str, xff: Option<&str>, proto: Option<&str>| {
+            forwarded_https(ip(peer), client_addr(ip(peer), xff, &trusted), proto, &trusted)
+        };
+        // One proxy that sets the scheme (nginx's proxy_set_header).
+        assert!(https("127.0.0.1", Some("203.0.113.7"), Some("https")));
+        assert!(!https("127.0.0.1", Some("203.0.113.7"), Some("http")));
+        // A proxy that only sends the scheme.
+        assert!(https("127.0.0.1", None, Some("https")));
+        // A client's own claim to the left of the proxy's is not read.
+        assert!(!https("127.0.0.1", Some("10.9.9.9, 203.0.113.7"), Some("https, http")));
+        assert!(https("127.0.0.1", Some("10.9.9.9, 203.0.113.7"), Some("http, https")));
+        // Two proxies: the client reached the outer one (hop 2) over https,
+        // which reached the inner one over http.
+        assert!(https("127.0.0.1", Some("203.0.113.7, 10.0.0.2"), Some("https, http")));
+        assert!(!https("127.0.0.1", Some("203.0.113.7, 10.0.0.2"), Some("http, https")));
+        // No entry for the client's hop: not known to be https.
+        assert!(!https("127.0.0.1", Some("203.0.113.7, 10.0.0.2"), Some("https")));
+        // Only a trusted proxy is believed.
+        assert!(!https("198.51.100.9", Some("203.0.113.7"), Some("https")));
+        assert!(!https("198.51.100.9", None, Some("https")));
+    }
+
+    #[test]
+    fn ipv6_neighbours_share_a_bucket_and_mapped_ipv4_is_ipv4() {
+        assert_eq!(bucket(ip("2001:db8:1:2::5")), bucket(ip("2001:db8:1:2:ffff::1")));
+        assert_ne!(bucket(ip("2001:db8:1:2::5")), bucket(ip("2001:db8:1:3::5")));
+        assert_eq!(bucket(ip("::ffff:192.168.1.2")), ip("192.168.1.2"));
+        assert_ne!(bucket(ip("192.168.1.2")), bucket(ip("192.168.1.3")));
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -12,6 +12,7 @@ mod clients;
 pub mod mail;
 pub mod message;
 mod portal;
+mod repeats;
 mod room;
 
 use std::path::Path;
@@ -28,6 +29,7 @@ pub use appointments::{ApptView, ParticipantView, default_list_range};
 pub use check::{CheckView, Checked};
 pub use clients::{ClientView, validate_email, validate_name, validate_phone};
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
+pub use repeats::Repeats;
 pub use room::{Gate, JoinOutcome, Pass, Started, Who};
 
 /// Base URL used when neither `public_url` nor a `serve` address is known.
@@ -41,6 +43,8 @@ pub struct App {
     /// Inside [`App::request`]: whether the cache was checked against the
     /// database yet. One check per request, not one per use.
     checked: Option<bool>,
+    /// Audit entries a client repeats, counted rather than written.
+    repeats: Arc<Repeats>,
 }
 
 impl App {
@@ -57,7 +61,14 @@ impl App {
         if let Err(e) = store.register_chain(keys.clone()) {
             eprintln!("porchlight: cannot register the audit chain: {e}");
         }
-        App { store, keys, cached: None, checked: None }
+        App { store, keys, cached: None, checked: None, repeats: Arc::default() }
+    }
+
+    /// Share the memory of repeated audit entries with the other
+    /// connections of a server, so a repeat is one whichever answers it.
+    pub fn sharing_repeats(mut self, repeats: Arc<Repeats>) -> App {
+        self.repeats = repeats;
+        self
     }
 
     /// The practice settings, re-read only when another connection wrote.

@@ -4,12 +4,16 @@
 //! when the waiting room is off, the clinician pressed Start, or the
 //! clinician admitted them; otherwise they wait. Each step is audited per
 //! participant: `link.join` (a Join press), `room.admit`, `session.start`
-//! and `room.enter` (sent to the room).
+//! and `room.enter` (sent to the room). What a client can repeat at will
+//! (`link.join`, `room.enter`, leaving the built-in room) is written once
+//! per link and outcome every few minutes and otherwise counted (see
+//! `repeats.rs`); the client is let through every time.
 
 use chrono::{DateTime, Utc};
 
 use super::App;
 use super::check::Checked;
+use super::repeats::Key;
 use crate::error::{Error, Result};
 use crate::model::{LinkState, Window};
 use crate::store::{ApptRow, LinkRow, NewAudit, Store};
@@ -94,16 +98,14 @@ impl App {
         if self.gate_open(link, appt)? {
             return self.enter_room(link, appt, window, now, addr, Some(via));
         }
-        self.audit(
-            now,
-            NewAudit {
-                event: "link.join",
-                appointment_id: Some(appt.id),
-                client_id: Some(link.client_id),
-                addr: Some(addr.to_string()),
-                detail: format!("via {via}; waiting for the clinician"),
-            },
-        )?;
+        let press = NewAudit {
+            event: "link.join",
+            appointment_id: Some(appt.id),
+            client_id: Some(link.client_id),
+            addr: Some(addr.to_string()),
+            detail: format!("via {via}; waiting for the clinician"),
+        };
+        self.audit_unless_repeated(link.id, now, vec![press])?;
         Ok(JoinOutcome::Wait(who(link, appt), self.token_of(link)))
     }
 
@@ -153,16 +155,43 @@ impl App {
             _ => "url room".to_string(),
         };
         let entered = room.as_ref().ok().map(|_| entry("room.enter", detail));
-        self.store.write(|tx| {
-            for e in press.iter().chain(entered.iter()) {
-                Store::insert_audit(tx, now.timestamp(), e)?;
-            }
-            Ok(())
-        })?;
+        self.audit_unless_repeated(link.id, now, press.into_iter().chain(entered).collect())?;
         Ok(match room {
             Ok(door) => JoinOutcome::Room(door, who(link, appt)),
             Err(_) => JoinOutcome::NoRoom(who(link, appt)),
         })
+    }
+
+    /// Write `entries` about link `link` in one durable write, leaving out
+    /// those that repeat one written less than `repeats::EVERY` ago (they
+    /// are counted, and the count goes into the next one written).
+    fn audit_unless_repeated(&mut self, link: i64, now: DateTime<Utc>, entries: Vec<NewAudit<'_>>) -> Result<()> {
+        let mut keys = vec![];
+        let mut written = vec![];
+        for mut e in entries {
+            let key = Key::new(link, e.event, &e.detail);
+            let Some(skipped) = self.repeats.note(&key, now.timestamp()) else { continue };
+            if skipped > 0 {
+                e.detail += &format!("; and {skipped} more like this since the last such entry");
+            }
+            keys.push(key);
+            written.push(e);
+        }
+        if written.is_empty() {
+            return Ok(());
+        }
+        let outcome = self.store.write(|tx| {
+            for e in &written {
+                Store::insert_audit(tx, now.timestamp(), e)?;
+            }
+            Ok(())
+        });
+        if outcome.is_err() {
+            for key in &keys {
+                self.repeats.unwritten(key);
+            }
+        }
+        outcome
     }
 
     /// Polled by the waiting page; writes nothing.
@@ -269,24 +298,22 @@ impl App {
 
     /// Record that someone left the built-in room.
     pub fn room_left(&mut self, ticket: &Ticket, why: &str, now: DateTime<Utc>, addr: Option<&str>) -> Result<()> {
-        let client_id = match ticket.person {
-            Person::Client(link_id) => self.store.link_by_id(link_id)?.map(|(l, _)| l.client_id),
-            Person::Clinician => None,
+        let entry = |client_id, detail| NewAudit {
+            event: "room.leave",
+            appointment_id: Some(ticket.appointment_id),
+            client_id,
+            addr: addr.map(str::to_string),
+            detail,
         };
-        let detail = match client_id {
-            Some(_) => why.to_string(),
-            None => format!("the clinician {why}"),
-        };
-        self.audit(
-            now,
-            NewAudit {
-                event: "room.leave",
-                appointment_id: Some(ticket.appointment_id),
-                client_id,
-                addr: addr.map(str::to_string),
-                detail,
-            },
-        )
+        match ticket.person {
+            Person::Client(link_id) => {
+                let client_id = self.store.link_by_id(link_id)?.map(|(l, _)| l.client_id);
+                // Entering again from the same seat (a reload, or a script)
+                // leaves too: repeats are counted.
+                self.audit_unless_repeated(link_id, now, vec![entry(client_id, why.to_string())])
+            }
+            Person::Clinician => self.audit(now, entry(None, format!("the clinician {why}"))),
+        }
     }
 
     /// An appointment whose window is open now, else an error saying when
@@ -406,6 +433,41 @@ mod tests {
         assert!(matches!(app.join(&ta, now, "ip").unwrap(), JoinOutcome::Room(..)));
         let e = events(&app);
         assert_eq!(e[e.len() - 2..], [("link.join".to_string(), Some(a)), ("room.enter".to_string(), Some(a))]);
+    }
+
+    #[test]
+    fn repeated_presses_are_written_once_every_few_minutes_and_counted() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let (id, a, _, ta, _) = couple(&mut app, now);
+        for _ in 0..20 {
+            assert!(matches!(app.join(&ta, now, "ip").unwrap(), JoinOutcome::Wait(..)), "every press waits");
+        }
+        app.start_session(id, now, "admin").unwrap();
+        for _ in 0..30 {
+            assert!(matches!(app.join(&ta, now, "ip").unwrap(), JoinOutcome::Room(..)), "every press goes in");
+            assert!(matches!(app.join_after_wait(&ta, now, "ip").unwrap(), JoinOutcome::Room(..)));
+        }
+        let mine = |app: &App| -> Vec<String> {
+            let rows = app.store.audit_since(0).unwrap().into_iter();
+            let rows = rows
+                .filter(|e| e.client_id == Some(a) && (e.event.starts_with("link.") || e.event.starts_with("room.")));
+            rows.map(|e| format!("{}: {}", e.event, e.detail)).collect()
+        };
+        assert_eq!(
+            mine(&app),
+            [
+                "link.join: via participant page; waiting for the clinician",
+                "link.join: via participant page",
+                "room.enter: url room",
+            ]
+        );
+        let later = now + chrono::Duration::seconds(super::super::repeats::EVERY);
+        app.join(&ta, later, "ip").unwrap();
+        let e = mine(&app);
+        assert_eq!(e.len(), 5, "{e:?}");
+        assert_eq!(e[3], "link.join: via participant page; and 29 more like this since the last such entry");
+        assert_eq!(e[4], "room.enter: url room; and 59 more like this since the last such entry");
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub enum Command {
         admin_from: Vec<String>,
         /// Reverse proxies (repeat or comma-separate) whose X-Forwarded-For and
         /// X-Forwarded-Proto are believed, for rate limits, the audit trail,
-        /// --admin-from and secure cookies.
+        /// --admin-from and secure cookies; their connections are not capped
+        /// per address, since they carry every client's.
         #[arg(long = "trust-proxy", value_name = "CIDR", value_delimiter = ',')]
         trust_proxy: Vec<String>,
         /// Minutes without a click before an admin session ends.

@@ -2,8 +2,9 @@
 //!
 //! The answer never says whether a code exists: a wrong code, a code of a
 //! finished session and a malformed one all get the same words. Failures
-//! are throttled (see `server::limit`) and written to the audit trail with
-//! the address, never the code.
+//! are throttled (see `server::limit`: per address, and in all with a
+//! reserve for addresses that have not been failing) and written to the
+//! audit trail with the address, never the code.
 
 use std::time::Instant;
 
@@ -36,24 +37,43 @@ pub fn form(app: &mut App, shared: &Shared) -> Result<Resp> {
 
 /// `POST /join`: a live code leads to its page; anything else, one answer.
 pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Result<Resp> {
-    let clock = Instant::now();
-    if let Err(wait) = shared.limiter.check(req.remote, clock) {
-        let practice = app.settings()?.practice_name.clone();
-        return Ok(shared.pages.error(429, &practice).with("Retry-After", wait.to_string()));
-    }
+    let attempt = match shared.limiter.start(req.remote, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let practice = app.settings()?.practice_name.clone();
+            return Ok(shared.pages.error(429, &practice).with("Retry-After", wait.to_string()));
+        }
+    };
     let typed = req.field("code").unwrap_or_default();
-    let checked = app.check_code(&typed, now)?;
-    if let (true, Some((link, _, _))) = (checked.state.is_live(), &checked.found) {
+    let checked = app.check_code(&typed, now);
+    if let Ok(checked) = &checked
+        && let (true, Some((link, _, _))) = (checked.state.is_live(), &checked.found)
+    {
+        shared.limiter.right(attempt);
         return Ok(Resp::see_other(format!("/v/{}", app.token_of(link))));
     }
-    let burst = shared.limiter.fail(req.remote, clock);
+    // A check that failed on our side (the database) still counts: an
+    // error must not become a way around the budget.
+    checked?;
     // One line per failure, with the address and never the code, for
     // fail2ban or a curious clinician.
     eprintln!("porchlight: access code failure from {}", req.remote);
     app.audit(now, NewAudit { event: "code.failure", addr: Some(req.remote.to_string()), ..Default::default() })?;
-    if burst {
-        eprintln!("porchlight: ALERT: {} failed access codes in a minute; typed codes are paused", limit::GLOBAL);
-        let detail = format!("{} failed access codes within a minute; typed codes paused for everyone", limit::GLOBAL);
+    if attempt.spent {
+        let detail = match attempt.budget() {
+            limit::Budget::Global => format!(
+                "{} failed access codes within an hour; typed codes are paused except for addresses that have not \
+                 been failing, from a reserve of {}",
+                limit::GLOBAL,
+                limit::RESERVE
+            ),
+            limit::Budget::Reserve => format!(
+                "the reserve of {} more failed access codes is spent too; typed codes are paused for everyone \
+                 until the hour has passed",
+                limit::RESERVE
+            ),
+        };
+        eprintln!("porchlight: ALERT: {detail}");
         app.audit(now, NewAudit { event: "code.burst", detail, ..Default::default() })?;
     }
     // Echo back only what could be a code, so the page never reflects

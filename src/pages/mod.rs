@@ -65,7 +65,10 @@ impl Pages {
             405 => ("That doesn't work here", "Please go back and use the buttons on the page."),
             413 => ("That was too much to send", "Please go back and try again with less."),
             414 => ("That address is too long", "Check that you copied the link correctly."),
-            429 => ("Please wait a moment", "There were too many tries. Wait a minute, then try again."),
+            429 => (
+                "Please wait a moment",
+                "There were too many tries from your network. Wait a few minutes, then try again, or open the link from your message instead.",
+            ),
             503 => (
                 "Please try again in a minute",
                 "This service can't save anything right now. Your link still works; please try again shortly.",

@@ -29,7 +29,8 @@ pub const IDLE_TIME: Duration = Duration::from_secs(15);
 const BODY_TIME: Duration = Duration::from_secs(15);
 /// Time a client has to take a response.
 pub const WRITE_TIME: Duration = Duration::from_secs(30);
-/// Connections served at once; more are answered 503 and closed.
+/// Connections served at once; more are answered 503 and closed (and one
+/// address may hold only its share of them: `slots.rs`).
 pub const MAX_CONNECTIONS: usize = 512;
 /// Requests on one connection before it is closed.
 pub const MAX_REQUESTS: usize = 1000;
@@ -42,12 +43,13 @@ pub const CHUNK: usize = 8192;
 /// What answers a parsed request.
 pub type Serve = fn(&Shared, Req) -> Resp;
 
-/// Answer 503 to a connection over [`MAX_CONNECTIONS`] and close it. The
-/// socket is new, so its send buffer takes the small page at once; a
-/// client that takes nothing is not waited for.
-pub fn refuse_busy(mut stream: TcpStream, shared: &Shared) {
+/// Answer a connection that gets no slot and close it: 503 over
+/// [`MAX_CONNECTIONS`], 429 over its address's share. The socket is new,
+/// so its send buffer takes the small page at once; a client that takes
+/// nothing is not waited for.
+pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
     let _ = stream.set_nonblocking(true);
-    let resp = shared.pages.error(503, "Porchlight").with("Retry-After", "5");
+    let resp = shared.pages.error(status, "Porchlight").with("Retry-After", "5");
     let mut out = Vec::new();
     encode_response(&mut out, resp, false, true);
     let _ = stream.write(&out);
@@ -163,6 +165,14 @@ impl Head {
 
     fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
         self.headers.iter().filter(move |(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// Every field line of a list header as one list, in order (RFC 9110
+    /// §5.3): a proxy may add a line of its own after the client's.
+    pub fn list(&self, name: &str) -> Option<String> {
+        let mut lines = self.all(name);
+        let first = lines.next()?;
+        Some(lines.fold(first.to_string(), |list, line| list + ", " + line))
     }
 }
 
@@ -294,12 +304,14 @@ pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, shared: &Shared) ->
     let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
     let trusted = &shared.trust_proxy;
     let text = |name: &str| head.get(name).map(str::to_string);
+    let origin = crate::net::client_addr(peer, head.list("X-Forwarded-For").as_deref(), trusted);
+    let https = crate::net::forwarded_https(peer, origin, head.list("X-Forwarded-Proto").as_deref(), trusted);
     let req = Req {
         method: head.method,
         path: path.to_string(),
         query: query.to_string(),
-        remote: crate::net::client_addr(peer, head.get("X-Forwarded-For"), trusted),
-        https: crate::net::forwarded_https(peer, head.get("X-Forwarded-Proto"), trusted),
+        remote: origin.addr,
+        https,
         content_type: text("Content-Type"),
         cookie: text("Cookie"),
         host: text("Host"),
@@ -441,6 +453,17 @@ mod tests {
         // HTTP/1.0 has no Host requirement.
         assert!(parse("GET / HTTP/1.0\r\n\r\n").is_ok());
         assert!(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").is_ok());
+    }
+
+    #[test]
+    fn the_lines_of_a_list_header_form_one_list() {
+        let h = parse(
+            "GET / HTTP/1.1\r\nX-Forwarded-For: 10.9.9.9\r\nHost: a\r\nx-forwarded-for: 203.0.113.7, 10.0.0.2\r\n\r\n",
+        )
+        .unwrap();
+        assert_eq!(h.list("X-Forwarded-For").as_deref(), Some("10.9.9.9, 203.0.113.7, 10.0.0.2"));
+        assert_eq!(h.list("Host").as_deref(), Some("a"));
+        assert_eq!(h.list("X-Forwarded-Proto"), None);
     }
 
     #[test]

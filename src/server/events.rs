@@ -8,14 +8,15 @@
 //! runs argon2, an admin page) is handed over with its connection to a
 //! thread of its own (`conn.rs`), which keeps the connection until it
 //! closes; the workers never wait on the disk. Both paths keep the same
-//! deadlines and size caps, and together at most [`MAX_CONNECTIONS`]
-//! connections. A worker that cannot accept (out of file descriptors)
-//! looks again shortly instead of giving up.
+//! deadlines and size caps, and together at most `conn::MAX_CONNECTIONS`
+//! connections, at most `slots::PER_ADDR` of them from one address. A
+//! worker that cannot accept (out of file descriptors) looks again
+//! shortly instead of giving up.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -23,10 +24,9 @@ use mio::net::{TcpListener as Listener, TcpStream as Stream};
 use mio::{Events, Interest, Poll, Token};
 
 use super::Shared;
-use super::conn::{
-    self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_CONNECTIONS, MAX_HEAD, MAX_REQUESTS, STACK, Serve, WRITE_TIME,
-};
+use super::conn::{self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_HEAD, MAX_REQUESTS, STACK, Serve, WRITE_TIME};
 use super::http::Method;
+use super::slots::{Full, Slots};
 
 const LISTENER: Token = Token(usize::MAX);
 /// How often deadlines (and the stop flag) are looked at while any
@@ -48,7 +48,7 @@ pub fn start(
     serve: Serve,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     listener.set_nonblocking(true)?;
-    let open = Arc::new(Open::default());
+    let open = Arc::new(Slots::new(shared.trust_proxy.clone()));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut workers = vec![];
     // Two per core: a worker that other work on the machine preempts
@@ -74,20 +74,6 @@ pub fn start(
     Ok(workers)
 }
 
-/// Connections open on every path, against [`MAX_CONNECTIONS`].
-#[derive(Default)]
-struct Open(AtomicUsize);
-
-impl Open {
-    fn take(&self) -> bool {
-        self.0.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < MAX_CONNECTIONS).then_some(n + 1)).is_ok()
-    }
-
-    fn give(&self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
 struct Worker {
     poll: Poll,
     listener: Listener,
@@ -99,7 +85,8 @@ struct Worker {
     /// When to try `accept()` again after it failed.
     retry_accept: Option<Instant>,
     shared: Arc<Shared>,
-    open: Arc<Open>,
+    /// Connections open on every path, in all and per address.
+    open: Arc<Slots>,
     serve: Serve,
 }
 
@@ -165,8 +152,12 @@ impl Worker {
     }
 
     fn adopt(&mut self, mut stream: Stream, peer: IpAddr) {
-        if !self.open.take() {
-            conn::refuse_busy(stream.into(), &self.shared);
+        if let Err(full) = self.open.take(peer) {
+            let status = match full {
+                Full::Server => 503,
+                Full::Address => 429,
+            };
+            conn::refuse_busy(stream.into(), &self.shared, status);
             return;
         }
         let _ = stream.set_nodelay(true);
@@ -178,7 +169,7 @@ impl Worker {
         // connection turns from reading to writing.
         if self.poll.registry().register(&mut stream, Token(i), Interest::READABLE | Interest::WRITABLE).is_err() {
             self.free.push(i);
-            self.open.give();
+            self.open.give(peer);
             return;
         }
         self.conns[i] = Some(Conn::new(stream, peer));
@@ -207,7 +198,7 @@ impl Worker {
     fn close(&mut self, i: usize) {
         if let Some(conn) = self.take(i) {
             let _ = conn.stream.shutdown(std::net::Shutdown::Both);
-            self.open.give();
+            self.open.give(conn.peer);
         }
     }
 
@@ -216,18 +207,18 @@ impl Worker {
         let Some(conn) = self.take(i) else { return };
         let stream = std::net::TcpStream::from(conn.stream);
         if stream.set_nonblocking(false).is_err() {
-            self.open.give();
+            self.open.give(conn.peer);
             return;
         }
         let (shared, open, serve) = (self.shared.clone(), self.open.clone(), self.serve);
         let (peer, buf, served) = (conn.peer, conn.buf, conn.served);
         let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
             conn::connection(stream, peer, &shared, serve, buf, served);
-            open.give();
+            open.give(peer);
         });
         if spawned.is_err() {
             // The stream went with the closure and is closed.
-            self.open.give();
+            self.open.give(peer);
         }
     }
 

@@ -17,6 +17,7 @@ pub mod http;
 pub mod limit;
 pub mod presence;
 mod router;
+mod slots;
 pub mod views;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
@@ -198,8 +199,9 @@ pub fn start(config: Config) -> Result<Running> {
 
     let mut apps = vec![];
     let store = || Store::open(&config.data).map(|s| s.gated(integrity.clone()));
+    let repeats = Arc::new(crate::app::Repeats::default());
     for _ in 0..config.workers.max(1) {
-        apps.push(App::with(store()?, app.keys.clone()));
+        apps.push(App::with(store()?, app.keys.clone()).sharing_repeats(repeats.clone()));
     }
     let shared = Arc::new(Shared {
         keys: app.keys.clone(),

@@ -13,6 +13,7 @@
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
@@ -30,6 +31,7 @@ mod clock;
 mod connections;
 mod durability;
 mod fuzz;
+mod guests;
 mod hostile;
 mod lan;
 mod leaks;

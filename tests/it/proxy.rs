@@ -101,6 +101,8 @@ fn curl(port: u16, args: &[&str], path: &str) -> String {
 fn behind_nginx_headers_cookies_addresses_and_limits_hold() {
     let p = Practice::new();
     p.run_stdin(&["admin", "password"], "a password for the proxy test\n").ok();
+    // As the README says: public_url names the site the proxy serves.
+    p.set("public_url", "https://porch.example.org");
     let (_, appt) = p.solo("Proxied Client", now() + minutes(5));
     let server = Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.1"]);
     let dir = tempfile::tempdir().expect("tempdir");
@@ -167,6 +169,7 @@ fn behind_caddy_with_its_own_certificates_the_lan_setup_works() {
     };
     let p = Practice::new();
     p.run_stdin(&["admin", "password"], "a password for the caddy test\n").ok();
+    p.set("public_url", "https://porch.lan");
     let (_, appt) = p.solo("Caddy Client", now() + minutes(5));
     let server = Server::start_with(p.path(), false, &["--trust-proxy", "127.0.0.1"]);
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,15 +1,20 @@
 //! Slow and oversized requests: 200 idle connections, 20 clients dripping
 //! a byte a second, and one client sending an endless header line, while
 //! a normal request must still answer within a second and the server's
-//! memory stay under 64 MB.
+//! memory stay under 64 MB. They come from other loopback addresses than
+//! the normal request, since one address may hold only 64 connections.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::net::{IpAddr, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::support::{Practice, request, try_send};
+use crate::support::{Practice, connect_from, request, try_send};
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("an address")
+}
 
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -26,13 +31,14 @@ fn idle_dripping_and_endless_clients_do_not_starve_a_normal_request() {
     let server = p.serve();
     let addr = server.addr;
     let stop = Arc::new(AtomicBool::new(false));
-    let idle: Vec<TcpStream> = (0..200).filter_map(|_| TcpStream::connect(addr).ok()).collect();
+    let idle: Vec<TcpStream> =
+        (0..200).filter_map(|i| connect_from(ip(&format!("127.0.0.{}", 20 + i / 50)), addr).ok()).collect();
     assert_eq!(idle.len(), 200);
     let drips: Vec<_> = (0..20)
         .map(|_| {
             let stop = stop.clone();
             std::thread::spawn(move || {
-                let Ok(mut s) = TcpStream::connect(addr) else { return };
+                let Ok(mut s) = connect_from(ip("127.0.0.30"), addr) else { return };
                 let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nX-Slow: ");
                 while !stop.load(Ordering::SeqCst) {
                     if s.write_all(b"x").is_err() {
@@ -46,7 +52,7 @@ fn idle_dripping_and_endless_clients_do_not_starve_a_normal_request() {
     let endless = {
         let stop = stop.clone();
         std::thread::spawn(move || {
-            let mut s = TcpStream::connect(addr).expect("connect");
+            let mut s = connect_from(ip("127.0.0.31"), addr).expect("connect");
             let _ = s.set_write_timeout(Some(Duration::from_secs(5)));
             let _ = s.write_all(b"GET / HTTP/1.1\r\nX-Endless: ");
             let chunk = vec![b'a'; 64 * 1024];

@@ -3,10 +3,12 @@
 //!
 //! The HTTP client is deliberately raw (std `TcpStream`): tests send hostile
 //! request targets byte for byte, which client libraries would normalise.
-//! Every connection goes to the 127.0.0.1 address the server printed.
+//! Every connection goes to the 127.0.0.1 address the server printed; from
+//! 127.0.0.1, or from another loopback address (127.0.0.2, ...) when a test
+//! plays several hosts of the LAN ([`connect_from`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -457,6 +459,22 @@ impl Server {
         self.raw(&request(method, target.as_bytes(), form))
     }
 
+    /// `METHOD TARGET` with extra headers and an optional form body, from
+    /// the loopback address `source` (see [`connect_from`]).
+    #[track_caller]
+    pub fn send_from(
+        &self,
+        source: &str,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> Response {
+        let source: IpAddr = source.parse().expect("a source address");
+        let request = request_with(method, target.as_bytes(), headers, form);
+        send_from(source, self.addr, &request).unwrap_or_else(|e| panic!("no HTTP response to {source}: {e}"))
+    }
+
     /// `METHOD TARGET` with extra headers and an optional form body.
     #[track_caller]
     pub fn send_with(&self, method: &str, target: &str, headers: &[(&str, &str)], form: Option<&str>) -> Response {
@@ -553,10 +571,52 @@ fn drain(mut from: impl Read + Send + 'static) -> Drained {
     Drained { text, done: Arc::new(Mutex::new(Some(handle))) }
 }
 
+/// Raise the open-file limit of this test process (and so of the servers
+/// it starts next) if it is too low for a thousand sockets; needs a hard
+/// limit or root to allow it.
+pub fn enough_descriptors() {
+    let limits = std::fs::read_to_string("/proc/self/limits").unwrap_or_default();
+    let soft: u64 = limits
+        .lines()
+        .find(|l| l.starts_with("Max open files"))
+        .and_then(|l| l.split_whitespace().nth(3)?.parse().ok())
+        .unwrap_or(0);
+    if soft < 4096 {
+        let pid = std::process::id().to_string();
+        let ok = std::process::Command::new("prlimit")
+            .args(["--pid", &pid, "--nofile=8192:8192"])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "this test needs 4096 open files and could not raise its limit of {soft}");
+    }
+}
+
 /// Send raw bytes to `addr` as one request; the response, or an error if
 /// the server closed the connection without a parseable one.
 pub fn try_send(addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
-    let mut stream = TcpStream::connect_timeout(&addr, WAIT).map_err(|e| format!("connect: {e}"))?;
+    let stream = TcpStream::connect_timeout(&addr, WAIT).map_err(|e| format!("connect: {e}"))?;
+    exchange(stream, request)
+}
+
+/// A connection to `addr` from `source`, an address of this machine such
+/// as 127.0.0.2 (all of 127.0.0.0/8 is loopback on Linux): to the server,
+/// another host on the LAN. std cannot bind before connecting; socket2 can.
+pub fn connect_from(source: IpAddr, addr: SocketAddr) -> std::io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    socket.connect_timeout(&addr.into(), WAIT)?;
+    Ok(socket.into())
+}
+
+/// [`try_send`] from the address `source` (see [`connect_from`]).
+pub fn send_from(source: IpAddr, addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
+    let stream = connect_from(source, addr).map_err(|e| format!("connect from {source}: {e}"))?;
+    exchange(stream, request)
+}
+
+/// Send one request on `stream` and read the response to the end.
+fn exchange(mut stream: TcpStream, request: &[u8]) -> Result<Response, String> {
     stream.set_read_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
     // A server may answer (413, 414) before reading everything; a write
