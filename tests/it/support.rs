@@ -6,7 +6,7 @@
 //! Every connection goes to the 127.0.0.1 address the server printed.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -451,6 +451,21 @@ impl Server {
         self.try_raw(request).unwrap_or_else(|e| panic!("no HTTP response to {shown:?}: {e}"))
     }
 
+    /// `METHOD TARGET` with extra headers and an optional form body, sent
+    /// from `from` (another loopback address plays another host).
+    #[track_caller]
+    pub fn send_from(
+        &self,
+        from: Option<IpAddr>,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        form: Option<&str>,
+    ) -> Response {
+        try_send_from(from, self.addr, &request_with(method, target.as_bytes(), headers, form))
+            .unwrap_or_else(|e| panic!("no HTTP response to {method} {target}: {e}"))
+    }
+
     /// `METHOD TARGET` with optional form body, `Connection: close`.
     #[track_caller]
     pub fn send(&self, method: &str, target: &str, form: Option<&str>) -> Response {
@@ -556,7 +571,22 @@ fn drain(mut from: impl Read + Send + 'static) -> Drained {
 /// Send raw bytes to `addr` as one request; the response, or an error if
 /// the server closed the connection without a parseable one.
 pub fn try_send(addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
-    let mut stream = TcpStream::connect_timeout(&addr, WAIT).map_err(|e| format!("connect: {e}"))?;
+    try_send_from(None, addr, request)
+}
+
+/// [`try_send`] from the local address `from` (any of 127.0.0.0/8 works
+/// on Linux without setup), or from wherever the system picks.
+pub fn try_send_from(from: Option<IpAddr>, addr: SocketAddr, request: &[u8]) -> Result<Response, String> {
+    let mut stream = match from {
+        None => TcpStream::connect_timeout(&addr, WAIT).map_err(|e| format!("connect: {e}"))?,
+        Some(ip) => {
+            use socket2::{Domain, Socket, Type};
+            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None).map_err(|e| e.to_string())?;
+            socket.bind(&SocketAddr::new(ip, 0).into()).map_err(|e| format!("bind {ip}: {e}"))?;
+            socket.connect_timeout(&addr.into(), WAIT).map_err(|e| format!("connect from {ip}: {e}"))?;
+            socket.into()
+        }
+    };
     stream.set_read_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
     stream.set_write_timeout(Some(WAIT)).map_err(|e| e.to_string())?;
     // A server may answer (413, 414) before reading everything; a write
