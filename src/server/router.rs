@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Shared;
 use super::http::{Method, Req, Resp};
+use super::{Lease, Shared};
 use crate::app::App;
 use crate::error::Error;
 use crate::pages::{assets, calendar, client, code, portal, room, waiting};
@@ -11,7 +11,7 @@ use crate::pages::{assets, calendar, client, code, portal, room, waiting};
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
 /// token or code).
-pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
+pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
     let path = req.path.as_str();
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let get = matches!(req.method, Method::Get | Method::Head);

@@ -13,6 +13,7 @@
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
+//! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
@@ -29,6 +30,7 @@ mod clock;
 mod connections;
 mod durability;
 mod fuzz;
+mod guessing;
 mod hostile;
 mod leaks;
 mod mail;
