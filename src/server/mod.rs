@@ -120,7 +120,7 @@ thread_local! {
 
 /// Mark this thread as a worker of the event loop: its requests use the
 /// event loop's own connections.
-pub(crate) fn on_event_loop() {
+pub(crate) fn mark_event_loop_thread() {
     ON_EVENT_LOOP.with(|f| f.set(true));
 }
 
