@@ -3,11 +3,11 @@
 //! Every password hash and check of `serve` runs here, one at a time, in
 //! one reused block of memory ([`Argon`]): a login flood costs one core
 //! and 19 MiB, however many requests wait, and the block goes back to the
-//! system whenever no job is waiting. Jobs wait in a short queue; when it
-//! is full a request is answered at once (busy, try again), never kept
+//! system once no job came for a moment. Jobs wait in a short queue; when
+//! it is full a request is answered at once (busy, try again), never kept
 //! waiting without bound.
 
-use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError, TrySendError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::time::Duration;
 
 use crate::error::{Error, Result};
@@ -20,6 +20,11 @@ pub const QUEUE: usize = 8;
 
 /// Longest wait for an answer: the queue and one job, on a slow Pi.
 const ANSWER_TIME: Duration = Duration::from_secs(60);
+
+/// How long the working memory is kept after a job: one login after
+/// another (a browser's retries, a flood) maps and faults in 19 MiB only
+/// once, yet an idle server gives it back.
+const KEEP: Duration = Duration::from_secs(2);
 
 enum Work {
     Hash(String),
@@ -79,16 +84,16 @@ impl Hasher {
 fn run(queue: Receiver<Job>) {
     let mut argon = Argon::default();
     loop {
-        let job = match queue.try_recv() {
+        let job = match queue.recv_timeout(KEEP) {
             Ok(job) => job,
-            Err(TryRecvError::Empty) => {
+            Err(RecvTimeoutError::Timeout) => {
                 argon.release();
                 match queue.recv() {
                     Ok(job) => job,
                     Err(_) => return,
                 }
             }
-            Err(TryRecvError::Disconnected) => return,
+            Err(RecvTimeoutError::Disconnected) => return,
         };
         // A panic must not end the thread: the next login still needs it.
         let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &job.work {

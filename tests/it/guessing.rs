@@ -172,7 +172,13 @@ fn bursts_of_logins_leave_no_memory_behind() {
         assert!(count(&burst, 303) >= 1, "{burst:?}");
         statuses.extend(burst);
     }
-    let after = rss(server.pid());
+    // The hasher keeps its memory for a moment after the last job.
+    let quiet = Instant::now();
+    let mut after = rss(server.pid());
+    while after >= 32_000_000 && quiet.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(250));
+        after = rss(server.pid());
+    }
     eprintln!(
         "8 bursts of {} logins in {:?}: {} signed in, {} busy, {} waited; RSS {:.1} MB",
         BROWSERS * EACH,
@@ -183,7 +189,7 @@ fn bursts_of_logins_leave_no_memory_behind() {
         after as f64 / 1e6
     );
     assert!(statuses.iter().all(|s| [303, 429, 503].contains(s)), "{statuses:?}");
-    assert!(after < 32 << 20, "RSS {:.1} MB after the bursts", after as f64 / 1e6);
+    assert!(after < 32_000_000, "RSS {:.1} MB 5 s after the bursts", after as f64 / 1e6);
     assert_eq!(p.audit_count("admin.login_failure"), 0);
     server.assert_healthy();
 }
