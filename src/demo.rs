@@ -112,6 +112,6 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let mut pw = [0u8; 12];
     token::random_bytes(&mut pw);
     let admin_password: String = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(&pw);
-    app.set_admin_password(&admin_password, now)?;
+    app.set_admin_password(&crate::password::hash(&admin_password)?, now)?;
     Ok(Demo { links, admin_password })
 }

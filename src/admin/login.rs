@@ -1,13 +1,19 @@
-//! First-run setup, login and logout.
+//! First-run setup, login and logout, and the password check they share
+//! with the password change.
+//!
+//! Every check of a password (or of the setup code) is reserved with the
+//! throttle first, for this browser's device cookie if it has a valid one,
+//! else for its address and all unknown browsers; argon2 then runs on the
+//! hasher thread while the request holds no database connection.
 
 use std::time::Instant;
 
 use serde::Serialize;
 
 use super::{Ctx, Form};
-use crate::auth;
+use crate::auth::{self, device};
 use crate::error::{Error, Result};
-use crate::password;
+use crate::password::{self, Hashed};
 use crate::server::http::Resp;
 use crate::store::NewAudit;
 use crate::token;
@@ -62,30 +68,95 @@ fn has_password(ctx: &Ctx<'_>) -> Result<bool> {
     Ok(ctx.app.store.admin_password_hash()?.is_some())
 }
 
-/// Sign in: a new session id (never the one the browser came with), the
-/// cookie set, off to the dashboard.
-fn signed_in(ctx: &mut Ctx<'_>) -> Result<Resp> {
+/// Sign in: a new session id (never the one the browser came with), a
+/// new device cookie for the password `phc`, off to the dashboard.
+fn signed_in(ctx: &mut Ctx<'_>, phc: &str) -> Result<Resp> {
     if let Some(old) = ctx.req.cookie(ctx.cookies.session()) {
         auth::end(ctx.app, old)?;
     }
     let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let device = device::issue(&ctx.shared.keys, phc, ctx.now.timestamp());
     Ok(Resp::see_other("/admin".into())
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))
+        .with("Set-Cookie", ctx.cookies.set_device(&device))
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.pre(), "", Some(0))))
 }
 
-fn throttled(ctx: &mut Ctx<'_>, template: &str, form: &Form) -> Result<Option<Resp>> {
-    match ctx.shared.logins.check(ctx.req.remote, Instant::now()) {
-        Ok(()) => Ok(None),
-        Err(wait) => {
-            let error = format!("Too many wrong tries. Please wait {wait} seconds, then try again.");
-            Ok(Some(show(ctx, template, 429, form, Some(error))?.with("Retry-After", wait.to_string())))
+/// The words of a refusal to check a password now.
+pub(super) fn wait_words(wait: u64) -> String {
+    format!("Too many wrong tries. Please wait {wait} seconds, then try again.")
+}
+
+/// Seconds to come back after when the hasher's queue is full.
+pub(super) const BUSY_WAIT: u64 = 5;
+
+pub(super) const BUSY_WORDS: &str = "Porchlight is busy checking other passwords. Please try again in a few seconds.";
+
+/// A form shown again with a refusal: 429 for a wait, 503 when busy.
+fn refused(ctx: &mut Ctx<'_>, template: &str, form: &Form, status: u16, wait: u64) -> Result<Resp> {
+    let words = if status == 429 { wait_words(wait) } else { BUSY_WORDS.to_string() };
+    Ok(show(ctx, template, status, form, Some(words))?.with("Retry-After", wait.to_string()))
+}
+
+/// The device this browser's cookie names, if any of the cookies it sent
+/// by that name (a sibling site may add its own) is valid for `phc`.
+fn known_device(ctx: &Ctx<'_>, phc: &str) -> Option<device::Nonce> {
+    let name = ctx.cookies.device();
+    let cookies = ctx.req.cookie.as_deref().unwrap_or("").split(';').filter_map(|c| c.trim().split_once('='));
+    cookies.filter(|(k, _)| *k == name).find_map(|(_, v)| device::check(&ctx.shared.keys, v, phc, ctx.now.timestamp()))
+}
+
+/// What a password check came to.
+pub(super) enum Checked {
+    Right,
+    Wrong,
+    /// Refused before argon2: wait this many seconds.
+    Wait(u64),
+    /// The hasher's queue is full; nothing was checked or counted.
+    Busy,
+}
+
+/// Check `typed` against the admin password hash `phc` under this
+/// browser's throttle, without a database connection while argon2 runs.
+pub(super) fn check_password(ctx: &mut Ctx<'_>, typed: &str, phc: &str) -> Result<Checked> {
+    let device = known_device(ctx, phc);
+    let attempt = match ctx.shared.logins.begin(device, ctx.req.remote, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => return Ok(Checked::Wait(wait)),
+    };
+    let shared = ctx.shared;
+    let right = match password::validate(typed) {
+        Ok(()) => shared.without_app(ctx.app, || shared.hasher.verify(typed, phc)),
+        // Its length says it is wrong without argon2; a wrong guess still.
+        Err(_) => Ok(false),
+    };
+    match right {
+        Ok(true) => {
+            attempt.succeeded();
+            Ok(Checked::Right)
         }
+        Ok(false) => {
+            attempt.failed(Instant::now());
+            Ok(Checked::Wrong)
+        }
+        // The attempt ends unfinished and counts for nothing.
+        Err(Error::Full(_)) => Ok(Checked::Busy),
+        Err(e) => Err(e),
+    }
+}
+
+/// Hash a new password on the hasher thread, without a database
+/// connection meanwhile. `None` when the hasher is busy.
+pub(super) fn hash_password(ctx: &mut Ctx<'_>, password: &str) -> Result<Option<Hashed>> {
+    let shared = ctx.shared;
+    match shared.without_app(ctx.app, || shared.hasher.hash(password)) {
+        Ok(hashed) => Ok(Some(hashed)),
+        Err(Error::Full(_)) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
 fn failed(ctx: &mut Ctx<'_>, what: &str) -> Result<()> {
-    ctx.shared.logins.fail(ctx.req.remote, Instant::now());
     eprintln!("porchlight: admin {what} failure from {}", ctx.req.remote);
     let event = if what == "login" { "admin.login_failure" } else { "admin.setup_failure" };
     ctx.app.audit(ctx.now, NewAudit { event, addr: Some(ctx.req.remote.to_string()), ..Default::default() })
@@ -106,43 +177,50 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
         return Ok(ctx.forbidden("This form is out of date. Go back, reload the page and try again."));
     }
     let mut form = Form::from_req(ctx.req);
-    if let Some(resp) = throttled(ctx, "admin_setup.html", &form)? {
-        return Ok(resp);
-    }
+    form.values.remove("password");
+    form.values.remove("confirm");
+    let attempt = match ctx.shared.logins.begin(None, ctx.req.remote, Instant::now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => return refused(ctx, "admin_setup.html", &form, 429, wait),
+    };
     let typed: String =
-        form.get("code").chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_ascii_uppercase();
+        ctx.req.field("code").unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect::<String>();
+    let typed = typed.to_ascii_uppercase();
     let expected = ctx.shared.setup_code.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let code_ok = expected.is_some_and(|c| {
         let c: String = c.chars().filter(char::is_ascii_alphanumeric).collect();
         subtle::ConstantTimeEq::ct_eq(c.as_bytes(), typed.as_bytes()).into()
     });
-    if !code_ok {
+    if code_ok {
+        attempt.succeeded();
+    } else {
+        attempt.failed(Instant::now());
         failed(ctx, "setup")?;
         form.errors.insert(
             "code".into(),
             "That setup code is not right. Use the one porchlight printed when it started.".into(),
         );
     }
-    let pw = form.get("password").to_string();
+    let pw = ctx.req.field("password").unwrap_or_default();
     form.check("password", password::validate(&pw));
-    if form.get("confirm") != pw {
+    if ctx.req.field("confirm").unwrap_or_default() != pw {
         form.errors.insert("confirm".into(), "The two passwords are not the same.".into());
     }
-    form.values.remove("password");
-    form.values.remove("confirm");
     if !form.ok() {
         return show(ctx, "admin_setup.html", 200, &form, None);
     }
+    let Some(hashed) = hash_password(ctx, &pw)? else {
+        return refused(ctx, "admin_setup.html", &form, 503, BUSY_WAIT);
+    };
     {
         // Take the code: whoever gets here first sets the password.
         let mut code = ctx.shared.setup_code.lock().unwrap_or_else(|p| p.into_inner());
         if code.take().is_none() || has_password(ctx)? {
             return Ok(Resp::see_other("/admin/login".into()));
         }
-        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
-        ctx.app.set_admin_password(&pw, ctx.now)?;
+        ctx.app.set_admin_password(&hashed, ctx.now)?;
     }
-    signed_in(ctx)
+    signed_in(ctx, hashed.as_str())
 }
 
 pub fn login_form(ctx: &mut Ctx<'_>) -> Result<Resp> {
@@ -160,24 +238,21 @@ pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {
         return Ok(ctx.forbidden("This form is out of date. Go back, reload the page and try again."));
     }
     let form = Form::default();
-    if let Some(resp) = throttled(ctx, "admin_login.html", &form)? {
-        return Ok(resp);
-    }
     let typed = ctx.req.field("password").unwrap_or_default();
-    let ok = {
-        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
-        password::validate(&typed).is_ok() && password::verify(&typed, &hash)
-    };
-    if !ok {
-        failed(ctx, "login")?;
-        return show(ctx, "admin_login.html", 200, &form, Some("That password is not right.".into()));
+    match check_password(ctx, &typed, &hash)? {
+        Checked::Right => {}
+        Checked::Wrong => {
+            failed(ctx, "login")?;
+            return show(ctx, "admin_login.html", 200, &form, Some("That password is not right.".into()));
+        }
+        Checked::Wait(wait) => return refused(ctx, "admin_login.html", &form, 429, wait),
+        Checked::Busy => return refused(ctx, "admin_login.html", &form, 503, BUSY_WAIT),
     }
-    ctx.shared.logins.succeed(ctx.req.remote);
     ctx.app.audit(
         ctx.now,
         NewAudit { event: "admin.login", addr: Some(ctx.req.remote.to_string()), ..Default::default() },
     )?;
-    signed_in(ctx)
+    signed_in(ctx, &hash)
 }
 
 pub fn logout(ctx: &mut Ctx<'_>) -> Result<Resp> {

@@ -22,16 +22,15 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::app::App;
 use crate::auth::{self, Cookies, Session};
 use crate::error::{Error, Result};
-use crate::server::Shared;
 use crate::server::http::{Method, Req, Resp};
+use crate::server::{Lease, Shared};
 
-/// What a handler gets: the app, the shared state, the request, the clock
-/// and, past the gate, the session.
+/// What a handler gets: the app (on a lent database connection), the
+/// shared state, the request, the clock and, past the gate, the session.
 pub struct Ctx<'a> {
-    pub app: &'a mut App,
+    pub app: &'a mut Lease,
     pub shared: &'a Shared,
     pub req: &'a Req,
     pub now: DateTime<Utc>,
@@ -128,7 +127,7 @@ fn notice(done: &str) -> Option<&'static str> {
 }
 
 /// Answer a request under `/admin`.
-pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
+pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
     let secure =
         req.https || app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
     let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::login::{self, Checked};
 use super::{Ctx, Form, Frame};
 use crate::error::Result;
 use crate::server::http::Resp;
@@ -38,6 +39,11 @@ pub fn page(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
 }
 
 fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
+    let status = if form.ok() && pw.ok() { 200 } else { 400 };
+    render_as(ctx, status, form, pw)
+}
+
+fn render_as(ctx: &mut Ctx<'_>, status: u16, form: Form, pw: Form) -> Result<Resp> {
     let stored = ctx.app.stored_settings()?;
     let fields = KEYS
         .iter()
@@ -50,7 +56,6 @@ fn render(ctx: &mut Ctx<'_>, form: Form, pw: Form) -> Result<Resp> {
             Field { key, label, choices, value, default, secret, set: current.is_some() }
         })
         .collect();
-    let status = if form.ok() && pw.ok() { 200 } else { 400 };
     let frame = ctx.frame("settings")?;
     let feed = ctx.app.calendar_feed_url()?;
     let mail_warnings = super::mail::warnings(&*ctx.app.settings()?);
@@ -132,33 +137,48 @@ pub fn calendar_feed(ctx: &mut Ctx<'_>) -> Result<Resp> {
     Ok(Resp::see_other(format!("/admin/settings?done={}#calendar", if on { "feed-on" } else { "feed-off" })))
 }
 
+/// The current password is checked like a login, under the same throttle
+/// for this browser, and a wrong one is audited: a session left open must
+/// not let anyone guess it at leisure.
 pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut pw = Form::from_req(ctx.req);
     let hash = ctx.app.store.admin_password_hash()?.unwrap_or_default();
     let (current, new) = (pw.get("current").to_string(), pw.get("new").to_string());
-    let current_ok = {
-        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
-        password::verify(&current, &hash)
+    pw.values.clear();
+    let refuse = |ctx: &mut Ctx<'_>, mut pw: Form, status: u16, wait: u64, words: String| -> Result<Resp> {
+        pw.errors.insert("current".into(), words);
+        Ok(render_as(ctx, status, Form::default(), pw)?.with("Retry-After", wait.to_string()))
     };
-    if !current_ok {
-        pw.errors.insert("current".into(), "That is not the current password.".into());
+    match login::check_password(ctx, &current, &hash)? {
+        Checked::Right => {}
+        Checked::Wrong => {
+            let addr = ctx.req.remote.to_string();
+            eprintln!("porchlight: admin password change failure from {addr}");
+            ctx.app
+                .audit(ctx.now, NewAudit { event: "admin.password_failure", addr: Some(addr), ..Default::default() })?;
+            pw.errors.insert("current".into(), "That is not the current password.".into());
+        }
+        Checked::Wait(wait) => return refuse(ctx, pw, 429, wait, login::wait_words(wait)),
+        Checked::Busy => return refuse(ctx, pw, 503, login::BUSY_WAIT, login::BUSY_WORDS.into()),
     }
     pw.check("new", password::validate(&new));
-    if pw.get("confirm") != new {
+    if ctx.req.field("confirm").unwrap_or_default() != new {
         pw.errors.insert("confirm".into(), "The two new passwords are not the same.".into());
     }
-    pw.values.clear();
     if !pw.ok() {
         return render(ctx, Form::default(), pw);
     }
-    {
-        let _argon = ctx.shared.argon.lock().unwrap_or_else(|p| p.into_inner());
-        ctx.app.set_admin_password(&new, ctx.now)?;
-    }
-    // Every session ended with the old password; this browser gets a new one.
+    let Some(hashed) = login::hash_password(ctx, &new)? else {
+        return refuse(ctx, pw, 503, login::BUSY_WAIT, login::BUSY_WORDS.into());
+    };
+    ctx.app.set_admin_password(&hashed, ctx.now)?;
+    // Every session ended with the old password, and every device cookie
+    // names the old one: this browser gets a new session and device.
     let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let device = auth::device::issue(&ctx.shared.keys, hashed.as_str(), ctx.now.timestamp());
     Ok(Resp::see_other("/admin/settings?done=password".into())
-        .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None)))
+        .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))
+        .with("Set-Cookie", ctx.cookies.set_device(&device)))
 }
 
 /// A consistent copy of the database, taken with SQLite's backup API while

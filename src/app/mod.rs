@@ -87,10 +87,21 @@ impl App {
     /// asking whether another connection changed them (a read transaction
     /// of its own) is done once, not at every use.
     pub fn request<T>(&mut self, f: impl FnOnce(&mut App) -> T) -> T {
-        self.checked = Some(false);
+        self.begin_request();
         let out = f(self);
-        self.checked = None;
+        self.end_request();
         out
+    }
+
+    /// [`App::request`] in two halves, for a server that lends the
+    /// connection to a request and may take it back while the request
+    /// waits.
+    pub fn begin_request(&mut self) {
+        self.checked = Some(false);
+    }
+
+    pub fn end_request(&mut self) {
+        self.checked = None;
     }
 
     fn cache(&mut self) -> Result<(&Arc<Settings>, &String)> {

@@ -1,4 +1,6 @@
-//! Admin authentication: sessions, cookies, CSRF tokens, login throttling.
+//! Admin authentication: sessions, cookies, CSRF tokens, login throttling
+//! (`throttle.rs`) keyed by device cookies (`device.rs`), and the thread
+//! that runs argon2 (`hasher.rs`).
 //!
 //! A session id is 256 bits from the OS CSPRNG, lives only in the
 //! clinician's cookie, and is stored as its SHA-256. It is replaced at
@@ -8,6 +10,8 @@
 //! storage and changes with the session. Forms shown before login (setup,
 //! login) use the same scheme over a random pre-session cookie.
 
+pub mod device;
+pub mod hasher;
 pub mod throttle;
 
 use chrono::{DateTime, Utc};
@@ -56,9 +60,24 @@ impl Cookies {
         if self.secure { "__Host-porchlight_pre" } else { "porchlight_pre" }
     }
 
+    /// The device cookie (`device.rs`). It goes to `/admin` only, so it
+    /// cannot be `__Host-` (which requires `Path=/`); `__Secure-` over https.
+    pub fn device(&self) -> &'static str {
+        if self.secure { "__Secure-porchlight_device" } else { "porchlight_device" }
+    }
+
     /// A `Set-Cookie` value; `max_age` 0 deletes.
     pub fn set(&self, name: &str, value: &str, max_age: Option<i64>) -> String {
-        let mut c = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict");
+        self.set_at("/", name, value, max_age)
+    }
+
+    /// The `Set-Cookie` of a new device cookie, kept as long as browsers keep one.
+    pub fn set_device(&self, value: &str) -> String {
+        self.set_at("/admin", self.device(), value, Some(device::LIFETIME))
+    }
+
+    fn set_at(&self, path: &str, name: &str, value: &str, max_age: Option<i64>) -> String {
+        let mut c = format!("{name}={value}; Path={path}; HttpOnly; SameSite=Strict");
         if self.secure {
             c += "; Secure";
         }
@@ -192,6 +211,14 @@ mod tests {
         assert_eq!(
             tls.set(tls.session(), "v", Some(0)),
             "__Host-porchlight_admin=v; Path=/; HttpOnly; SameSite=Strict; Secure; Max-Age=0"
+        );
+        assert_eq!(
+            plain.set_device("d"),
+            "porchlight_device=d; Path=/admin; HttpOnly; SameSite=Strict; Max-Age=34560000"
+        );
+        assert_eq!(
+            tls.set_device("d"),
+            "__Secure-porchlight_device=d; Path=/admin; HttpOnly; SameSite=Strict; Secure; Max-Age=34560000"
         );
     }
 }

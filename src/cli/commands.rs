@@ -70,7 +70,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Admin(AdminCmd::Password) => {
             let password = read_password()?;
-            app.set_admin_password(&password, now)?;
+            app.set_admin_password(&crate::password::hash(&password)?, now)?;
             println!("admin password set");
             Ok(())
         }

@@ -101,6 +101,7 @@ enum Next {
 
 impl Worker {
     fn run(mut self, stop: &AtomicBool) {
+        super::mark_event_loop_thread();
         let mut events = Events::with_capacity(256);
         if let Err(e) = self.poll.registry().register(&mut self.listener, LISTENER, Interest::READABLE) {
             eprintln!("porchlight: cannot watch the listening socket: {e}");

@@ -5,10 +5,12 @@
 //! wait for it; damage stops the server), and starts the event loop
 //! (`events.rs`: workers, two per core, answer the client pages' reads; any
 //! request that may wait gets a thread of its own, `conn.rs`). Requests
-//! are answered with one of `workers` database connections from a small
-//! pool. One more thread writes batched page views and the clock mark,
-//! another sends mail from the outbox, and with `--backup-dir` one takes
-//! the nightly backups (`backups.rs`).
+//! are answered with pooled database connections: `workers` of them for
+//! the event loop, as many again for the threads, so a thread that waits
+//! (on a synced write, on argon2) never holds up a client page. One more
+//! thread runs argon2 for every login (`auth::hasher`), one writes batched
+//! page views and the clock mark, another sends mail from the outbox, and
+//! with `--backup-dir` one takes the nightly backups (`backups.rs`).
 
 pub mod backups;
 pub mod conn;
@@ -20,7 +22,9 @@ mod router;
 mod slots;
 pub mod views;
 
+use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -31,6 +35,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::auth::Policy;
+use crate::auth::hasher::Hasher;
 use crate::auth::throttle::LoginThrottle;
 use crate::error::{Error, Result};
 use crate::net::Cidr;
@@ -72,8 +77,9 @@ pub struct Shared {
     /// Who is in which built-in video room, and their messages.
     pub hub: crate::video::hub::Hub,
     pub logins: LoginThrottle,
-    /// One argon2 at a time: a login flood cannot take every core.
-    pub argon: Mutex<()>,
+    /// Every argon2 runs on its thread, one at a time: a login flood
+    /// cannot take every core, nor memory per thread.
+    pub hasher: Hasher,
     pub admin_from: Vec<Cidr>,
     pub sessions: Policy,
     pub trust_proxy: Vec<Cidr>,
@@ -83,7 +89,9 @@ pub struct Shared {
     pub clock: crate::clock::Guard,
     /// Wakes the mail sender early.
     pub mail: crate::mail::sender::Wake,
-    /// The database connections requests are answered with.
+    /// The database connections the event loop answers with.
+    quick: Pool,
+    /// The database connections of requests on threads of their own.
     apps: Pool,
     /// How the nightly backups stand, for the dashboard.
     pub backups: Mutex<backups::Status>,
@@ -91,6 +99,10 @@ pub struct Shared {
 
 /// A few `App`s (database connections) lent to the threads that answer
 /// requests, one request at a time.
+///
+/// The event loop's workers have a pool of their own, as large as there
+/// are workers (`--workers`, four by default, as many as the event loop
+/// ever starts): they never wait for a connection that a thread holds.
 struct Pool {
     apps: Mutex<Idle>,
     ready: Condvar,
@@ -102,10 +114,66 @@ struct Idle {
     waiting: usize,
 }
 
+thread_local! {
+    /// Set on the event loop's workers.
+    static ON_EVENT_LOOP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Mark this thread as a worker of the event loop: its requests use the
+/// event loop's own connections.
+pub(crate) fn mark_event_loop_thread() {
+    ON_EVENT_LOOP.with(|f| f.set(true));
+}
+
+/// A pooled database connection lent to one request. A handler can give
+/// it back while it waits for something slow and take one again after
+/// ([`Shared::without_app`]).
+pub struct Lease {
+    /// Always there, except inside `without_app`, when nothing can reach it.
+    app: Option<App>,
+}
+
+impl Deref for Lease {
+    type Target = App;
+    fn deref(&self) -> &App {
+        self.app.as_ref().expect("a lease holds its connection")
+    }
+}
+
+impl DerefMut for Lease {
+    fn deref_mut(&mut self) -> &mut App {
+        self.app.as_mut().expect("a lease holds its connection")
+    }
+}
+
 impl Shared {
-    /// Run `f` as one request on a pooled database connection.
-    pub fn with_app<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
-        self.apps.with(|app| app.request(f))
+    /// Run `f` as one request on a pooled database connection: the event
+    /// loop's own on its workers, else the threads'.
+    pub fn with_app<T>(&self, f: impl FnOnce(&mut Lease) -> T) -> T {
+        let pool = if ON_EVENT_LOOP.with(Cell::get) { &self.quick } else { &self.apps };
+        let mut app = pool.take();
+        app.begin_request();
+        let mut lease = Lease { app: Some(app) };
+        let out = f(&mut lease);
+        let mut app = lease.app.take().expect("a lease holds its connection");
+        app.end_request();
+        pool.give(app);
+        out
+    }
+
+    /// Give `lease`'s connection back to the pool while `f` runs (argon2:
+    /// a login must not hold a connection that others wait for), and take
+    /// one again after. Only for threads: the event loop never waits.
+    pub fn without_app<T>(&self, lease: &mut Lease, f: impl FnOnce() -> T) -> T {
+        debug_assert!(!ON_EVENT_LOOP.with(Cell::get), "the event loop never waits");
+        let mut app = lease.app.take().expect("a lease holds its connection");
+        app.end_request();
+        self.apps.give(app);
+        let out = f();
+        let mut app = self.apps.take();
+        app.begin_request();
+        lease.app = Some(app);
+        out
     }
 }
 
@@ -114,21 +182,21 @@ impl Pool {
         Pool { apps: Mutex::new(Idle { apps, waiting: 0 }), ready: Condvar::new() }
     }
 
-    fn with<T>(&self, f: impl FnOnce(&mut App) -> T) -> T {
-        let mut app = {
-            let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-            loop {
-                match idle.apps.pop() {
-                    Some(app) => break app,
-                    None => {
-                        idle.waiting += 1;
-                        idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
-                        idle.waiting -= 1;
-                    }
+    fn take(&self) -> App {
+        let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match idle.apps.pop() {
+                Some(app) => return app,
+                None => {
+                    idle.waiting += 1;
+                    idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
+                    idle.waiting -= 1;
                 }
             }
-        };
-        let out = f(&mut app);
+        }
+    }
+
+    fn give(&self, app: App) {
         let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
         idle.apps.push(app);
         // A notify is a system call even when nobody waits; on the event
@@ -136,7 +204,6 @@ impl Pool {
         if idle.waiting > 0 {
             self.ready.notify_one();
         }
-        out
     }
 }
 
@@ -197,12 +264,14 @@ pub fn start(config: Config) -> Result<Running> {
         None => Some(setup_code()),
     };
 
-    let mut apps = vec![];
     let store = || Store::open(&config.data).map(|s| s.gated(integrity.clone()));
+    // Every pooled connection counts the same repeated client actions.
     let repeats = Arc::new(crate::app::Repeats::default());
-    for _ in 0..config.workers.max(1) {
-        apps.push(App::with(store()?, app.keys.clone()).sharing_repeats(repeats.clone()));
-    }
+    let pool = || -> Result<Pool> {
+        let apps = (0..config.workers.max(1))
+            .map(|_| Ok(App::with(store()?, app.keys.clone()).sharing_repeats(repeats.clone())));
+        Ok(Pool::new(apps.collect::<Result<_>>()?))
+    };
     let shared = Arc::new(Shared {
         keys: app.keys.clone(),
         pages: Pages::new(),
@@ -212,14 +281,15 @@ pub fn start(config: Config) -> Result<Running> {
         presence: presence::Presence::default(),
         hub: Default::default(),
         logins: LoginThrottle::default(),
-        argon: Mutex::new(()),
+        hasher: Hasher::start()?,
         admin_from: config.admin_from.clone(),
         sessions: config.sessions,
         trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
         clock,
         mail: crate::mail::sender::Wake::default(),
-        apps: Pool::new(apps),
+        quick: pool()?,
+        apps: pool()?,
         backups: Mutex::new(backups::Status { plan: config.backups.clone(), ..Default::default() }),
     });
     let stop = Arc::new(AtomicBool::new(false));
@@ -391,8 +461,9 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
 fn answer(shared: &Shared, req: Req) -> Resp {
     let now = shared.clock.now(Utc::now()).now;
     // A long poll waits without a database connection: a few of them
-    // would otherwise hold the whole pool.
-    if crate::pages::room::is_long_poll(&req) {
+    // would otherwise hold the whole pool. Under a foreign Host the
+    // router answers it, with the page that says so.
+    if crate::pages::room::is_long_poll(&req) && shared.with_app(|app| router::host_allowed(app, &req)) {
         let resp = guarded(shared, || crate::pages::room::long_poll(shared, &req, now));
         return shared.with_app(|app| with_hsts(app, resp));
     }

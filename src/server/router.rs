@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::Shared;
 use super::http::{Method, Req, Resp};
+use super::{Lease, Shared};
 use crate::app::App;
 use crate::error::Error;
 use crate::pages::{assets, calendar, client, code, portal, room, waiting};
@@ -11,7 +11,7 @@ use crate::pages::{assets, calendar, client, code, portal, room, waiting};
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
 /// token or code).
-pub fn route(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
+pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
     let path = req.path.as_str();
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let get = matches!(req.method, Method::Get | Method::Head);
@@ -91,7 +91,7 @@ fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {
 }
 
 /// Does the request's `Host` name this machine (see `hosts.rs`)?
-fn host_allowed(app: &mut App, req: &Req) -> bool {
+pub fn host_allowed(app: &mut App, req: &Req) -> bool {
     let Some(host) = req.host.as_deref().and_then(crate::hosts::parse) else { return false };
     app.settings().is_ok_and(|s| host.allowed(s.public_url.as_deref(), &s.allowed_hosts))
 }

@@ -1,6 +1,8 @@
 //! The clinician's side over raw HTTP: a browser's worth of cookies, the
 //! sign-in, and the CSRF field of admin pages.
 
+use std::net::IpAddr;
+
 use crate::support::{Appt, Practice, Response, Server};
 
 pub const ORIGIN: (&str, &str) = ("Origin", "http://127.0.0.1");
@@ -21,23 +23,36 @@ pub fn cookie(r: &Response, name: &str) -> String {
     set.split(';').next().expect("name=value").to_string()
 }
 
-/// A browser's worth of state: the cookie header it would send.
+/// A browser's worth of state: the cookie header it would send, and the
+/// address it connects from.
 pub struct Browser<'a> {
     server: &'a Server,
     cookies: Vec<String>,
     /// The `Host` it sends, when not the server's own address.
     host: Option<String>,
+    /// The address it connects from, when not the system's choice.
+    from: Option<IpAddr>,
 }
 
 impl<'a> Browser<'a> {
     pub fn new(server: &'a Server) -> Self {
-        Browser { server, cookies: vec![], host: None }
+        Browser { server, cookies: vec![], host: None, from: None }
     }
 
     /// A browser that reached the server under another name, such as
     /// `porch.lan:8080`, as a LAN device would.
     pub fn at(server: &'a Server, host: &str) -> Self {
-        Browser { server, cookies: vec![], host: Some(host.to_string()) }
+        Browser { server, cookies: vec![], host: Some(host.to_string()), from: None }
+    }
+
+    /// A browser on another host: it connects from `from` (127.x.y.z).
+    pub fn from(server: &'a Server, from: IpAddr) -> Self {
+        Browser { server, cookies: vec![], host: None, from: Some(from) }
+    }
+
+    /// The `Cookie` header this browser sends.
+    pub fn cookie_header(&self) -> String {
+        self.cookies.join("; ")
     }
 
     fn keep(&mut self, r: &Response) {
@@ -62,10 +77,17 @@ impl<'a> Browser<'a> {
         h
     }
 
+    fn send(&self, method: &str, target: &str, headers: &[(&str, &str)], form: Option<&str>) -> Response {
+        match self.from {
+            Some(ip) => self.server.send_from(&ip.to_string(), method, target, headers, form),
+            None => self.server.send_with(method, target, headers, form),
+        }
+    }
+
     pub fn get(&mut self, target: &str) -> Response {
         let h = self.headers(&[]);
         let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = self.server.send_with("GET", target, &h, None);
+        let r = self.send("GET", target, &h, None);
         self.keep(&r);
         r
     }
@@ -73,7 +95,7 @@ impl<'a> Browser<'a> {
     pub fn post(&mut self, target: &str, extra: &[(&'a str, &'a str)], form: &str) -> Response {
         let h = self.headers(extra);
         let h: Vec<(&str, &str)> = h.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = self.server.send_with("POST", target, &h, Some(form));
+        let r = self.send("POST", target, &h, Some(form));
         self.keep(&r);
         r
     }

@@ -104,7 +104,7 @@ fn on_loopback_a_null_origin_needs_fetch_metadata() {
 #[test]
 fn a_dns_rebinding_host_gets_no_admin_page_and_is_told_how_to_add_a_name() {
     let (p, server) = with_password(&[]);
-    for target in ["/admin/login", "/admin/setup", "/admin", "/room/abc/def"] {
+    for target in ["/admin/login", "/admin/setup", "/admin", "/room/abc/def", "/room/abc/def/messages?peer=x"] {
         let r = server.send_with("GET", target, &[("Host", "rebind.evil.example:8080")], None);
         assert_eq!(r.status, 403, "{target}");
         r.assert_hardened();

@@ -15,6 +15,7 @@
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
+//! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
@@ -31,6 +32,7 @@ mod clock;
 mod connections;
 mod durability;
 mod fuzz;
+mod guessing;
 mod guests;
 mod hostile;
 mod lan;
