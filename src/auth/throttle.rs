@@ -4,7 +4,7 @@
 //! a device cookie (`device.rs`), and its password checks count against
 //! that cookie alone, so a guest guessing on the LAN never locks the
 //! clinician's own browsers out. Every other browser counts against its
-//! address (IPv6 by /64) and against all unknown browsers together.
+//! address (IPv6 by /64, `net::bucket`) and against all unknown browsers together.
 //!
 //! Three failures are free (typos happen); after that each failure doubles
 //! the wait: 2 s, 4 s, 8 s ... up to 15 minutes for a device cookie or an
@@ -96,17 +96,6 @@ pub fn delay_after(n: u32, cap: Duration) -> Duration {
     Duration::from_secs(1u64 << (n - FREE).min(20)).min(cap)
 }
 
-/// The key an address counts under: IPv6 neighbours share their /64.
-fn bucket(addr: IpAddr) -> IpAddr {
-    match crate::net::canonical(addr) {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
-
 impl LoginThrottle {
     /// Reserve one password check for a browser at `addr` that presents
     /// the verified device cookie `device`, or say how many seconds to
@@ -116,7 +105,7 @@ impl LoginThrottle {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let keys = match device.filter(|d| !st.revoked.contains(d)) {
             Some(d) => [Some(Key::Device(d)), None],
-            None => [Some(Key::Addr(bucket(addr))), Some(Key::Unknown)],
+            None => [Some(Key::Addr(crate::net::bucket(addr))), Some(Key::Unknown)],
         };
         let wait = keys.iter().flatten().filter_map(|k| st.entries.get(k)?.wait(k.cap(), now)).max();
         if let Some(wait) = wait {
@@ -246,8 +235,8 @@ mod tests {
             guess(&t, None, ip("2001:db8:1:2::1"), t0).unwrap();
         }
         let st = t.state.lock().unwrap();
-        assert_eq!(st.entries[&Key::Addr(bucket(ip("2001:db8:1:2::ffff")))].failures, 4);
-        assert_eq!(bucket(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
+        assert_eq!(st.entries[&Key::Addr(crate::net::bucket(ip("2001:db8:1:2::ffff")))].failures, 4);
+        assert_eq!(crate::net::bucket(ip("::ffff:10.0.0.1")), ip("10.0.0.1"));
     }
 
     #[test]
