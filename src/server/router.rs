@@ -97,24 +97,26 @@ pub fn host_allowed(app: &mut App, req: &Req) -> bool {
 }
 
 /// The page for an admin or room request under a name this machine does
-/// not know: what happened, and how the clinician adds the name.
+/// not know: what happened, and the command that adds the name to those
+/// already listed.
 fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
-    let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
-    let name = req.host.as_deref().and_then(crate::hosts::parse).map(|h| match h {
-        crate::hosts::Host::Name(n) => n,
-        crate::hosts::Host::Ip(ip) => ip.to_string(),
-    });
-    let name = name.unwrap_or_else(|| "(none)".into());
-    let add = format!("porchlight settings set allowed_hosts {name}");
-    shared.pages.message(
-        403,
-        &practice,
-        "This address is not known here",
-        &[
-            &format!("The admin pages and the video room answer only at this machine's own addresses, not at {name}. This keeps other web sites from reaching them through your browser."),
-            "If this is a name of this machine, add it: on the machine, run",
-            &add,
-            "or open the admin page at this machine's IP address (for example http://192.168.1.20:8080/admin) and add the name under Settings, \"Other names of this machine\".",
-        ],
-    )
+    #[derive(serde::Serialize)]
+    struct Page {
+        practice: String,
+        name: String,
+        names: String,
+    }
+    let settings = app.settings().map(|s| (s.practice_name.clone(), s.allowed_hosts.clone()));
+    let (practice, mut names) = settings.unwrap_or_else(|_| ("Porchlight".into(), vec![]));
+    let name = match req.host.as_deref().and_then(crate::hosts::parse) {
+        Some(crate::hosts::Host::Name(n)) => n,
+        Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
+        None => "(none)".into(),
+    };
+    names.push(name.clone());
+    let page = Page { practice, name, names: names.join(",") };
+    match shared.pages.render("foreign_host.html", page) {
+        Ok(html) => Resp::html(403, html),
+        Err(_) => Resp::text(403, "This address is not known here"),
+    }
 }

@@ -121,6 +121,10 @@ fn a_dns_rebinding_host_gets_no_admin_page_and_is_told_how_to_add_a_name() {
     assert_eq!(p.audit_count("admin.login_failure"), 0, "no password was checked");
     // Client pages answer under any name: their link is their secret.
     assert_eq!(server.send_with("GET", "/join", &[("Host", "rebind.evil.example")], None).status, 200);
+    // The command the page gives keeps the names already listed.
+    p.set("allowed_hosts", "porch.lan");
+    let page = server.send_with("GET", "/admin", &[("Host", "therapy-pi:8080")], None);
+    assert!(page.body.contains("porchlight settings set allowed_hosts porch.lan,therapy-pi"), "{}", page.body);
     // Once the clinician adds the name, it works.
     p.set("allowed_hosts", "rebind.evil.example");
     assert_eq!(server.send_with("GET", "/admin/login", &[("Host", "rebind.evil.example")], None).status, 200);
