@@ -107,6 +107,13 @@ impl LoginThrottle {
             Some(d) => [Some(Key::Device(d)), None],
             None => [Some(Key::Addr(crate::net::bucket(addr))), Some(Key::Unknown)],
         };
+        // Unknown browsers' failures are forgotten an hour after the last:
+        // here, where every attempt passes, not only when one fails.
+        for k in keys.iter().flatten().filter(|k| !matches!(k, Key::Device(_))) {
+            if st.entries.get(k).is_some_and(|e| e.in_flight == 0 && now.saturating_duration_since(e.last) >= FORGET) {
+                st.entries.remove(k);
+            }
+        }
         let wait = keys.iter().flatten().filter_map(|k| st.entries.get(k)?.wait(k.cap(), now)).max();
         if let Some(wait) = wait {
             return Err(wait.max(1));
@@ -225,6 +232,29 @@ mod tests {
         assert!(t.begin(None, b, last + UNKNOWN_CAP).is_ok(), "the wait of all unknown browsers is capped");
         assert!(t.begin(None, a, last + UNKNOWN_CAP).is_err(), "the address still waits");
         assert!(t.begin(None, a, last + CAP).is_ok());
+    }
+
+    #[test]
+    fn unknown_browsers_failures_are_forgotten_an_hour_after_the_last() {
+        let t = LoginThrottle::default();
+        let t0 = Instant::now();
+        // Guests made 30 wrong guesses, each after its wait.
+        let mut last = t0;
+        for n in 0..30 {
+            last = t0 + CAP * n;
+            guess(&t, None, ip(&format!("10.0.1.{n}")), last).unwrap();
+        }
+        // A day later, a new browser's typo is one of three free ones.
+        let day = last + Duration::from_secs(24 * 60 * 60);
+        assert_eq!(guess(&t, None, ip("10.0.2.1"), day), Ok(()));
+        assert_eq!(t.begin(None, ip("10.0.2.1"), day).map(|_| ()), Ok(()), "no wait after one typo");
+        // An address's own failures too.
+        for _ in 0..9 {
+            let _ = guess(&t, None, ip("10.0.3.1"), day + CAP);
+        }
+        let later = day + CAP + FORGET;
+        assert_eq!(guess(&t, None, ip("10.0.3.1"), later), Ok(()));
+        assert_eq!(t.begin(None, ip("10.0.3.1"), later).map(|_| ()), Ok(()));
     }
 
     #[test]
