@@ -28,10 +28,14 @@ pub struct Repeats {
     seen: Mutex<HashMap<Key, Seen>>,
 }
 
-/// What makes two entries the same: the link, the event, the words.
+/// What makes two entries the same: the link, where it was used from (an
+/// address, or an IPv6 /64: `net::bucket`), the event, the words. With the
+/// address in it, a leaked link used from elsewhere while its client is
+/// in the session still leaves its own entry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Key {
     link: i64,
+    from: Option<std::net::IpAddr>,
     event: String,
     detail: String,
 }
@@ -44,8 +48,10 @@ struct Seen {
 }
 
 impl Key {
-    pub fn new(link: i64, event: &str, detail: &str) -> Key {
-        Key { link, event: event.to_string(), detail: detail.to_string() }
+    /// `from` is the address the entry names, as the audit trail has it.
+    pub fn new(link: i64, from: Option<&str>, event: &str, detail: &str) -> Key {
+        let from = from.and_then(|a| a.parse().ok()).map(crate::net::bucket);
+        Key { link, from, event: event.to_string(), detail: detail.to_string() }
     }
 }
 
@@ -88,7 +94,7 @@ mod tests {
     #[test]
     fn repeats_within_five_minutes_are_counted_into_the_next_entry() {
         let r = Repeats::default();
-        let join = Key::new(7, "link.join", "via participant page");
+        let join = Key::new(7, None, "link.join", "via participant page");
         assert_eq!(r.note(&join, 1000), Some(0));
         for t in 1000..1000 + EVERY {
             assert_eq!(r.note(&join, t), None, "at {t}");
@@ -100,17 +106,24 @@ mod tests {
     #[test]
     fn another_link_event_or_outcome_is_written() {
         let r = Repeats::default();
-        assert_eq!(r.note(&Key::new(7, "link.join", "via participant page"), 1000), Some(0));
-        assert_eq!(r.note(&Key::new(8, "link.join", "via participant page"), 1000), Some(0));
-        assert_eq!(r.note(&Key::new(7, "room.enter", "url room"), 1000), Some(0));
-        assert_eq!(r.note(&Key::new(7, "link.join", "via portal"), 1000), Some(0));
-        assert_eq!(r.note(&Key::new(7, "link.join", "via participant page"), 1001), None);
+        assert_eq!(r.note(&Key::new(7, None, "link.join", "via participant page"), 1000), Some(0));
+        assert_eq!(r.note(&Key::new(8, None, "link.join", "via participant page"), 1000), Some(0));
+        assert_eq!(r.note(&Key::new(7, None, "room.enter", "url room"), 1000), Some(0));
+        assert_eq!(r.note(&Key::new(7, None, "link.join", "via portal"), 1000), Some(0));
+        assert_eq!(r.note(&Key::new(7, None, "link.join", "via participant page"), 1001), None);
+        // From another address: written; from the same /64: counted.
+        let from = |a| Key::new(7, Some(a), "link.join", "via participant page");
+        assert_eq!(r.note(&from("192.168.1.20"), 1001), Some(0));
+        assert_eq!(r.note(&from("192.168.1.66"), 1001), Some(0));
+        assert_eq!(r.note(&from("192.168.1.66"), 1002), None);
+        assert_eq!(r.note(&from("2001:db8:1:2::1"), 1002), Some(0));
+        assert_eq!(r.note(&from("2001:db8:1:2::99"), 1002), None);
     }
 
     #[test]
     fn an_entry_that_was_not_written_is_not_counted_as_written() {
         let r = Repeats::default();
-        let join = Key::new(7, "link.join", "via participant page");
+        let join = Key::new(7, None, "link.join", "via participant page");
         assert_eq!(r.note(&join, 1000), Some(0));
         r.unwritten(&join);
         assert_eq!(r.note(&join, 1001), Some(0));
@@ -120,7 +133,7 @@ mod tests {
     fn memory_stays_bounded() {
         let r = Repeats::default();
         for link in 0..3 * MAX_KEYS as i64 {
-            r.note(&Key::new(link, "link.join", ""), 1000 + link / 100);
+            r.note(&Key::new(link, None, "link.join", ""), 1000 + link / 100);
         }
         assert!(r.seen.lock().unwrap().len() <= MAX_KEYS);
     }

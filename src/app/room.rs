@@ -169,7 +169,7 @@ impl App {
         let mut keys = vec![];
         let mut written = vec![];
         for mut e in entries {
-            let key = Key::new(link, e.event, &e.detail);
+            let key = Key::new(link, e.addr.as_deref(), e.event, &e.detail);
             let Some(skipped) = self.repeats.note(&key, now.timestamp()) else { continue };
             if skipped > 0 {
                 e.detail += &format!("; and {skipped} more like this since the last such entry");

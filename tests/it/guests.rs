@@ -193,6 +193,14 @@ fn a_join_flood_on_one_open_link_is_let_through_but_written_once() {
     eprintln!("{sent} presses in {took:?}: {} link.join and {entries} room.enter entries", joins.len());
     assert_eq!(joins.len(), 2, "one per way in (the link page, the portal)");
     assert_eq!(entries, 1, "one entry into the room");
+
+    // The same link used from another address meanwhile (a leaked link)
+    // leaves an entry of its own.
+    for _ in 0..3 {
+        assert_eq!(server.send_from("127.0.0.66", "POST", &format!("/v/{token}/join"), &[], Some("")).status, 303);
+    }
+    let joins = p.audit_addrs("link.join");
+    assert_eq!(joins.iter().filter(|a| *a == "127.0.0.66").count(), 1, "{joins:?}");
 }
 
 #[test]
