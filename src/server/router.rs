@@ -97,25 +97,23 @@ pub fn host_allowed(app: &mut App, req: &Req) -> bool {
 }
 
 /// The page for an admin or room request under a name this machine does
-/// not know: what happened, and the command that adds the name to those
-/// already listed.
+/// not know: what happened, and how the clinician adds a name they set up.
+/// It names neither the names already allowed (a rebinding page reads
+/// it) nor a ready command with the name asked for (a link from an
+/// attacker must not come with the command that lets it in).
 fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
     #[derive(serde::Serialize)]
     struct Page {
         practice: String,
         name: String,
-        names: String,
     }
-    let settings = app.settings().map(|s| (s.practice_name.clone(), s.allowed_hosts.clone()));
-    let (practice, mut names) = settings.unwrap_or_else(|_| ("Porchlight".into(), vec![]));
+    let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
     let name = match req.host.as_deref().and_then(crate::hosts::parse) {
         Some(crate::hosts::Host::Name(n)) => n,
         Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
         None => "(none)".into(),
     };
-    names.push(name.clone());
-    let page = Page { practice, name, names: names.join(",") };
-    match shared.pages.render("foreign_host.html", page) {
+    match shared.pages.render("foreign_host.html", Page { practice, name }) {
         Ok(html) => Resp::html(403, html),
         Err(_) => Resp::text(403, "This address is not known here"),
     }
