@@ -146,6 +146,17 @@ fn list(value: Option<&str>) -> impl DoubleEndedIterator<Item = &str> {
 
 /// One `X-Forwarded-For` entry: `203.0.113.7`, `[2001:db8::1]:4711`, `203.0.113.7:80`.
 fn parse_hop(hop: &str) -> Option<IpAddr> {
+    // A link-local IPv6 client may come with its zone (`fe80::1%wlan0`,
+    // `[fe80::1%25wlan0]:4711`), which a proxy such as Caddy passes on;
+    // the zone names our interface, not the client, so it is dropped.
+    let unzoned;
+    let hop = match hop.split_once('%') {
+        Some((addr, zone)) => {
+            unzoned = format!("{addr}{}", zone.find(']').map_or("", |i| &zone[i..]));
+            unzoned.as_str()
+        }
+        None => hop,
+    };
     if let Ok(ip) = hop.parse::<IpAddr>() {
         return Some(canonical(ip));
     }
@@ -171,6 +182,10 @@ mod tests {
         );
         assert_eq!(client("127.0.0.1", Some("[2001:db8::1]:4711")).addr, ip("2001:db8::1"));
         assert_eq!(client("127.0.0.1", Some("203.0.113.7:80")).addr, ip("203.0.113.7"));
+        // A link-local client with its zone is that client, not the proxy.
+        assert_eq!(client("127.0.0.1", Some("fe80::1%wlan0")).addr, ip("fe80::1"));
+        assert_eq!(client("127.0.0.1", Some("[fe80::1%25wlan0]:4711")).addr, ip("fe80::1"));
+        assert_eq!(client("127.0.0.1", Some("10.9.9.9, fe80::2%eth0")), Origin { addr: ip("fe80::2"), hop: 1 });
         // Empty list elements are no hops.
         assert_eq!(client("127.0.0.1", Some(" , 203.0.113.7, ,")), Origin { addr: ip("203.0.113.7"), hop: 1 });
         // Nothing forwarded: the peer.
