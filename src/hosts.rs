@@ -92,12 +92,28 @@ impl Host {
     /// `allowed_hosts` setting.
     pub fn allowed(&self, public_url: Option<&str>, extra: &[String]) -> bool {
         let Host::Name(name) = self else { return true };
-        let public = public_url.and_then(|u| parse(u.split_once("://")?.1.split('/').next()?));
         self.is_loopback()
-            || public.as_ref() == Some(self)
+            || public_url.and_then(of_url).as_ref() == Some(self)
             || extra.iter().any(|e| e == name)
             || own_names().iter().any(|o| o == name)
     }
+}
+
+/// The host of a URL such as `public_url` (`https://porch.example.org/sub`).
+pub fn of_url(url: &str) -> Option<Host> {
+    parse(url.split_once("://")?.1.split('/').next()?)
+}
+
+/// Did a request come over https? A trusted proxy said so (`proxied`), or
+/// it came under the host of an https `public_url`, whose proxy may not
+/// say so. Plain http under any other name is not, whatever `public_url`
+/// says: a `Secure` cookie sent there would be dropped by the browser,
+/// and the admin would not work on the LAN.
+pub fn is_https(proxied: bool, host: Option<&str>, public_url: Option<&str>) -> bool {
+    proxied
+        || public_url.is_some_and(|u| {
+            u.starts_with("https://") && of_url(u).is_some_and(|p| host.and_then(parse).as_ref() == Some(&p))
+        })
 }
 
 /// This machine's host name, bare and under `.local`, read once.
@@ -173,6 +189,17 @@ mod tests {
         for no in ["evil.example:8080", "porch.lan.evil.example", "localhost.evil.example", "lan"] {
             assert!(!ok(no), "{no}");
         }
+    }
+
+    #[test]
+    fn https_is_what_the_proxy_says_or_the_https_public_name() {
+        let public = Some("https://porch.example.org");
+        assert!(is_https(true, Some("192.168.1.20:8080"), None));
+        assert!(is_https(false, Some("porch.example.org"), public));
+        assert!(!is_https(false, Some("porch.local:8080"), public), "plain http on the LAN");
+        assert!(!is_https(false, Some("192.168.1.20:8080"), public));
+        assert!(!is_https(false, Some("porch.example.org"), Some("http://porch.example.org")));
+        assert!(!is_https(false, None, public));
     }
 
     #[test]

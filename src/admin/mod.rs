@@ -128,8 +128,7 @@ fn notice(done: &str) -> Option<&'static str> {
 
 /// Answer a request under `/admin`.
 pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
-    let secure =
-        req.https || app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://")));
+    let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
     let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };
     match gate_and_dispatch(&mut ctx, rest) {
         Ok(resp) => {

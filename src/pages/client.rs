@@ -121,7 +121,7 @@ pub fn enter(
     Ok(match outcome {
         JoinOutcome::Room(door, who) => {
             shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
-            let secure = req.https || app.settings()?.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+            let secure = req.is_https(app.settings()?.public_url.as_deref());
             match door.cookie(&shared.keys, secure, now) {
                 Some(cookie) => Resp::see_other(door.url).with("Set-Cookie", cookie),
                 None => Resp::see_other(door.url),

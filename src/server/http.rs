@@ -45,6 +45,11 @@ pub struct Req {
 }
 
 impl Req {
+    /// Did this request come over https (see `hosts::is_https`)?
+    pub fn is_https(&self, public_url: Option<&str>) -> bool {
+        crate::hosts::is_https(self.https, self.host.as_deref(), public_url)
+    }
+
     /// Form fields of a `application/x-www-form-urlencoded` body.
     pub fn form(&self) -> Vec<(String, String)> {
         let is_form = self

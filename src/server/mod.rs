@@ -465,11 +465,11 @@ fn answer(shared: &Shared, req: Req) -> Resp {
     // router answers it, with the page that says so.
     if crate::pages::room::is_long_poll(&req) && shared.with_app(|app| router::host_allowed(app, &req)) {
         let resp = guarded(shared, || crate::pages::room::long_poll(shared, &req, now));
-        return shared.with_app(|app| with_hsts(app, resp));
+        return shared.with_app(|app| with_hsts(app, &req, resp));
     }
     shared.with_app(|app| {
         let resp = guarded(shared, || router::route(app, shared, &req, now));
-        with_hsts(app, resp)
+        with_hsts(app, &req, resp)
     })
 }
 
@@ -482,8 +482,8 @@ fn guarded(shared: &Shared, f: impl FnOnce() -> Resp) -> Resp {
 }
 
 /// HSTS when the practice is reached over https.
-fn with_hsts(app: &mut App, mut resp: Resp) -> Resp {
-    if app.settings().is_ok_and(|s| s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))) {
+fn with_hsts(app: &mut App, req: &Req, mut resp: Resp) -> Resp {
+    if app.settings().is_ok_and(|s| req.is_https(s.public_url.as_deref())) {
         resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
     resp

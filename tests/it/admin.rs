@@ -53,7 +53,8 @@ fn https_public_url_gives_host_prefixed_secure_cookies() {
     let (p, _) = with_password(&[]);
     p.set("public_url", "https://porch.example.org");
     let server = Server::start_with(p.path(), false, &[]);
-    let mut b = Browser::new(&server);
+    // Under its public name (through a proxy that terminates TLS).
+    let mut b = Browser::at(&server, "porch.example.org");
     let page = b.get("/admin/login");
     let pre = page.set_cookies().join(" | ");
     assert!(pre.starts_with("__Host-porchlight_pre=") && pre.contains("Secure"), "{pre}");
@@ -65,6 +66,19 @@ fn https_public_url_gives_host_prefixed_secure_cookies() {
     );
     let set = r.set_cookies().into_iter().find(|c| c.starts_with("__Host-porchlight_admin=")).expect("host cookie");
     assert!(set.contains("Secure") && set.contains("HttpOnly") && set.contains("SameSite=Strict"), "{set}");
+
+    // On the LAN over plain http the same practice's admin still works:
+    // Secure cookies would be dropped there.
+    let mut lan = Browser::at(&server, "192.168.1.20:8080");
+    let page = lan.get("/admin/login");
+    let pre = page.set_cookies().join(" | ");
+    assert!(pre.starts_with("porchlight_pre=") && !pre.contains("Secure"), "{pre}");
+    let r = lan.post(
+        "/admin/login",
+        &[("Origin", "null")],
+        &format!("csrf={}&password={}", csrf_of(&page), PASSWORD.replace(' ', "+")),
+    );
+    assert_eq!((r.status, r.location()), (303, "/admin"), "{r:?}");
 }
 
 #[test]
@@ -272,8 +286,12 @@ fn https_public_url_adds_hsts_everywhere() {
     let (p, _) = with_password(&[]);
     p.set("public_url", "https://porch.example.org");
     let server = Server::start_with(p.path(), false, &[]);
+    let public = [("Host", "porch.example.org")];
     for target in ["/join", "/admin/login", "/nope", "/assets/style.css"] {
-        let r = server.get(target);
+        let r = server.send_with("GET", target, &public, None);
         assert_eq!(r.header("Strict-Transport-Security"), Some("max-age=31536000"), "{target}");
     }
+    // Plain http on the LAN is not https, whatever public_url says.
+    let r = server.send_with("GET", "/join", &[("Host", "porch.local:8080")], None);
+    assert_eq!(r.header("Strict-Transport-Security"), None);
 }
