@@ -71,8 +71,16 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Admin(AdminCmd::Password) => {
             let password = read_password()?;
             app.set_admin_password(&crate::password::hash(&password)?, now)?;
-            println!("admin password set");
+            println!("admin password set; every admin session has ended");
+            // Whoever lost the password may be kept out by a guest's
+            // guessing too: the new password comes with a way past it.
+            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            println!("{}", print::signin_link(&link).trim_end());
             Ok(())
+        }
+        Command::Admin(AdminCmd::SigninLink { json }) => {
+            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            print::out(json.json, &link, print::signin_link)
         }
         Command::Client(cmd) => client(&mut app, cmd, now),
         Command::Appt(cmd) => appt(&mut app, cmd, now),

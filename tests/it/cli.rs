@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "set"],
     &["admin"],
     &["admin", "password"],
+    &["admin", "signin-link"],
     &["client"],
     &["client", "add"],
     &["client", "list"],
