@@ -1,9 +1,10 @@
 //! The person at the machine gets past a guest's guessing: the sign-in link
 //! of `porchlight admin signin-link` and `admin password` gives one browser
-//! a device cookie. A guest floods from rotating addresses (127.0.0.2 ...),
-//! as in `guessing`.
+//! a device cookie, and the setup code printed by `serve` is never made to
+//! wait for wrong ones. A guest floods from rotating addresses
+//! (127.0.0.2 ...), as in `guessing`.
 
-use crate::clinician::{Browser, PASSWORD, with_password};
+use crate::clinician::{Browser, ORIGIN, PASSWORD, csrf_of, with_password};
 use crate::guessing::{DEVICE, assert_waits, host};
 use crate::support::{Practice, Response, Server, minutes, now, time};
 
@@ -130,4 +131,33 @@ fn a_new_password_comes_with_a_sign_in_link_and_ends_the_old_ones() {
 fn a_sign_in_link_needs_a_password_first() {
     let p = Practice::new();
     p.run(&["admin", "signin-link"]).fails(1, &["no admin password is set yet", "porchlight admin password"]);
+}
+
+#[test]
+fn the_setup_code_gets_in_while_a_guest_floods_wrong_ones() {
+    let p = Practice::new();
+    let server = p.serve();
+    let printed = server.all_printed(std::time::Duration::from_millis(500));
+    let code = printed.iter().find_map(|l| l.strip_prefix("admin setup code: ")).expect("setup code").to_string();
+    let pw = PASSWORD.replace(' ', "+");
+    let setup = |b: &mut Browser<'_>, code: &str| {
+        let csrf = csrf_of(&b.get("/admin/setup"));
+        b.post("/admin/setup", &[ORIGIN], &format!("csrf={csrf}&code={code}&password={pw}&confirm={pw}"))
+    };
+    let mut refused = 0;
+    for i in 0..12 {
+        let r = setup(&mut Browser::from(&server, host(2 + i % 3)), "AAAA-BBBB-CCCC");
+        assert!(r.status == 200 || r.status == 429, "{}", r.status);
+        refused += usize::from(r.status == 429);
+    }
+    assert!(refused >= 8, "wrong codes wait ({refused} of 12 refused)");
+    assert_eq!(p.audit_count("admin.setup_failure"), 4, "three free, then a wait");
+
+    // A wrong code from a new browser still waits; the right one does not.
+    setup(&mut Browser::from(&server, host(4)), "CCCC-BBBB-AAAA");
+    assert_waits(&setup(&mut Browser::new(&server), "AAAA-CCCC-BBBB"));
+    let mut operator = Browser::new(&server);
+    let r = setup(&mut operator, &code);
+    assert_eq!((r.status, r.location()), (303, "/admin"), "{}", r.text());
+    assert_eq!(operator.get("/admin").status, 200);
 }
