@@ -69,7 +69,9 @@ fn a_sign_in_link_lets_a_new_browser_in_while_a_guest_guesses() {
 
     assert!(guess_everywhere(&server, 12) >= 8, "the guest keeps unknown browsers waiting");
     Browser::from(&server, host(4)).login("one more wrong guess");
-    assert_waits(&Browser::new(&server).login(PASSWORD));
+    let waiting = Browser::new(&server).login(PASSWORD);
+    assert_waits(&waiting);
+    assert!(waiting.text().contains("run porchlight admin signin-link"), "the way out: {}", waiting.text());
 
     // The browser that opens the link gets a device cookie of its own and
     // the login page, without the grant in its address bar.
