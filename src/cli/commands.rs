@@ -68,15 +68,19 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Admin(AdminCmd::Password) => {
+        Command::Admin(AdminCmd::Password { json }) => {
             let password = read_password()?;
             app.set_admin_password(&crate::password::hash(&password)?, now)?;
-            println!("admin password set; every admin session has ended");
             // Whoever lost the password may be kept out by a guest's
             // guessing too: the new password comes with a way past it.
             let link = crate::auth::grant::signin_link(&mut app, now)?;
-            println!("{}", print::signin_link(&link).trim_end());
-            Ok(())
+            print::out(json.json, &link, |link| {
+                format!(
+                    "admin password set; every admin session has ended
+{}",
+                    print::signin_link(link)
+                )
+            })
         }
         Command::Admin(AdminCmd::SigninLink { json }) => {
             let link = crate::auth::grant::signin_link(&mut app, now)?;

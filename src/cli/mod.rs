@@ -144,8 +144,11 @@ pub enum AdminCmd {
     /// Read a new admin password from stdin and set it (12 to 128 characters).
     ///
     /// Every admin session ends. Then it prints a sign-in link, as
-    /// signin-link does.
-    Password,
+    /// signin-link does (with --json, the same document).
+    Password {
+        #[command(flatten)]
+        json: Json,
+    },
     /// Print a sign-in link for one browser, valid 15 minutes.
     ///
     /// Opening it lets that browser skip the waits caused by others' wrong
