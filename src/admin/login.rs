@@ -1,10 +1,13 @@
 //! First-run setup, login and logout, and the password check they share
 //! with the password change.
 //!
-//! Every check of a password (or of the setup code) is reserved with the
-//! throttle first, for this browser's device cookie if it has a valid one,
-//! else for its address and all unknown browsers; argon2 then runs on the
-//! hasher thread while the request holds no database connection.
+//! Every check of a password is reserved with the throttle first, for this
+//! browser's device cookie if it has a valid one, else for its address and
+//! all unknown browsers; argon2 then runs on the hasher thread while the
+//! request holds no database connection. A sign-in link printed at the
+//! machine (`auth::grant`) gives a browser a device cookie, so the
+//! clinician signs in while a guest keeps unknown browsers waiting. Only a
+//! wrong setup code is throttled: the right one always gets through.
 
 use std::time::Instant;
 
@@ -41,6 +44,18 @@ fn pre_cookie(ctx: &Ctx<'_>) -> (String, Option<String>) {
 }
 
 fn show(ctx: &mut Ctx<'_>, template: &str, status: u16, form: &Form, error: Option<String>) -> Result<Resp> {
+    show_noting(ctx, template, status, form, None, error)
+}
+
+/// [`show`], with `notice` in place of the one a `?done=` asks for.
+fn show_noting(
+    ctx: &mut Ctx<'_>,
+    template: &str,
+    status: u16,
+    form: &Form,
+    notice: Option<&str>,
+    error: Option<String>,
+) -> Result<Resp> {
     let (pre, set) = pre_cookie(ctx);
     let frame = ctx.frame("login")?;
     let page = Page {
@@ -48,7 +63,7 @@ fn show(ctx: &mut Ctx<'_>, template: &str, status: u16, form: &Form, error: Opti
         practice: frame.practice,
         csrf: auth::pre_csrf_token(&ctx.shared.keys, &pre),
         form,
-        notice: frame.notice,
+        notice: notice.map(str::to_string).or(frame.notice),
         error,
     };
     let mut resp = ctx.render(status, template, page)?;
@@ -179,10 +194,6 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     form.values.remove("password");
     form.values.remove("confirm");
-    let attempt = match ctx.shared.logins.begin(None, ctx.req.remote, Instant::now()) {
-        Ok(attempt) => attempt,
-        Err(wait) => return refused(ctx, "admin_setup.html", &form, 429, wait),
-    };
     let typed: String =
         ctx.req.field("code").unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect::<String>();
     let typed = typed.to_ascii_uppercase();
@@ -191,10 +202,16 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
         let c: String = c.chars().filter(char::is_ascii_alphanumeric).collect();
         subtle::ConstantTimeEq::ct_eq(c.as_bytes(), typed.as_bytes()).into()
     });
-    if code_ok {
-        attempt.succeeded();
-    } else {
-        attempt.failed(Instant::now());
+    // The code is the secret of whoever started serve, and its 60 bits
+    // make guessing it hopeless with or without waits. So the right code
+    // never waits for a guest's wrong ones; a wrong code waits as a wrong
+    // password does, so that a flood of them writes a few audit entries
+    // and log lines, not one each.
+    if !code_ok {
+        match ctx.shared.logins.begin(None, ctx.req.remote, Instant::now()) {
+            Ok(attempt) => attempt.failed(Instant::now()),
+            Err(wait) => return refused(ctx, "admin_setup.html", &form, 429, wait),
+        }
         failed(ctx, "setup")?;
         form.errors.insert(
             "code".into(),
@@ -224,10 +241,32 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
 }
 
 pub fn login_form(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    if !has_password(ctx)? {
+    let Some(phc) = ctx.app.store.admin_password_hash()? else {
         return Ok(Resp::see_other("/admin/setup".into()));
+    };
+    match ctx.req.param("grant") {
+        Some(grant) => exchange_grant(ctx, &grant, &phc),
+        None => show(ctx, "admin_login.html", 200, &Form::default(), None),
     }
-    show(ctx, "admin_login.html", 200, &Form::default(), None)
+}
+
+const GRANT_GONE: &str =
+    "That sign-in link has expired; run porchlight admin signin-link again on the machine running Porchlight.";
+
+/// A sign-in link was opened (`auth::grant`): the first time, and within
+/// its 15 minutes, this browser gets a fresh device cookie and goes on to
+/// the login page without the grant, so it stays out of the address bar
+/// and the history. Any other grant gets the login page and a notice that
+/// says nothing more.
+fn exchange_grant(ctx: &mut Ctx<'_>, grant: &str, phc: &str) -> Result<Resp> {
+    let keys = &ctx.shared.keys;
+    let now = ctx.now.timestamp();
+    if !ctx.shared.grants.redeem(keys, grant, phc, now) {
+        return show_noting(ctx, "admin_login.html", 200, &Form::default(), Some(GRANT_GONE), None);
+    }
+    eprintln!("porchlight: admin sign-in link used from {}", ctx.req.remote);
+    let device = device::issue(keys, phc, now);
+    Ok(Resp::see_other("/admin/login".into()).with("Set-Cookie", ctx.cookies.set_device(&device)))
 }
 
 pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {

@@ -5,7 +5,8 @@
 //! needs a live session (else a redirect to login, 401 for the JSON
 //! endpoint, 403 for a POST); and every POST must be same-origin by
 //! `Origin` and `Sec-Fetch-Site` and carry the session's `csrf` field
-//! (else 403). No GET changes anything. Before all this the router
+//! (else 403). No GET changes anything stored (a sign-in link's GET marks
+//! it used, in memory). Before all this the router
 //! refuses a `Host` that does not name this machine (`hosts.rs`).
 
 mod appointments;

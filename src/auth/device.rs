@@ -1,7 +1,8 @@
 //! Device cookies (OWASP, "Slow Down Online Guessing Attacks with Device
-//! Cookies"): a browser that signed in gets a cookie naming it, so its
-//! later logins are throttled on their own (`throttle.rs`) and a guest
-//! guessing on the LAN does not lock the clinician out.
+//! Cookies"): a browser that signed in, or opened a sign-in link printed
+//! at the machine (`grant.rs`), gets a cookie naming it, so its later
+//! logins are throttled on their own (`throttle.rs`) and a guest guessing
+//! on the LAN does not lock the clinician out.
 //!
 //! The cookie is a random 128-bit nonce, the time it was issued, and an
 //! HMAC of both and of the current password hash under the key file.
@@ -25,29 +26,42 @@ const MAC_LEN: usize = 16;
 /// Nonce, issue time (seconds, big-endian), MAC.
 const LEN: usize = 16 + 8 + MAC_LEN;
 
-fn mac(keys: &Keyring, nonce: &Nonce, issued: i64, phc: &str) -> [u8; 32] {
+fn mac(keys: &Keyring, label: &[u8], nonce: &Nonce, issued: i64, phc: &str) -> [u8; 32] {
     let mut data = Vec::with_capacity(24 + phc.len());
     data.extend_from_slice(nonce);
     data.extend_from_slice(&issued.to_be_bytes());
     data.extend_from_slice(phc.as_bytes());
-    keys.mac(LABEL, &data)
+    keys.mac(label, &data)
 }
 
 /// A new device cookie value for the password hash `phc`, issued at `now`
 /// (Unix seconds).
 pub fn issue(keys: &Keyring, phc: &str, now: i64) -> String {
-    let mut nonce = [0u8; 16];
-    token::random_bytes(&mut nonce);
-    let mut raw = [0u8; LEN];
-    raw[..16].copy_from_slice(&nonce);
-    raw[16..24].copy_from_slice(&now.to_be_bytes());
-    raw[24..].copy_from_slice(&mac(keys, &nonce, now, phc)[..MAC_LEN]);
-    Base64UrlUnpadded::encode_string(&raw)
+    seal(keys, LABEL, phc, now)
 }
 
 /// The device a cookie value names, if this server issued it for the
 /// current password and it has not expired.
 pub fn check(keys: &Keyring, value: &str, phc: &str, now: i64) -> Option<Nonce> {
+    open(keys, LABEL, LIFETIME, value, phc, now)
+}
+
+/// A fresh nonce and `now`, MAC'd under `label` with the password hash
+/// `phc`, base64url: the shape of device cookies and of sign-in grants
+/// (`grant.rs`), which differ only in label and lifetime.
+pub(super) fn seal(keys: &Keyring, label: &[u8], phc: &str, now: i64) -> String {
+    let mut nonce = [0u8; 16];
+    token::random_bytes(&mut nonce);
+    let mut raw = [0u8; LEN];
+    raw[..16].copy_from_slice(&nonce);
+    raw[16..24].copy_from_slice(&now.to_be_bytes());
+    raw[24..].copy_from_slice(&mac(keys, label, &nonce, now, phc)[..MAC_LEN]);
+    Base64UrlUnpadded::encode_string(&raw)
+}
+
+/// The nonce of a value [`seal`]ed under `label` for `phc`, if it was
+/// issued at most `lifetime` seconds before `now` (and not after it).
+pub(super) fn open(keys: &Keyring, label: &[u8], lifetime: i64, value: &str, phc: &str, now: i64) -> Option<Nonce> {
     let mut raw = [0u8; LEN];
     let decoded = Base64UrlUnpadded::decode(value.as_bytes(), &mut raw).ok()?;
     if decoded.len() != LEN {
@@ -55,8 +69,8 @@ pub fn check(keys: &Keyring, value: &str, phc: &str, now: i64) -> Option<Nonce> 
     }
     let nonce: Nonce = raw[..16].try_into().ok()?;
     let issued = i64::from_be_bytes(raw[16..24].try_into().ok()?);
-    let genuine: bool = mac(keys, &nonce, issued, phc)[..MAC_LEN].ct_eq(&raw[24..]).into();
-    (genuine && issued <= now && now - issued < LIFETIME).then_some(nonce)
+    let genuine: bool = mac(keys, label, &nonce, issued, phc)[..MAC_LEN].ct_eq(&raw[24..]).into();
+    (genuine && issued <= now && now - issued < lifetime).then_some(nonce)
 }
 
 #[cfg(test)]

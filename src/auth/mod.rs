@@ -1,6 +1,7 @@
 //! Admin authentication: sessions, cookies, CSRF tokens, login throttling
-//! (`throttle.rs`) keyed by device cookies (`device.rs`), and the thread
-//! that runs argon2 (`hasher.rs`).
+//! (`throttle.rs`) keyed by device cookies (`device.rs`), the sign-in links
+//! that hand a browser one (`grant.rs`), and the thread that runs argon2
+//! (`hasher.rs`).
 //!
 //! A session id is 256 bits from the OS CSPRNG, lives only in the
 //! clinician's cookie, and is stored as its SHA-256. It is replaced at
@@ -11,6 +12,7 @@
 //! login) use the same scheme over a random pre-session cookie.
 
 pub mod device;
+pub mod grant;
 pub mod hasher;
 pub mod throttle;
 

@@ -68,11 +68,23 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Admin(AdminCmd::Password) => {
+        Command::Admin(AdminCmd::Password { json }) => {
             let password = read_password()?;
             app.set_admin_password(&crate::password::hash(&password)?, now)?;
-            println!("admin password set");
-            Ok(())
+            // Whoever lost the password may be kept out by a guest's
+            // guessing too: the new password comes with a way past it.
+            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            print::out(json.json, &link, |link| {
+                format!(
+                    "admin password set; every admin session has ended
+{}",
+                    print::signin_link(link)
+                )
+            })
+        }
+        Command::Admin(AdminCmd::SigninLink { json }) => {
+            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            print::out(json.json, &link, print::signin_link)
         }
         Command::Client(cmd) => client(&mut app, cmd, now),
         Command::Appt(cmd) => appt(&mut app, cmd, now),

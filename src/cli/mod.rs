@@ -76,7 +76,7 @@ pub enum Command {
     /// Read and change practice settings.
     #[command(subcommand)]
     Settings(SettingsCmd),
-    /// Manage the admin password.
+    /// Set the admin password; print a sign-in link for one browser.
     #[command(subcommand)]
     Admin(AdminCmd),
     /// Add and list clients; rotate their portal links.
@@ -142,7 +142,23 @@ pub enum SettingsCmd {
 #[derive(Debug, Subcommand)]
 pub enum AdminCmd {
     /// Read a new admin password from stdin and set it (12 to 128 characters).
-    Password,
+    ///
+    /// Every admin session ends. Then it prints a sign-in link, as
+    /// signin-link does (with --json, the same document).
+    Password {
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Print a sign-in link for one browser, valid 15 minutes.
+    ///
+    /// Opening it lets that browser skip the waits caused by others' wrong
+    /// passwords (someone guessing on the network); the password is still
+    /// needed. Each link works once.
+    #[command(name = "signin-link")]
+    SigninLink {
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Debug, Subcommand)]

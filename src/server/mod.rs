@@ -77,6 +77,8 @@ pub struct Shared {
     /// Who is in which built-in video room, and their messages.
     pub hub: crate::video::hub::Hub,
     pub logins: LoginThrottle,
+    /// Sign-in links already exchanged for a device cookie.
+    pub grants: crate::auth::grant::Redeemed,
     /// Every argon2 runs on its thread, one at a time: a login flood
     /// cannot take every core, nor memory per thread.
     pub hasher: Hasher,
@@ -281,6 +283,7 @@ pub fn start(config: Config) -> Result<Running> {
         presence: presence::Presence::default(),
         hub: Default::default(),
         logins: LoginThrottle::default(),
+        grants: Default::default(),
         hasher: Hasher::start()?,
         admin_from: config.admin_from.clone(),
         sessions: config.sessions,

@@ -16,6 +16,7 @@ const COMMANDS: &[&[&str]] = &[
     &["settings", "set"],
     &["admin"],
     &["admin", "password"],
+    &["admin", "signin-link"],
     &["client"],
     &["client", "add"],
     &["client", "list"],
@@ -85,6 +86,11 @@ fn admin_password_is_read_from_stdin_and_must_be_long_enough() {
     p.run_stdin(&["admin", "password"], "correct horse battery staple\n").ok();
     p.run_stdin(&["admin", "password"], "short\n").input_error(&["short"]);
     assert_eq!(p.audit_count("admin.password"), 1, "{:?}", p.audit());
+    // With --json, the sign-in link it prints is the one document.
+    let link = p.run_stdin(&["admin", "password", "--json"], "another horse battery staple\n").json();
+    assert!(link["url"].as_str().is_some_and(|u| u.contains("/admin/login?grant=")), "{link}");
+    assert!(time(&link["expires_at"]) > now(), "{link}");
+    assert_eq!(p.audit_count("admin.password"), 2);
 }
 
 #[test]

@@ -10,9 +10,8 @@ use crate::clinician::{Browser, Clinician, ORIGIN, PASSWORD, csrf_of, with_passw
 use crate::support::{Response, Server};
 
 /// The device cookie a browser gets at sign-in.
-const DEVICE: &str = "porchlight_device";
+pub const DEVICE: &str = "porchlight_device";
 
-/// Another host on the LAN.
 /// POST `form` to `target`, from `from` or wherever the system picks.
 fn post_from(server: &Server, from: Option<IpAddr>, target: &str, headers: &[(&str, &str)], form: &str) -> Response {
     match from {
@@ -21,7 +20,8 @@ fn post_from(server: &Server, from: Option<IpAddr>, target: &str, headers: &[(&s
     }
 }
 
-fn host(n: u8) -> IpAddr {
+/// Another host on the LAN.
+pub fn host(n: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, n])
 }
 
@@ -55,7 +55,7 @@ fn count(statuses: &[u16], status: u16) -> usize {
 }
 
 #[track_caller]
-fn assert_waits(r: &Response) {
+pub fn assert_waits(r: &Response) {
     assert_eq!(r.status, 429, "{}", r.text());
     let wait: u64 = r.header("Retry-After").expect("Retry-After").parse().expect("seconds");
     assert!(wait >= 1, "{wait}");

@@ -1,8 +1,9 @@
 //! No secret leaks: after a busy session (pages in every state, joins,
-//! typed codes right and wrong, rotations, portal visits, an admin login),
-//! no token, code, portal token, password, Jitsi secret or room token
-//! appears in the server's output, in the command line's output other than
-//! where it was asked for, or anywhere in the data directory's files.
+//! typed codes right and wrong, rotations, portal visits, an admin login,
+//! a sign-in link), no token, code, portal token, password, Jitsi secret,
+//! room token or sign-in grant appears in the server's output, in the
+//! command line's output other than where it was asked for, or anywhere in
+//! the data directory's files.
 
 use crate::support::{Practice, Response, token_of};
 
@@ -86,6 +87,14 @@ fn no_token_code_or_password_is_logged_or_stored() {
         let form = format!("csrf={csrf}&password={}", pw.replace(' ', "+"));
         server.send_with("POST", "/admin/login", &[("Cookie", &cookie), ("Origin", "http://127.0.0.1")], Some(&form));
     }
+    // A sign-in link, opened, and the device cookie it gave.
+    let link = p.json(&["admin", "signin-link"])["url"].as_str().expect("url").to_string();
+    let target = &link[link.find("/admin/login?grant=").expect("a sign-in link")..];
+    let opened = server.get(target);
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    secrets.push(target.trim_start_matches("/admin/login?grant=").to_string());
+    let device = opened.set_cookies().into_iter().find(|c| c.starts_with("porchlight_device=")).expect("device");
+    secrets.push(device.split(';').next().unwrap_or_default().trim_start_matches("porchlight_device=").to_string());
     let audit = p.run(&["audit", "--json"]).stdout;
     let log = server.stderr();
     let files = data_files(&p);

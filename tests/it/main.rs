@@ -16,6 +16,7 @@
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
+//! - [`signin`]: sign-in links and the setup code get the person at the machine past a guest's guessing.
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
@@ -41,6 +42,7 @@ mod mail;
 mod proxy;
 mod room;
 mod routes;
+mod signin;
 mod slow;
 mod support;
 mod torture;
