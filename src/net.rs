@@ -163,6 +163,52 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     hop.parse::<std::net::SocketAddr>().ok().map(|s| canonical(s.ip()))
 }
 
+/// This machine's own addresses, besides loopback and link-local ones:
+/// where a server listening on `0.0.0.0` or `[::]` can be reached from
+/// the network. Read from the kernel's tables (`/proc/net/fib_trie`,
+/// `/proc/net/if_inet6`); empty where they cannot be read.
+pub fn own_addresses() -> Vec<IpAddr> {
+    let v4 = std::fs::read_to_string("/proc/net/fib_trie").map(|t| local_ipv4(&t)).unwrap_or_default();
+    let v6 = std::fs::read_to_string("/proc/net/if_inet6").map(|t| local_ipv6(&t)).unwrap_or_default();
+    v4.into_iter().map(IpAddr::V4).chain(v6.into_iter().map(IpAddr::V6)).collect()
+}
+
+/// The `host LOCAL` entries of `/proc/net/fib_trie`: a `|-- ADDRESS` line
+/// followed by `/32 host LOCAL`. Loopback left out; each address once.
+fn local_ipv4(fib_trie: &str) -> Vec<std::net::Ipv4Addr> {
+    let mut found = vec![];
+    let mut last = None;
+    for line in fib_trie.lines().map(str::trim) {
+        if let Some(addr) = line.strip_prefix("|-- ") {
+            last = addr.parse::<std::net::Ipv4Addr>().ok();
+        } else if line.starts_with("/32 host LOCAL")
+            && let Some(ip) = last.take()
+            && !ip.is_loopback()
+            && !found.contains(&ip)
+        {
+            found.push(ip);
+        }
+    }
+    found
+}
+
+/// The addresses of `/proc/net/if_inet6` (32 hex digits, then index,
+/// prefix, scope, flags, name): global and unique-local ones only, since
+/// a link-local address needs a zone no link can carry.
+fn local_ipv6(if_inet6: &str) -> Vec<std::net::Ipv6Addr> {
+    let mut found = vec![];
+    for line in if_inet6.lines() {
+        let Some(hex) = line.split_whitespace().next().filter(|h| h.len() == 32) else { continue };
+        let Ok(bits) = u128::from_str_radix(hex, 16) else { continue };
+        let ip = std::net::Ipv6Addr::from(bits);
+        let link_local = ip.segments()[0] & 0xffc0 == 0xfe80;
+        if !ip.is_loopback() && !link_local && !ip.is_unspecified() && !found.contains(&ip) {
+            found.push(ip);
+        }
+    }
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,5 +335,22 @@ mod tests {
             let err = bad.parse::<Cidr>().unwrap_err().to_string();
             assert!(err.contains(&format!("{bad:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn own_addresses_come_from_the_kernels_tables() {
+        let fib = "Main:\n  +-- 0.0.0.0/0 3 0 5\n     |-- 0.0.0.0\n        /0 universe UNICAST\n\
+                   |-- 127.0.0.1\n   /32 host LOCAL\n   |-- 192.168.1.0\n   /24 link UNICAST\n\
+                   |-- 192.168.1.20\n   /32 host LOCAL\n   |-- 192.168.1.255\n   /32 link BROADCAST\n\
+                   Local:\n   |-- 192.168.1.20\n   /32 host LOCAL\n   |-- 10.8.0.3\n   /32 host LOCAL\n";
+        assert_eq!(
+            local_ipv4(fib),
+            ["192.168.1.20".parse::<std::net::Ipv4Addr>().unwrap(), "10.8.0.3".parse().unwrap()]
+        );
+        let v6 = "00000000000000000000000000000001 01 80 10 80       lo\n\
+                  fd000000000000000000000000000002 04 40 00 82     eth0\n\
+                  fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n\
+                  garbage\n";
+        assert_eq!(local_ipv6(v6), ["fd00::2".parse::<std::net::Ipv6Addr>().unwrap()]);
     }
 }

@@ -240,6 +240,11 @@ fn serve(config: crate::server::Config) -> Result<()> {
     let running = crate::server::start(config)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "porchlight listening on {}", running.url())?;
+    // On every address, the line above names only this machine's own
+    // loopback: say where the practice's other devices find it.
+    for url in running.reachable() {
+        writeln!(out, "reachable from other devices at {url}")?;
+    }
     if let Some(code) = running.setup_code() {
         writeln!(out, "admin setup code: {code}")?;
     }

@@ -224,6 +224,8 @@ pub struct Running {
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
     demo: Option<String>,
+    /// Where other devices reach it, when it listens on every address.
+    reachable: Vec<String>,
     notes: Vec<String>,
 }
 
@@ -253,12 +255,14 @@ pub fn start(config: Config) -> Result<Running> {
     } else {
         None
     };
+    let reachable = reachable_urls(addr);
     let mut notes = vec![];
     if addr.ip().is_unspecified() && app.settings()?.public_url.is_none() {
+        let other =
+            reachable.first().cloned().unwrap_or_else(|| format!("http://ADDRESS-OF-THIS-MACHINE:{}", addr.port()));
         notes.push(format!(
             "note: links will start with {url}, which only this machine can open; for other devices run: \
-             porchlight settings set public_url http://ADDRESS-OF-THIS-MACHINE:{}",
-            addr.port()
+             porchlight settings set public_url {other}"
         ));
     }
     let setup_code = match app.store.admin_password_hash()? {
@@ -349,7 +353,37 @@ pub fn start(config: Config) -> Result<Running> {
             }
         })?)
     };
-    Ok(Running { url, addr: shown, acceptors, flusher, sender, backer, checker, integrity, stop, shared, demo, notes })
+    Ok(Running {
+        url,
+        addr: shown,
+        acceptors,
+        flusher,
+        sender,
+        backer,
+        checker,
+        integrity,
+        stop,
+        shared,
+        demo,
+        reachable,
+        notes,
+    })
+}
+
+/// The URLs other devices reach a server listening on `addr` at: for
+/// `0.0.0.0`, this machine's IPv4 addresses; for `[::]`, all of them
+/// (Linux accepts IPv4 there too). Nothing for a single address.
+fn reachable_urls(addr: SocketAddr) -> Vec<String> {
+    if !addr.ip().is_unspecified() {
+        return vec![];
+    }
+    urls_at(addr, crate::net::own_addresses())
+}
+
+/// `http://ADDRESS:PORT` for each of `own` that `addr`'s family accepts.
+fn urls_at(addr: SocketAddr, own: Vec<IpAddr>) -> Vec<String> {
+    let url = |ip: IpAddr| SocketAddr::new(ip, addr.port()).to_string();
+    own.into_iter().filter(|ip| addr.is_ipv6() || ip.is_ipv4()).map(|ip| format!("http://{}", url(ip))).collect()
 }
 
 /// Tell the event loop to end, and wake its workers with a connection.
@@ -387,6 +421,12 @@ impl Running {
 
     pub fn setup_code(&self) -> Option<String> {
         self.shared.setup_code.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Where other devices reach it, when it listens on every address
+    /// (`0.0.0.0` or `[::]`); empty otherwise.
+    pub fn reachable(&self) -> &[String] {
+        &self.reachable
     }
 
     pub fn demo_text(&self) -> Option<&str> {
@@ -490,4 +530,19 @@ fn with_hsts(app: &mut App, req: &Req, mut resp: Resp) -> Resp {
         resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_address_is_named_for_other_devices() {
+        let own: Vec<IpAddr> = vec!["192.168.1.20".parse().unwrap(), "fd00::2".parse().unwrap()];
+        let any4: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let any6: SocketAddr = "[::]:8080".parse().unwrap();
+        assert_eq!(urls_at(any4, own.clone()), ["http://192.168.1.20:8080"]);
+        assert_eq!(urls_at(any6, own), ["http://192.168.1.20:8080", "http://[fd00::2]:8080"]);
+        assert!(reachable_urls("127.0.0.1:8080".parse().unwrap()).is_empty(), "one address: nothing more to say");
+    }
 }
