@@ -238,3 +238,19 @@ fn curl_host(host: &str, port: u16, args: &[&str], path: &str) -> String {
         .expect("curl");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+#[test]
+fn the_shipped_caddyfile_limits_match_porchlights_own() {
+    let Some(caddy) = ["/usr/bin/caddy", "/usr/local/bin/caddy"].into_iter().find(|p| Path::new(p).exists()) else {
+        eprintln!("SKIPPED the_shipped_caddyfile_limits_match_porchlights_own: caddy is not installed");
+        return;
+    };
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/Caddyfile");
+    let out =
+        Command::new(caddy).args(["adapt", "--adapter", "caddyfile", "--config"]).arg(&config).output().expect("caddy");
+    let json = String::from_utf8_lossy(&out.stdout).replace(' ', "");
+    // Caddy reads KB as 1000 bytes: just under Porchlight's 16 KiB head
+    // and 64 KiB body, so a request it lets through could still be refused.
+    assert!(json.contains("\"max_header_bytes\":16384"), "{json}");
+    assert_eq!(json.matches("\"max_size\":65536").count(), 2, "{json}");
+}
