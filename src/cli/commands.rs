@@ -15,6 +15,7 @@ pub fn run(cli: Cli) -> Result<()> {
     let command = match cli.command {
         Command::Serve {
             listen,
+            public_listen,
             demo,
             workers,
             admin_from,
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let sessions = crate::auth::Policy { idle, ..Default::default() };
             let config = crate::server::Config {
                 listen: parse_listen(&listen)?,
+                public_listen: public_listen.as_deref().map(parse_listen).transpose()?,
                 data: data.to_path_buf(),
                 demo,
                 workers: workers.into(),
@@ -240,6 +242,9 @@ fn serve(config: crate::server::Config) -> Result<()> {
     let running = crate::server::start(config)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "porchlight listening on {}", running.url())?;
+    if let Some(public) = running.public_url() {
+        writeln!(out, "client pages only (no admin) on {public}")?;
+    }
     // On every address, the line above names only this machine's own
     // loopback: say where the practice's other devices find it.
     for url in running.reachable() {

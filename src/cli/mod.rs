@@ -37,6 +37,11 @@ pub enum Command {
         /// Address to listen on; port 0 lets the OS pick one.
         #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR:PORT")]
         listen: String,
+        /// Also serve the client pages and the video room, never the admin
+        /// pages, on this address: point an internet-facing proxy or a
+        /// tunnel here, never at --listen.
+        #[arg(long = "public-listen", value_name = "ADDR:PORT")]
+        public_listen: Option<String>,
         /// Seed an empty data directory with a demo practice and print its links.
         #[arg(long)]
         demo: bool,

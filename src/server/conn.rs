@@ -65,14 +65,23 @@ enum Stop {
 
 /// Serve requests on one blocking connection until it closes. `buf` holds
 /// what was read already (at least the head of the next request), and
-/// `served` how many requests the connection had before.
-pub fn connection(mut stream: TcpStream, peer: IpAddr, shared: &Shared, serve: Serve, mut buf: Vec<u8>, served: usize) {
+/// `served` how many requests the connection had before; `public`: it
+/// came through the public listener (client pages only).
+pub fn connection(
+    mut stream: TcpStream,
+    peer: IpAddr,
+    public: bool,
+    shared: &Shared,
+    serve: Serve,
+    mut buf: Vec<u8>,
+    served: usize,
+) {
     let _ = stream.set_write_timeout(Some(WRITE_TIME));
     let mut chunk = [0u8; CHUNK];
     let mut out: Vec<u8> = Vec::with_capacity(4096);
     for n in served..MAX_REQUESTS {
         let wait = if n == 0 { HEAD_TIME } else { IDLE_TIME };
-        match next_request(&mut stream, &mut buf, &mut chunk, wait, peer, shared) {
+        match next_request(&mut stream, &mut buf, &mut chunk, wait, (peer, public), shared) {
             Ok((req, keep)) => {
                 let head = req.method == Method::Head;
                 let resp = serve(shared, req);
@@ -247,7 +256,7 @@ fn next_request(
     buf: &mut Vec<u8>,
     chunk: &mut [u8; CHUNK],
     wait: Duration,
-    peer: IpAddr,
+    (peer, public): (IpAddr, bool),
     shared: &Shared,
 ) -> Result<(Req, bool), Stop> {
     let end = read_head(stream, buf, chunk, wait)?;
@@ -262,7 +271,7 @@ fn next_request(
         read_more(stream, buf, chunk, length - buf.len(), deadline, Stop::Refuse(408))?;
     }
     let body: Vec<u8> = buf.drain(..length).collect();
-    Ok(into_request(head, body, peer, shared))
+    Ok(into_request(head, body, peer, public, shared))
 }
 
 /// The length of the body that follows `head`, or the status refusing it.
@@ -298,7 +307,7 @@ pub fn body_length(head: &Head) -> Result<usize, u16> {
 
 /// The request a handler sees, and whether the connection may stay open
 /// after the answer.
-pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, shared: &Shared) -> (Req, bool) {
+pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, public: bool, shared: &Shared) -> (Req, bool) {
     let close = head.get("Connection").is_some_and(|c| c.eq_ignore_ascii_case("close"));
     let keep = head.http11 && !close;
     let (path, query) = head.target.split_once('?').unwrap_or((&head.target, ""));
@@ -312,6 +321,7 @@ pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, shared: &Shared) ->
         query: query.to_string(),
         remote: origin.addr,
         https,
+        public,
         content_type: text("Content-Type"),
         cookie: text("Cookie"),
         host: text("Host"),

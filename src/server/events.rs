@@ -28,7 +28,9 @@ use super::conn::{self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_HEAD, MAX_REQUESTS, STA
 use super::http::Method;
 use super::slots::{Full, Slots};
 
-const LISTENER: Token = Token(usize::MAX);
+/// The listening sockets' tokens count down from here: `usize::MAX` is
+/// the main listener, the one below it the public one.
+const LISTENER: usize = usize::MAX;
 /// How often deadlines (and the stop flag) are looked at while any
 /// connection is open.
 const TICK: Duration = Duration::from_millis(100);
@@ -40,14 +42,17 @@ const REFUSAL_TIME: Duration = Duration::from_secs(1);
 /// Most workers, whatever the number of cores.
 const MAX_WORKERS: usize = 4;
 
-/// Start the workers on `listener`; they run until `stop`.
+/// Start the workers on `listeners` (each with whether it is the public
+/// one, for client pages only); they run until `stop`.
 pub fn start(
-    listener: TcpListener,
+    listeners: &[(TcpListener, bool)],
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
     serve: Serve,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
-    listener.set_nonblocking(true)?;
+    for (listener, _) in listeners {
+        listener.set_nonblocking(true)?;
+    }
     let open = Arc::new(Slots::new(shared.trust_proxy.clone()));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut workers = vec![];
@@ -57,7 +62,10 @@ pub fn start(
     for _ in 0..(cores * 2).clamp(1, MAX_WORKERS) {
         let worker = Worker {
             poll: Poll::new()?,
-            listener: Listener::from_std(listener.try_clone()?),
+            listeners: listeners
+                .iter()
+                .map(|(l, public)| Ok((Listener::from_std(l.try_clone()?), *public)))
+                .collect::<std::io::Result<_>>()?,
             conns: vec![],
             free: vec![],
             live: 0,
@@ -76,7 +84,8 @@ pub fn start(
 
 struct Worker {
     poll: Poll,
-    listener: Listener,
+    /// The listening sockets, and whether each is the public one.
+    listeners: Vec<(Listener, bool)>,
     /// Connections by token; `None` is a free place, listed in `free`.
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
@@ -103,9 +112,11 @@ impl Worker {
     fn run(mut self, stop: &AtomicBool) {
         super::mark_event_loop_thread();
         let mut events = Events::with_capacity(256);
-        if let Err(e) = self.poll.registry().register(&mut self.listener, LISTENER, Interest::READABLE) {
-            eprintln!("porchlight: cannot watch the listening socket: {e}");
-            return;
+        for (k, (listener, _)) in self.listeners.iter_mut().enumerate() {
+            if let Err(e) = self.poll.registry().register(listener, Token(LISTENER - k), Interest::READABLE) {
+                eprintln!("porchlight: cannot watch the listening socket: {e}");
+                return;
+            }
         }
         let mut swept = Instant::now();
         while !stop.load(Ordering::SeqCst) {
@@ -119,13 +130,15 @@ impl Worker {
             }
             for event in events.iter() {
                 match event.token() {
-                    LISTENER => self.accept(),
+                    Token(t) if LISTENER - t < self.listeners.len() => self.accept(LISTENER - t),
                     Token(i) => self.drive(i),
                 }
             }
             let now = Instant::now();
             if self.retry_accept.is_some_and(|at| now >= at) {
-                self.accept();
+                for k in 0..self.listeners.len() {
+                    self.accept(k);
+                }
             }
             if now.duration_since(swept) >= TICK {
                 self.sweep(now);
@@ -134,11 +147,13 @@ impl Worker {
         }
     }
 
-    fn accept(&mut self) {
+    /// Accept what waits on listener `k`.
+    fn accept(&mut self, k: usize) {
         self.retry_accept = None;
+        let public = self.listeners[k].1;
         loop {
-            match self.listener.accept() {
-                Ok((stream, peer)) => self.adopt(stream, crate::net::canonical(peer.ip())),
+            match self.listeners[k].0.accept() {
+                Ok((stream, peer)) => self.adopt(stream, crate::net::canonical(peer.ip()), public),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => {
@@ -152,7 +167,7 @@ impl Worker {
         }
     }
 
-    fn adopt(&mut self, mut stream: Stream, peer: IpAddr) {
+    fn adopt(&mut self, mut stream: Stream, peer: IpAddr, public: bool) {
         if let Err(full) = self.open.take(peer) {
             let status = match full {
                 Full::Server => 503,
@@ -173,7 +188,7 @@ impl Worker {
             self.open.give(peer);
             return;
         }
-        self.conns[i] = Some(Conn::new(stream, peer));
+        self.conns[i] = Some(Conn::new(stream, peer, public));
         self.live += 1;
         // Bytes that came with the connection are reported by the
         // registration itself.
@@ -212,9 +227,9 @@ impl Worker {
             return;
         }
         let (shared, open, serve) = (self.shared.clone(), self.open.clone(), self.serve);
-        let (peer, buf, served) = (conn.peer, conn.buf, conn.served);
+        let (peer, public, buf, served) = (conn.peer, conn.public, conn.buf, conn.served);
         let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
-            conn::connection(stream, peer, &shared, serve, buf, served);
+            conn::connection(stream, peer, public, &shared, serve, buf, served);
             open.give(peer);
         });
         if spawned.is_err() {
@@ -246,6 +261,8 @@ impl Worker {
 struct Conn {
     stream: Stream,
     peer: IpAddr,
+    /// It came through the public listener.
+    public: bool,
     /// Bytes read and not yet taken by a request.
     buf: Vec<u8>,
     /// How far `buf` was searched for the end of a head.
@@ -260,10 +277,11 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(stream: Stream, peer: IpAddr) -> Conn {
+    fn new(stream: Stream, peer: IpAddr, public: bool) -> Conn {
         Conn {
             stream,
             peer,
+            public,
             buf: Vec::with_capacity(1024),
             scanned: 0,
             out: Vec::new(),
@@ -338,7 +356,7 @@ impl Conn {
         self.scanned = 0;
         self.served += 1;
         let head_only = head.method == Method::Head;
-        let (req, keep) = conn::into_request(head, Vec::new(), self.peer, shared);
+        let (req, keep) = conn::into_request(head, Vec::new(), self.peer, self.public, shared);
         let keep = keep && self.served < MAX_REQUESTS;
         conn::encode_response(&mut self.out, serve(shared, req), head_only, !keep);
         self.start_writing(!keep, WRITE_TIME);

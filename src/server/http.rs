@@ -35,6 +35,9 @@ pub struct Req {
     pub remote: IpAddr,
     /// A trusted proxy said the client used https.
     pub https: bool,
+    /// It came through the public listener (`--public-listen`), which
+    /// serves the client pages and the room, never the admin pages.
+    pub public: bool,
     pub content_type: Option<String>,
     /// The headers admin pages check: Cookie, Host, Origin, Sec-Fetch-Site.
     pub cookie: Option<String>,

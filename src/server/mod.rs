@@ -49,6 +49,9 @@ use http::{Req, Resp};
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
+    /// A second listener for the outside (a tunnel, an internet-facing
+    /// proxy): client pages and the room, never the admin pages.
+    pub public_listen: Option<SocketAddr>,
     pub data: PathBuf,
     pub demo: bool,
     pub workers: usize,
@@ -226,6 +229,8 @@ pub struct Running {
     demo: Option<String>,
     /// Where other devices reach it, when it listens on every address.
     reachable: Vec<String>,
+    /// `http://HOST:PORT` of the public listener, if there is one.
+    public_url: Option<String>,
     notes: Vec<String>,
 }
 
@@ -234,6 +239,17 @@ pub fn start(config: Config) -> Result<Running> {
     let listener = TcpListener::bind(config.listen)
         .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;
+    let public = match config.public_listen {
+        Some(at) => Some(
+            TcpListener::bind(at)
+                .map_err(|e| Error::internal(format!("cannot listen on {at} (--public-listen): {e}")))?,
+        ),
+        None => None,
+    };
+    let public_url = match &public {
+        Some(l) => Some(format!("http://{}", l.local_addr()?)),
+        None => None,
+    };
     let shown =
         if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
     let url = format!("http://{shown}");
@@ -300,7 +316,9 @@ pub fn start(config: Config) -> Result<Running> {
         backups: Mutex::new(backups::Status { plan: config.backups.clone(), ..Default::default() }),
     });
     let stop = Arc::new(AtomicBool::new(false));
-    let acceptors = events::start(listener, shared.clone(), stop.clone(), answer)?;
+    let listeners: Vec<(TcpListener, bool)> =
+        std::iter::once((listener, false)).chain(public.map(|l| (l, true))).collect();
+    let acceptors = events::start(&listeners, shared.clone(), stop.clone(), answer)?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
@@ -366,6 +384,7 @@ pub fn start(config: Config) -> Result<Running> {
         shared,
         demo,
         reachable,
+        public_url,
         notes,
     })
 }
@@ -421,6 +440,11 @@ impl Running {
 
     pub fn setup_code(&self) -> Option<String> {
         self.shared.setup_code.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// `http://HOST:PORT` of the public listener (`--public-listen`).
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
     }
 
     /// Where other devices reach it, when it listens on every address

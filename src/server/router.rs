@@ -34,6 +34,9 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
         }),
+        // The public listener is the outside's way in: no admin page
+        // there, whatever address or header a request comes with.
+        ["admin", ..] if req.public => Ok(not_found(app, shared)),
         ["admin" | "room", ..] if !host_allowed(app, req) => Ok(foreign_host(app, shared, req)),
         ["room", room, seat] => room::route(app, shared, req, room, seat, None),
         ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),

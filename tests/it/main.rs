@@ -14,6 +14,7 @@
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
+//! - [`outside`]: the public listener: client pages through a tunnel, no admin.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
 //! - [`signin`]: sign-in links and the setup code get the person at the machine past a guest's guessing.
@@ -39,6 +40,7 @@ mod hostile;
 mod lan;
 mod leaks;
 mod mail;
+mod outside;
 mod proxy;
 mod room;
 mod routes;

@@ -22,6 +22,9 @@ use tempfile::TempDir;
 /// The binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_porchlight");
 
+/// What `serve --public-listen` prints before the public listener's address.
+const PUBLIC_LINE: &str = "client pages only (no admin) on http://";
+
 /// How long to wait for a server to start or a response to arrive.
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -392,6 +395,9 @@ impl Server {
         let mut server =
             Server { child, addr: ([127, 0, 0, 1], 0).into(), printed: vec![], lines: Mutex::new(lines), stderr };
         let mut listening = false;
+        // With a public listener, its line follows the first.
+        let public = extra.contains(&"--public-listen");
+        let mut public_seen = false;
         loop {
             let next = server.lines.lock().unwrap_or_else(|e| e.into_inner()).recv_timeout(WAIT);
             let line = match next {
@@ -408,11 +414,23 @@ impl Server {
                 listening = true;
             }
             let done = line.starts_with("demo admin password:");
+            public_seen |= line.starts_with(PUBLIC_LINE);
             server.printed.push(line);
-            if listening && (!demo || done) {
+            if listening && (!demo || done) && (!public || public_seen) {
                 return server;
             }
         }
+    }
+
+    /// The address of the public listener (`--public-listen 127.0.0.1:0`),
+    /// from what `serve` printed.
+    pub fn public_addr(&self) -> SocketAddr {
+        let line = self
+            .printed
+            .iter()
+            .find_map(|l| l.strip_prefix(PUBLIC_LINE))
+            .unwrap_or_else(|| panic!("no public listener line in {:?}", self.printed));
+        line.trim().parse().expect("an address")
     }
 
     /// Everything printed on stdout: the start-up text plus whatever more
