@@ -3,6 +3,7 @@
 //! with its own server on 127.0.0.1 port 0.
 //!
 //! - [`accepting`]: accepting again after running out of file descriptors.
+//! - [`acme`]: the internet site of the shipped Caddyfile, with a certificate from a test ACME server.
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`connections`]: pipelining, keep-alive across the hand-off to a thread, the connection cap.
@@ -26,6 +27,7 @@
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 
 mod accepting;
+mod acme;
 mod admin;
 mod backups;
 mod cli;
