@@ -1,11 +1,12 @@
 //! The HTTP server: our own HTTP/1.1 connections, a pool of database connections.
 //!
-//! [`start`] opens the data directory, binds the listener, seeds the demo
+//! [`start`] opens the data directory, binds the listeners (`--listen`, and
+//! `--public-listen`, which never serves the admin pages), seeds the demo
 //! if asked, checks the database's integrity on its own thread (writes
 //! wait for it; damage stops the server), and starts the event loop
 //! (`events.rs`: workers, two per core, answer the client pages' reads; any
 //! request that may wait gets a thread of its own, `conn.rs`). Requests
-//! are answered with pooled database connections: `workers` of them for
+//! are answered with pooled database connections (`pool.rs`): `workers` of them for
 //! the event loop, as many again for the threads, so a thread that waits
 //! (on a synced write, on argon2) never holds up a client page. One more
 //! thread runs argon2 for every login (`auth::hasher`), one writes batched
@@ -17,17 +18,16 @@ pub mod conn;
 mod events;
 pub mod http;
 pub mod limit;
+mod pool;
 pub mod presence;
 mod router;
 mod slots;
 pub mod views;
 
-use std::cell::Cell;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
-use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -44,6 +44,9 @@ use crate::store::Store;
 use crate::store::integrity::Integrity;
 use crate::token::{self, Keyring};
 use http::{Req, Resp};
+pub use pool::Lease;
+use pool::Pool;
+pub(crate) use pool::mark_event_loop_thread;
 
 /// What `serve` was asked to do.
 #[derive(Debug, Clone)]
@@ -100,116 +103,6 @@ pub struct Shared {
     apps: Pool,
     /// How the nightly backups stand, for the dashboard.
     pub backups: Mutex<backups::Status>,
-}
-
-/// A few `App`s (database connections) lent to the threads that answer
-/// requests, one request at a time.
-///
-/// The event loop's workers have a pool of their own, as large as there
-/// are workers (`--workers`, four by default, as many as the event loop
-/// ever starts): they never wait for a connection that a thread holds.
-struct Pool {
-    apps: Mutex<Idle>,
-    ready: Condvar,
-}
-
-/// The connections not lent out, and how many threads wait for one.
-struct Idle {
-    apps: Vec<App>,
-    waiting: usize,
-}
-
-thread_local! {
-    /// Set on the event loop's workers.
-    static ON_EVENT_LOOP: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Mark this thread as a worker of the event loop: its requests use the
-/// event loop's own connections.
-pub(crate) fn mark_event_loop_thread() {
-    ON_EVENT_LOOP.with(|f| f.set(true));
-}
-
-/// A pooled database connection lent to one request. A handler can give
-/// it back while it waits for something slow and take one again after
-/// ([`Shared::without_app`]).
-pub struct Lease {
-    /// Always there, except inside `without_app`, when nothing can reach it.
-    app: Option<App>,
-}
-
-impl Deref for Lease {
-    type Target = App;
-    fn deref(&self) -> &App {
-        self.app.as_ref().expect("a lease holds its connection")
-    }
-}
-
-impl DerefMut for Lease {
-    fn deref_mut(&mut self) -> &mut App {
-        self.app.as_mut().expect("a lease holds its connection")
-    }
-}
-
-impl Shared {
-    /// Run `f` as one request on a pooled database connection: the event
-    /// loop's own on its workers, else the threads'.
-    pub fn with_app<T>(&self, f: impl FnOnce(&mut Lease) -> T) -> T {
-        let pool = if ON_EVENT_LOOP.with(Cell::get) { &self.quick } else { &self.apps };
-        let mut app = pool.take();
-        app.begin_request();
-        let mut lease = Lease { app: Some(app) };
-        let out = f(&mut lease);
-        let mut app = lease.app.take().expect("a lease holds its connection");
-        app.end_request();
-        pool.give(app);
-        out
-    }
-
-    /// Give `lease`'s connection back to the pool while `f` runs (argon2:
-    /// a login must not hold a connection that others wait for), and take
-    /// one again after. Only for threads: the event loop never waits.
-    pub fn without_app<T>(&self, lease: &mut Lease, f: impl FnOnce() -> T) -> T {
-        debug_assert!(!ON_EVENT_LOOP.with(Cell::get), "the event loop never waits");
-        let mut app = lease.app.take().expect("a lease holds its connection");
-        app.end_request();
-        self.apps.give(app);
-        let out = f();
-        let mut app = self.apps.take();
-        app.begin_request();
-        lease.app = Some(app);
-        out
-    }
-}
-
-impl Pool {
-    fn new(apps: Vec<App>) -> Pool {
-        Pool { apps: Mutex::new(Idle { apps, waiting: 0 }), ready: Condvar::new() }
-    }
-
-    fn take(&self) -> App {
-        let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-            match idle.apps.pop() {
-                Some(app) => return app,
-                None => {
-                    idle.waiting += 1;
-                    idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
-                    idle.waiting -= 1;
-                }
-            }
-        }
-    }
-
-    fn give(&self, app: App) {
-        let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-        idle.apps.push(app);
-        // A notify is a system call even when nobody waits; on the event
-        // loop's path nobody usually does.
-        if idle.waiting > 0 {
-            self.ready.notify_one();
-        }
-    }
 }
 
 /// A started server.
