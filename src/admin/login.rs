@@ -25,6 +25,8 @@ use crate::token;
 struct Page<'a> {
     nav: &'static str,
     practice: String,
+    /// The command line for this server's data, for the hints.
+    cli: &'a str,
     csrf: String,
     form: &'a Form,
     notice: Option<String>,
@@ -61,6 +63,7 @@ fn show_noting(
     let page = Page {
         nav: "login",
         practice: frame.practice,
+        cli: &ctx.shared.cli,
         csrf: auth::pre_csrf_token(&ctx.shared.keys, &pre),
         form,
         notice: notice.map(str::to_string).or(frame.notice),
@@ -250,8 +253,7 @@ pub fn login_form(ctx: &mut Ctx<'_>) -> Result<Resp> {
     }
 }
 
-const GRANT_GONE: &str =
-    "That sign-in link has expired; run porchlight admin signin-link again on the machine running Porchlight.";
+const GRANT_GONE: &str = "That sign-in link has expired; run admin signin-link again on the machine running Porchlight (the command is below).";
 
 /// A sign-in link was opened (`auth::grant`): the first time, and within
 /// its 15 minutes, this browser gets a fresh device cookie and goes on to

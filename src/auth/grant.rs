@@ -67,6 +67,10 @@ impl Redeemed {
 #[derive(Debug, Serialize)]
 pub struct SigninLink {
     pub url: String,
+    /// The same without the base (`/admin/login?grant=...`), for the
+    /// address the clinician opens the admin pages at when it is not
+    /// `public_url` (an internet name has no admin pages).
+    pub path: String,
     /// RFC 3339 UTC.
     pub expires_at: String,
 }
@@ -82,10 +86,8 @@ pub fn signin_link(app: &mut App, now: DateTime<Utc>) -> Result<SigninLink> {
     let at = now.timestamp();
     let grant = issue(&app.keys, &phc, at);
     let base = app.base_url()?;
-    Ok(SigninLink {
-        url: format!("{base}/admin/login?grant={grant}"),
-        expires_at: times::rfc3339(times::from_unix(at + LIFETIME)),
-    })
+    let path = format!("/admin/login?grant={grant}");
+    Ok(SigninLink { url: format!("{base}{path}"), path, expires_at: times::rfc3339(times::from_unix(at + LIFETIME)) })
 }
 
 #[cfg(test)]

@@ -118,7 +118,8 @@ pub fn signin_link(link: &crate::auth::grant::SigninLink) -> String {
     format!(
         "sign-in link for one browser, valid 15 minutes (until {}):\n  {}\n\
          Open it in the browser you sign in with: it skips the waits caused by others' wrong passwords.\n\
+         If you open the admin pages at another address (a practice-network name), open this there:\n  {}\n\
          The password is still needed. The link works once; keep it to yourself.\n",
-        link.expires_at, link.url
+        link.expires_at, link.url, link.path
     )
 }

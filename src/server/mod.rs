@@ -93,6 +93,10 @@ pub struct Shared {
     pub trust_proxy: Vec<Cidr>,
     /// Where the database lives, for backups taken from the admin page.
     pub data: PathBuf,
+    /// The command that works on this server's data from this machine,
+    /// for pages and notes that tell the clinician what to run
+    /// (`porchlight --data /var/lib/porchlight`).
+    pub cli: String,
     /// "Now" never goes back past the highest time seen.
     pub clock: crate::clock::Guard,
     /// Wakes the mail sender early.
@@ -165,13 +169,14 @@ pub fn start(config: Config) -> Result<Running> {
         None
     };
     let reachable = reachable_urls(addr);
+    let cli = command_line(&config.data);
     let mut notes = vec![];
     if addr.ip().is_unspecified() && app.settings()?.public_url.is_none() {
         let other =
             reachable.first().cloned().unwrap_or_else(|| format!("http://ADDRESS-OF-THIS-MACHINE:{}", addr.port()));
         notes.push(format!(
             "note: links will start with {url}, which only this machine can open; for other devices run: \
-             porchlight settings set public_url {other}"
+             {cli} settings set public_url {other}"
         ));
     }
     let setup_code = match app.store.admin_password_hash()? {
@@ -202,6 +207,7 @@ pub fn start(config: Config) -> Result<Running> {
         sessions: config.sessions,
         trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
+        cli: cli.clone(),
         clock,
         mail: crate::mail::sender::Wake::default(),
         quick: pool()?,
@@ -296,6 +302,24 @@ fn reachable_urls(addr: SocketAddr) -> Vec<String> {
 fn urls_at(addr: SocketAddr, own: Vec<IpAddr>) -> Vec<String> {
     let url = |ip: IpAddr| SocketAddr::new(ip, addr.port()).to_string();
     own.into_iter().filter(|ip| addr.is_ipv6() || ip.is_ipv4()).map(|ip| format!("http://{}", url(ip))).collect()
+}
+
+/// `porchlight --data DIR` as one pastes it on this machine: the program
+/// by its name when it is on `PATH`, else by its whole path (`make run`
+/// runs it from `target/`), and the data directory made absolute, so the
+/// command works from any folder.
+fn command_line(data: &std::path::Path) -> String {
+    let exe = std::env::current_exe().ok();
+    let on_path = exe
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .is_some_and(|dir| std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d == dir)));
+    let program = match exe {
+        Some(exe) if !on_path => exe.display().to_string(),
+        _ => "porchlight".to_string(),
+    };
+    let data = std::fs::canonicalize(data).unwrap_or_else(|_| data.to_path_buf());
+    format!("{program} --data {}", data.display())
 }
 
 /// Tell the event loop to end, and wake its workers with a connection.

@@ -106,9 +106,10 @@ pub fn host_allowed(app: &mut App, req: &Req) -> bool {
 /// attacker must not come with the command that lets it in).
 fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
     #[derive(serde::Serialize)]
-    struct Page {
+    struct Page<'a> {
         practice: String,
         name: String,
+        cli: &'a str,
     }
     let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
     let name = match req.host.as_deref().and_then(crate::hosts::parse) {
@@ -116,7 +117,7 @@ fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
         Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
         None => "(none)".into(),
     };
-    match shared.pages.render("foreign_host.html", Page { practice, name }) {
+    match shared.pages.render("foreign_host.html", Page { practice, name, cli: &shared.cli }) {
         Ok(html) => Resp::html(403, html),
         Err(_) => Resp::text(403, "This address is not known here"),
     }

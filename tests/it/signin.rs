@@ -8,7 +8,7 @@ use crate::clinician::{Browser, ORIGIN, PASSWORD, csrf_of, with_password};
 use crate::guessing::{DEVICE, assert_waits, host};
 use crate::support::{Practice, Response, Server, minutes, now, time};
 
-const GONE: &str = "That sign-in link has expired; run porchlight admin signin-link again";
+const GONE: &str = "That sign-in link has expired; run admin signin-link again";
 
 /// A guest guesses `n` wrong passwords from three addresses in turn;
 /// how many were refused with a wait.
@@ -62,6 +62,7 @@ fn a_sign_in_link_lets_a_new_browser_in_while_a_guest_guesses() {
     let expires = time(&link["expires_at"]) - now();
     assert!(expires > minutes(14) && expires <= minutes(15), "{expires}");
     let target = target_of(link["url"].as_str().expect("url"));
+    assert_eq!(link["path"].as_str(), Some(target.as_str()), "the path for another address of the box");
     let text = p.run(&["admin", "signin-link"]);
     for words in ["valid 15 minutes", "waits caused by others' wrong passwords", "password is still needed"] {
         assert!(text.ok().stdout.contains(words), "{}", text.stdout);
@@ -71,7 +72,9 @@ fn a_sign_in_link_lets_a_new_browser_in_while_a_guest_guesses() {
     Browser::from(&server, host(4)).login("one more wrong guess");
     let waiting = Browser::new(&server).login(PASSWORD);
     assert_waits(&waiting);
-    assert!(waiting.text().contains("run porchlight admin signin-link"), "the way out: {}", waiting.text());
+    let data = std::fs::canonicalize(p.path()).expect("data dir");
+    let way_out = format!("--data {} admin signin-link", data.display());
+    assert!(waiting.text().contains(&way_out), "the way out, as it works here: {}", waiting.text());
 
     // The browser that opens the link gets a device cookie of its own and
     // the login page, without the grant in its address bar.
