@@ -64,9 +64,9 @@ pub fn run(cli: Cli) -> Result<()> {
             let value = if value == "-" { read_line("the value")? } else { value };
             let value = app.set_setting(&key, &value, now)?;
             if crate::settings::is_secret(&key)? {
-                println!("{key} set (write-only: settings show masks it)");
+                print::line(&format!("{key} set (write-only: settings show masks it)"))?;
             } else {
-                println!("{key} = {}", crate::settings::shown_value(&key, &value));
+                print::line(&format!("{key} = {}", crate::settings::shown_value(&key, &value)))?;
             }
             Ok(())
         }
@@ -104,7 +104,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Backup { file } => {
             let bytes = crate::store::backup::write(&app.store, &file)?;
-            println!("backup written to {} ({bytes} bytes)", file.display());
+            print::line(&format!("backup written to {} ({bytes} bytes)", file.display()))?;
             eprintln!(
                 "note: links and codes also need {}; keep a copy of it with your backups, somewhere else",
                 data.join(crate::token::KEY_FILE).display()
@@ -189,7 +189,7 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
         }
         ApptCmd::Cancel { id } => {
             app.cancel_appointment(id, now)?;
-            println!("appointment {id} cancelled; its links no longer open the session");
+            print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
             Ok(())
         }
     }
@@ -217,10 +217,20 @@ fn read_password() -> Result<String> {
     read_line("the password")
 }
 
-/// One line from stdin (at most 64 KiB), without its line ending.
+/// One line from stdin (at most 64 KiB), without its line ending. From a
+/// pipe the whole input must be that one line; typed at a terminal, the
+/// line ends at Enter, after a prompt saying what to type (there is no
+/// end of input to wait for).
 fn read_line(what: &str) -> Result<String> {
+    use std::io::{BufRead, IsTerminal};
     let mut raw = Vec::new();
-    std::io::stdin().take(64 * 1024).read_to_end(&mut raw)?;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("type {what} and press Enter (it shows as you type): ");
+        stdin.lock().take(64 * 1024).read_until(b'\n', &mut raw)?;
+    } else {
+        stdin.take(64 * 1024).read_to_end(&mut raw)?;
+    }
     let mut text = String::from_utf8(raw).map_err(|_| Error::input(format!("{what} is not valid UTF-8")))?;
     if text.ends_with('\n') {
         text.pop();

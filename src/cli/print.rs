@@ -15,8 +15,18 @@ pub fn out<T: Serialize + ?Sized>(json: bool, value: &T, human: impl Fn(&T) -> S
     } else {
         human(value)
     };
-    println!("{}", text.trim_end());
-    Ok(())
+    line(text.trim_end())
+}
+
+/// Print `text` and a newline on stdout. A reader that went away
+/// (`porchlight appt list | head`) ends the output quietly: std's
+/// `println!` would panic there.
+pub fn line(text: &str) -> Result<()> {
+    use std::io::Write;
+    match writeln!(std::io::stdout().lock(), "{text}") {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 pub fn settings(rows: &[Shown]) -> String {

@@ -373,3 +373,55 @@ fn moving_keeps_links_and_codes_and_moves_the_window() {
     assert_eq!(p.check(&a.code(1))["starts_at"], after["starts_at"]);
     assert_eq!(p.audit_count("appointment.move"), 1);
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    // `porchlight client list | head -1`: the pipe closes before the
+    // command writes; that is no crash and no error.
+    let p = Practice::new();
+    p.client("Pipe Reader");
+    let mut child = std::process::Command::new(crate::support::BIN)
+        .args(["--data"])
+        .arg(p.path())
+        .args(["client", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}
+
+#[test]
+fn admin_password_typed_at_a_terminal_ends_at_enter() {
+    // Pasted from the login page's hint into a terminal: no end of input
+    // comes, so the password ends at Enter. `script` gives it a terminal.
+    let p = Practice::new();
+    let command = format!("{} --data {} admin password", crate::support::BIN, p.path().display());
+    let mut child = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("script (bsdutils) runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::io::Write::write_all(&mut stdin, b"a password typed at a terminal\n").expect("type");
+    // The terminal stays open: only Enter may end the password.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "still waiting after Enter");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    assert!(status.success());
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out).expect("read");
+    assert!(out.contains("admin password set"), "{out}");
+}
