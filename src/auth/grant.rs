@@ -71,6 +71,9 @@ pub struct SigninLink {
     /// address the clinician opens the admin pages at when it is not
     /// `public_url` (an internet name has no admin pages).
     pub path: String,
+    /// The link at each name of `allowed_hosts`, with `public_url`'s
+    /// scheme and port: where the clinician's admin pages usually are.
+    pub at_names: Vec<String>,
     /// RFC 3339 UTC.
     pub expires_at: String,
 }
@@ -87,7 +90,25 @@ pub fn signin_link(app: &mut App, now: DateTime<Utc>) -> Result<SigninLink> {
     let grant = issue(&app.keys, &phc, at);
     let base = app.base_url()?;
     let path = format!("/admin/login?grant={grant}");
-    Ok(SigninLink { url: format!("{base}{path}"), path, expires_at: times::rfc3339(times::from_unix(at + LIFETIME)) })
+    let names = app.settings()?.allowed_hosts.clone();
+    Ok(SigninLink {
+        url: format!("{base}{path}"),
+        at_names: names.iter().filter_map(|n| at_name(&base, n)).map(|b| format!("{b}{path}")).collect(),
+        path,
+        expires_at: times::rfc3339(times::from_unix(at + LIFETIME)),
+    })
+}
+
+/// `base` (`https://porch.example.org`, `http://porch.local:8080`) with
+/// its host replaced by `name`, keeping scheme and port.
+fn at_name(base: &str, name: &str) -> Option<String> {
+    let (scheme, rest) = base.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let port = authority.rsplit_once(':').map(|(_, p)| p).filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    Some(match port {
+        Some(port) => format!("{scheme}://{name}:{port}"),
+        None => format!("{scheme}://{name}"),
+    })
 }
 
 #[cfg(test)]
@@ -99,6 +120,14 @@ mod tests {
     const PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA";
     const OTHER_PHC: &str = "$argon2id$v=19$m=19456,t=2,p=1$b3RoZXI$aGFzaA";
     const T0: i64 = 1_800_000_000;
+
+    #[test]
+    fn the_link_at_another_name_keeps_scheme_and_port() {
+        assert_eq!(at_name("https://porch.example.org", "porch.lan").as_deref(), Some("https://porch.lan"));
+        assert_eq!(at_name("http://porch.local:8080", "therapy-pi").as_deref(), Some("http://therapy-pi:8080"));
+        assert_eq!(at_name("http://[::1]:8080", "porch.lan").as_deref(), Some("http://porch.lan:8080"));
+        assert_eq!(at_name("http://[::1]", "porch.lan").as_deref(), Some("http://porch.lan"));
+    }
 
     #[test]
     fn a_grant_lasts_fifteen_minutes_under_its_key_and_password_only() {

@@ -128,8 +128,21 @@ pub fn signin_link(link: &crate::auth::grant::SigninLink) -> String {
     format!(
         "sign-in link for one browser, valid 15 minutes (until {}):\n  {}\n\
          Open it in the browser you sign in with: it skips the waits caused by others' wrong passwords.\n\
-         If you open the admin pages at another address (a practice-network name), open this there:\n  {}\n\
+         {}\
          The password is still needed. The link works once; keep it to yourself.\n",
-        link.expires_at, link.url, link.path
+        link.expires_at,
+        link.url,
+        elsewhere(link)
     )
+}
+
+/// Where else the sign-in link works: at the names of `allowed_hosts`,
+/// or, said plainly, at any address of the admin pages.
+fn elsewhere(link: &crate::auth::grant::SigninLink) -> String {
+    if link.at_names.is_empty() {
+        format!("If you open the admin pages at another address, open this path there:\n  {}\n", link.path)
+    } else {
+        let links: String = link.at_names.iter().map(|l| format!("  {l}\n")).collect();
+        format!("Where you open the admin pages under another name of this machine:\n{links}")
+    }
 }

@@ -97,6 +97,9 @@ pub struct Shared {
     /// for pages and notes that tell the clinician what to run
     /// (`porchlight --data /var/lib/porchlight`).
     pub cli: String,
+    /// Where the admin pages surely answer: this machine's first network
+    /// address, or the loopback address it listens on.
+    pub admin_url: String,
     /// "Now" never goes back past the highest time seen.
     pub clock: crate::clock::Guard,
     /// Wakes the mail sender early.
@@ -208,6 +211,7 @@ pub fn start(config: Config) -> Result<Running> {
         trust_proxy: config.trust_proxy.clone(),
         data: config.data.clone(),
         cli: cli.clone(),
+        admin_url: format!("{}/admin", reachable.first().unwrap_or(&url)),
         clock,
         mail: crate::mail::sender::Wake::default(),
         quick: pool()?,
@@ -307,8 +311,29 @@ fn urls_at(addr: SocketAddr, own: Vec<IpAddr>) -> Vec<String> {
 /// `porchlight --data DIR` as one pastes it on this machine: the program
 /// by its name when it is on `PATH`, else by its whole path (`make run`
 /// runs it from `target/`), and the data directory made absolute, so the
-/// command works from any folder.
+/// command works from any folder. Run as a system user (the package's
+/// `porchlight`), as `sudo -u USER`: nobody else may read its data.
 fn command_line(data: &std::path::Path) -> String {
+    let user = system_user().map(|u| format!("sudo -u {u} ")).unwrap_or_default();
+    format!("{user}{}", program_and_data(data))
+}
+
+/// The name of the user this process runs as, when it is a system user
+/// (a uid from 1 to 999, Debian's range), read from `/proc` and
+/// `/etc/passwd`.
+fn system_user() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let uid: u32 = status.lines().find_map(|l| l.strip_prefix("Uid:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    if uid == 0 || uid >= 1000 {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find_map(|f| {
+        (f.len() > 2 && f[2].parse() == Ok(uid) && crate::hosts::dns_name(f[0]).is_some()).then(|| f[0].to_string())
+    })
+}
+
+fn program_and_data(data: &std::path::Path) -> String {
     let exe = std::env::current_exe().ok();
     let on_path = exe
         .as_deref()

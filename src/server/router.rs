@@ -110,6 +110,7 @@ fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
         practice: String,
         name: String,
         cli: &'a str,
+        admin_url: &'a str,
     }
     let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
     let name = match req.host.as_deref().and_then(crate::hosts::parse) {
@@ -117,7 +118,10 @@ fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
         Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
         None => "(none)".into(),
     };
-    match shared.pages.render("foreign_host.html", Page { practice, name, cli: &shared.cli }) {
+    match shared
+        .pages
+        .render("foreign_host.html", Page { practice, name, cli: &shared.cli, admin_url: &shared.admin_url })
+    {
         Ok(html) => Resp::html(403, html),
         Err(_) => Resp::text(403, "This address is not known here"),
     }

@@ -166,3 +166,18 @@ fn the_setup_code_gets_in_while_a_guest_floods_wrong_ones() {
     assert_eq!((r.status, r.location()), (303, "/admin"), "{}", r.text());
     assert_eq!(operator.get("/admin").status, 200);
 }
+
+#[test]
+fn with_an_internet_public_url_the_link_is_given_at_the_practice_name_too() {
+    let p = Practice::new();
+    p.run_stdin(&["admin", "password"], "a password for the link test\n").ok();
+    p.set("public_url", "https://porch.example.org");
+    p.set("allowed_hosts", "porch.lan");
+    let link = p.json(&["admin", "signin-link"]);
+    let at = link["at_names"].as_array().expect("at_names");
+    assert_eq!(at.len(), 1, "{link}");
+    let path = link["path"].as_str().expect("path");
+    assert_eq!(at[0].as_str(), Some(format!("https://porch.lan{path}").as_str()));
+    let text = p.run(&["admin", "signin-link"]).stdout;
+    assert!(text.contains("https://porch.lan/admin/login?grant="), "{text}");
+}
