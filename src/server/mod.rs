@@ -329,7 +329,8 @@ fn system_user() -> Option<String> {
     }
     let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
     passwd.lines().map(|l| l.split(':').collect::<Vec<_>>()).find_map(|f| {
-        (f.len() > 2 && f[2].parse() == Ok(uid) && crate::hosts::dns_name(f[0]).is_some()).then(|| f[0].to_string())
+        let plain = !f[0].is_empty() && f[0].bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+        (f.len() > 2 && f[2].parse() == Ok(uid) && plain).then(|| f[0].to_string())
     })
 }
 
