@@ -109,11 +109,9 @@ pub fn of_url(url: &str) -> Option<Host> {
 /// say so. Plain http under any other name is not, whatever `public_url`
 /// says: a `Secure` cookie sent there would be dropped by the browser,
 /// and the admin would not work on the LAN.
-pub fn is_https(proxied: bool, host: Option<&str>, public_url: Option<&str>) -> bool {
+pub fn is_https(proxied: bool, host: Option<&Host>, public_url: Option<&str>) -> bool {
     proxied
-        || public_url.is_some_and(|u| {
-            u.starts_with("https://") && of_url(u).is_some_and(|p| host.and_then(parse).as_ref() == Some(&p))
-        })
+        || public_url.is_some_and(|u| u.starts_with("https://") && host.is_some_and(|h| of_url(u).as_ref() == Some(h)))
 }
 
 /// This machine's host name, bare and under `.local`, read once.
@@ -194,11 +192,11 @@ mod tests {
     #[test]
     fn https_is_what_the_proxy_says_or_the_https_public_name() {
         let public = Some("https://porch.example.org");
-        assert!(is_https(true, Some("192.168.1.20:8080"), None));
-        assert!(is_https(false, Some("porch.example.org"), public));
-        assert!(!is_https(false, Some("porch.local:8080"), public), "plain http on the LAN");
-        assert!(!is_https(false, Some("192.168.1.20:8080"), public));
-        assert!(!is_https(false, Some("porch.example.org"), Some("http://porch.example.org")));
+        assert!(is_https(true, parse("192.168.1.20:8080").as_ref(), None));
+        assert!(is_https(false, parse("porch.example.org").as_ref(), public));
+        assert!(!is_https(false, parse("porch.local:8080").as_ref(), public), "plain http on the LAN");
+        assert!(!is_https(false, parse("192.168.1.20:8080").as_ref(), public));
+        assert!(!is_https(false, parse("porch.example.org").as_ref(), Some("http://porch.example.org")));
         assert!(!is_https(false, None, public));
     }
 

@@ -268,7 +268,7 @@ fn same_origin(ctx: &mut Ctx<'_>) -> bool {
 /// Would a browser have sent `Sec-Fetch-Site` here? Only to a secure
 /// context (W3C Secure Contexts §3.2): https, or a loopback host.
 fn fetch_metadata_expected(ctx: &Ctx<'_>) -> bool {
-    ctx.cookies.secure || ctx.req.host.as_deref().and_then(crate::hosts::parse).is_some_and(|h| h.is_loopback())
+    ctx.cookies.secure || ctx.req.host_name.as_ref().is_some_and(|h| h.is_loopback())
 }
 
 /// `https://porch.example.org/sub` → `https://porch.example.org`.

@@ -165,6 +165,8 @@ pub struct Head {
     pub target: String,
     pub http11: bool,
     pub headers: Vec<(String, String)>,
+    /// The `Host` header, parsed (there is at most one).
+    pub host: Option<crate::hosts::Host>,
 }
 
 impl Head {
@@ -240,13 +242,13 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
     // one whose value is not a host is a 400. Two would let a proxy and
     // Porchlight each believe a different one.
     let mut hosts = headers.iter().filter(|(k, _)| k.eq_ignore_ascii_case("host"));
-    match (hosts.next(), hosts.next()) {
+    let host = match (hosts.next(), hosts.next()) {
         (None, None) if http11 => return Err(400),
+        (None, _) => None,
         (Some(_), Some(_)) => return Err(400),
-        (Some((_, v)), None) if crate::hosts::parse(v).is_none() => return Err(400),
-        _ => {}
-    }
-    Ok(Head { method, target: String::from_utf8_lossy(target).into_owned(), http11, headers })
+        (Some((_, v)), None) => Some(crate::hosts::parse(v).ok_or(400u16)?),
+    };
+    Ok(Head { method, target: String::from_utf8_lossy(target).into_owned(), http11, headers, host })
 }
 
 /// Read one request: head, then exactly its body. Also says whether the
@@ -325,6 +327,7 @@ pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, public: bool, share
         content_type: text("Content-Type"),
         cookie: text("Cookie"),
         host: text("Host"),
+        host_name: head.host.clone(),
         origin: text("Origin"),
         fetch_site: text("Sec-Fetch-Site"),
         body,

@@ -42,6 +42,9 @@ pub struct Req {
     /// The headers admin pages check: Cookie, Host, Origin, Sec-Fetch-Site.
     pub cookie: Option<String>,
     pub host: Option<String>,
+    /// `host` parsed once (the parser already refused one that is not a
+    /// host): the name or address without its port.
+    pub host_name: Option<crate::hosts::Host>,
     pub origin: Option<String>,
     pub fetch_site: Option<String>,
     pub body: Vec<u8>,
@@ -50,7 +53,7 @@ pub struct Req {
 impl Req {
     /// Did this request come over https (see `hosts::is_https`)?
     pub fn is_https(&self, public_url: Option<&str>) -> bool {
-        crate::hosts::is_https(self.https, self.host.as_deref(), public_url)
+        crate::hosts::is_https(self.https, self.host_name.as_ref(), public_url)
     }
 
     /// Form fields of a `application/x-www-form-urlencoded` body.

@@ -95,7 +95,7 @@ fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {
 
 /// Does the request's `Host` name this machine (see `hosts.rs`)?
 pub fn host_allowed(app: &mut App, req: &Req) -> bool {
-    let Some(host) = req.host.as_deref().and_then(crate::hosts::parse) else { return false };
+    let Some(host) = &req.host_name else { return false };
     app.settings().is_ok_and(|s| host.allowed(s.public_url.as_deref(), &s.allowed_hosts))
 }
 
@@ -113,8 +113,8 @@ fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
         admin_url: &'a str,
     }
     let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
-    let name = match req.host.as_deref().and_then(crate::hosts::parse) {
-        Some(crate::hosts::Host::Name(n)) => n,
+    let name = match &req.host_name {
+        Some(crate::hosts::Host::Name(n)) => n.clone(),
         Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
         None => "(none)".into(),
     };
