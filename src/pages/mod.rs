@@ -3,6 +3,9 @@
 //! Templates are bundled from `assets/templates`, every one a `.html` file
 //! so minijinja escapes everything it prints, with strict undefined values
 //! so a typo in a template fails a test instead of printing nothing.
+//! The same environment renders the mail templates, so pages and messages
+//! escape alike: one formatter ([`html_escape`]) for every value printed
+//! into HTML.
 
 pub mod assets;
 pub mod calendar;
@@ -13,7 +16,8 @@ pub mod room;
 pub mod waiting;
 
 use include_dir::{Dir, include_dir};
-use minijinja::{Environment, UndefinedBehavior};
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, Error as TemplateError, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::error::Result;
@@ -30,6 +34,10 @@ impl Pages {
     pub fn new() -> Pages {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(format_value);
+        // `|e` must escape as the formatter does, not as minijinja's default.
+        env.add_filter("escape", escape_filter);
+        env.add_filter("e", escape_filter);
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().into_owned();
             let source = file.contents_utf8().expect("templates are UTF-8").to_string();
@@ -82,6 +90,55 @@ impl Pages {
     }
 }
 
+/// Print `value` into a template's output. In HTML, strings go through
+/// [`html_escape`]; numbers, booleans and text a template marked safe keep
+/// minijinja's own handling, as does every other output format (the `.txt`
+/// mail body is not escaped at all).
+fn format_value(out: &mut Output, state: &mut State, value: &Value) -> std::result::Result<(), TemplateError> {
+    match (state.auto_escape(), value.as_str()) {
+        (AutoEscape::Html, Some(text)) if !value.is_safe() => Ok(html_escape(out, text)?),
+        _ => minijinja::escape_formatter(out, state, value),
+    }
+}
+
+/// The `escape` (`e`) filter: the formatter's escaping, marked safe so it is
+/// not escaped twice.
+fn escape_filter(value: &Value) -> Value {
+    if value.is_safe() {
+        return value.clone();
+    }
+    let mut escaped = String::new();
+    let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    html_escape(&mut escaped, &text).expect("writing to a String cannot fail");
+    Value::from_safe_string(escaped)
+}
+
+/// Escape text for HTML content and quoted attribute values: `&`, `<`,
+/// `>`, `"` and `'` become entities, nothing else. minijinja's own escaper
+/// also writes `/` as `&#x2f;`, which HTML does not need (HTML Living
+/// Standard, tokenization, "attribute value (double-quoted) state": such a
+/// value ends only at `"`, and a character reference begins only at `&`)
+/// and which some webmail and link scanners fail to decode inside `href`,
+/// breaking every link of a reminder. A URL is therefore printed as it is,
+/// e.g. `href="http://porch.local:8080/v/TOKEN"`; the URLs printed are
+/// built from `public_url`, which its validation keeps to a plain
+/// `http(s)://host[:port][/path]`.
+pub fn html_escape(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+        out.write_str(&rest[..at])?;
+        out.write_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            _ => "&#39;",
+        })?;
+        rest = &rest[at + 1..];
+    }
+    out.write_str(rest)
+}
+
 impl Default for Pages {
     fn default() -> Self {
         Pages::new()
@@ -100,5 +157,34 @@ mod tests {
         assert!(body.contains("&lt;b&gt;Practice&lt;"), "{body}");
         assert!(!body.contains("<b>"), "{body}");
         assert!(!body.contains("<script>x"), "{body}");
+    }
+
+    #[test]
+    fn urls_are_printed_plainly_and_markup_still_escaped() {
+        let pages = Pages::new();
+        let env = &pages.env;
+        let html = |src: &str, v: &str| {
+            let mut env = env.clone();
+            env.add_template_owned("t.html", src.to_string()).unwrap();
+            env.get_template("t.html").unwrap().render(minijinja::context! { v }).unwrap()
+        };
+        let url = "http://porch.local:8080/v/_4Hx-yz?a=1&b=2";
+        assert_eq!(
+            html(r#"<a href="{{ v }}">{{ v }}</a>"#, url),
+            r#"<a href="http://porch.local:8080/v/_4Hx-yz?a=1&amp;b=2">http://porch.local:8080/v/_4Hx-yz?a=1&amp;b=2</a>"#
+        );
+        let hostile = r#""><script>alert('x')</script>&"#;
+        let escaped = "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;";
+        assert_eq!(
+            html(r#"<a title="{{ v }}">{{ v }}</a>"#, hostile),
+            format!(r#"<a title="{escaped}">{escaped}</a>"#)
+        );
+        assert_eq!(html("{{ v|e }}", hostile), escaped, "the escape filter escapes once, the same way");
+        assert_eq!(html("{{ v|safe }}", "<b>"), "<b>");
+        assert_eq!(html("{{ 3 }} {{ true }}", ""), "3 True");
+        // Plain text (the mail's text part) is not escaped at all.
+        let mut env = env.clone();
+        env.add_template_owned("t.txt", "{{ v }}".to_string()).unwrap();
+        assert_eq!(env.get_template("t.txt").unwrap().render(minijinja::context! { v => hostile }).unwrap(), hostile);
     }
 }
