@@ -78,6 +78,10 @@ pub struct Local {
     pub abbrev: String,
     /// The IANA name: "America/New_York".
     pub zone: String,
+    /// The time with its zone named once: "2:00 PM EST (America/New_York)",
+    /// or "2:00 PM UTC" where the abbreviation is the name. The one way a
+    /// message writes a time with its zone; nothing adds the zone after it.
+    pub zoned: String,
     /// Machine-readable, for `<time datetime=...>`.
     pub iso: String,
 }
@@ -104,6 +108,13 @@ impl Local {
         ];
         let local = t.with_timezone(&zone);
         let (pm, hour) = local.hour12();
+        let time = format!("{hour}:{:02} {}", local.minute(), if pm { "PM" } else { "AM" });
+        let abbrev = local.offset().to_string();
+        let zoned = if abbrev == zone.name() {
+            format!("{time} {abbrev}")
+        } else {
+            format!("{time} {abbrev} ({})", zone.name())
+        };
         Local {
             date: format!(
                 "{} {} {} {}",
@@ -112,9 +123,10 @@ impl Local {
                 MONTHS[local.month0() as usize],
                 local.year()
             ),
-            time: format!("{hour}:{:02} {}", local.minute(), if pm { "PM" } else { "AM" }),
-            abbrev: local.offset().to_string(),
+            time,
+            abbrev,
             zone: zone.name().to_string(),
+            zoned,
             iso: rfc3339(t),
         }
     }
@@ -122,11 +134,7 @@ impl Local {
     /// One line for messages and the command line:
     /// "Tuesday 1 December 2026 at 2:00 PM EST (America/New_York)".
     pub fn line(&self) -> String {
-        if self.abbrev == self.zone {
-            format!("{} at {} {}", self.date, self.time, self.zone)
-        } else {
-            format!("{} at {} {} ({})", self.date, self.time, self.abbrev, self.zone)
-        }
+        format!("{} at {}", self.date, self.zoned)
     }
 }
 

@@ -37,10 +37,11 @@ impl App {
             start: e.window.starts_at,
             end: e.window.ends_at,
             summary: format!("Video session with {practice}"),
+            // Each URL ends its line: calendars and mail readers that make
+            // links of text would take a following dot or bracket along.
             description: format!(
-                "{} ({}), {} minutes.\nJoin: {}\nAccess code: {} (at {}/join)",
+                "{}, {} minutes.\nJoin video call:\n{}\nAccess code: {}\nIf the link does not open, type the code at:\n{}/join",
                 when.line(),
-                when.zone,
                 e.appt.minutes,
                 e.link,
                 e.code,

@@ -173,3 +173,154 @@ pub fn local_time(at: i64, zone: chrono_tz::Tz) -> String {
     let l = Local::new(times::from_unix(at), zone);
     format!("{} {} {}", l.date, l.time, l.abbrev)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_app;
+    use super::*;
+    use crate::pages::Pages;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    const ZONE: &str = "America/New_York";
+    const PRACTICE: &str = "Harbour <b>\"Care\"</b> & Co's";
+    const CLIENT: &str = "Ann<script>alert(1)</script> Smith";
+
+    /// Every message a client can get, as (name, text a reader sees, HTML
+    /// source if any): each mailed kind with and without a portal link,
+    /// each with its calendar entry's description, and the clinician's
+    /// copy-message.
+    fn every_message() -> Vec<(String, String, Option<String>)> {
+        let pages = Pages::new();
+        let render = |body: &MailBody<'_>| {
+            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
+        };
+        let mut app = test_app();
+        let now = t("2027-03-10T12:00:00Z");
+        for (key, value) in [
+            ("practice_name", PRACTICE),
+            ("timezone", ZONE),
+            ("public_url", "https://porch.harbour-counselling-and-family-therapy.example.org/clients"),
+            ("mail_from", "care@harbour.example"),
+        ] {
+            app.set_setting(key, value, now).unwrap();
+        }
+        let mut out = vec![];
+        for portal in ["on", "off"] {
+            app.set_setting("portal_links", portal, now).unwrap();
+            let ann = app.add_client(CLIENT, Some("ann@example.net"), None, now).unwrap().id;
+            let appt = app.add_appointment(&[ann], t("2027-03-15T16:00:00Z"), 50, now).unwrap().id;
+            let mut take = |app: &mut App, kind: Kind| {
+                let row = app.outbox_of(appt).unwrap().into_iter().rev().find(|r| r.kind == kind).unwrap();
+                let Compose::Send(m) = app.compose(&row, now, render).unwrap() else { panic!("{kind:?} skipped") };
+                let name = format!("{kind:?}, portal {portal}");
+                out.push((format!("{name}: text"), m.text.clone(), None));
+                out.push((format!("{name}: HTML"), visible(&m.html), Some(m.html.clone())));
+                let unfolded = m.ics.replace("\r\n ", "");
+                let description = unfolded.lines().find_map(|l| l.strip_prefix("DESCRIPTION:")).unwrap();
+                let description = description.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";");
+                out.push((format!("{name}: calendar description"), description.replace("\\\\", "\\"), None));
+            };
+            take(&mut app, Kind::Reminder);
+            app.move_appointment(appt, t("2027-03-15T17:00:00Z"), None, now).unwrap();
+            take(&mut app, Kind::Update);
+            app.cancel_appointment(appt, now).unwrap();
+            take(&mut app, Kind::Cancel);
+        }
+        let when = Local::new(t("2027-03-15T16:00:00Z"), crate::times::parse_zone(ZONE).unwrap());
+        for portal in [Some("https://porch.example.org/p/PORTAL"), None] {
+            let copy = Invitation {
+                practice: PRACTICE,
+                first_name: "Ann",
+                when: &when,
+                minutes: 50,
+                join_opens_minutes: 10,
+                link: "https://porch.example.org/v/TOKEN",
+                code: "7KQ2-M9XD",
+                base: "https://porch.example.org",
+                portal,
+            };
+            out.push((format!("copy-message, portal {}", portal.is_some()), copy.text(), None));
+        }
+        out
+    }
+
+    /// The text of an HTML part as a reader sees it: tags dropped,
+    /// entities decoded.
+    fn visible(html: &str) -> String {
+        let mut text = String::new();
+        let mut rest = html;
+        while let Some(open) = rest.find('<') {
+            text.push_str(&rest[..open]);
+            rest = &rest[open + rest[open..].find('>').unwrap() + 1..];
+        }
+        text.push_str(rest);
+        let decoded = [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")];
+        decoded.iter().fold(text, |t, (entity, c)| t.replace(entity, c))
+    }
+
+    /// Each URL in `text` as a mail reader that turns text into links takes
+    /// it: from `http` to the next white space.
+    fn urls(text: &str) -> Vec<&str> {
+        let mut found = vec![];
+        let mut rest = text;
+        while let Some(at) = rest.find("http://").or_else(|| rest.find("https://")) {
+            let url = &rest[at..];
+            let url = &url[..url.find(char::is_whitespace).unwrap_or(url.len())];
+            found.push(url);
+            rest = &rest[at + url.len()..];
+        }
+        found
+    }
+
+    #[test]
+    fn no_message_puts_punctuation_after_a_url() {
+        let messages = every_message();
+        assert_eq!(messages.len(), 2 * 3 * 3 + 2);
+        for (name, text, _) in &messages {
+            for url in urls(text) {
+                assert!(!url.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'', '"']), "{name}: {url:?} in\n{text}");
+            }
+        }
+        // The check itself sees what it is for.
+        assert_eq!(urls("go to http://h/join. Or (http://h/p)"), ["http://h/join.", "http://h/p)"]);
+        for (name, text, html) in &messages {
+            // The HTML part shows its link as a button; a cancellation has
+            // none, though its calendar entry keeps the old description.
+            if html.is_none()
+                && !name.starts_with("Cancel, portal on: text")
+                && !name.starts_with("Cancel, portal off: text")
+            {
+                assert!(text.contains("/v/") && text.contains("/join"), "{name} carries the links:\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_names_the_zone_once() {
+        for (name, text, _) in every_message() {
+            assert!(text.matches(ZONE).count() <= 1, "{name}:\n{text}");
+            let cancel = name.starts_with("Cancel");
+            assert!(cancel || text.contains(ZONE) || name.contains("HTML") && text.contains("EDT"), "{name}:\n{text}");
+        }
+    }
+
+    #[test]
+    fn mail_html_writes_urls_plainly_and_escapes_names() {
+        for (name, text, html) in every_message() {
+            let Some(html) = html else { continue };
+            assert!(!html.contains("&#x2f;"), "{name}: {html}");
+            if !name.starts_with("Cancel") {
+                assert!(
+                    html.contains("href=\"https://porch.harbour-counselling-and-family-therapy.example.org/clients/v/")
+                );
+            }
+            assert!(html.contains("Harbour &lt;b&gt;&quot;Care&quot;&lt;/b&gt; &amp; Co&#39;s"), "{name}: {html}");
+            assert!(html.contains("Ann&lt;script&gt;alert(1)&lt;/script&gt;"), "{name}: {html}");
+            assert!(!html.contains("<script") && !html.contains("<b>"), "{name}: {html}");
+            assert!(text.contains(PRACTICE) && text.contains("Hello Ann<script>alert(1)</script>,"), "{name}: {text}");
+        }
+    }
+}

@@ -22,21 +22,23 @@ pub struct Invitation<'a> {
 
 impl Invitation<'_> {
     /// Plain text: date, time and zone; the link; the code and where to type
-    /// it; the portal; and what to do if nothing works.
+    /// it; the portal; and what to do if nothing works. Every URL stands on
+    /// a line of its own, so no punctuation after it can become part of the
+    /// link where a mail reader turns text into links.
     pub fn text(&self) -> String {
         let mut out = format!(
             "Hello {},\n\n\
              Your video session with {} is on {}, for {} minutes.\n\n\
              Join here (the link opens {} minutes before the start):\n{}\n\n\
-             If the link doesn't open, go to {}/join and type your access code: {}\n",
+             If the link doesn't open, type your access code, {}, at this address:\n{}/join\n",
             self.first_name,
             self.practice,
             self.when.line(),
             self.minutes,
             self.join_opens_minutes,
             self.link,
-            self.base,
             self.code,
+            self.base,
         );
         if let Some(portal) = self.portal {
             out += &format!("\nYour personal page with all your upcoming sessions (worth a bookmark):\n{portal}\n");
