@@ -13,14 +13,18 @@
 //! trusted: 4xx (not taken, try again) or 5xx (`failed`, refused for
 //! good). A connection lost or timed out mid-send may have delivered it,
 //! so it becomes `unknown`, never sent again by itself.
+//!
+//! Bodies go out as they are (`7bit`, or `8bit` where the text is not
+//! ASCII), not quoted-printable: a soft line break inside a link is
+//! decoded by most readers but not by every one, nor by every scanner.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart};
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
 use super::plan;
@@ -173,7 +177,7 @@ pub enum After {
 /// Hand one message to the server at `url`.
 pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
     let fail = |after, message: String| Failure { after, message };
-    let message = build(out).map_err(|e| fail(After::Refused, e.to_string()))?;
+    let message = build(out, Transfer::AsIs).map_err(|e| fail(After::Refused, e.to_string()))?;
     let transport = SmtpTransport::from_url(url)
         .map_err(|e| fail(After::Retry, format!("the mail server address: {e}")))?
         .timeout(Some(SMTP_TIMEOUT))
@@ -183,8 +187,19 @@ pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
         Ok(false) => return Err(fail(After::Retry, "the mail server did not answer".into())),
         Err(e) => return Err(fail(After::Retry, e.to_string())),
     }
-    transport.send(&message).map(drop).map_err(|e| {
-        let after = if e.is_transient() {
+    let sent = match transport.send(&message) {
+        // lettre refuses 8-bit text to a server without 8BITMIME before
+        // saying MAIL FROM, so nothing left: send it quoted-printable.
+        Err(e) if e.is_client() && e.to_string().contains("8BITMIME") => {
+            let message = build(out, Transfer::Encoded).map_err(|e| fail(After::Refused, e.to_string()))?;
+            transport.send(&message)
+        }
+        sent => sent,
+    };
+    sent.map(drop).map_err(|e| {
+        // lettre's own (client) errors all arise before the message data
+        // is sent (TLS, authentication, 8BITMIME): nothing left.
+        let after = if e.is_transient() || e.is_client() {
             After::Retry
         } else if e.is_permanent() {
             After::Refused
@@ -195,23 +210,62 @@ pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
     })
 }
 
+/// How the parts' bodies travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// As they are, where they can be ([`as_is`]): every link arrives whole.
+    AsIs,
+    /// As lettre chooses (quoted-printable or base64), for a server that
+    /// takes no 8-bit text.
+    Encoded,
+}
+
 /// The MIME message: text and HTML alternatives, and the invitation.
-pub fn build(out: &Outgoing) -> Result<Message> {
+pub fn build(out: &Outgoing, transfer: Transfer) -> Result<Message> {
     let bad = |what: &str| Error::input(format!("{what} is not a usable email address"));
     let from = Mailbox::new(Some(out.from_name.clone()), out.from.parse().map_err(|_| bad("mail_from"))?);
     let to = Mailbox::new(Some(out.to_name.clone()), out.to.parse().map_err(|_| bad("the client's address"))?);
     let calendar = ContentType::parse(&format!("text/calendar; charset=utf-8; method={}", out.method))
         .map_err(|e| Error::internal(format!("calendar content type: {e}")))?;
+    let body = |text: &str| match transfer {
+        Transfer::AsIs => as_is(text).unwrap_or_else(|| Body::new(text.to_string())),
+        Transfer::Encoded => Body::new(text.to_string()),
+    };
     Message::builder()
         .from(from)
         .to(to)
         .subject(out.subject.clone())
         .multipart(
             MultiPart::mixed()
-                .multipart(MultiPart::alternative_plain_html(out.text.clone(), out.html.clone()))
-                .singlepart(Attachment::new("invite.ics".into()).body(out.ics.clone(), calendar)),
+                .multipart(
+                    MultiPart::alternative()
+                        .singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(body(&out.text)))
+                        .singlepart(SinglePart::builder().header(ContentType::TEXT_HTML).body(body(&out.html))),
+                )
+                .singlepart(Attachment::new("invite.ics".into()).body(body(&out.ics), calendar)),
         )
         .map_err(|e| Error::internal(format!("cannot build the message: {e}")))
+}
+
+/// `text` as a body sent unencoded, with CRLF line ends: `7bit` if it is
+/// ASCII, else `8bit` (RFC 6152; lettre says `BODY=8BITMIME`). `None` if
+/// it cannot be: a line longer than 998 octets (RFC 5322 section 2.1.1,
+/// RFC 2045 section 2.8), a NUL, or a CR that does not end a line. lettre
+/// itself would quote-print every part with a line of 76 octets or more.
+pub fn as_is(text: &str) -> Option<Body> {
+    let mut crlf = String::with_capacity(text.len() + text.len() / 32);
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.len() > 998 || line.contains(['\0', '\r']) {
+            return None;
+        }
+        if i > 0 {
+            crlf.push_str("\r\n");
+        }
+        crlf.push_str(line);
+    }
+    let encoding = if crlf.is_ascii() { ContentTransferEncoding::SevenBit } else { ContentTransferEncoding::EightBit };
+    Some(Body::dangerous_pre_encoded(crlf.into_bytes(), encoding))
 }
 
 /// Is `url` a plain-text SMTP connection to a server beyond the LAN? Then
@@ -254,6 +308,46 @@ mod tests {
         assert_eq!(plain_text_beyond_lan("smtp://8.8.8.8").as_deref(), Some("8.8.8.8"));
     }
 
+    fn outgoing(text: &str, html: &str) -> Outgoing {
+        Outgoing {
+            from_name: "Thérapie Harbour".into(),
+            from: "care@example.org".into(),
+            to_name: "Ann Smith".into(),
+            to: "ann@example.net".into(),
+            subject: "Reminder".into(),
+            text: text.into(),
+            html: html.into(),
+            ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
+            method: "REQUEST",
+        }
+    }
+
+    #[test]
+    fn long_links_travel_whole_in_7bit_or_8bit() {
+        let link =
+            format!("https://porch.harbour-counselling-and-family-therapy.example.org/clients/v/{}", "_4H".repeat(8));
+        let text = format!("Join video call:\n{link}\n");
+        let html = format!("<p style=\"{}\"><a href=\"{link}\">Join</a></p>\n", "margin:0;".repeat(20));
+        let raw = String::from_utf8(build(&outgoing(&text, &html), Transfer::AsIs).unwrap().formatted()).unwrap();
+        assert_eq!(raw.matches(&link).count(), 2, "{raw}");
+        assert_eq!(raw.matches("Content-Transfer-Encoding: 7bit").count(), 3, "{raw}");
+        assert!(!raw.contains("quoted-printable") && !raw.contains("=\r\n"), "{raw}");
+        assert!(raw.split("\r\n").all(|l| l.len() <= 998) && !raw.replace("\r\n", "").contains('\n'));
+
+        let accented = format!("Bonjour Zoë,\n{link}\n");
+        let raw = String::from_utf8(build(&outgoing(&accented, &html), Transfer::AsIs).unwrap().formatted()).unwrap();
+        assert!(raw.contains("Content-Transfer-Encoding: 8bit\r\n\r\nBonjour Zoë,\r\n"), "{raw}");
+        assert_eq!(raw.matches(&link).count(), 2, "{raw}");
+        // For a server without 8BITMIME: every part 7-bit clean.
+        let raw = build(&outgoing(&accented, &html), Transfer::Encoded).unwrap().formatted();
+        assert!(raw.is_ascii());
+
+        assert!(as_is(&"x".repeat(998)).is_some());
+        assert!(as_is(&"x".repeat(999)).is_none(), "RFC 5322 2.1.1: at most 998 octets a line");
+        assert!(as_is("a\0b").is_none() && as_is("a\rb").is_none());
+        assert_eq!(as_is("a\nb\r\nc\n").unwrap().into_vec(), b"a\r\nb\r\nc\r\n");
+    }
+
     #[test]
     fn the_message_has_both_bodies_and_the_invitation() {
         let out = Outgoing {
@@ -267,7 +361,7 @@ mod tests {
             ics: "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".into(),
             method: "REQUEST",
         };
-        let raw = String::from_utf8(build(&out).unwrap().formatted()).unwrap();
+        let raw = String::from_utf8(build(&out, Transfer::AsIs).unwrap().formatted()).unwrap();
         for needle in [
             "From: \"Harbour Counselling\" <care@example.org>",
             "To: \"Ann Smith\" <ann@example.net>",
