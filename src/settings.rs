@@ -25,6 +25,7 @@ pub const KEYS: &[(&str, Option<&str>, bool)] = &[
     ("jitsi_app_id", None, false),
     ("jitsi_secret", None, true),
     ("jitsi_audience", Some("jitsi"), false),
+    ("jitsi_sub", None, false),
     ("waiting_room", Some("on"), false),
     ("stun_urls", None, false),
     ("turn_url", None, false),
@@ -102,6 +103,10 @@ pub struct Jitsi {
     /// Already unsealed: the database holds it sealed.
     pub secret: Option<String>,
     pub audience: String,
+    /// The token's `sub`: the Jitsi server's XMPP domain, which Prosody
+    /// checks it against (docker-jitsi-meet: `meet.jitsi`). `None`: the
+    /// host of `video_url_template`, right for a Debian install.
+    pub sub: Option<String>,
 }
 
 impl Settings {
@@ -129,6 +134,7 @@ impl Settings {
                 "jitsi_app_id" => s.jitsi.app_id = Some(value.to_string()),
                 "jitsi_secret" => s.jitsi.secret = Some(value.to_string()),
                 "jitsi_audience" => s.jitsi.audience = value.to_string(),
+                "jitsi_sub" => s.jitsi.sub = Some(value.to_string()),
                 "waiting_room" => s.waiting_room = value != "off",
                 "stun_urls" => s.ice.stun_urls = value.split(',').map(|u| u.trim().to_string()).collect(),
                 "turn_url" => s.ice.turn_url = Some(value.to_string()),
@@ -156,7 +162,7 @@ impl Default for Settings {
             portal_links: true,
             video_provider: Provider::Url,
             video_url_template: None,
-            jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into() },
+            jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into(), sub: None },
             waiting_room: true,
             ice: Ice::default(),
             smtp_url: None,
@@ -181,6 +187,11 @@ pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
             let value = stored(key);
             let is_default = value.is_none();
             let value = value.or(default).map(|v| if secret { "********".to_string() } else { shown_value(key, v) });
+            // jitsi_sub's default follows another setting (SPEC, Settings).
+            let value = match key {
+                "jitsi_sub" if is_default => stored("video_url_template").and_then(crate::video::host_of),
+                _ => value,
+            };
             Shown { key, value, default: is_default }
         })
         .collect()
@@ -252,6 +263,8 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         }
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
         "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
+        "jitsi_sub" => crate::hosts::dns_name(value)
+            .ok_or_else(|| "use the Jitsi server's XMPP domain, a DNS name such as meet.jitsi".to_string()),
         "stun_urls" => {
             let urls: Vec<&str> = value.split(',').map(str::trim).collect();
             if urls.iter().all(|u| ice_url(u, &["stun", "stuns"])) {
@@ -360,6 +373,7 @@ mod tests {
         assert_eq!(validate("allowed_hosts", "Porch.LAN, therapy-pi.").unwrap(), "porch.lan,therapy-pi");
         assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
         assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
+        assert_eq!(validate("jitsi_sub", "Meet.Jitsi").unwrap(), "meet.jitsi");
         assert_eq!(
             validate("stun_urls", "stun:a.example.org:3478, stun:[2001:db8::1]").unwrap(),
             "stun:a.example.org:3478,stun:[2001:db8::1]"
@@ -393,6 +407,9 @@ mod tests {
             ("turn_url", "turn:turn.example.org?transport=carrier-pigeon"),
             ("practice_name", ""),
             ("practice_name", "a\nb"),
+            ("jitsi_sub", "https://meet.jitsi"),
+            ("jitsi_sub", "meet jitsi"),
+            ("jitsi_sub", "meet.jitsi:5280"),
         ] {
             let err = validate(key, value).unwrap_err();
             assert_eq!(err.exit_code(), 2);
@@ -415,6 +432,26 @@ mod tests {
         let text = serde_json::to_string(&shown).unwrap();
         assert!(!text.contains("a-very-long-secret") && !text.contains("hunter2"), "{text}");
         assert!(text.contains("smtps://me:********@mail.example.org:465"), "{text}");
+    }
+
+    #[test]
+    fn jitsi_sub_defaults_to_the_room_address_host() {
+        let shown = |stored: &[(&'static str, &'static str)]| {
+            let stored = stored.to_vec();
+            let all = show(|k| stored.iter().find(|(key, _)| *key == k).map(|(_, v)| *v));
+            let sub = all.into_iter().find(|s| s.key == "jitsi_sub").unwrap();
+            (sub.value, sub.default)
+        };
+        assert_eq!(shown(&[]), (None, true));
+        assert_eq!(
+            shown(&[("video_url_template", "https://Meet.Example.org/{room}")]),
+            (Some("meet.example.org".into()), true)
+        );
+        assert_eq!(
+            shown(&[("video_url_template", "https://meet.example.org/{room}"), ("jitsi_sub", "meet.jitsi")]),
+            (Some("meet.jitsi".into()), false)
+        );
+        assert_eq!(Settings::from_pairs([("jitsi_sub", "meet.jitsi")]).jitsi.sub.as_deref(), Some("meet.jitsi"));
     }
 
     #[test]

@@ -78,6 +78,7 @@ fn describe(key: &str) -> (&'static str, &'static [&'static str]) {
         "jitsi_app_id" => ("Jitsi app id", &[]),
         "jitsi_secret" => ("Jitsi secret", &[]),
         "jitsi_audience" => ("Jitsi audience", &[]),
+        "jitsi_sub" => ("Jitsi XMPP domain", &[]),
         "waiting_room" => ("Waiting room", ON_OFF),
         "stun_urls" => ("STUN servers (built-in room)", &[]),
         "turn_url" => ("TURN server (built-in room)", &[]),

@@ -37,7 +37,8 @@ enum Rooms<'a> {
     Plain(&'a str),
     Jitsi {
         template: &'a str,
-        host: String,
+        /// The token's `sub`: `jitsi_sub`, else the template's host.
+        sub: String,
         app_id: &'a str,
         secret: &'a str,
     },
@@ -55,7 +56,10 @@ fn rooms(s: &Settings) -> Result<Rooms<'_>, String> {
     }
     Ok(Rooms::Jitsi {
         template,
-        host: host_of(template).ok_or("video_url_template has no host name")?,
+        sub: match &s.jitsi.sub {
+            Some(sub) => sub.clone(),
+            None => host_of(template).ok_or("video_url_template has no host name")?,
+        },
         app_id: s.jitsi.app_id.as_deref().ok_or("set jitsi_app_id in Settings")?,
         secret: s.jitsi.secret.as_deref().ok_or("set jitsi_secret in Settings")?,
     })
@@ -120,8 +124,8 @@ fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant, now: DateT
     Ok(match rooms(s)? {
         Rooms::Builtin => return Err("the built-in room has no outside address".into()),
         Rooms::Plain(template) => template.replace("{room}", room),
-        Rooms::Jitsi { template, host, app_id, secret } => {
-            let claims = jitsi_claims(app_id, &s.jitsi.audience, &host, room, window, who, now);
+        Rooms::Jitsi { template, sub, app_id, secret } => {
+            let claims = jitsi_claims(app_id, &s.jitsi.audience, &sub, room, window, who, now);
             with_query(&template.replace("{room}", room), "jwt", &jwt::hs256(secret.as_bytes(), &claims))
         }
     })
@@ -135,7 +139,7 @@ fn room_url(s: &Settings, room: &str, window: &Window, who: &Entrant, now: DateT
 fn jitsi_claims(
     app_id: &str,
     audience: &str,
-    host: &str,
+    sub: &str,
     room: &str,
     window: &Window,
     who: &Entrant,
@@ -145,7 +149,7 @@ fn jitsi_claims(
     json!({
         "iss": app_id,
         "aud": audience,
-        "sub": host,
+        "sub": sub,
         "room": room.to_lowercase(),
         "nbf": window.opens_at.timestamp() - 60,
         "exp": window.expires_at.timestamp(),
@@ -172,8 +176,9 @@ pub fn origin(s: &Settings) -> Option<String> {
     ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
 }
 
-/// `https://Meet.Example.org:8443/{room}` → `meet.example.org`.
-fn host_of(url: &str) -> Option<String> {
+/// `https://Meet.Example.org:8443/{room}` → `meet.example.org`: the
+/// default `jitsi_sub`.
+pub fn host_of(url: &str) -> Option<String> {
     let rest = url.split_once("://")?.1;
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
     let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
@@ -231,6 +236,7 @@ mod tests {
                 app_id: Some("porchlight".into()),
                 secret: Some("0123456789abcdef0123456789abcdef".into()),
                 audience: "jitsi".into(),
+                sub: None,
             },
             ..Settings::default()
         }
@@ -273,6 +279,18 @@ mod tests {
         let c = claims_of(&room_url(&jitsi(), "room42", &w, &boss, now()).unwrap());
         assert_eq!(c["context"]["user"]["moderator"], "true");
         assert_eq!(c["context"]["user"]["affiliation"], "owner");
+    }
+
+    #[test]
+    fn jitsi_sub_names_the_xmpp_domain_not_the_address() {
+        // docker-jitsi-meet answers at the machine's address but checks
+        // `sub` against its XMPP domain, `meet.jitsi`.
+        let mut s = jitsi();
+        s.jitsi.sub = Some("meet.jitsi".into());
+        let who = Entrant { id: "u1".into(), name: "Ann S.".into(), moderator: false };
+        let url = room_url(&s, "r", &window(), &who, now()).unwrap();
+        assert!(url.starts_with("https://Meet.Example.org:8443/r?jwt="), "{url}");
+        assert_eq!(claims_of(&url)["sub"], "meet.jitsi");
     }
 
     #[test]
