@@ -363,3 +363,70 @@ fn the_settings_page_masks_the_mail_password_and_warns_about_plain_text() {
     p.run_stdin(&["settings", "set", "smtp_url", "-"], "smtps://me:hunter2secret@smtp.example.com:465\n").ok();
     assert!(!clinician.browser.get("/admin/settings").body.contains("without encryption"));
 }
+
+/// A public address of 73 characters: long enough that quoted-printable
+/// would cut the links.
+const LONG_BASE: &str = "http://porchlight.harbour-counselling-and-family-therapy.example.org:8080";
+
+#[test]
+fn links_arrive_whole_and_plain_and_names_stay_text() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    p.set("public_url", LONG_BASE);
+    p.set("practice_name", "Thérapie <script>alert(1)</script> & \"Co\"");
+    let ann = client(&p, "Zoë<script>alert(2)</script> Smith", "ann@example.net");
+    let appt = p.appt(&[ann], now() + minutes(30), 50);
+    let mail = &sink.wait_for(1)[0];
+    let (link, join) = (appt.link(0), format!("{LONG_BASE}/join"));
+    let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().unwrap().to_string();
+    assert!(link.starts_with(LONG_BASE) && portal.starts_with(LONG_BASE), "{link} {portal}");
+
+    // The raw message as it crossed the wire: every link whole, in the
+    // text part and as a plain href in the HTML part.
+    let raw = String::from_utf8(std::fs::read(&sink.messages()[0]).unwrap()).expect("8bit UTF-8, not encoded");
+    for url in [&link, &portal, &join] {
+        assert!(raw.matches(url.as_str()).count() >= 2, "{url} not whole in text and HTML:\n{raw}");
+        assert!(raw.contains(&format!("href=\"{url}\"")), "{url} not a plain href:\n{raw}");
+    }
+    assert!(!raw.contains("&#x2f;") && !raw.to_ascii_lowercase().contains("quoted-printable"), "{raw}");
+    assert!(raw.contains("Content-Transfer-Encoding: 8bit"), "{raw}");
+    assert!(raw.split("\r\n").all(|line| line.len() <= 998 && !line.contains('\n')), "RFC 5322 line limits");
+
+    // Python's parsers read the same message.
+    let links: Vec<&str> = mail["links"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert_eq!(links, [link.as_str(), join.as_str(), portal.as_str()]);
+    let text = mail["text"].as_str().unwrap();
+    for url in [&link, &portal, &join] {
+        assert!(text.lines().any(|l| l == url.as_str()), "{url} on a line of its own:\n{text}");
+    }
+    let ev = &mail["calendars"][0]["events"][0];
+    assert_eq!(ev["url"], link.as_str());
+    let description = ev["description"].as_str().unwrap();
+    assert!(description.lines().any(|l| l == link) && description.lines().any(|l| l == join), "{description}");
+
+    // Names are text in the mail and on every page, never markup.
+    let html = mail["html"].as_str().unwrap();
+    assert!(!html.contains("<script"), "{html}");
+    assert!(html.contains("Thérapie &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"), "{html}");
+    assert!(html.contains("Hello Zoë&lt;script&gt;alert(2)&lt;/script&gt;,"), "{html}");
+    assert!(text.contains("Hello Zoë<script>alert(2)</script>,"), "plain text is not escaped:\n{text}");
+    let token = appt.token(0);
+    let portal_token = portal.rsplit('/').next().unwrap();
+    let mut clinician = Clinician::sign_in(&server);
+    let pages = [
+        server.get(&format!("/v/{token}")),
+        server.get(&format!("/p/{portal_token}")),
+        server.get("/join"),
+        clinician.dashboard(),
+        clinician.browser.get(&format!("/admin/appointments/{}", appt.id())),
+    ];
+    for page in &pages {
+        assert_eq!(page.status, 200);
+        assert!(!page.body.contains("<script>alert"), "{}", page.body);
+        assert!(!page.body.contains("&#x2f;"), "{}", page.body);
+    }
+    assert!(pages[0].body.contains(&format!("action=\"/v/{token}/join\"")), "{}", pages[0].body);
+    assert!(pages[0].body.contains("Thérapie &lt;script&gt;"), "{}", pages[0].body);
+    assert!(pages[3].body.contains(&format!("value=\"{link}\"")), "the copy button's link, plain");
+    assert!(pages[3].body.contains("Zoë&lt;script&gt;alert(2)&lt;/script&gt; Smith"), "{}", pages[3].body);
+}

@@ -235,6 +235,45 @@ fn jitsi_tokens_satisfy_pyjwt_with_every_claim() {
     assert!(!p.run(&["settings", "show"]).stdout.contains(SECRET));
 }
 
+#[test]
+fn jitsi_sub_names_docker_jitsi_meets_xmpp_domain() {
+    let (p, server) = practice();
+    jitsi(&p);
+    let shown = |p: &Practice| {
+        let all = p.json(&["settings", "show"]);
+        all.as_array().unwrap().iter().find(|s| s["key"] == "jitsi_sub").unwrap().clone()
+    };
+    assert_eq!(shown(&p), json!({"key": "jitsi_sub", "value": "meet.example.org", "default": true}));
+    p.run(&["settings", "set", "jitsi_sub", "https://meet.jitsi/"]).input_error(&["jitsi_sub", "https://meet.jitsi/"]);
+    // docker-jitsi-meet's Prosody checks `sub` against XMPP_DOMAIN, not
+    // the address the room is reached at.
+    p.set("jitsi_sub", "meet.jitsi");
+    assert_eq!(shown(&p), json!({"key": "jitsi_sub", "value": "meet.jitsi", "default": false}));
+    let (_, appt) = p.solo("Ann Smith", now() + minutes(5));
+    let window = p.check(&appt.token(0));
+    let (nbf, exp) = (time(&window["opens_at"]).timestamp() - 60, time(&window["expires_at"]).timestamp());
+    let mut clinician = Clinician::sign_in(&server);
+    let host = clinician.start(&appt).location().to_string();
+    let ann = press_join(&server, &appt.token(0)).location().to_string();
+    assert!(ann.starts_with(ROOMS), "the room is still at the template's address: {ann}");
+    let room = ann.strip_prefix(ROOMS).unwrap().split('?').next().unwrap().to_string();
+    let claims = |name: &str, moderator: &str, affiliation: &str| {
+        json!({
+            "iss": "porchlight-test", "aud": "jitsi", "sub": "meet.jitsi", "room": room, "nbf": nbf, "exp": exp,
+            "context": {"user": {"id": "*", "name": name, "moderator": moderator, "affiliation": affiliation}}
+        })
+    };
+    let jwt = |url: &str| url.split_once("?jwt=").expect("a jwt in the room URL").1.to_string();
+    let cases = json!([
+        {"jwt": jwt(&host), "claims": claims("My Practice", "true", "owner")},
+        {"jwt": jwt(&ann), "claims": claims("Ann S.", "false", "member")},
+    ]);
+    let out = pyjwt(&json!({"secret": SECRET, "cases": cases}));
+    assert_eq!(out["verdicts"], json!(["ok", "ok"]), "{out}");
+    // The admin settings page offers the key.
+    assert!(clinician.browser.get("/admin/settings").body.contains("name=\"jitsi_sub\""));
+}
+
 /// Join with Start already pressed does not wait.
 #[track_caller]
 fn assert_waits_not(server: &Server, token: &str) {
