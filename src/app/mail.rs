@@ -257,7 +257,7 @@ mod tests {
             rest = &rest[open + rest[open..].find('>').unwrap() + 1..];
         }
         text.push_str(rest);
-        let decoded = [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#39;", "'"), ("&amp;", "&")];
+        let decoded = [("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&#x27;", "'"), ("&amp;", "&")];
         decoded.iter().fold(text, |t, (entity, c)| t.replace(entity, c))
     }
 
@@ -317,7 +317,7 @@ mod tests {
                     html.contains("href=\"https://porch.harbour-counselling-and-family-therapy.example.org/clients/v/")
                 );
             }
-            assert!(html.contains("Harbour &lt;b&gt;&quot;Care&quot;&lt;/b&gt; &amp; Co&#39;s"), "{name}: {html}");
+            assert!(html.contains("Harbour &lt;b&gt;&quot;Care&quot;&lt;/b&gt; &amp; Co&#x27;s"), "{name}: {html}");
             assert!(html.contains("Ann&lt;script&gt;alert(1)&lt;/script&gt;"), "{name}: {html}");
             assert!(!html.contains("<script") && !html.contains("<b>"), "{name}: {html}");
             assert!(text.contains(PRACTICE) && text.contains("Hello Ann<script>alert(1)</script>,"), "{name}: {text}");

@@ -132,7 +132,7 @@ pub fn html_escape(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Resu
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
+            _ => "&#x27;",
         })?;
         rest = &rest[at + 1..];
     }
@@ -174,7 +174,7 @@ mod tests {
             r#"<a href="http://porch.local:8080/v/_4Hx-yz?a=1&amp;b=2">http://porch.local:8080/v/_4Hx-yz?a=1&amp;b=2</a>"#
         );
         let hostile = r#""><script>alert('x')</script>&"#;
-        let escaped = "&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;";
+        let escaped = "&quot;&gt;&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;&amp;";
         assert_eq!(
             html(r#"<a title="{{ v }}">{{ v }}</a>"#, hostile),
             format!(r#"<a title="{escaped}">{escaped}</a>"#)

@@ -430,3 +430,45 @@ fn links_arrive_whole_and_plain_and_names_stay_text() {
     assert!(pages[3].body.contains(&format!("value=\"{link}\"")), "the copy button's link, plain");
     assert!(pages[3].body.contains("Zoë&lt;script&gt;alert(2)&lt;/script&gt; Smith"), "{}", pages[3].body);
 }
+
+/// Each URL in `text` as a reader that turns text into links takes it:
+/// from `http` to the next white space.
+fn urls_in(text: &str) -> Vec<&str> {
+    let mut found = vec![];
+    let mut rest = text;
+    while let Some(at) = rest.find("http://").or_else(|| rest.find("https://")) {
+        let url = &rest[at..];
+        let url = &url[..url.find(char::is_whitespace).unwrap_or(url.len())];
+        found.push(url);
+        rest = &rest[at + url.len()..];
+    }
+    found
+}
+
+#[test]
+fn no_page_a_client_reads_puts_punctuation_after_a_url() {
+    let (p, server) = with_password(&[]);
+    p.set("public_url", LONG_BASE);
+    let ann = p.client("Ann Smith");
+    let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().unwrap().to_string();
+    let mut pages = vec![];
+    for sample in p.every_state() {
+        pages.push((sample.state.to_string(), server.get(&sample.page())));
+        let code = format!("code={}", sample.code);
+        pages.push((format!("{} code", sample.state), server.post("/join", &code)));
+    }
+    p.appt(&[ann], now() + minutes(5), 50);
+    pages.push(("portal".into(), server.get(&portal[portal.find("/p/").unwrap()..])));
+    pages.push(("join".into(), server.get("/join")));
+    pages.push(("not found".into(), server.get("/nothing/here")));
+    pages.push(("unknown host".into(), server.send_with("GET", "/admin", &[("Host", "rebind.example")], None)));
+    let mut seen = 0;
+    for (name, page) in &pages {
+        let text = page.text();
+        for url in urls_in(&text) {
+            seen += 1;
+            assert!(!url.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'', '"']), "{name}: {url:?} in {text}");
+        }
+    }
+    assert!(seen > 0, "the unknown-host page shows the admin address");
+}
