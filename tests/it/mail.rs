@@ -23,10 +23,16 @@ struct Sink {
 
 impl Sink {
     fn start() -> Sink {
+        Sink::start_with(&[])
+    }
+
+    /// With `--no-8bitmime`: a server that takes 7-bit text only.
+    fn start_with(args: &[&str]) -> Sink {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut child = Command::new(python())
             .arg(python_script("smtp_sink.py"))
             .arg(dir.path())
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -471,4 +477,21 @@ fn no_page_a_client_reads_puts_punctuation_after_a_url() {
         }
     }
     assert!(seen > 0, "the unknown-host page shows the admin address");
+}
+
+#[test]
+fn a_server_without_8bitmime_gets_the_message_encoded() {
+    let sink = Sink::start_with(&["--no-8bitmime"]);
+    let (p, _server) = practice(&sink);
+    p.set("practice_name", "Thérapie Harbour");
+    let ann = client(&p, "Zoë Smith", "zoe@example.net");
+    let appt = p.appt(&[ann], now() + minutes(30), 50);
+    let mail = &sink.wait_for(1)[0];
+    sink.stays_at(1, 2);
+    let raw = std::fs::read(&sink.messages()[0]).unwrap();
+    assert!(raw.is_ascii(), "7-bit clean for a server without 8BITMIME");
+    let text = mail["text"].as_str().unwrap();
+    assert!(text.contains("Hello Zoë,") && text.contains(&appt.link(0)), "{text}");
+    assert_eq!(mail["links"][0], appt.link(0).as_str());
+    assert_eq!(p.audit_count("mail.sent"), 1);
 }

@@ -1,6 +1,8 @@
 """A real SMTP server on 127.0.0.1 for the mail tests (aiosmtpd).
 
-Usage: smtp_sink.py DIR. Prints the port it listens on, then stores each
+Usage: smtp_sink.py DIR [--no-8bitmime]. Prints the port it listens on
+(with --no-8bitmime it does not offer 8BITMIME, as an old relay), then
+stores each
 message it accepts as DIR/NNNN.eml with DIR/NNNN.json (envelope). The file
 DIR/mode, read at every message, decides the answer:
   ok      250 (the default)
@@ -50,14 +52,16 @@ class Sink:
         return "250 2.0.0 OK"
 
 
-async def main(folder):
+async def main(folder, seven_bit):
     loop = asyncio.get_running_loop()
     sink = Sink(folder)
-    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test"), "127.0.0.1", 0)
+    # aiosmtpd offers 8BITMIME unless it decodes the data itself.
+    server = await loop.create_server(lambda: SMTP(sink, hostname="sink.test", decode_data=seven_bit),
+                                      "127.0.0.1", 0)
     print(server.sockets[0].getsockname()[1], flush=True)
     async with server:
         await server.serve_forever()
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(sys.argv[1], "--no-8bitmime" in sys.argv[2:]))
