@@ -367,31 +367,14 @@ pub fn canonical_token(text: &str) -> Option<String> {
 ///
 /// `None` unless exactly 8 characters of the Crockford alphabet remain.
 pub fn normalize_code(input: &str) -> Option<String> {
-    use icu_normalizer::ComposingNormalizerBorrowed;
-    use icu_properties::props::{Dash, DefaultIgnorableCodePoint, GeneralCategory, WhiteSpace};
-    use icu_properties::{CodePointMapData, CodePointSetData};
-
     if input.len() > MAX_TYPED_CODE {
         return None;
     }
-    let category = CodePointMapData::<GeneralCategory>::new();
-    let separator = |c: char| {
-        CodePointSetData::new::<Dash>().contains(c)
-            || CodePointSetData::new::<WhiteSpace>().contains(c)
-            || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
-            || matches!(
-                category.get(c),
-                GeneralCategory::DashPunctuation | GeneralCategory::SpaceSeparator | GeneralCategory::Format
-            )
-    };
     let mut out = String::with_capacity(CODE_LEN);
-    for c in ComposingNormalizerBorrowed::new_nfkc().normalize_iter(input.chars()) {
-        if separator(c) {
-            continue;
-        }
-        let c = match decimal_digit(c, |c| category.get(c) == GeneralCategory::DecimalNumber) {
-            Some(d) => d,
-            None => match c.to_ascii_uppercase() {
+    for typed in typed_chars(input) {
+        let c = match typed {
+            Typed::Dash | Typed::Space | Typed::Invisible => continue,
+            Typed::Char(c) => match c.to_ascii_uppercase() {
                 'I' | 'L' => '1',
                 'O' => '0',
                 c if c.is_ascii() && CROCKFORD.contains(&(c as u8)) => c,
@@ -404,6 +387,58 @@ pub fn normalize_code(input: &str) -> Option<String> {
         }
     }
     (out.len() == CODE_LEN).then_some(out)
+}
+
+/// What of a typed code the `/join` form shows again after a failure, so
+/// the client can fix it rather than retype it: its letters and digits
+/// as [`normalize_code`] reads them (fullwidth `ＡＢ１２` as `AB12`), dashes
+/// as `-`, spaces as ` `, at most 20 characters, and nothing else (the
+/// page never reflects anything long or strange).
+pub fn echo_code(input: &str) -> String {
+    let mut end = input.len().min(MAX_TYPED_CODE);
+    while !input.is_char_boundary(end) {
+        end -= 1;
+    }
+    let echo: String = typed_chars(&input[..end])
+        .filter_map(|typed| match typed {
+            Typed::Dash => Some('-'),
+            Typed::Space => Some(' '),
+            Typed::Char(c) if c.is_ascii_alphanumeric() => Some(c),
+            Typed::Invisible | Typed::Char(_) => None,
+        })
+        .take(20)
+        .collect();
+    echo.trim().to_string()
+}
+
+/// One character of typed input as Unicode classes it, after
+/// normalisation (see [`normalize_code`]).
+enum Typed {
+    /// `Dash` or general category `Pd`.
+    Dash,
+    /// `White_Space` or `Zs`.
+    Space,
+    /// `Cf` or `Default_Ignorable_Code_Point`: shown as nothing.
+    Invisible,
+    /// Anything else; a decimal digit of any script as its ASCII digit.
+    Char(char),
+}
+
+fn typed_chars(input: &str) -> impl Iterator<Item = Typed> + '_ {
+    use icu_normalizer::ComposingNormalizerBorrowed;
+    use icu_properties::props::{Dash, DefaultIgnorableCodePoint, GeneralCategory, WhiteSpace};
+    use icu_properties::{CodePointMapData, CodePointSetData};
+
+    let category = CodePointMapData::<GeneralCategory>::new();
+    ComposingNormalizerBorrowed::new_nfkc().normalize_iter(input.chars()).map(move |c| match category.get(c) {
+        _ if CodePointSetData::new::<Dash>().contains(c) => Typed::Dash,
+        GeneralCategory::DashPunctuation => Typed::Dash,
+        _ if CodePointSetData::new::<WhiteSpace>().contains(c) => Typed::Space,
+        GeneralCategory::SpaceSeparator => Typed::Space,
+        _ if CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c) => Typed::Invisible,
+        GeneralCategory::Format => Typed::Invisible,
+        _ => Typed::Char(decimal_digit(c, |c| category.get(c) == GeneralCategory::DecimalNumber).unwrap_or(c)),
+    })
 }
 
 /// The ASCII digit a decimal digit of any script stands for. Unicode
@@ -597,6 +632,15 @@ mod tests {
         }
         // Lookalikes after normalisation too: fullwidth I, L and O.
         assert_eq!(normalize_code("ＩＬＯｉ-ｌｏ00").as_deref(), Some("11011000"));
+    }
+
+    #[test]
+    fn a_failed_code_is_shown_again_as_it_would_be_read() {
+        assert_eq!(echo_code("ＡＢＣＤ－１２３４"), "ABCD-1234");
+        assert_eq!(echo_code(" ab\u{200B}cd\u{2013}12\u{00A0}34 "), "abcd-12 34");
+        assert_eq!(echo_code("<script>alert(1)</script>"), "scriptalert1script");
+        assert_eq!(echo_code(&"Ａ".repeat(1000)), "A".repeat(20));
+        assert_eq!(echo_code(&format!("{}é", "x".repeat(63))), "x".repeat(20));
     }
 
     #[test]

@@ -261,4 +261,11 @@ fn codes_typed_on_phones_and_pasted_from_word_processors_work() {
         assert_eq!((r.status, r.location()), (303, format!("/v/{token}").as_str()), "{t:?}");
         assert_eq!(p.state(t), "open", "check {t:?}");
     }
+    // A wrong code typed in fullwidth is shown again as it was read, to
+    // be fixed rather than typed again.
+    let wrong = "ＺＺＺＺ－ＺＺＺ\u{200B}Ｚ";
+    let form: String = form_urlencoded::Serializer::new(String::new()).append_pair("code", wrong).finish();
+    let r = server.post("/join", &form);
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("value=\"ZZZZ-ZZZZ\""), "{}", r.body);
 }
