@@ -232,6 +232,56 @@ mod tests {
         }
     }
 
+    /// A redirect must never lead to another: the canonical path is its
+    /// own canonical path, for any mix of pieces that occur in links.
+    #[test]
+    fn a_canonical_path_is_final() {
+        let pieces = [
+            "/",
+            "v",
+            "V",
+            "p",
+            "join",
+            "JOIN",
+            "wait",
+            "calendar.ics",
+            NEW,
+            OLD,
+            "%2",
+            "E",
+            "e",
+            "%",
+            "&gt",
+            ";",
+            ".",
+            "%E2%80",
+            "%9D",
+            "x",
+            "-",
+            "_",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut redirects = 0;
+        for _ in 0..20_000 {
+            let mut path = String::from("/");
+            for _ in 0..(seed % 7) {
+                // xorshift: deterministic, so a failure replays.
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                path.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            if let Some(to) = client_redirect(&path) {
+                assert_eq!(client_redirect(&to), None, "{path} -> {to}");
+                redirects += 1;
+            }
+        }
+        assert!(redirects > 500, "the pieces make enough mangled paths: {redirects}");
+    }
+
     #[test]
     fn trimming_keeps_tokens_whole_and_never_splits_a_character() {
         assert_eq!(trim_trailing("/v/ab-_"), "/v/ab-_");
