@@ -101,9 +101,8 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     }
     push("revoked", &format!("{} (old link)", old.name), old.link, Some(old.code));
     let base = app.base_url()?;
-    let mut random = [0u8; 16];
-    token::random_bytes(&mut random);
-    let fake: String = <base64ct::Base64UrlUnpadded as base64ct::Encoding>::encode_string(&random);
+    // A token of the right form from a seed no link has.
+    let fake = app.keys.token(token::Kind::Participant, &token::new_seed());
     push("unknown", "(no such link)", format!("{base}/v/{fake}"), None);
     if let Some(url) = app.portal_url(alex)? {
         push("portal", "Alex Rivera", url, None);

@@ -230,7 +230,7 @@ impl App {
 fn insert_fresh_link(tx: &rusqlite::Transaction<'_>, keys: &token::Keyring, participant: i64, at: i64) -> Result<Seed> {
     for _ in 0..8 {
         let seed = token::new_seed();
-        let token_tag = keys.token_tag(Kind::Participant, &keys.token(Kind::Participant, &seed));
+        let token_tag = keys.tag_of_seed(Kind::Participant, &seed);
         let code_tag = keys.code_tag(&keys.code(&seed));
         match Store::insert_link(tx, participant, &seed, &token_tag, &code_tag, at) {
             Ok(_) => return Ok(seed),

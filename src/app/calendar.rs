@@ -104,7 +104,7 @@ impl App {
     /// off.
     pub fn set_calendar_feed(&mut self, on: bool, now: DateTime<Utc>) -> Result<Option<String>> {
         let seed = token::new_seed();
-        let tag = self.keys.token_tag(Kind::Calendar, &self.keys.token(Kind::Calendar, &seed));
+        let tag = self.keys.tag_of_seed(Kind::Calendar, &seed);
         let at = now.timestamp();
         self.store.write(|tx| {
             Store::replace_feed(tx, on.then_some((&seed, &tag)), at)?;
@@ -117,12 +117,10 @@ impl App {
     /// `GET /cal/{token}.ics`: the next 90 days, with client initials only
     /// and each session's admin page (where Start is) as its link.
     pub fn feed_ics(&mut self, token: &str, now: DateTime<Utc>) -> Result<Option<String>> {
-        if !token::is_token_shaped(token) {
-            return Ok(None);
-        }
-        let tag = self.keys.token_tag(Kind::Calendar, token);
+        let Some(token) = token::read_token(token) else { return Ok(None) };
+        let tag = self.keys.token_tag(Kind::Calendar, &token);
         let Some(seed) = self.store.feed_by_tag(&tag)? else { return Ok(None) };
-        if !self.keys.token_matches(Kind::Calendar, &seed, token) {
+        if !self.keys.token_matches(Kind::Calendar, &seed, &token) {
             return Ok(None);
         }
         let base = self.base_url()?;

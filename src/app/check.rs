@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::App;
 use crate::error::Result;
 use crate::model::{self, LinkFacts, LinkState, Window};
+use crate::server::canon;
 use crate::store::{ApptRow, By, LinkRow};
 use crate::times;
 use crate::token::{self, Kind};
@@ -73,12 +74,10 @@ impl Default for CheckView {
 impl App {
     /// The state of a participant token.
     pub fn check_token(&mut self, token: &str, now: DateTime<Utc>) -> Result<Checked> {
-        if !token::is_token_shaped(token) {
-            return Ok(Checked::unknown());
-        }
-        let tag = self.keys.token_tag(Kind::Participant, token);
+        let Some(token) = token::read_token(token) else { return Ok(Checked::unknown()) };
+        let tag = self.keys.token_tag(Kind::Participant, &token);
         let Some((link, appt)) = self.store.link_by(By::Token(&tag))? else { return Ok(Checked::unknown()) };
-        if !self.keys.token_matches(Kind::Participant, &link.seed, token) {
+        if !self.keys.token_matches(Kind::Participant, &link.seed, &token) {
             return Ok(Checked::unknown());
         }
         self.checked(link, appt, now)
@@ -95,18 +94,25 @@ impl App {
         self.checked(link, appt, now)
     }
 
-    /// `check LINK_OR_TOKEN_OR_CODE`: a full `/v/` link, a bare token, or a code.
+    /// `check LINK_OR_TOKEN_OR_CODE`: a full `/v/` link, a bare token, or a
+    /// code, read as the server reads them: a link or token in any case
+    /// and with what mail or a sentence stuck to its end (the router's
+    /// own rule, `server::canon`), a code as `/join` reads it.
     pub fn check_any(&mut self, input: &str, now: DateTime<Utc>) -> Result<Checked> {
         let input = input.trim();
-        if let Some(i) = input.find("/v/") {
-            let rest = &input[i + 3..];
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            return self.check_token(&rest[..end], now);
+        // ASCII lowercasing keeps byte offsets, so `at` indexes `input`.
+        let link = input.to_ascii_lowercase().find("/v/").map(|at| input[at..].split(['?', '#']).next());
+        let path = match link {
+            Some(path) => path.unwrap_or_default().to_string(),
+            None => format!("/v/{input}"),
+        };
+        let token = canon::client_path(&path)
+            .and_then(|p| p.strip_prefix("/v/").and_then(|rest| rest.split('/').next()).map(str::to_string));
+        match token {
+            Some(token) if token::read_token(&token).is_some() => self.check_token(&token, now),
+            _ if link.is_none() => self.check_code(input, now),
+            _ => Ok(Checked::unknown()),
         }
-        if token::is_token_shaped(input) {
-            return self.check_token(input, now);
-        }
-        self.check_code(input, now)
     }
 
     fn checked(&mut self, link: LinkRow, appt: ApptRow, now: DateTime<Utc>) -> Result<Checked> {
@@ -149,8 +155,48 @@ mod tests {
             assert_eq!(c.view().client_id, Some(a));
         }
         assert_eq!(app.check_any("ZZZZ-ZZZZ", now).unwrap().state, LinkState::Unknown);
+        assert_eq!(app.check_any(&"0".repeat(26), now).unwrap().state, LinkState::Unknown);
         assert_eq!(app.check_any("AAAAAAAAAAAAAAAAAAAAAA", now).unwrap().state, LinkState::Unknown);
         assert_eq!(app.check_any("", now).unwrap().state, LinkState::Unknown);
+    }
+
+    #[test]
+    fn links_changed_on_the_way_are_read_as_the_server_reads_them() {
+        let mut app = test_app();
+        let now = t("2026-12-01T13:55:00Z");
+        let a = app.add_client("Ann", None, None, now).unwrap().id;
+        let v = app.add_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, now).unwrap();
+        let link = v.participants[0].link.clone();
+        let token = token_of(&link).to_string();
+        // The form links were sent in before: still found, exactly as sent.
+        let legacy = {
+            use base64ct::{Base64UrlUnpadded, Encoding};
+            Base64UrlUnpadded::encode_string(&token::read_token(&token).unwrap().bytes_for_tests())
+        };
+        for input in [
+            link.to_uppercase(),
+            format!("{link}."),
+            format!("<{link}>"),
+            format!("({link}),"),
+            format!("\"{link}\""),
+            format!("{link}/"),
+            format!("{link}?utm=x"),
+            format!("{link}%22%3E"),
+            token.to_uppercase(),
+            format!("{token}."),
+            format!("http://porch.local:8080/v/{legacy}"),
+            format!("http://porch.local:8080/v/{legacy})."),
+            legacy.clone(),
+        ] {
+            assert_eq!(app.check_any(&input, now).unwrap().state, LinkState::Open, "{input}");
+        }
+        let flipped: String = legacy
+            .chars()
+            .map(|c| if c.is_ascii_uppercase() { c.to_ascii_lowercase() } else { c.to_ascii_uppercase() })
+            .collect();
+        assert_ne!(app.check_any(&flipped, now).unwrap().state, LinkState::Open, "an old token's case is its value");
+        assert_eq!(app.check_any(&format!("{link}x"), now).unwrap().state, LinkState::Unknown);
+        assert_eq!(app.check_any("http://porch.local:8080/p/whatever", now).unwrap().state, LinkState::Unknown);
     }
 
     #[test]

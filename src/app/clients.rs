@@ -68,7 +68,7 @@ impl App {
         let phone = phone.map(validate_phone).transpose()?;
         let keys = self.keys.clone();
         let seed = token::new_seed();
-        let tag = keys.token_tag(Kind::Portal, &keys.token(Kind::Portal, &seed));
+        let tag = keys.tag_of_seed(Kind::Portal, &seed);
         let at = now.timestamp();
         let id = self.store.write(|tx| {
             let id = Store::insert_client(tx, &name, email.as_deref(), phone.as_deref(), at)?;
@@ -166,7 +166,7 @@ impl App {
     pub fn rotate_portal(&mut self, client_id: i64, now: DateTime<Utc>) -> Result<ClientView> {
         self.client_row(client_id)?;
         let seed = token::new_seed();
-        let tag = self.keys.token_tag(Kind::Portal, &self.keys.token(Kind::Portal, &seed));
+        let tag = self.keys.tag_of_seed(Kind::Portal, &seed);
         let at = now.timestamp();
         self.store.write(|tx| {
             Store::replace_portal_link(tx, client_id, &seed, &tag, at)?;

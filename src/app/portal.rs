@@ -38,11 +38,9 @@ pub struct PortalAppt {
 
 impl App {
     fn portal_row(&mut self, token: &str) -> Result<Option<PortalRow>> {
-        if !token::is_token_shaped(token) {
-            return Ok(None);
-        }
-        let tag = self.keys.token_tag(Kind::Portal, token);
-        Ok(self.store.portal_by_tag(&tag)?.filter(|row| self.keys.token_matches(Kind::Portal, &row.seed, token)))
+        let Some(token) = token::read_token(token) else { return Ok(None) };
+        let tag = self.keys.token_tag(Kind::Portal, &token);
+        Ok(self.store.portal_by_tag(&tag)?.filter(|row| self.keys.token_matches(Kind::Portal, &row.seed, &token)))
     }
 
     /// The client's appointments from those still open now to 60 days ahead,

@@ -19,19 +19,24 @@ fn refused(app: &mut App, shared: &Shared, status: u16) -> Result<Resp> {
     Ok(shared.pages.error(status, &practice))
 }
 
-/// `GET /v/{token}/calendar.ics`.
+/// `GET /v/{token}/calendar.ics`; a link without a session gets its
+/// page's words and next steps.
 pub fn participant(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     match app.participant_ics(token, now)? {
         Ok(body) => Ok(ics(body, "session.ics")),
-        Err(state) => refused(app, shared, state.http_status()),
+        Err(state) => {
+            let practice = app.settings()?.practice_name.clone();
+            super::client::gone(shared, &practice, state, None)
+        }
     }
 }
 
-/// `GET /p/{token}/calendar.ics`.
+/// `GET /p/{token}/calendar.ics`; a portal that does not answer gets its
+/// page (404 or 410, with the next steps).
 pub fn portal(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     match app.portal_ics(token, now)? {
         Ok(body) => Ok(ics(body, "sessions.ics")),
-        Err(status) => refused(app, shared, status),
+        Err(_) => super::portal::page(app, shared, token, now),
     }
 }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::app::{App, Checked, JoinOutcome};
 use crate::error::Result;
 use crate::model::LinkState;
+use crate::pages::Gone;
 use crate::server::Shared;
 use crate::server::http::{Req, Resp};
 use crate::server::presence::Stage;
@@ -21,16 +22,6 @@ struct LivePage<'a> {
     minutes: i64,
     join_opens_minutes: i64,
     now: String,
-}
-
-#[derive(Serialize)]
-struct GonePage<'a> {
-    practice: &'a str,
-    state: LinkState,
-    title: &'a str,
-    lines: Vec<String>,
-    when: Option<Local>,
-    offer_code: bool,
 }
 
 /// `GET /v/{token}`: one page per state, in plain words.
@@ -63,6 +54,13 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         )?;
         return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));
     }
+    gone(shared, practice, state, when)
+}
+
+/// The page of a participant link that leads to no session now: what
+/// happened and what to do next, with the status of its state (SPEC,
+/// routes: 410 for expired, cancelled and revoked, 404 for unknown).
+pub fn gone(shared: &Shared, practice: &str, state: LinkState, when: Option<Local>) -> Result<Resp> {
     let contact = format!("If you need a session, contact {practice} and they will send you a new link.");
     let (title, lines, when, offer_code) = match state {
         LinkState::Expired => (
@@ -80,26 +78,41 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
             when,
             false,
         ),
+        // A newer link, and with it a new code, may be in a later message.
         LinkState::Revoked => (
             "This link has been replaced",
             vec![
                 "You were sent a newer link for this session. Please use the most recent message from your clinician, or your personal portal link.".into(),
+                "If that message has an access code, you can also enter it here.".into(),
                 format!("Can't find it? Contact {practice} and they will send it again."),
             ],
             None,
             true,
         ),
-        _ => (
-            "We couldn't find this link",
-            vec![
-                "Check that you copied the whole link from your message, or enter the access code that came with it.".into(),
-            ],
-            None,
-            true,
-        ),
+        _ => return unknown_page(shared, practice),
     };
-    let html = shared.pages.render("gone.html", GonePage { practice, state, title, lines, when, offer_code })?;
-    Ok(Resp::html(state.http_status(), html))
+    shared.pages.gone(state.http_status(), practice, Gone { kind: state.as_str(), title, lines, when, offer_code })
+}
+
+/// The 404 of every `/v/` and `/p/` address that leads nowhere, whatever
+/// its shape: the same words whether or not anything like it exists, and
+/// the next steps (the whole link, the access code, the practice).
+pub fn unknown(app: &mut App, shared: &Shared) -> Result<Resp> {
+    let practice = app.settings()?.practice_name.clone();
+    unknown_page(shared, &practice)
+}
+
+fn unknown_page(shared: &Shared, practice: &str) -> Result<Resp> {
+    let lines = vec![
+        "Check that you opened the whole link from your message: part of it may be missing or changed.".into(),
+        format!(
+            "If your message has an access code ({} letters and numbers, like 7KQ2-M9XD), you can enter it instead.",
+            crate::token::CODE_LEN
+        ),
+        format!("Still stuck? Contact {practice} and they will send your link again."),
+    ];
+    let gone = Gone { kind: "unknown", title: "We couldn't find this link", lines, when: None, offer_code: true };
+    shared.pages.gone(404, practice, gone)
 }
 
 /// `POST /v/{token}/join`: into the room when open, else back to the page.

@@ -76,14 +76,12 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
         eprintln!("porchlight: ALERT: {detail}");
         app.audit(now, NewAudit { event: "code.burst", detail, ..Default::default() })?;
     }
-    // Echo back only what could be a code, so the page never reflects
-    // anything long or strange.
-    let echo: String = typed.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == ' ').take(20).collect();
+    let echo = crate::token::echo_code(&typed);
     render(
         app,
         shared,
         200,
-        echo.trim(),
+        &echo,
         Some(
             "That code didn't work. Check it against your message and try again, or use the link from the message instead.",
         ),

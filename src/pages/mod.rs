@@ -25,6 +25,17 @@ use crate::server::http::Resp;
 
 static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/templates");
 
+/// What [`Pages::gone`] shows.
+#[derive(Serialize)]
+pub struct Gone<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub lines: Vec<String>,
+    /// The session the link was for, when it may be told.
+    pub when: Option<crate::times::Local>,
+    pub offer_code: bool,
+}
+
 /// The compiled templates, shared by every worker.
 pub struct Pages {
     env: Environment<'static>,
@@ -63,6 +74,20 @@ impl Pages {
             Ok(html) => Resp::html(status, html),
             Err(_) => Resp::text(status, title),
         }
+    }
+
+    /// The page of a link that leads to no session now: what happened in
+    /// plain words and what to do next. `kind` names the case for the
+    /// style sheet (a link state, or `off` for portals turned off);
+    /// `offer_code` adds the way in by access code, where a code from a
+    /// message may still work.
+    pub fn gone(&self, status: u16, practice: &str, gone: Gone<'_>) -> Result<Resp> {
+        #[derive(Serialize)]
+        struct Ctx<'a> {
+            practice: &'a str,
+            gone: Gone<'a>,
+        }
+        Ok(Resp::html(status, self.render("gone.html", Ctx { practice, gone })?))
     }
 
     /// The page for an error status that is not a link state.

@@ -6,6 +6,7 @@ use serde::Serialize;
 use crate::app::{App, PortalAppt, PortalView};
 use crate::error::Result;
 use crate::model::LinkState;
+use crate::pages::Gone;
 use crate::server::Shared;
 use crate::server::http::{Req, Resp};
 use crate::server::presence::Stage;
@@ -24,13 +25,17 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let view = app.portal(token, now)?;
     let settings = app.settings()?;
     let practice = settings.practice_name.as_str();
-    let gone = |status: u16, title: &str, line: String| shared.pages.message(status, practice, title, &[&line]);
-    Ok(match view {
+    let gone = |status: u16, kind: &str, title: &str, line: String| {
+        // The code in a reminder works whatever happened to the portal.
+        let lines = vec![line, "If your message has an access code, you can enter it instead.".into()];
+        shared.pages.gone(status, practice, Gone { kind, title, lines, when: None, offer_code: true })
+    };
+    match view {
         PortalView::Ok { client_id, first_name, appointments } => {
             for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
                 shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
             }
-            Resp::html(
+            Ok(Resp::html(
                 200,
                 shared.pages.render(
                     "portal.html",
@@ -44,10 +49,11 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                     },
                 )?,
             )
-            .with_form_action(crate::video::origin(&settings))
+            .with_form_action(crate::video::origin(&settings)))
         }
         PortalView::Off => gone(
             410,
+            "off",
             "Please use the link from your reminder",
             format!(
                 "{practice} now sends a separate link for each session. Use the link in your latest reminder or message, or contact {practice} to have it sent again."
@@ -55,15 +61,14 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         ),
         PortalView::Revoked => gone(
             410,
+            "revoked",
             "This page has moved",
             format!(
                 "Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."
             ),
         ),
-        PortalView::Unknown => {
-            gone(404, "We couldn't find this page", "Check that you copied the whole link from your message.".into())
-        }
-    })
+        PortalView::Unknown => super::client::unknown(app, shared),
+    }
 }
 
 /// `POST /p/{token}/join` with field `appointment`.

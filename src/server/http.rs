@@ -134,6 +134,15 @@ impl Resp {
         r
     }
 
+    /// 301 Moved Permanently: a GET or HEAD of a mangled client address
+    /// sent on to its canonical path (RFC 9110 section 15.4.2; every
+    /// browser and mail client's link opener follows it).
+    pub fn moved(location: String) -> Resp {
+        let mut r = Resp::text(301, "");
+        r.headers.push(("Location", location));
+        r
+    }
+
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Resp {
         self.headers.push((name, value.into()));
         self

@@ -14,6 +14,7 @@
 //! with `--backup-dir` one takes the nightly backups (`backups.rs`).
 
 pub mod backups;
+pub mod canon;
 pub mod conn;
 mod events;
 pub mod http;

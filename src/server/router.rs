@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::canon;
 use super::http::{Method, Req, Resp};
 use super::{Lease, Shared};
 use crate::app::App;
@@ -15,6 +16,13 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
     let path = req.path.as_str();
     let segments: Vec<&str> = path.strip_prefix('/').unwrap_or(path).split('/').collect();
     let get = matches!(req.method, Method::Get | Method::Head);
+    // A link that lost its case or gained punctuation on the way is sent
+    // on to its page (it carries no-store and no-referrer like every
+    // response, so a token in `Location` stays out of caches and logs).
+    if get && let Some(to) = canon::client_redirect(path) {
+        let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
+        return Resp::moved(format!("{to}{query}"));
+    }
     let post = req.method == Method::Post;
     let result = match segments.as_slice() {
         [""] | ["join"] if get => code::form(app, shared),
@@ -36,12 +44,12 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         }),
         // The public listener is the outside's way in: no admin page
         // there, whatever address or header a request comes with.
-        ["admin", ..] if req.public => Ok(not_found(app, shared)),
+        ["admin", ..] if req.public => Ok(error_page(app, shared, 404)),
         ["admin" | "room", ..] if !host_allowed(app, req) => Ok(foreign_host(app, shared, req)),
         ["room", room, seat] => room::route(app, shared, req, room, seat, None),
         ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),
         ["admin", rest @ ..] => Ok(crate::admin::route(app, shared, req, now, rest)),
-        ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| not_found(app, shared))),
+        ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404))),
         // A known route with the wrong method.
         [""]
         | ["join"]
@@ -60,11 +68,11 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
             let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
             Ok(error_page(app, shared, 405).with("Allow", allow))
         }
-        _ => Ok(not_found(app, shared)),
+        _ => Ok(not_found(app, shared, &segments)),
     };
     result.unwrap_or_else(|e| match e {
         Error::Input(_) => error_page(app, shared, 400),
-        Error::NotFound(_) => not_found(app, shared),
+        Error::NotFound(_) => not_found(app, shared, &segments),
         Error::Full(msg) => {
             eprintln!("porchlight: {msg}");
             error_page(app, shared, 503).with("Retry-After", "60")
@@ -84,8 +92,16 @@ pub fn quick(method: Method, target: &str) -> bool {
     matches!(method, Method::Get | Method::Head) && !target.starts_with("/admin") && !target.starts_with("/room/")
 }
 
-fn not_found(app: &mut App, shared: &Shared) -> Resp {
-    error_page(app, shared, 404)
+/// The 404 page. Under `/v/` and `/p/` (in any case, of any shape) it is
+/// the unknown-link page with its next steps, the same whether or not
+/// anything like the address exists.
+fn not_found(app: &mut App, shared: &Shared, segments: &[&str]) -> Resp {
+    match segments.first() {
+        Some(first) if first.eq_ignore_ascii_case("v") || first.eq_ignore_ascii_case("p") => {
+            client::unknown(app, shared).unwrap_or_else(|_| error_page(app, shared, 404))
+        }
+        _ => error_page(app, shared, 404),
+    }
 }
 
 fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {

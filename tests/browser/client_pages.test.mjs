@@ -51,6 +51,29 @@ test("every state's page fits a phone and says what it is", async () => {
   await context.close();
 });
 
+test("a link changed on the way still opens its page", async () => {
+  const links = demoLinks();
+  const page = await (await chrome.newContext()).newPage();
+  const path = new URL(links.open).pathname;
+  for (const mangled of [
+    links.open.toUpperCase(), // the whole address in capitals
+    links.open + ").", // the end of a sentence in brackets
+    links.open + '">', // an attribute's quote and bracket
+    links.open + "\u201D.", // a word processor's closing quote
+    links.open + "\u200B", // a zero-width space
+  ]) {
+    await page.goto(mangled);
+    assert.equal(new URL(page.url()).pathname, path, mangled);
+    assert.equal((await page.locator("h1").innerText()).trim(), "Your session is ready", mangled);
+  }
+  // A link cut short: the 404 leads on to the access code.
+  const cut = await page.goto(links.open.slice(0, -3));
+  assert.equal(cut.status(), 404);
+  await page.getByRole("link", { name: "Enter an access code" }).click();
+  await page.waitForURL(/\/join$/);
+  assert.equal((await page.locator("h1").innerText()).trim(), "Enter your access code");
+});
+
 test("the early page counts down and turns open without a reload", async () => {
   const client = server.json("client", "add", "--name", "Countdown Tester");
   // Opens 10 minutes before the start: start in 10 min 4 s opens in ~4 s.

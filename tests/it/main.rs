@@ -41,6 +41,7 @@ mod guests;
 mod hostile;
 mod lan;
 mod leaks;
+mod links;
 mod mail;
 mod outside;
 mod proxy;
