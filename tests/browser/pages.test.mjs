@@ -169,6 +169,17 @@ test("admin pages, the waiting page and the room", async (t) => {
     await admin.goto(demo.url + route);
     await check(problems, admin, name);
   }
+  // Forms sent empty, past the browser's own checks: the error messages
+  // and aria-invalid fields.
+  for (const [name, route, button] of [
+    ["admin-appointment-new-error", "/admin/appointments/new", "Create appointment"],
+    ["admin-clients-error", "/admin/clients", "Add client"],
+  ]) {
+    await admin.goto(demo.url + route);
+    await admin.evaluate(() => document.querySelectorAll("form").forEach((f) => { f.noValidate = true; }));
+    await clickAndLoad(admin, admin.getByRole("button", { name: button }));
+    await check(problems, admin, name, 400);
+  }
 
   // The waiting page, then the built-in room the clinician's Start opens.
   demo.cli("settings", "set", "video_provider", "builtin");
@@ -197,6 +208,7 @@ test("every page was kept for the HTML validator", () => {
   const expected = ["link-open", "link-early", "link-expired", "link-cancelled", "link-revoked", "link-unknown",
     "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
     "admin-login", "admin-login-error", "admin-today", "admin-appointment", "admin-appointment-new", "admin-cancel",
-    "admin-clients", "admin-client", "admin-settings", "admin-audit", "waiting", "room"];
+    "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
+    "admin-clients-error", "waiting", "room"];
   assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
 });
