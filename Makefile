@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release test test-browser test-package deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
+.PHONY: run build release test test-browser test-html test-package deb pi check fmt clippy audit torture fuzz-http fuzz bench clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -16,16 +16,24 @@ build:
 release:
 	$(CARGO) build --release
 
-# Unit and integration tests, then the browser tests. Test-only tools are
-# fetched on first run: PyJWT into target/pyenv, playwright-core by npm.
+# Unit and integration tests, then the browser tests (with axe-core on
+# every page), then the Nu Html Checker over the pages and mail the tests
+# kept. Test-only tools are fetched on first run: PyJWT into
+# target/pyenv, playwright-core, axe-core and vnu-jar by npm.
 test:
 	bash tests/python/setup
 	$(CARGO) test --all-targets
 	$(MAKE) test-browser
+	$(MAKE) test-html
 	$(MAKE) test-package
 
 test-browser:
 	bash tests/browser/run
+
+# Needs Java (Debian: default-jre-headless) and the HTML the two steps
+# above leave in target/tmp/html-check.
+test-html:
+	bash tests/browser/validate
 
 # The Debian packages: built, linted, installed, run, removed and purged
 # (installing needs root), and the Raspberry Pi build run under qemu.

@@ -275,12 +275,15 @@
     }).catch(function () { say("That device could not be used.", true); });
   }
 
+  // The label says what pressing does next ("Unmute" while muted), and
+  // is the button's whole accessible name: no aria-pressed beside it, or
+  // a screen reader says "Unmute, pressed", which contradicts itself.
   function toggle(button, kind, onText, offText) {
     button.addEventListener("click", function () {
       var tracks = local ? local.getTracks().filter(function (t) { return t.kind === kind; }) : [];
-      var off = button.getAttribute("aria-pressed") !== "true";
+      var off = button.getAttribute("data-off") !== "true";
       tracks.forEach(function (t) { t.enabled = !off; });
-      button.setAttribute("aria-pressed", off ? "true" : "false");
+      button.setAttribute("data-off", off ? "true" : "false");
       button.textContent = off ? offText : onText;
     });
   }

@@ -278,3 +278,39 @@ fn origin_of(url: &str) -> String {
         None => url.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use minijinja::{Environment, UndefinedBehavior, context};
+
+    /// The form macro as the admin pages use it, called with `args`.
+    fn field(args: &str) -> Result<String, minijinja::Error> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_template("admin_macros.html", include_str!("../../assets/templates/admin_macros.html"))?;
+        let page =
+            format!(r#"{{% from "admin_macros.html" import field %}}{{{{ field(form, "pw", "Password", {args}) }}}}"#);
+        env.add_template_owned("page.html", page)?;
+        let form = context! { values => context! {}, errors => context! {} };
+        env.get_template("page.html")?.render(context! { form })
+    }
+
+    #[test]
+    fn field_attributes_are_real_attributes_with_escaped_values() {
+        let html = field(r#"type="password", autocomplete="new-password", minlength=12, maxlength=128, required=true"#)
+            .expect("renders");
+        for attr in [r#" autocomplete="new-password""#, r#" minlength="12""#, r#" maxlength="128""#, " required"] {
+            assert!(html.contains(attr), "{attr} in {html}");
+        }
+        assert!(!html.contains("&quot;"), "no attribute is printed as escaped text: {html}");
+        let hostile = field(r#"autocomplete='x" onfocus="alert(1)'"#).expect("renders");
+        assert!(hostile.contains(r#"autocomplete="x&quot; onfocus=&quot;alert(1)""#), "{hostile}");
+        assert!(!field("spellcheck=false").unwrap().contains("spellcheck=\"False\""));
+    }
+
+    #[test]
+    fn field_refuses_attributes_it_does_not_know() {
+        assert!(field(r#"onfocus="alert(1)""#).is_err(), "an undeclared attribute is an error, not markup");
+        assert!(field(r#"attrs="required""#).is_err(), "no raw attribute string");
+    }
+}

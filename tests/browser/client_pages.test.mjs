@@ -113,3 +113,27 @@ test("a typed code leads to its page", async () => {
   await page.locator("#code-error").waitFor();
   await screenshot(page, "client-code-error");
 });
+
+test("the portal shows a session's Join button when it opens, without a reload or a focus move", async () => {
+  const client = server.json("client", "add", "--name", "Portal Tester");
+  // Opens 10 minutes before the start: start in 10 min 3 s opens in ~3 s.
+  const start = new Date(Date.now() + 10 * 60 * 1000 + 3000);
+  start.setMilliseconds(0);
+  server.json("appt", "add", "--client", String(client.id), "--start", start.toISOString(), "--minutes", "50");
+  const page = await (await chrome.newContext()).newPage();
+  await page.goto(client.portal_url);
+  assert.equal(await page.locator("meta[http-equiv=refresh]").count(), 0, "no timed reload (WCAG 2.2.1)");
+  assert.equal(await page.getByRole("button", { name: "Join video call" }).count(), 0, "not open yet");
+  const calendar = page.getByRole("link", { name: /Add these sessions/ });
+  await calendar.focus();
+  await page.evaluate(() => { window.notReloaded = true; window.scrollTo(0, 40); });
+  await page.waitForTimeout(Math.max(0, start.getTime() - 10 * 60 * 1000 - Date.now()) + 500);
+  // The page looks again once a minute, and at once when it is shown
+  // again (a phone unlocked): that event here, rather than a minute's wait.
+  await page.evaluate(() => document.dispatchEvent(new Event("visibilitychange")));
+  await page.getByRole("button", { name: "Join video call" }).waitFor({ timeout: 5000 });
+  assert.equal(await page.evaluate(() => window.notReloaded), true, "the page was not reloaded");
+  assert.equal(await calendar.evaluate((el) => el === document.activeElement), true, "focus stayed where it was");
+  assert.match(await page.getByRole("status").innerText(), /A session is open now/);
+  await page.context().close();
+});

@@ -272,3 +272,46 @@ export function unnamedButtons(page) {
     })
     .map((el) => `${el.tagName.toLowerCase()}#${el.id || "?"}.${el.className || "?"}`));
 }
+
+/** Focus indicators below 3:1 against what surrounds them (WCAG 1.4.11
+ *  and 2.4.7): Tab through the page (at most `limit` stops) and, for each
+ *  element focused, compare its outline colour with the background behind
+ *  the outline (the nearest opaque ancestor's, outside the element). An
+ *  element with no outline and no box-shadow counts as having none. */
+export async function weakFocus(page, limit = 80) {
+  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
+  const out = [];
+  let first = null;
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press("Tab");
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+      const lum = ([r, g, b]) => {
+        const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      let behind = [255, 255, 255];
+      for (let e = el.parentElement; e; e = e.parentElement) {
+        const c = rgba(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length === 4 && c[3] === 1)) { behind = c.slice(0, 3); break; }
+      }
+      const s = getComputedStyle(el);
+      const id = `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""} "${(el.textContent || el.value || "").trim().slice(0, 25)}"`;
+      let ratio = 0;
+      if (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2) {
+        const [a, b] = [lum(rgba(s.outlineColor)), lum(behind)].sort((x, y) => y - x);
+        ratio = (a + 0.05) / (b + 0.05);
+      } else if (s.boxShadow && s.boxShadow !== "none") {
+        ratio = Infinity; // a shadow ring: not measured here
+      }
+      return { id, key: el.outerHTML.slice(0, 200) + el.getBoundingClientRect().top, ratio };
+    });
+    if (!stop) continue;
+    if (stop.key === first) break;
+    first ??= stop.key;
+    if (stop.ratio < 3) out.push(`${stop.id}: focus ring ${stop.ratio.toFixed(2)}:1`);
+  }
+  return out;
+}

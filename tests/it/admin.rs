@@ -295,3 +295,44 @@ fn https_public_url_adds_hsts_everywhere() {
     let r = server.send_with("GET", "/join", &[("Host", "porch.local:8080")], None);
     assert_eq!(r.header("Strict-Transport-Security"), None);
 }
+
+/// The `<input ...>` tag whose `id` is `id`, as sent.
+fn input_tag<'a>(html: &'a str, id: &str) -> &'a str {
+    let start = html.find(&format!(r#"<input id="{id}""#)).unwrap_or_else(|| panic!("no input #{id} in {html}"));
+    let len = html[start..].find('>').expect("tag ends");
+    &html[start..=start + len]
+}
+
+#[test]
+fn form_fields_carry_real_length_and_autocomplete_attributes() {
+    let p = Practice::new();
+    let setup = p.serve();
+    let html = Browser::new(&setup).get("/admin/setup").body;
+    let expect = |html: &str, id: &str, attrs: &[&str]| {
+        let tag = input_tag(html, id);
+        for attr in attrs {
+            assert!(tag.contains(attr), "{id} lacks {attr}: {tag}");
+        }
+        assert!(!tag.contains("&quot;") && !tag.contains("&#"), "{id} has escaped markup: {tag}");
+    };
+    expect(&html, "f-code", &[r#" autocomplete="off""#, r#" autocapitalize="characters""#, r#" spellcheck="false""#]);
+    expect(&html, "f-password", &[r#" autocomplete="new-password""#, r#" minlength="12""#, r#" maxlength="128""#]);
+    expect(&html, "f-confirm", &[r#" autocomplete="new-password""#, " required"]);
+    drop(setup);
+
+    let (p, server) = with_password(&[]);
+    let client = p.client("Ann Smith");
+    let mut b = Browser::new(&server);
+    expect(&b.get("/admin/login").body, "f-password", &[r#" autocomplete="current-password""#, " required"]);
+    b.login(PASSWORD);
+    let settings = b.get("/admin/settings").body;
+    expect(&settings, "f-current", &[r#" autocomplete="current-password""#]);
+    expect(&settings, "f-new", &[r#" autocomplete="new-password""#, r#" minlength="12""#, r#" maxlength="128""#]);
+    for page in ["/admin/clients".to_string(), format!("/admin/clients/{client}")] {
+        let html = b.get(&page).body;
+        expect(&html, "f-name", &[r#" maxlength="100""#, r#" autocomplete="off""#, " required"]);
+        expect(&html, "f-email", &[r#" autocomplete="off""#]);
+    }
+    let new = b.get("/admin/appointments/new").body;
+    expect(&new, "f-minutes", &[r#" min="1""#, r#" max="720""#, " required"]);
+}

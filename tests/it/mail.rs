@@ -118,6 +118,15 @@ fn client(p: &Practice, name: &str, email: &str) -> i64 {
     p.json(&["client", "add", "--name", name, "--email", email])["id"].as_i64().unwrap()
 }
 
+/// Keep the HTML part of `mail` as `NAME.html` for the Nu Html Checker,
+/// which `make test` runs over it after the tests (tests/browser/validate).
+fn keep_html(name: &str, mail: &Value) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-check/mail");
+    std::fs::create_dir_all(&dir).expect("html-check dir");
+    let html = mail["html"].as_str().unwrap_or_else(|| panic!("{name} has an HTML part"));
+    std::fs::write(dir.join(format!("{name}.html")), html).expect("write the mail's HTML");
+}
+
 fn utc(v: &Value) -> String {
     time(v).format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
 }
@@ -130,6 +139,7 @@ fn a_reminder_arrives_with_both_bodies_and_an_invitation() {
     // Both reminders (24 h and 1 h) are already due: one message.
     let appt = p.appt(&[ann], now() + minutes(30), 50);
     let mail = &sink.wait_for(1)[0];
+    keep_html("reminder", mail);
     sink.stays_at(1, 3);
 
     let h = &mail["headers"];
@@ -181,6 +191,7 @@ fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
     let id = appt.id_str();
     p.run(&["appt", "move", &id, "--start", "2027-03-15T11:00"]).ok();
     let update = &sink.wait_for(1)[0];
+    keep_html("new-time", update);
     let subject = update["headers"]["Subject"].as_str().unwrap();
     assert!(subject.starts_with("New time:") && subject.contains("11:00 AM EDT"), "{subject}");
     assert!(update["text"].as_str().unwrap().contains("11:00 AM EDT (America/New_York)"));
@@ -199,6 +210,7 @@ fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
 
     p.run(&["appt", "cancel", &id]).ok();
     let cancel = &sink.wait_for(2)[1];
+    keep_html("cancellation", cancel);
     assert!(cancel["headers"]["Subject"].as_str().unwrap().starts_with("Cancelled:"));
     assert_eq!(cancel["attachments"][0]["params"]["method"], "CANCEL");
     let cal = &cancel["calendars"][0];

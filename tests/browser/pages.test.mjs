@@ -1,0 +1,214 @@
+// Every page a person can reach, checked by axe-core against WCAG 2.1 A
+// and AA on a phone (390 px) and a desk (1280 px), and its HTML, as the
+// server sent it, kept for the Nu Html Checker (tests/browser/validate,
+// run by `make test` after this suite). Any axe violation fails here.
+//
+// The demo practice has links in every state at once; a second server
+// without a password gives the first-run setup page.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import {
+  Porchlight, browser, clickAndLoad, signIn, printed, path, weakFocus,
+} from "./harness.mjs";
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+/** Where the served HTML goes; the validator reads it from there. */
+const OUT = join(process.env.HTML_CHECK_DIR || new URL("../../target/tmp/html-check", import.meta.url).pathname, "pages");
+const WIDTHS = [390, 1280];
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+let demo, fresh, chrome;
+const seen = new Set();
+
+before(async () => {
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(OUT, { recursive: true });
+  demo = await Porchlight.start(["--demo"]);
+  fresh = await Porchlight.start();
+  chrome = await browser(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]);
+});
+after(async () => {
+  await chrome?.close();
+  demo?.stop();
+  fresh?.stop();
+});
+
+/** A page in a context of its own. axe is injected as a script, which the
+ *  pages' Content-Security-Policy would refuse: the context bypasses it. */
+async function open(t, extra = {}) {
+  const context = await chrome.newContext({
+    bypassCSP: true, viewport: { width: WIDTHS[0], height: 844 }, permissions: ["camera", "microphone"], ...extra,
+  });
+  t.after(() => context.close());
+  // The document as served, before any script touched it, for every tab
+  // of the context (the room opens in a new one).
+  context.on("response", (r) => {
+    if (!r.request().isNavigationRequest() || (r.status() >= 300 && r.status() < 400)) return;
+    let frame;
+    try { frame = r.frame(); } catch { return; } // a new tab's first request comes before its frame
+    if (frame === frame.page().mainFrame()) frame.page().served = r;
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(10000);
+  return page;
+}
+
+/** axe's WCAG 2.1 A/AA violations of `page` as lines a person can act on. */
+async function violations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate((tags) => window.axe.run(document, {
+    runOnly: { type: "tag", values: tags }, resultTypes: ["violations"],
+  }), TAGS);
+  return result.violations.flatMap((v) => v.nodes.map((n) =>
+    `${v.id} (${v.impact}): ${v.help}\n      at ${n.target.join(" ")}\n      ${n.failureSummary.replace(/\n/g, "\n      ")}`));
+}
+
+/** Keep the served HTML of `page` as NAME.html and add what is wrong
+ *  with it (its status, axe violations at either width, its headings and
+ *  focus rings) to `problems`:
+ *  each test reports every page's problems at once, at its end. */
+async function check(problems, page, name, status = 200) {
+  assert.ok(page.served, `${name}: a document was loaded`);
+  writeFileSync(join(OUT, name + ".html"), await page.served.body());
+  seen.add(name);
+  if (page.served.status() !== status) problems.push(`${name}: status ${page.served.status()}, not ${status}`);
+  for (const width of WIDTHS) {
+    await page.setViewportSize({ width, height: width < 800 ? 844 : 900 });
+    for (const v of await violations(page)) problems.push(`${name} at ${width} px: ${v}`);
+  }
+  await page.setViewportSize({ width: WIDTHS[0], height: 844 });
+  // What axe leaves to people: one main heading, and a focus ring that
+  // can be seen.
+  const h1s = await page.locator("h1:visible").count();
+  if (h1s !== 1) problems.push(`${name}: ${h1s} <h1> elements, not one`);
+  for (const weak of await weakFocus(page)) problems.push(`${name}: ${weak}`);
+}
+
+/** Fail with every problem found, one to a paragraph. */
+function noProblems(problems) {
+  assert.ok(problems.length === 0, `axe-core (WCAG 2.1 A/AA) and status problems:\n\n${problems.join("\n\n")}`);
+}
+
+/** The demo's links by state, and its portal link. */
+function demoLinks() {
+  const links = {};
+  for (const line of demo.output().split("\n")) {
+    const m = line.match(/^\s+(\w+)\s+.*?(http:\/\/\S+)/);
+    if (m && !links[m[1]]) links[m[1]] = m[2];
+  }
+  return links;
+}
+
+test("client pages: every link state, the code form, the portal", async (t) => {
+  const problems = [];
+  const links = demoLinks();
+  const page = await open(t);
+  for (const [state, status] of [["open", 200], ["early", 200], ["expired", 410], ["cancelled", 410],
+    ["revoked", 410], ["unknown", 404]]) {
+    await page.goto(links[state]);
+    await check(problems, page, `link-${state}`, status);
+  }
+  await page.goto(links.code);
+  await check(problems, page, "join");
+  await page.getByLabel(/code/i).fill("AAAA-AAAA");
+  await clickAndLoad(page, page.locator("form button[type=submit]"));
+  assert.equal(path(page), "/join");
+  await check(problems, page, "join-error");
+
+  await page.goto(links.portal);
+  await check(problems, page, "portal");
+  demo.cli("settings", "set", "portal_links", "off");
+  await page.goto(links.portal);
+  await check(problems, page, "portal-off", 410);
+  demo.cli("settings", "set", "portal_links", "on");
+  const alex = demo.json("client", "list").find((c) => links.portal === c.portal_url);
+  assert.ok(alex, "the demo portal link belongs to a client");
+  demo.cli("client", "portal", "rotate", String(alex.id));
+  await page.goto(links.portal);
+  await check(problems, page, "portal-revoked", 410);
+  noProblems(problems);
+});
+
+test("admin pages, the waiting page and the room", async (t) => {
+  const problems = [];
+  const setup = await open(t);
+  await setup.goto(fresh.url + "/admin/setup");
+  await check(problems, setup, "admin-setup");
+  await setup.getByLabel("Setup code").fill("AAAA-BBBB-CCCC");
+  await setup.getByLabel("New password").fill("a calm harbour at dusk");
+  await setup.getByLabel("The same password again").fill("a calm harbour at dusk");
+  await clickAndLoad(setup, setup.getByRole("button", { name: /Set password/ }));
+  await check(problems, setup, "admin-setup-error");
+
+  const password = (await printed(demo, /demo admin password: (\S+)/))[1];
+  const admin = await open(t);
+  await admin.goto(demo.url + "/admin/login");
+  await check(problems, admin, "admin-login");
+  await admin.getByLabel("Admin password").fill("not the password at all");
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Sign in" }));
+  await check(problems, admin, "admin-login-error");
+  await signIn(admin, demo, password);
+  await check(problems, admin, "admin-today");
+
+  const appts = demo.json("appt", "list");
+  const live = appts.find((a) => a.status !== "cancelled" && a.participants.some((p) => p.name === "Riley Chen"));
+  assert.ok(live, "the demo has Riley's appointment");
+  const clientId = live.participants[0].client_id;
+  for (const [name, route] of [
+    ["admin-appointment", `/admin/appointments/${live.id}`],
+    ["admin-appointment-new", "/admin/appointments/new"],
+    ["admin-cancel", `/admin/appointments/${live.id}/cancel`],
+    ["admin-clients", "/admin/clients"],
+    ["admin-client", `/admin/clients/${clientId}`],
+    ["admin-settings", "/admin/settings"],
+    ["admin-audit", "/admin/audit"],
+  ]) {
+    await admin.goto(demo.url + route);
+    await check(problems, admin, name);
+  }
+  // Forms sent empty, past the browser's own checks: the error messages
+  // and aria-invalid fields.
+  for (const [name, route, button] of [
+    ["admin-appointment-new-error", "/admin/appointments/new", "Create appointment"],
+    ["admin-clients-error", "/admin/clients", "Add client"],
+  ]) {
+    await admin.goto(demo.url + route);
+    await admin.evaluate(() => document.querySelectorAll("form").forEach((f) => { f.noValidate = true; }));
+    await clickAndLoad(admin, admin.getByRole("button", { name: button }));
+    await check(problems, admin, name, 400);
+  }
+
+  // The waiting page, then the built-in room the clinician's Start opens.
+  demo.cli("settings", "set", "video_provider", "builtin");
+  const open_ = appts.find((a) => a.status !== "cancelled" && a.participants.some((p) => p.name === "Alex Rivera"));
+  const client = await open(t);
+  await client.goto(open_.participants[0].link);
+  await clickAndLoad(client, client.getByRole("button", { name: "Join video call" }));
+  assert.match(path(client), /\/wait$/);
+  await check(problems, client, "waiting");
+
+  await admin.goto(demo.url + "/admin");
+  const [room] = await Promise.all([
+    admin.context().waitForEvent("page"),
+    admin.locator(`#appt-${open_.id}`).getByRole("button", { name: /^Start session/ }).click(),
+  ]);
+  await room.waitForURL(/\/room\//);
+  await room.waitForLoadState("load");
+  // A tab opened by a form's POST may be answered before the test sees
+  // the tab: then its document is fetched again, with the same cookies.
+  room.served ??= await room.context().request.get(room.url(), { maxRedirects: 0 });
+  await check(problems, room, "room");
+  noProblems(problems);
+});
+
+test("every page was kept for the HTML validator", () => {
+  const expected = ["link-open", "link-early", "link-expired", "link-cancelled", "link-revoked", "link-unknown",
+    "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
+    "admin-login", "admin-login-error", "admin-today", "admin-appointment", "admin-appointment-new", "admin-cancel",
+    "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
+    "admin-clients-error", "waiting", "room"];
+  assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
+});
