@@ -15,8 +15,9 @@
 //! so it becomes `unknown`, never sent again by itself.
 //!
 //! Bodies go out as they are (`7bit`, or `8bit` where the text is not
-//! ASCII), not quoted-printable: a soft line break inside a link is
-//! decoded by most readers but not by every one, nor by every scanner.
+//! ASCII; base64 for a server without 8BITMIME), never quoted-printable:
+//! a soft line break inside a link is decoded by most readers but not by
+//! every one, nor by every scanner.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
@@ -189,7 +190,7 @@ pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
     }
     let sent = match transport.send(&message) {
         // lettre refuses 8-bit text to a server without 8BITMIME before
-        // saying MAIL FROM, so nothing left: send it quoted-printable.
+        // saying MAIL FROM, so nothing left: send it encoded.
         Err(e) if e.is_client() && e.to_string().contains("8BITMIME") => {
             let message = build(out, Transfer::Encoded).map_err(|e| fail(After::Refused, e.to_string()))?;
             transport.send(&message)
@@ -215,8 +216,10 @@ pub fn deliver(url: &str, out: &Outgoing) -> std::result::Result<(), Failure> {
 pub enum Transfer {
     /// As they are, where they can be ([`as_is`]): every link arrives whole.
     AsIs,
-    /// As lettre chooses (quoted-printable or base64), for a server that
-    /// takes no 8-bit text.
+    /// For a server that takes no 8-bit text: ASCII parts as they are,
+    /// the others base64. Not quoted-printable, whose soft line breaks
+    /// would cut a long link in the raw message; in base64 no link is
+    /// readable raw, so none can be copied broken.
     Encoded,
 }
 
@@ -229,7 +232,11 @@ pub fn build(out: &Outgoing, transfer: Transfer) -> Result<Message> {
         .map_err(|e| Error::internal(format!("calendar content type: {e}")))?;
     let body = |text: &str| match transfer {
         Transfer::AsIs => as_is(text).unwrap_or_else(|| Body::new(text.to_string())),
-        Transfer::Encoded => Body::new(text.to_string()),
+        Transfer::Encoded => match as_is(text) {
+            Some(body) if text.is_ascii() => body,
+            _ => Body::new_with_encoding(text.to_string(), ContentTransferEncoding::Base64)
+                .unwrap_or_else(|_| Body::new(text.to_string())),
+        },
     };
     Message::builder()
         .from(from)
@@ -338,9 +345,13 @@ mod tests {
         let raw = String::from_utf8(build(&outgoing(&accented, &html), Transfer::AsIs).unwrap().formatted()).unwrap();
         assert!(raw.contains("Content-Transfer-Encoding: 8bit\r\n\r\nBonjour Zoë,\r\n"), "{raw}");
         assert_eq!(raw.matches(&link).count(), 2, "{raw}");
-        // For a server without 8BITMIME: every part 7-bit clean.
-        let raw = build(&outgoing(&accented, &html), Transfer::Encoded).unwrap().formatted();
-        assert!(raw.is_ascii());
+        // For a server without 8BITMIME: every part 7-bit clean, the
+        // ASCII ones as they are, and no link cut by a soft line break.
+        let raw =
+            String::from_utf8(build(&outgoing(&accented, &html), Transfer::Encoded).unwrap().formatted()).unwrap();
+        assert!(raw.is_ascii() && !raw.contains("quoted-printable"), "{raw}");
+        assert_eq!(raw.matches("Content-Transfer-Encoding: base64").count(), 1, "{raw}");
+        assert_eq!(raw.matches(&link).count(), 1, "the ASCII HTML part as it is: {raw}");
 
         assert!(as_is(&"x".repeat(998)).is_some());
         assert!(as_is(&"x".repeat(999)).is_none(), "RFC 5322 2.1.1: at most 998 octets a line");

@@ -502,6 +502,8 @@ fn a_server_without_8bitmime_gets_the_message_encoded() {
     sink.stays_at(1, 2);
     let raw = std::fs::read(&sink.messages()[0]).unwrap();
     assert!(raw.is_ascii(), "7-bit clean for a server without 8BITMIME");
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(!raw.contains("quoted-printable"), "no soft line break may cut a link: {raw}");
     let text = mail["text"].as_str().unwrap();
     assert!(text.contains("Hello Zoë,") && text.contains(&appt.link(0)), "{text}");
     assert_eq!(mail["links"][0], appt.link(0).as_str());
