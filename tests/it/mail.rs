@@ -509,3 +509,60 @@ fn a_server_without_8bitmime_gets_the_message_encoded() {
     assert_eq!(mail["links"][0], appt.link(0).as_str());
     assert_eq!(p.audit_count("mail.sent"), 1);
 }
+
+/// Each link in the raw message as a reader that makes links of text
+/// takes it: from `http` to white space, or to `<` and `"` (the ends of an
+/// HTML attribute or element).
+fn links_in_raw(raw: &str) -> Vec<&str> {
+    urls_in(raw).into_iter().map(|u| &u[..u.find(['<', '"']).unwrap_or(u.len())]).collect()
+}
+
+/// GET `path` (from 127.0.0.1), following redirects on this server:
+/// the final status and path.
+fn follow(server: &Server, path: &str) -> (u16, String) {
+    let mut path = path.to_string();
+    for _ in 0..4 {
+        let page = server.get(&path);
+        if !matches!(page.status, 301 | 302 | 303 | 307 | 308) {
+            return (page.status, path);
+        }
+        path = page.location().to_string();
+    }
+    panic!("redirects do not end for {path}");
+}
+
+#[test]
+fn a_mangled_reminder_still_reaches_every_page() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    p.set("public_url", LONG_BASE);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    let _appt = p.appt(&[ann], now() + minutes(5), 50);
+    sink.wait_for(1);
+    let raw = String::from_utf8(std::fs::read(&sink.messages()[0]).unwrap()).expect("8bit UTF-8");
+
+    let found = links_in_raw(&raw);
+    let paths: std::collections::BTreeSet<&str> =
+        found.iter().map(|u| u.strip_prefix(LONG_BASE).unwrap_or_else(|| panic!("{u} is not ours"))).collect();
+    assert!(paths.len() >= 3, "the link, the portal and /join: {paths:?}");
+    let mut tried = 0;
+    for path in &paths {
+        assert_eq!(follow(&server, path), (200, path.to_string()), "the link as sent");
+        // What mail readers, linkifiers and people do to a link on its way.
+        let mut mangled: Vec<String> = [".", ",", ")", ">", "\"", "'", "/", ").", "%22", "%3E", "&gt;"]
+            .iter()
+            .map(|tail| format!("{path}{tail}"))
+            .collect();
+        mangled.push(path.to_ascii_uppercase());
+        mangled.push(path.to_ascii_lowercase());
+        mangled.push(format!("{}.", path.to_ascii_uppercase()));
+        for m in &mangled {
+            // A raw `"` or `>` cannot travel in a request line; a browser
+            // sends it percent-encoded.
+            let sent = m.replace('"', "%22").replace('>', "%3E");
+            assert_eq!(follow(&server, &sent), (200, path.to_string()), "{m} must lead to {path}");
+            tried += 1;
+        }
+    }
+    assert!(tried >= 42, "{tried}");
+}
