@@ -14,6 +14,7 @@ pub mod message;
 mod portal;
 mod repeats;
 mod room;
+pub mod schedule;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -185,6 +186,9 @@ impl App {
             )
         })?;
         self.invalidate();
+        if key == "reminder_hours" {
+            self.replan_all(now)?;
+        }
         Ok(())
     }
 

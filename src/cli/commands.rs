@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::print;
 use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
 use crate::app::App;
+use crate::app::schedule::{Clash, Force};
 use crate::error::{Error, Result};
 use crate::times;
 
@@ -60,8 +61,17 @@ pub fn run(cli: Cli) -> Result<()> {
             let shown = crate::settings::show(|k| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
             print::out(json.json, shown.as_slice(), print::settings)
         }
+        Command::Settings(SettingsCmd::Reset { key }) => reset_setting(&mut app, &key, now),
         Command::Settings(SettingsCmd::Set { key, value }) => {
             let value = if value == "-" { read_line("the value")? } else { value };
+            if value.trim().is_empty() {
+                return match crate::settings::default_of(&key)? {
+                    None if !crate::settings::is_secret(&key)? => reset_setting(&mut app, &key, now),
+                    _ => Err(Error::input(format!(
+                        "empty value for {key}: to go back to the default, use settings reset {key}"
+                    ))),
+                };
+            }
             let value = app.set_setting(&key, &value, now)?;
             if crate::settings::is_secret(&key)? {
                 print::line(&format!("{key} set (write-only: settings show masks it)"))?;
@@ -161,10 +171,11 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
 
 fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ApptCmd::Add { clients, start, minutes, json } => {
+        ApptCmd::Add { clients, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
-            let v = app.add_appointment(&clients, start, minutes, now)?;
-            print::out(json.json, &v, print::appt)
+            let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
+            warn_clashes(&made.clashes);
+            print::out(json.json, &made.view, print::appt)
         }
         ApptCmd::Show { id, json } => {
             let v = app.appointment_view(id, now)?;
@@ -182,16 +193,40 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             let list = app.list_appointments(lo, hi, now)?;
             print::out(json.json, list.as_slice(), print::appts)
         }
-        ApptCmd::Move { id, start, minutes, json } => {
+        ApptCmd::Move { id, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
-            let v = app.move_appointment(id, start, minutes, now)?;
-            print::out(json.json, &v, print::appt)
+            let made = app.reschedule(id, start, minutes, forced(force), now)?;
+            warn_clashes(&made.clashes);
+            print::out(json.json, &made.view, print::appt)
         }
         ApptCmd::Cancel { id } => {
             app.cancel_appointment(id, now)?;
             print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
             Ok(())
         }
+    }
+}
+
+fn forced(force: bool) -> Force {
+    if force { Force::Yes } else { Force::No }
+}
+
+/// An overlap is allowed (a couple seen back to back may share a minute),
+/// but never silently: stderr names each clash.
+fn warn_clashes(clashes: &[Clash]) {
+    for c in clashes {
+        eprintln!("porchlight: warning: this {c}");
+    }
+}
+
+/// `settings reset KEY`, and `settings set KEY ""` for a key without a
+/// default: unknown keys exit 2 naming the key.
+fn reset_setting(app: &mut App, key: &str, now: DateTime<Utc>) -> Result<()> {
+    let default = crate::settings::default_of(key)?;
+    app.clear_setting(key, now)?;
+    match default {
+        Some(d) => print::line(&format!("{key} reset to its default, {d}")),
+        None => print::line(&format!("{key} reset (unset)")),
     }
 }
 

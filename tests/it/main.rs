@@ -50,4 +50,5 @@ mod signin;
 mod slow;
 mod support;
 mod torture;
+mod truth;
 mod video;

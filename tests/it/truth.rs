@@ -1,0 +1,135 @@
+//! A dashboard that tells the truth: typos that would kill links are
+//! refused, overlaps are named, settings go back to their defaults, mail
+//! that will never leave says so, loopback links are flagged, presence
+//! comes from a person's page, and an empty room is noticed.
+
+use serde_json::Value;
+
+use crate::clinician::{Clinician, with_password};
+use crate::support::{Practice, minutes, now, rfc};
+
+#[test]
+fn a_time_whose_links_are_already_expired_is_refused_unless_forced() {
+    let p = Practice::new();
+    let ann = p.client("Ann Example");
+    let bo = p.client("Bo Example");
+    let tomorrow = now() + chrono::Duration::days(1);
+    let a = p.appt(&[ann], tomorrow, 50);
+    // The year typed wrong: a month ago.
+    let typo = rfc(tomorrow - chrono::Duration::days(365));
+    p.run(&["appt", "move", &a.id_str(), "--start", &typo]).input_error(&["expired", &typo[..10], "--force"]);
+    assert_eq!(p.state(&a.link(0)), "early", "the refused move left the links alone");
+    p.run(&["appt", "add", "--client", &ann.to_string(), "--start", &typo, "--minutes", "50"])
+        .input_error(&["expired", "--force"]);
+    assert_eq!(p.json(&["appt", "list", "--from", &typo]).as_array().map(Vec::len), Some(1), "nothing was made");
+    // Forced: done, as asked.
+    let moved = p.json(&["appt", "move", &a.id_str(), "--start", &typo, "--force"]);
+    assert_eq!(moved["id"], a.0["id"]);
+    assert_eq!(p.state(&a.link(0)), "expired");
+
+    // An overlap is made, with a warning naming the clash.
+    let first = p.appt(&[bo], tomorrow, 50);
+    let out = p.run(&[
+        "appt",
+        "add",
+        "--client",
+        &ann.to_string(),
+        "--start",
+        &rfc(tomorrow + minutes(30)),
+        "--minutes",
+        "50",
+        "--json",
+    ]);
+    let made: Value = out.json();
+    assert_eq!(made["status"], "scheduled");
+    let warning =
+        out.stderr.lines().find(|l| l.contains("overlaps")).unwrap_or_else(|| panic!("no warning: {}", out.stderr));
+    assert!(warning.contains(&format!("appointment {}", first.id())) && warning.contains("Bo Example"), "{warning}");
+    assert!(warning.contains("UTC"), "the time in the practice zone: {warning}");
+    // Back to back is no clash.
+    let out = p.run(&[
+        "appt",
+        "add",
+        "--client",
+        &bo.to_string(),
+        "--start",
+        &rfc(tomorrow + minutes(80)),
+        "--minutes",
+        "50",
+    ]);
+    assert!(!out.ok().stderr.contains("overlaps"), "{}", out.stderr);
+}
+
+#[test]
+fn settings_reset_puts_a_key_back_and_names_an_unknown_one() {
+    let p = Practice::new();
+    let value = |key: &str| -> Value {
+        let shown = p.json(&["settings", "show"]);
+        shown.as_array().expect("array").iter().find(|r| r["key"] == key).expect("key").clone()
+    };
+    p.set("join_opens_minutes", "20");
+    p.set("public_url", "http://porch.local:8080");
+    assert_eq!(value("join_opens_minutes")["value"], "20");
+    let out = p.run(&["settings", "reset", "join_opens_minutes"]);
+    assert!(out.ok().stdout.contains("10"), "{}", out.stdout);
+    assert_eq!(
+        (value("join_opens_minutes")["value"].clone(), value("join_opens_minutes")["default"].clone()),
+        ("10".into(), true.into())
+    );
+    p.run(&["settings", "reset", "colour"]).input_error(&["colour"]);
+    // An empty value unsets a key that has no default...
+    p.run(&["settings", "set", "public_url", ""]).ok();
+    assert_eq!(value("public_url")["value"], Value::Null);
+    // ...and is refused, pointing at reset, for one that has.
+    p.run(&["settings", "set", "practice_name", ""]).input_error(&["practice_name", "settings reset"]);
+    let audit = p.audit();
+    assert!(audit.iter().any(|e| e["detail"] == "join_opens_minutes reset"), "{audit:?}");
+}
+
+#[test]
+fn the_admin_page_asks_before_a_dead_or_clashing_time() {
+    let (p, server) = with_password(&[]);
+    let ann = p.client("Ann Example");
+    let bo = p.client("Bo Example");
+    let tomorrow = now() + chrono::Duration::days(1);
+    let first = p.appt(&[bo], tomorrow, 50);
+    let mut c = Clinician::sign_in(&server);
+    let local = |t: chrono::DateTime<chrono::Utc>| (t.format("%Y-%m-%d").to_string(), t.format("%H:%M").to_string());
+    let (date, time) = local(tomorrow + minutes(20));
+    let form = format!("client={ann}&date={date}&time={time}&minutes=50");
+    let asked = c.post("/admin/appointments", &form);
+    assert_eq!(asked.status, 200, "{}", asked.body);
+    let body = asked.text();
+    assert!(body.contains(&format!("overlaps appointment {}", first.id())) && body.contains("Create anyway"), "{body}");
+    let confirm = asked
+        .body
+        .split("name=\"confirm\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| panic!("no confirm field: {body}"))
+        .to_string();
+    assert_eq!(p.json(&["appt", "list"]).as_array().map(Vec::len), Some(1), "nothing made before the confirmation");
+    // Confirmed for another time: asked again.
+    let (_, other) = local(tomorrow + minutes(25));
+    let again =
+        c.post("/admin/appointments", &format!("client={ann}&date={date}&time={other}&minutes=50&confirm={confirm}"));
+    assert!(again.text().contains("Create anyway"));
+    let made = c.post("/admin/appointments", &format!("{form}&confirm={confirm}"));
+    assert_eq!(made.status, 303, "{}", made.body);
+    assert_eq!(p.json(&["appt", "list"]).as_array().map(Vec::len), Some(2));
+
+    // Moving the first session a year back: asked, and left alone until confirmed.
+    let (date, time) = local(tomorrow - chrono::Duration::days(365));
+    let path = format!("/admin/appointments/{}/move", first.id());
+    let asked = c.post(&path, &format!("date={date}&time={time}&minutes=50"));
+    assert!(
+        asked.text().contains("would already be expired") && asked.text().contains("Move anyway"),
+        "{}",
+        asked.body
+    );
+    assert_eq!(p.state(&first.link(0)), "early");
+    // Without the CSRF field, even a confirmed move is refused.
+    let forged =
+        c.browser.post(&path, &[crate::clinician::ORIGIN], &format!("date={date}&time={time}&minutes=50&confirm=x"));
+    assert_eq!(forged.status, 403);
+}
