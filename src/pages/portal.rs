@@ -26,26 +26,21 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let practice = settings.practice_name.as_str();
     let gone = |status: u16, title: &str, line: String| shared.pages.message(status, practice, title, &[&line]);
     Ok(match view {
-        PortalView::Ok { client_id, first_name, appointments } => {
-            for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
-                shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
-            }
-            Resp::html(
-                200,
-                shared.pages.render(
-                    "portal.html",
-                    Page {
-                        practice,
-                        token,
-                        first_name: &first_name,
-                        appointments: &appointments,
-                        days: crate::app::PORTAL_DAYS,
-                        join_opens_minutes: settings.window.join_opens_minutes,
-                    },
-                )?,
-            )
-            .with_form_action(crate::video::origin(&settings))
-        }
+        PortalView::Ok { first_name, appointments, .. } => Resp::html(
+            200,
+            shared.pages.render(
+                "portal.html",
+                Page {
+                    practice,
+                    token,
+                    first_name: &first_name,
+                    appointments: &appointments,
+                    days: crate::app::PORTAL_DAYS,
+                    join_opens_minutes: settings.window.join_opens_minutes,
+                },
+            )?,
+        )
+        .with_form_action(crate::video::origin(&settings)),
         PortalView::Off => gone(
             410,
             "Please use the link from your reminder",
@@ -67,6 +62,20 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
 }
 
 /// `POST /p/{token}/join` with field `appointment`.
+/// `POST /p/{token}/here`: as the participant page's (`client::here`),
+/// for each session of the client open now.
+pub fn here(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    if !super::room::from_the_page(req) {
+        return Ok(Resp::text(403, "not from the page"));
+    }
+    if let PortalView::Ok { client_id, appointments, .. } = app.portal(token, now)? {
+        for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
+            shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
+        }
+    }
+    Ok(Resp::new(204, "text/plain; charset=utf-8", vec![]))
+}
+
 pub fn join(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let back = format!("/p/{token}");
     let Some(id) = req.field("appointment").and_then(|v| v.parse::<i64>().ok()) else {

@@ -133,3 +133,89 @@ fn the_admin_page_asks_before_a_dead_or_clashing_time() {
         c.browser.post(&path, &[crate::clinician::ORIGIN], &format!("date={date}&time={time}&minutes=50&confirm=x"));
     assert_eq!(forged.status, 403);
 }
+
+/// The page's beacon, as its script sends it.
+fn beacon(path: &str, extra: &str) -> Vec<u8> {
+    format!(
+        "POST {path}/here HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n{extra}\
+         Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_bare_get_is_no_arrival_and_the_page_script_is() {
+    let (p, server) = with_password(&[]);
+    let ann = p.client("Ann Example");
+    let a = p.appt(&[ann], now() + minutes(5), 50);
+    let portal = p.json(&["client", "list"])[0]["portal_url"].as_str().expect("portal").to_string();
+    let mut c = Clinician::sign_in(&server);
+    let waiting = |c: &mut Clinician<'_>| -> Vec<Value> {
+        let r = c.browser.get("/admin/api/waiting");
+        serde_json::from_str::<Value>(&r.body).expect("json")["waiting"].as_array().expect("array").clone()
+    };
+    let path = |url: &str| url.split_once("//").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap();
+    // A mail scanner, a link preview: GETs of the link and the portal.
+    assert_eq!(server.get(&path(&a.link(0))).status, 200);
+    assert_eq!(server.get(&path(&portal)).status, 200);
+    assert_eq!(waiting(&mut c), Vec::<Value>::new(), "nobody is here");
+    // A cross-site script cannot fake the beacon; a form cannot send JSON.
+    let cross = server.raw(&beacon(&path(&a.link(0)), "Sec-Fetch-Site: cross-site\r\n"));
+    assert_eq!(cross.status, 403);
+    let form = server.send("POST", &format!("{}/here", path(&a.link(0))), Some("x=1"));
+    assert_eq!(form.status, 403);
+    assert_eq!(waiting(&mut c), Vec::<Value>::new());
+    // The page's own script: here.
+    let r = server.raw(&beacon(&path(&a.link(0)), "Sec-Fetch-Site: same-origin\r\n"));
+    assert_eq!(r.status, 204);
+    let now_here = waiting(&mut c);
+    assert_eq!((now_here.len(), &now_here[0]["stage"]), (1, &Value::from("here")), "{now_here:?}");
+    // The portal's script too, and an unknown token says the same 204.
+    assert_eq!(server.raw(&beacon(&path(&portal), "")).status, 204);
+    assert_eq!(server.raw(&beacon("/v/AAAAAAAAAAAAAAAAAAAAAAAAAA", "")).status, 204);
+    assert_eq!(waiting(&mut c).len(), 1);
+}
+
+/// The room ticket cookie and room path a Join answer sets.
+fn room_ticket(r: &crate::support::Response) -> (String, String) {
+    assert_eq!(r.status, 303, "{r:?}");
+    let set = r.set_cookies().into_iter().find(|c| c.starts_with("porchlight_room=")).expect("a room ticket");
+    (set.split(';').next().unwrap().to_string(), r.location().to_string())
+}
+
+#[test]
+fn a_room_both_people_closed_is_noticed_without_any_other_request() {
+    let p = Practice::new();
+    p.set("video_provider", "builtin");
+    p.set("waiting_room", "off");
+    p.run_stdin(&["admin", "password"], &format!("{}\n", crate::clinician::PASSWORD)).ok();
+    let (ann, bo) = (p.client("Ann Example"), p.client("Bo Example"));
+    let a = p.appt(&[ann, bo], now() + minutes(5), 50);
+    // Silence of 2 s counts as gone here (test-only; 40 s in service).
+    let server =
+        crate::support::Server::start_wrapped(&["env", "PORCHLIGHT_TEST_ROOM_LOST_AFTER_SECS=2"], p.path(), false, &[]);
+    let mut c = Clinician::sign_in(&server);
+    for i in 0..2 {
+        let (cookie, room) = room_ticket(&server.post(&format!("/v/{}/join", a.token(i)), ""));
+        let enter = format!(
+            "POST {room}/enter HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nCookie: {cookie}\r\n\
+             Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+        );
+        assert_eq!(server.raw(enter.as_bytes()).status, 200);
+    }
+    let stages = |c: &mut Clinician<'_>| -> Vec<String> {
+        let r = c.browser.get("/admin/api/waiting");
+        let v: Value = serde_json::from_str(&r.body).expect("json");
+        v["waiting"].as_array().expect("array").iter().map(|w| w["stage"].as_str().unwrap_or("").to_string()).collect()
+    };
+    assert_eq!(stages(&mut c), ["in_room", "in_room"]);
+    // Both close their browsers: no room request comes any more.
+    let closed = std::time::Instant::now();
+    while !stages(&mut c).is_empty() {
+        assert!(closed.elapsed() < std::time::Duration::from_secs(15), "still 'in the room': {:?}", stages(&mut c));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let leaves: Vec<Value> = p.audit().into_iter().filter(|e| e["event"] == "room.leave").collect();
+    assert_eq!(leaves.len(), 2, "{leaves:?}");
+    assert!(leaves.iter().all(|e| e["detail"] == "lost the connection"), "{leaves:?}");
+}
