@@ -54,6 +54,8 @@ struct EditPage<'a> {
     zone: String,
     form: &'a Form,
     messages: Vec<super::mail::Line>,
+    /// Its new time or cancellation, if mail will not carry it.
+    untold: Vec<super::mail::Untold>,
     confirm: Option<Confirm>,
 }
 
@@ -144,7 +146,8 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let frame = ctx.frame("today")?;
     let rows = ctx.app.outbox_of(id)?;
     let messages = super::mail::lines(ctx, rows)?;
-    let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, confirm };
+    let untold = super::mail::untold(ctx, Some(id))?;
+    let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, confirm };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }

@@ -30,6 +30,8 @@ struct Page {
     /// What stands between Join and a video room, if anything.
     video_problem: Option<String>,
     mail: super::mail::Panel,
+    /// New times and cancellations mail will not carry.
+    untold: Vec<super::mail::Untold>,
     backup: BackupNote,
 }
 
@@ -144,6 +146,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let frame = ctx.frame("today")?;
     let video_problem = video_problem(ctx)?;
     let mail = super::mail::panel(ctx)?;
+    let untold = super::mail::untold(ctx, None)?;
     // Start redirects to the video room: the page's forms may lead there.
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(
@@ -158,6 +161,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             waiting,
             video_problem,
             mail,
+            untold,
             backup: backup_note(ctx, zone),
         },
     )

@@ -15,6 +15,7 @@ mod portal;
 mod repeats;
 mod room;
 pub mod schedule;
+pub mod untold;
 
 use std::path::Path;
 use std::sync::Arc;

@@ -197,10 +197,12 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             let start = parse_time(app, &start)?;
             let made = app.reschedule(id, start, minutes, forced(force), now)?;
             warn_clashes(&made.clashes);
+            warn_untold(app, id, now)?;
             print::out(json.json, &made.view, print::appt)
         }
         ApptCmd::Cancel { id } => {
             app.cancel_appointment(id, now)?;
+            warn_untold(app, id, now)?;
             print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
             Ok(())
         }
@@ -217,6 +219,18 @@ fn warn_clashes(clashes: &[Clash]) {
     for c in clashes {
         eprintln!("porchlight: warning: this {c}");
     }
+}
+
+/// A new time or a cancellation that mail will not carry: the clinician
+/// must not go away believing the clients were told.
+fn warn_untold(app: &mut App, id: i64, now: DateTime<Utc>) -> Result<()> {
+    for u in app.untold(Some(id), now)? {
+        eprintln!(
+            "porchlight: warning: {} was not told by email ({}); the admin page has the message to send them",
+            u.client, u.why
+        );
+    }
+    Ok(())
 }
 
 /// `settings reset KEY`, and `settings set KEY ""` for a key without a

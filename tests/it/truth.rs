@@ -219,3 +219,40 @@ fn a_room_both_people_closed_is_noticed_without_any_other_request() {
     assert_eq!(leaves.len(), 2, "{leaves:?}");
     assert!(leaves.iter().all(|e| e["detail"] == "lost the connection"), "{leaves:?}");
 }
+
+#[test]
+fn with_mail_off_a_move_and_a_cancel_say_the_client_was_not_told_and_give_the_text() {
+    let (p, server) = with_password(&[]);
+    let ann = p.json(&["client", "add", "--name", "Ann Example", "--email", "ann@example.org"])["id"].as_i64().unwrap();
+    let a = p.appt(&[ann], now() + chrono::Duration::days(2), 50);
+    let mut c = Clinician::sign_in(&server);
+    assert!(!c.dashboard().text().contains("Not told yet"), "a new session is no change");
+    let to = (now() + chrono::Duration::days(3)).date_naive().format("%Y-%m-%d").to_string();
+    let out = p.run(&["appt", "move", &a.id_str(), "--start", &format!("{to}T15:00")]);
+    assert!(out.ok().stderr.contains("Ann Example was not told by email (mail is off)"), "{}", out.stderr);
+
+    let dash = c.dashboard();
+    let text = dash.text();
+    assert!(text.contains("Not told yet") && text.contains("New time for Ann Example"), "{text}");
+    assert!(text.contains("mail is off"), "{text}");
+    // The message to send instead: the new time and the client's own link.
+    assert!(dash.body.contains(&a.token(0)) && dash.body.contains("has a new time"), "{}", dash.body);
+    let page = c.browser.get(&format!("/admin/appointments/{}", a.id()));
+    assert!(page.text().contains("New time for Ann Example"), "{}", page.text());
+    assert!(page.text().contains("not sent: mail is off"), "{}", page.text());
+    assert!(!page.text().contains("pending"), "nothing will send it: {}", page.text());
+
+    // Sent by hand: it leaves the page, and the audit trail says so.
+    let id =
+        dash.body.split("/admin/outbox/").nth(1).and_then(|s| s.split('/').next()).expect("a told form").to_string();
+    let r = c.post(&format!("/admin/outbox/{id}/told"), "back=today");
+    assert_eq!(r.status, 303);
+    assert!(!c.dashboard().text().contains("Not told yet"));
+    assert_eq!(p.audit_count("mail.by_hand"), 1);
+
+    let out = p.run(&["appt", "cancel", &a.id_str()]);
+    assert!(out.ok().stderr.contains("was not told"), "{}", out.stderr);
+    let dash = c.dashboard();
+    assert!(dash.text().contains("Cancellation for Ann Example"), "{}", dash.text());
+    assert!(dash.body.contains("has been cancelled"), "{}", dash.body);
+}
