@@ -56,6 +56,7 @@ struct EditPage<'a> {
     messages: Vec<super::mail::Line>,
     /// Its new time or cancellation, if mail will not carry it.
     untold: Vec<super::mail::Untold>,
+    loopback: Option<String>,
     confirm: Option<Confirm>,
 }
 
@@ -147,7 +148,9 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let rows = ctx.app.outbox_of(id)?;
     let messages = super::mail::lines(ctx, rows)?;
     let untold = super::mail::untold(ctx, Some(id))?;
-    let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, confirm };
+    let loopback = today::loopback(ctx)?;
+    let page =
+        EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, loopback, confirm };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }

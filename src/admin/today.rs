@@ -32,6 +32,8 @@ struct Page {
     mail: super::mail::Panel,
     /// New times and cancellations mail will not carry.
     untold: Vec<super::mail::Untold>,
+    /// Links open only on this machine: what to do about it.
+    loopback: Option<String>,
     backup: BackupNote,
 }
 
@@ -147,6 +149,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let video_problem = video_problem(ctx)?;
     let mail = super::mail::panel(ctx)?;
     let untold = super::mail::untold(ctx, None)?;
+    let loopback = loopback(ctx)?;
     // Start redirects to the video room: the page's forms may lead there.
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(
@@ -162,6 +165,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             video_problem,
             mail,
             untold,
+            loopback,
             backup: backup_note(ctx, zone),
         },
     )
@@ -220,6 +224,12 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         participants,
     };
     Ok((when.date, card))
+}
+
+/// The warning for pages that show or copy links, when those links open
+/// only on this machine.
+pub fn loopback(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
+    Ok(ctx.app.loopback_base()?.map(|base| crate::app::loopback_warning(&base, &ctx.shared.cli)))
 }
 
 /// Why Join would not lead to a video room, in words for the clinician.

@@ -98,11 +98,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let link = crate::auth::grant::signin_link(&mut app, now)?;
             print::out(json.json, &link, print::signin_link)
         }
-        Command::Client(cmd) => client(&mut app, cmd, now),
-        Command::Appt(cmd) => appt(&mut app, cmd, now),
+        Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
+        Command::Appt(ApptCmd::Cancel { id }) => appt(&mut app, ApptCmd::Cancel { id }, now),
+        Command::Appt(cmd) => appt(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
             let p = app.rotate_link(appt, client, now)?;
-            print::out(json.json, &p, print::participant)
+            print::out(json.json, &p, print::participant)?;
+            warn_loopback(&mut app, data)
         }
         Command::Check { input, at, json } => {
             let at = match at {
@@ -229,6 +231,17 @@ fn warn_untold(app: &mut App, id: i64, now: DateTime<Utc>) -> Result<()> {
             "porchlight: warning: {} was not told by email ({}); the admin page has the message to send them",
             u.client, u.why
         );
+    }
+    Ok(())
+}
+
+/// The commands that print client links say on stderr when those links
+/// open only on this machine (`public_url` unset, `serve` on loopback):
+/// pasted into a message, they would reach no client.
+fn warn_loopback(app: &mut App, data: &std::path::Path) -> Result<()> {
+    if let Some(base) = app.loopback_base()? {
+        let cli = crate::server::command_line(data);
+        eprintln!("porchlight: warning: {}", crate::app::loopback_warning(&base, &cli));
     }
     Ok(())
 }

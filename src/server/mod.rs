@@ -320,7 +320,7 @@ fn urls_at(addr: SocketAddr, own: Vec<IpAddr>) -> Vec<String> {
 /// runs it from `target/`), and the data directory made absolute, so the
 /// command works from any folder. Run as a system user (the package's
 /// `porchlight`), as `sudo -u USER`: nobody else may read its data.
-fn command_line(data: &std::path::Path) -> String {
+pub fn command_line(data: &std::path::Path) -> String {
     let user = system_user().map(|u| format!("sudo -u {u} ")).unwrap_or_default();
     format!("{user}{}", program_and_data(data))
 }

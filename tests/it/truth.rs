@@ -256,3 +256,31 @@ fn with_mail_off_a_move_and_a_cancel_say_the_client_was_not_told_and_give_the_te
     assert!(dash.text().contains("Cancellation for Ann Example"), "{}", dash.text());
     assert!(dash.body.contains("has been cancelled"), "{}", dash.body);
 }
+
+#[test]
+fn links_that_open_only_on_this_machine_are_flagged_where_they_are_copied() {
+    let (p, server) = with_password(&[]);
+    let ann = p.client("Ann Example");
+    let out =
+        p.run(&["appt", "add", "--client", &ann.to_string(), "--start", &rfc(now() + minutes(90)), "--minutes", "50"]);
+    let warning = out.ok().stderr.lines().find(|l| l.contains("opens only on this computer")).map(str::to_string);
+    let warning = warning.unwrap_or_else(|| panic!("no warning: {}", out.stderr));
+    assert!(
+        warning.contains("http://127.0.0.1") && warning.contains("settings set public_url http://porch.local:8080")
+    );
+    assert!(out.stdout.contains("http://127.0.0.1"), "the link printed is the loopback one: {}", out.stdout);
+    let a = p.json(&["appt", "list"])[0]["id"].as_i64().unwrap();
+
+    let mut c = Clinician::sign_in(&server);
+    let dash = c.dashboard().text();
+    assert!(dash.contains("opens only on this computer") && dash.contains("porch.local:8080"), "{dash}");
+    assert!(dash.contains("These links open only on this computer"), "next to the copy buttons: {dash}");
+    let page = c.browser.get(&format!("/admin/appointments/{a}")).text();
+    assert!(page.contains("opens only on this computer"), "{page}");
+
+    // Fixed as the warning says: no warning, on either side.
+    p.set("public_url", "http://porch.local:8080");
+    assert!(!c.dashboard().text().contains("only on this computer"));
+    let out = p.run(&["appt", "show", &a.to_string()]);
+    assert!(!out.ok().stderr.contains("only on this computer"), "{}", out.stderr);
+}
