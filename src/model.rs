@@ -120,6 +120,20 @@ pub fn can_move(now: DateTime<Utc>, window: &Window, cancelled: bool) -> bool {
     !cancelled && window.state_at(now) != LinkState::Expired
 }
 
+/// Would an appointment of this window have expired links the moment it is
+/// made or moved (SPEC: such a time is refused unless forced, so a typo in
+/// the date cannot kill a client's links)?
+pub fn expired_on_arrival(now: DateTime<Utc>, window: &Window) -> bool {
+    window.state_at(now) == LinkState::Expired
+}
+
+/// Do two sessions share a moment? `[start, start + minutes)` each, UTC
+/// seconds and minutes; touching ends (one ends as the next starts) do not
+/// overlap.
+pub fn overlaps(a_start: i64, a_minutes: i64, b_start: i64, b_minutes: i64) -> bool {
+    a_start < b_start + b_minutes * 60 && b_start < a_start + a_minutes * 60
+}
+
 /// Longest appointment accepted: twelve hours.
 pub const MAX_MINUTES: i64 = 12 * 60;
 
@@ -215,5 +229,17 @@ mod tests {
         assert!(can_move(at(15, 19, 59), &w, false));
         assert!(!can_move(at(15, 20, 0), &w, false));
         assert!(!can_move(at(9, 0, 0), &w, true));
+        assert!(!expired_on_arrival(at(15, 19, 59), &w));
+        assert!(expired_on_arrival(at(15, 20, 0), &w));
+    }
+
+    #[test]
+    fn sessions_overlap_when_they_share_a_minute_not_when_they_touch() {
+        let h = 3600;
+        assert!(overlaps(10 * h, 50, 10 * h + 49 * 60, 50), "starts before the other ends");
+        assert!(overlaps(10 * h, 120, 10 * h + 30 * 60, 10), "inside the other");
+        assert!(overlaps(10 * h + 30 * 60, 10, 10 * h, 120), "either way round");
+        assert!(!overlaps(10 * h, 50, 10 * h + 50 * 60, 50), "back to back");
+        assert!(!overlaps(11 * h, 50, 10 * h, 60), "back to back, the other way");
     }
 }

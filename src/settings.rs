@@ -224,6 +224,12 @@ pub fn validate(key: &str, value: &str) -> Result<String> {
     })
 }
 
+/// The default of `key` (`None`: unset), or an error naming an unknown key.
+pub fn default_of(key: &str) -> Result<Option<&'static str>> {
+    is_secret(key)?;
+    Ok(KEYS.iter().find(|(k, _, _)| *k == key).and_then(|k| k.1))
+}
+
 /// Is `key` a secret (write-only) setting? An error naming the key if it
 /// is not a setting at all.
 pub fn is_secret(key: &str) -> Result<bool> {

@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::today::{self, Card};
 use super::{Ctx, Form, Frame};
 use crate::app::ClientView;
+use crate::app::schedule::{Force, Review};
 use crate::error::{Error, Result};
 use crate::server::http::Resp;
 use crate::times::{self, Local};
@@ -18,6 +19,30 @@ struct NewPage<'a> {
     selected: Vec<i64>,
     zone: String,
     form: &'a Form,
+    confirm: Option<Confirm>,
+}
+
+/// What the clinician is asked to confirm before a time is used (SPEC:
+/// "The admin page asks for confirmation in both cases").
+#[derive(Serialize)]
+struct Confirm {
+    warnings: Vec<String>,
+    /// Carried by the "anyway" button: the time it was shown for. A form
+    /// sent back with another time is reviewed again.
+    value: String,
+}
+
+impl Confirm {
+    fn value(start: chrono::DateTime<chrono::Utc>, minutes: i64) -> String {
+        format!("{}.{minutes}", start.timestamp())
+    }
+
+    /// `None` when there is nothing to confirm or the clinician confirmed
+    /// exactly this time.
+    fn needed(review: &Review, form: &Form, start: chrono::DateTime<chrono::Utc>, minutes: i64) -> Option<Confirm> {
+        let value = Confirm::value(start, minutes);
+        (!review.is_clear() && form.get("confirm") != value).then(|| Confirm { warnings: review.sentences(), value })
+    }
 }
 
 #[derive(Serialize)]
@@ -29,6 +54,10 @@ struct EditPage<'a> {
     zone: String,
     form: &'a Form,
     messages: Vec<super::mail::Line>,
+    /// Its new time or cancellation, if mail will not carry it.
+    untold: Vec<super::mail::Untold>,
+    loopback: Option<String>,
+    confirm: Option<Confirm>,
 }
 
 /// The client ids ticked in a form.
@@ -55,6 +84,10 @@ fn when(ctx: &mut Ctx<'_>, form: &mut Form) -> Result<Option<(chrono::DateTime<c
 }
 
 pub fn new_form(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
+    new_page(ctx, form, None)
+}
+
+fn new_page(ctx: &mut Ctx<'_>, form: Option<Form>, confirm: Option<Confirm>) -> Result<Resp> {
     let clients: Vec<ClientView> = ctx.app.list_clients()?.into_iter().filter(|c| !c.archived).collect();
     let selected = if form.is_some() {
         selected(ctx)
@@ -69,7 +102,7 @@ pub fn new_form(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
     let status = if form.ok() { 200 } else { 400 };
     let zone = ctx.app.settings()?.timezone.name().to_string();
     let frame = ctx.frame("new")?;
-    ctx.render(status, "admin_appt_new.html", NewPage { frame, clients, selected, zone, form: &form })
+    ctx.render(status, "admin_appt_new.html", NewPage { frame, clients, selected, zone, form: &form, confirm })
 }
 
 pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
@@ -80,15 +113,23 @@ pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
     }
     let when = when(ctx, &mut form)?;
     if let (true, Some((start, minutes))) = (form.ok(), when) {
-        let result = ctx.app.add_appointment(&clients, start, minutes, ctx.now);
-        if let Some(appt) = form.check("client", result) {
-            return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", appt.id)));
+        let review = ctx.app.review_time(start, minutes, None, ctx.now)?;
+        if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
+            return new_page(ctx, Some(form), Some(confirm));
+        }
+        let result = ctx.app.create_appointment(&clients, start, minutes, Force::Yes, ctx.now);
+        if let Some(made) = form.check("client", result) {
+            return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", made.view.id)));
         }
     }
     new_form(ctx, Some(form))
 }
 
 pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp> {
+    edit_page(ctx, id, form, None)
+}
+
+fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Confirm>) -> Result<Resp> {
     let zone = ctx.app.settings()?.timezone;
     let view = ctx.app.appointment_view(id, ctx.now)?;
     let waiting = today::waiting(ctx)?;
@@ -106,7 +147,10 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
     let frame = ctx.frame("today")?;
     let rows = ctx.app.outbox_of(id)?;
     let messages = super::mail::lines(ctx, rows)?;
-    let page = EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages };
+    let untold = super::mail::untold(ctx, Some(id))?;
+    let loopback = today::loopback(ctx)?;
+    let page =
+        EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, loopback, confirm };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }
@@ -114,7 +158,11 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
 pub fn move_to(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     if let Some((start, minutes)) = when(ctx, &mut form)? {
-        let result = ctx.app.move_appointment(id, start, Some(minutes), ctx.now);
+        let review = ctx.app.review_time(start, minutes, Some(id), ctx.now)?;
+        if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
+            return edit_page(ctx, id, Some(form), Some(confirm));
+        }
+        let result = ctx.app.reschedule(id, start, Some(minutes), Force::Yes, ctx.now);
         if form.check("time", result).is_some() {
             return Ok(Resp::see_other(format!("/admin/appointments/{id}?done=moved")));
         }

@@ -1,5 +1,6 @@
 //! Mail on the admin pages: messages that did not go out (with Send now),
-//! a session's messages, and warnings about the mail settings.
+//! a session's messages, warnings about the mail settings, and new times
+//! and cancellations mail will not carry, with their text to send by hand.
 
 use serde::Serialize;
 
@@ -34,6 +35,46 @@ pub struct Panel {
     warnings: Vec<String>,
 }
 
+/// A new time or a cancellation mail will not carry, with its text.
+#[derive(Serialize)]
+pub struct Untold {
+    id: i64,
+    appointment_id: i64,
+    client: String,
+    what: String,
+    why: String,
+    text: String,
+}
+
+/// The new times and cancellations mail will not carry: every upcoming
+/// session's, or one appointment's.
+pub fn untold(ctx: &mut Ctx<'_>, appointment_id: Option<i64>) -> Result<Vec<Untold>> {
+    let mut out = vec![];
+    for u in ctx.app.untold(appointment_id, ctx.now)? {
+        let pages = &ctx.shared.pages;
+        let text = ctx.app.untold_text(&u.row, |body| pages.render("mail_message.txt", body))?;
+        out.push(Untold {
+            id: u.row.id,
+            appointment_id: u.row.appointment_id,
+            what: what(&u.row),
+            client: u.client,
+            why: u.why,
+            text,
+        });
+    }
+    Ok(out)
+}
+
+/// `POST /admin/outbox/{id}/told`: the clinician sent it by hand.
+pub fn told(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    ctx.app.told_by_hand(id, ctx.now)?;
+    let back = match ctx.req.field("back").and_then(|b| b.parse::<i64>().ok()) {
+        Some(appt) => format!("/admin/appointments/{appt}"),
+        None => "/admin".to_string(),
+    };
+    Ok(Resp::see_other(format!("{back}?done=told")))
+}
+
 fn what(row: &OutboxRow) -> String {
     match row.kind {
         Kind::Reminder if row.hours == 1 => "Reminder, 1 hour before".into(),
@@ -45,18 +86,22 @@ fn what(row: &OutboxRow) -> String {
 
 pub fn lines(ctx: &mut Ctx<'_>, rows: Vec<OutboxRow>) -> Result<Vec<Line>> {
     let zone = ctx.app.settings()?.timezone;
+    let mail_on = ctx.app.mail_on()?;
     let mut out = vec![];
     for row in rows {
         let client = ctx.app.store.client(row.client_id)?.map(|c| c.name).unwrap_or_default();
         let when = row.sent_at.unwrap_or(row.due_at);
+        // "pending" would say it is on its way: with mail off nothing
+        // will ever send it.
+        let held = !mail_on && row.state == "pending";
         out.push(Line {
             id: row.id,
             appointment_id: row.appointment_id,
             client,
             what: what(&row),
             due: local_time(when, zone),
-            retry: matches!(row.state.as_str(), "failed" | "unknown" | "pending"),
-            state: row.state.clone(),
+            retry: !held && matches!(row.state.as_str(), "failed" | "unknown" | "pending"),
+            state: if held { "not sent: mail is off".into() } else { row.state.clone() },
             error: row.error,
             attempts: row.attempts,
         });

@@ -30,6 +30,10 @@ struct Page {
     /// What stands between Join and a video room, if anything.
     video_problem: Option<String>,
     mail: super::mail::Panel,
+    /// New times and cancellations mail will not carry.
+    untold: Vec<super::mail::Untold>,
+    /// Links open only on this machine: what to do about it.
+    loopback: Option<String>,
     backup: BackupNote,
 }
 
@@ -144,6 +148,8 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let frame = ctx.frame("today")?;
     let video_problem = video_problem(ctx)?;
     let mail = super::mail::panel(ctx)?;
+    let untold = super::mail::untold(ctx, None)?;
+    let loopback = loopback(ctx)?;
     // Start redirects to the video room: the page's forms may lead there.
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(
@@ -158,6 +164,8 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             waiting,
             video_problem,
             mail,
+            untold,
+            loopback,
             backup: backup_note(ctx, zone),
         },
     )
@@ -216,6 +224,12 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         participants,
     };
     Ok((when.date, card))
+}
+
+/// The warning for pages that show or copy links, when those links open
+/// only on this machine.
+pub fn loopback(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
+    Ok(ctx.app.loopback_base()?.map(|base| crate::app::loopback_warning(&base, &ctx.shared.cli)))
 }
 
 /// Why Join would not lead to a video room, in words for the clinician.

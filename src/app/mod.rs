@@ -14,6 +14,8 @@ pub mod message;
 mod portal;
 mod repeats;
 mod room;
+pub mod schedule;
+pub mod untold;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -81,6 +83,15 @@ impl App {
     /// listened on, else the default listen address.
     pub fn base_url(&mut self) -> Result<String> {
         Ok(self.cache()?.1.clone())
+    }
+
+    /// The base of every link, if it names this machine's loopback
+    /// address: such links open only on the machine itself, never on a
+    /// client's phone (the default with `public_url` unset and `serve`
+    /// on `127.0.0.1`).
+    pub fn loopback_base(&mut self) -> Result<Option<String>> {
+        let base = self.base_url()?;
+        Ok(is_loopback_url(&base).then_some(base))
     }
 
     /// Run `f` as one request: it sees one version of the settings, so
@@ -185,6 +196,9 @@ impl App {
             )
         })?;
         self.invalidate();
+        if key == "reminder_hours" {
+            self.replan_all(now)?;
+        }
         Ok(())
     }
 
@@ -200,6 +214,33 @@ impl App {
     pub fn audit(&mut self, now: DateTime<Utc>, entry: NewAudit<'_>) -> Result<()> {
         self.store.audit(now.timestamp(), &entry)
     }
+}
+
+/// Does `url` (`http://127.0.0.1:8080`, `http://[::1]:80/x`,
+/// `http://localhost`) name a loopback host?
+pub fn is_loopback_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What the clinician is told where links are shown or copied while they
+/// point at this machine alone; `cli` is the command that works on this
+/// data (`porchlight --data DIR`).
+pub fn loopback_warning(base: &str, cli: &str) -> String {
+    format!(
+        "Links point at {base}, which opens only on this computer: a client's phone cannot reach it. \
+         Set the address clients use: {cli} settings set public_url http://porch.local:8080 \
+         (or the LAN address that serve --listen 0.0.0.0:8080 prints)."
+    )
 }
 
 /// Create the data directory readable by its owner only (client names and
@@ -224,6 +265,24 @@ pub(crate) fn test_app() -> App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_urls_are_recognised() {
+        for url in [
+            "http://127.0.0.1:8080",
+            "http://127.0.0.2",
+            "http://[::1]:8080/x",
+            "http://localhost:80",
+            "http://LOCALHOST.",
+        ] {
+            assert!(is_loopback_url(url), "{url}");
+        }
+        for url in
+            ["http://porch.local:8080", "http://192.168.1.20:8080", "https://porch.example.org", "http://[fe80::1]"]
+        {
+            assert!(!is_loopback_url(url), "{url}");
+        }
+    }
 
     #[test]
     fn one_request_sees_one_version_of_the_settings_and_the_next_sees_changes() {

@@ -296,8 +296,15 @@ impl App {
         Ok(Some(Pass { ticket, client_id, name }))
     }
 
-    /// Record that someone left the built-in room.
-    pub fn room_left(&mut self, ticket: &Ticket, why: &str, now: DateTime<Utc>, addr: Option<&str>) -> Result<()> {
+    /// Record that someone left the built-in room; the client it was, if
+    /// a client.
+    pub fn room_left(
+        &mut self,
+        ticket: &Ticket,
+        why: &str,
+        now: DateTime<Utc>,
+        addr: Option<&str>,
+    ) -> Result<Option<i64>> {
         let entry = |client_id, detail| NewAudit {
             event: "room.leave",
             appointment_id: Some(ticket.appointment_id),
@@ -310,9 +317,10 @@ impl App {
                 let client_id = self.store.link_by_id(link_id)?.map(|(l, _)| l.client_id);
                 // Entering again from the same seat (a reload, or a script)
                 // leaves too: repeats are counted.
-                self.audit_unless_repeated(link_id, now, vec![entry(client_id, why.to_string())])
+                self.audit_unless_repeated(link_id, now, vec![entry(client_id, why.to_string())])?;
+                Ok(client_id)
             }
-            Person::Clinician => self.audit(now, entry(None, format!("the clinician {why}"))),
+            Person::Clinician => self.audit(now, entry(None, format!("the clinician {why}"))).map(|_| None),
         }
     }
 

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::print;
 use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
 use crate::app::App;
+use crate::app::schedule::{Clash, Force};
 use crate::error::{Error, Result};
 use crate::times;
 
@@ -60,8 +61,17 @@ pub fn run(cli: Cli) -> Result<()> {
             let shown = crate::settings::show(|k| stored.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str()));
             print::out(json.json, shown.as_slice(), print::settings)
         }
+        Command::Settings(SettingsCmd::Reset { key }) => reset_setting(&mut app, &key, now),
         Command::Settings(SettingsCmd::Set { key, value }) => {
             let value = if value == "-" { read_line("the value")? } else { value };
+            if value.trim().is_empty() {
+                return match crate::settings::default_of(&key)? {
+                    None if !crate::settings::is_secret(&key)? => reset_setting(&mut app, &key, now),
+                    _ => Err(Error::input(format!(
+                        "empty value for {key}: to go back to the default, use settings reset {key}"
+                    ))),
+                };
+            }
             let value = app.set_setting(&key, &value, now)?;
             if crate::settings::is_secret(&key)? {
                 print::line(&format!("{key} set (write-only: settings show masks it)"))?;
@@ -88,11 +98,13 @@ pub fn run(cli: Cli) -> Result<()> {
             let link = crate::auth::grant::signin_link(&mut app, now)?;
             print::out(json.json, &link, print::signin_link)
         }
-        Command::Client(cmd) => client(&mut app, cmd, now),
-        Command::Appt(cmd) => appt(&mut app, cmd, now),
+        Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
+        Command::Appt(ApptCmd::Cancel { id }) => appt(&mut app, ApptCmd::Cancel { id }, now),
+        Command::Appt(cmd) => appt(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
             let p = app.rotate_link(appt, client, now)?;
-            print::out(json.json, &p, print::participant)
+            print::out(json.json, &p, print::participant)?;
+            warn_loopback(&mut app, data)
         }
         Command::Check { input, at, json } => {
             let at = match at {
@@ -161,10 +173,11 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
 
 fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ApptCmd::Add { clients, start, minutes, json } => {
+        ApptCmd::Add { clients, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
-            let v = app.add_appointment(&clients, start, minutes, now)?;
-            print::out(json.json, &v, print::appt)
+            let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
+            warn_clashes(&made.clashes);
+            print::out(json.json, &made.view, print::appt)
         }
         ApptCmd::Show { id, json } => {
             let v = app.appointment_view(id, now)?;
@@ -182,16 +195,65 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             let list = app.list_appointments(lo, hi, now)?;
             print::out(json.json, list.as_slice(), print::appts)
         }
-        ApptCmd::Move { id, start, minutes, json } => {
+        ApptCmd::Move { id, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
-            let v = app.move_appointment(id, start, minutes, now)?;
-            print::out(json.json, &v, print::appt)
+            let made = app.reschedule(id, start, minutes, forced(force), now)?;
+            warn_clashes(&made.clashes);
+            warn_untold(app, id, now)?;
+            print::out(json.json, &made.view, print::appt)
         }
         ApptCmd::Cancel { id } => {
             app.cancel_appointment(id, now)?;
+            warn_untold(app, id, now)?;
             print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
             Ok(())
         }
+    }
+}
+
+fn forced(force: bool) -> Force {
+    if force { Force::Yes } else { Force::No }
+}
+
+/// An overlap is allowed (a couple seen back to back may share a minute),
+/// but never silently: stderr names each clash.
+fn warn_clashes(clashes: &[Clash]) {
+    for c in clashes {
+        eprintln!("porchlight: warning: this {c}");
+    }
+}
+
+/// A new time or a cancellation that mail will not carry: the clinician
+/// must not go away believing the clients were told.
+fn warn_untold(app: &mut App, id: i64, now: DateTime<Utc>) -> Result<()> {
+    for u in app.untold(Some(id), now)? {
+        eprintln!(
+            "porchlight: warning: {} was not told by email ({}); the admin page has the message to send them",
+            u.client, u.why
+        );
+    }
+    Ok(())
+}
+
+/// The commands that print client links say on stderr when those links
+/// open only on this machine (`public_url` unset, `serve` on loopback):
+/// pasted into a message, they would reach no client.
+fn warn_loopback(app: &mut App, data: &std::path::Path) -> Result<()> {
+    if let Some(base) = app.loopback_base()? {
+        let cli = crate::server::command_line(data);
+        eprintln!("porchlight: warning: {}", crate::app::loopback_warning(&base, &cli));
+    }
+    Ok(())
+}
+
+/// `settings reset KEY`, and `settings set KEY ""` for a key without a
+/// default: unknown keys exit 2 naming the key.
+fn reset_setting(app: &mut App, key: &str, now: DateTime<Utc>) -> Result<()> {
+    let default = crate::settings::default_of(key)?;
+    app.clear_setting(key, now)?;
+    match default {
+        Some(d) => print::line(&format!("{key} reset to its default, {d}")),
+        None => print::line(&format!("{key} reset (unset)")),
     }
 }
 

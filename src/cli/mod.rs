@@ -141,7 +141,11 @@ pub enum SettingsCmd {
     },
     /// Change one setting. A value of `-` is read from stdin, which keeps a
     /// secret out of the shell's history and the process list.
+    /// An empty value unsets a key that has no default (`public_url ""`
+    /// goes back to the address `serve` listens on).
     Set { key: String, value: String },
+    /// Put one setting back to its default.
+    Reset { key: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -224,6 +228,9 @@ pub enum ApptCmd {
         /// Length of the session.
         #[arg(long, value_name = "N")]
         minutes: i64,
+        /// Make it even if its links would already be expired.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         json: Json,
     },
@@ -251,6 +258,9 @@ pub enum ApptCmd {
         start: String,
         #[arg(long, value_name = "N")]
         minutes: Option<i64>,
+        /// Move it even if its links would already be expired.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         json: Json,
     },

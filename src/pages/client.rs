@@ -24,14 +24,28 @@ struct LivePage<'a> {
     now: String,
 }
 
+/// `POST /v/{token}/here`: the page's script says a person has it open
+/// (sent at load and every 20 s while it is visible; a fetch of the page
+/// that runs no script, such as a mail scanner's, never sends it). 204
+/// whatever the state, so it tells a guesser nothing the page would not.
+pub fn here(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    if !super::room::from_the_page(req) {
+        return Ok(Resp::text(403, "not from the page"));
+    }
+    let checked = app.check_token(token, now)?;
+    if let (LinkState::Open, Some((link, appt, _))) = (checked.state, &checked.found) {
+        shared.presence.note(appt.id, link.client_id, now.timestamp(), Stage::Here);
+    }
+    Ok(Resp::new(204, "text/plain; charset=utf-8", vec![]))
+}
+
 /// `GET /v/{token}`: one page per state, in plain words.
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let checked = app.check_token(token, now)?;
-    if let Some((link, appt, _)) = &checked.found {
+    // A GET may be a mail scanner or a link preview: it counts as "last
+    // opened", never as someone here. Presence comes from [`here`].
+    if let Some((link, _, _)) = &checked.found {
         shared.views.note(link.id, now.timestamp());
-        if checked.state == LinkState::Open {
-            shared.presence.note(appt.id, link.client_id, now.timestamp(), Stage::Here);
-        }
     }
     let settings = app.settings()?;
     let practice = settings.practice_name.as_str();

@@ -31,10 +31,9 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         shared.pages.gone(status, practice, Gone { kind, title, lines, when: None, offer_code: true })
     };
     match view {
-        PortalView::Ok { client_id, first_name, appointments } => {
-            for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
-                shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
-            }
+        PortalView::Ok { first_name, appointments, .. } => {
+            // Not a sign that anyone is here: scanners GET links too (the
+            // page's script says so, `here`).
             Ok(Resp::html(
                 200,
                 shared.pages.render(
@@ -69,6 +68,20 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         ),
         PortalView::Unknown => super::client::unknown(app, shared),
     }
+}
+
+/// `POST /p/{token}/here`: as the participant page's (`client::here`),
+/// for each session of the client open now.
+pub fn here(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+    if !super::room::from_the_page(req) {
+        return Ok(Resp::text(403, "not from the page"));
+    }
+    if let PortalView::Ok { client_id, appointments, .. } = app.portal(token, now)? {
+        for a in appointments.iter().filter(|a| a.state == LinkState::Open) {
+            shared.presence.note(a.id, client_id, now.timestamp(), Stage::Here);
+        }
+    }
+    Ok(Resp::new(204, "text/plain; charset=utf-8", vec![]))
 }
 
 /// `POST /p/{token}/join` with field `appointment`.

@@ -18,6 +18,7 @@ use crate::app::{App, Pass};
 use crate::error::Result;
 use crate::server::Shared;
 use crate::server::http::{Method, Req, Resp};
+use crate::server::presence::Stage;
 use crate::settings::Ice;
 use crate::video::TICKET_COOKIE;
 use crate::video::hub::{self, Left, Refusal};
@@ -90,7 +91,7 @@ pub fn long_poll(shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
     let mut left = vec![];
     let got = shared.hub.receive(room, seat, &peer, hub::POLL_WAIT, &mut left);
     if !left.is_empty() {
-        shared.with_app(|app| audit_left(app, &left, now, None));
+        shared.with_app(|app| audit_left(app, shared, &left, now, None));
     }
     match got {
         Ok(messages) => Resp::json(200, &messages),
@@ -127,6 +128,11 @@ fn post(
         "enter" => {
             let entered = shared.hub.enter(room, seat, pass.ticket, &pass.name, Instant::now(), &mut left);
             entered.map(|e| {
+                // Back in the room after a reload (which left it) or a
+                // lost connection: the dashboard says so again.
+                if let Some(client_id) = pass.client_id {
+                    shared.presence.note(pass.ticket.appointment_id, client_id, now.timestamp(), Stage::InRoom);
+                }
                 let ice = ice_servers(&app.settings()?.ice, seat, pass.ticket.expires);
                 Ok::<_, crate::error::Error>(Resp::json(200, &json!({"peer": e.peer, "others": e.others, "ice": ice})))
             })
@@ -137,27 +143,47 @@ fn post(
         _ => return Ok(Resp::json(404, &json!({"error": "no such action"}))),
     };
     let own = matches!(action, "leave" | "end").then_some((&pass.ticket, addr.as_str()));
-    audit_left(app, &left, now, own);
+    audit_left(app, shared, &left, now, own);
     match outcome {
         Ok(resp) => resp,
         Err(r) => Ok(refused(r)),
     }
 }
 
-/// Audit who left; `own` is the ticket and address of a person who left
-/// by this very request (the others were dropped or replaced).
-fn audit_left(app: &mut App, left: &[Left], now: DateTime<Utc>, own: Option<(&Ticket, &str)>) {
+/// Drop whoever went silent in any room, audit them and take them off
+/// "Waiting now". The server calls this every [`hub::Hub::sweep_every`],
+/// on a thread of its own, whatever the rooms are doing: a room both
+/// people closed is noticed within a minute even when no other request
+/// comes (before, only the next request to some room swept, so an idle
+/// evening kept "sent to the video room" up for twenty minutes).
+pub fn sweep(shared: &Shared) {
+    let left = shared.hub.sweep(Instant::now());
+    if !left.is_empty() {
+        let now = shared.clock.now(Utc::now()).now;
+        shared.with_app(|app| audit_left(app, shared, &left, now, None));
+    }
+}
+
+/// Audit who left, and take them off "Waiting now" (a visit replaced by
+/// the same seat's next one is still in the room). `own` is the ticket
+/// and address of a person who left by this very request (the others
+/// were dropped or replaced).
+fn audit_left(app: &mut App, shared: &Shared, left: &[Left], now: DateTime<Utc>, own: Option<(&Ticket, &str)>) {
     for l in left {
         let addr = own.filter(|(t, _)| **t == l.ticket).map(|(_, a)| a);
-        if let Err(e) = app.room_left(&l.ticket, l.why, now, addr) {
-            eprintln!("porchlight: could not record leaving the room: {e}");
+        match app.room_left(&l.ticket, l.why, now, addr) {
+            Ok(Some(client_id)) if l.why != hub::REPLACED => shared.presence.gone(l.ticket.appointment_id, client_id),
+            Ok(_) => {}
+            Err(e) => eprintln!("porchlight: could not record leaving the room: {e}"),
         }
     }
 }
 
-/// A POST the room page itself made: JSON, and same-origin where the
-/// browser says so. (The ticket cookie is SameSite=Strict as well.)
-fn from_the_page(req: &Req) -> bool {
+/// A POST a page's own script made: JSON (which a cross-site form cannot
+/// send, and a cross-site fetch only after a preflight we never answer),
+/// and same-origin where the browser says so. (The room's ticket cookie is
+/// SameSite=Strict as well.)
+pub(crate) fn from_the_page(req: &Req) -> bool {
     let json = req.content_type.as_deref().is_some_and(|t| t.trim().starts_with("application/json"));
     let same = req.fetch_site.as_deref().is_none_or(|s| s == "same-origin");
     json && same

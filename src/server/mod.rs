@@ -121,6 +121,8 @@ pub struct Running {
     /// The event loop's workers.
     acceptors: Vec<JoinHandle<()>>,
     flusher: Option<JoinHandle<()>>,
+    /// Sweeps the built-in rooms for people who went silent.
+    sweeper: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
     backer: Option<JoinHandle<()>>,
     checker: Option<JoinHandle<()>>,
@@ -203,7 +205,7 @@ pub fn start(config: Config) -> Result<Running> {
         views: views::ViewLog::default(),
         setup_code: Mutex::new(setup_code),
         presence: presence::Presence::default(),
-        hub: Default::default(),
+        hub: crate::video::hub::Hub::from_env(),
         logins: LoginThrottle::default(),
         grants: Default::default(),
         hasher: Hasher::start()?,
@@ -226,6 +228,10 @@ pub fn start(config: Config) -> Result<Running> {
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
+    };
+    let sweeper = {
+        let (shared, stop) = (shared.clone(), stop.clone());
+        Some(std::thread::Builder::new().name("rooms".into()).spawn(move || sweep_rooms(&shared, &stop))?)
     };
     let sender = {
         let (app, shared, stop) = (App::with(store()?, app.keys.clone()), shared.clone(), stop.clone());
@@ -280,6 +286,7 @@ pub fn start(config: Config) -> Result<Running> {
         addr: shown,
         acceptors,
         flusher,
+        sweeper,
         sender,
         backer,
         checker,
@@ -314,7 +321,7 @@ fn urls_at(addr: SocketAddr, own: Vec<IpAddr>) -> Vec<String> {
 /// runs it from `target/`), and the data directory made absolute, so the
 /// command works from any folder. Run as a system user (the package's
 /// `porchlight`), as `sudo -u USER`: nobody else may read its data.
-fn command_line(data: &std::path::Path) -> String {
+pub fn command_line(data: &std::path::Path) -> String {
     let user = system_user().map(|u| format!("sudo -u {u} ")).unwrap_or_default();
     format!("{user}{}", program_and_data(data))
 }
@@ -430,6 +437,9 @@ impl Running {
         if let Some(f) = self.flusher.take() {
             let _ = f.join();
         }
+        if let Some(r) = self.sweeper.take() {
+            let _ = r.join();
+        }
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {
             let _ = s.join();
@@ -464,6 +474,26 @@ fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
             return;
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Sweep the built-in rooms on a clock of their own, not on the event
+/// loop (auditing a leaver writes to the disk) nor on requests (an idle
+/// server gets none, and one busy room's requests must not be what
+/// notices another room empty out).
+fn sweep_rooms(shared: &Shared, stop: &AtomicBool) {
+    let every = shared.hub.sweep_every();
+    let mut last = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(every.min(Duration::from_millis(250)));
+        if last.elapsed() >= every {
+            // A panic here must not end the sweeping for good.
+            let swept = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::pages::room::sweep(shared)));
+            if swept.is_err() {
+                eprintln!("porchlight: sweeping the video rooms panicked");
+            }
+            last = Instant::now();
+        }
     }
 }
 

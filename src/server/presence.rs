@@ -1,5 +1,8 @@
-//! Who is here: participants who opened their page or portal, wait for
-//! the clinician, or went into the room, kept in memory for the dashboard.
+//! Who is here: participants whose page or portal is open in a browser
+//! (its script says so: a bare GET, such as a mail scanner's, does not),
+//! who wait for the clinician, or who are in the room, kept in memory for
+//! the dashboard. Keyed by (appointment, client) of open links only, and
+//! capped, so no request can make it grow.
 //!
 //! Presence is a live signal, not a record: it is not written to disk
 //! (joins are, in the audit trail) and starts empty after a restart.
@@ -66,6 +69,12 @@ impl Presence {
         }
     }
 
+    /// They left the built-in room (or were dropped from it): no longer
+    /// here, until their page, Join or the room says so again.
+    pub fn gone(&self, appointment_id: i64, client_id: i64) {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&(appointment_id, client_id));
+    }
+
     /// Every arrival seen in the last day.
     pub fn snapshot(&self, now: i64) -> Vec<Arrival> {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -98,5 +107,9 @@ mod tests {
         p.note(1, 2, 190, Stage::Waiting);
         assert_eq!(p.snapshot(200)[0].stage, Stage::InRoom);
         assert!(p.snapshot(190 + FORGET_AFTER).is_empty());
+        p.gone(1, 2);
+        assert!(p.snapshot(200).is_empty(), "left the room: not here any more");
+        p.note(1, 2, 210, Stage::InRoom);
+        assert_eq!(p.snapshot(220)[0].stage, Stage::InRoom, "back in");
     }
 }

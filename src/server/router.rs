@@ -29,6 +29,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["join"] if post => code::submit(app, shared, req, now),
         ["v", token] if get => client::page(app, shared, token, now),
         ["v", token, "join"] if post => client::join(app, shared, req, token, now),
+        ["v", token, "here"] if post => client::here(app, shared, req, token, now),
         ["v", token, "wait"] if get => waiting::page(app, shared, token, now),
         ["v", token, "wait", "status"] if get => waiting::status(app, shared, token, now),
         ["v", token, "enter"] if post => waiting::enter(app, shared, req, token, now),
@@ -38,6 +39,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["api", "v1", "links", token] if get => client::api(app, token, now),
         ["p", token] if get => portal::page(app, shared, token, now),
         ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
+        ["p", token, "here"] if post => portal::here(app, shared, req, token, now),
         ["healthz"] if get => Ok(match app.store.ping() {
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
@@ -54,16 +56,16 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         [""]
         | ["join"]
         | ["v", _]
-        | ["v", _, "join" | "enter" | "wait" | "calendar.ics"]
+        | ["v", _, "join" | "enter" | "here" | "wait" | "calendar.ics"]
         | ["p", _, "calendar.ics"]
         | ["cal", _]
         | ["v", _, "wait", "status"]
         | ["api", "v1", "links", _]
         | ["p", _]
-        | ["p", _, "join"]
+        | ["p", _, "join" | "here"]
         | ["healthz"]
         | ["assets", ..] => {
-            let post_only = matches!(segments.last(), Some(&"join" | &"enter")) && segments.len() > 1;
+            let post_only = matches!(segments.last(), Some(&"join" | &"enter" | &"here")) && segments.len() > 1;
             let allow = if post_only { "POST" } else { "GET, HEAD" };
             let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
             Ok(error_page(app, shared, 405).with("Allow", allow))

@@ -137,6 +137,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The newest new-time and cancellation rows of sessions that have
+    /// not started, still waiting or skipped: the ones that may never
+    /// reach their client (see `app::untold`). One appointment's, or all.
+    pub fn outbox_changes_unsent(&self, appointment_id: Option<i64>, now: i64) -> Result<Vec<OutboxRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM outbox o JOIN participants p ON p.id = o.participant_id
+             JOIN appointments a ON a.id = p.appointment_id
+             WHERE o.kind IN ('update', 'cancel') AND o.state IN ('pending', 'skipped')
+               AND o.sequence = a.sequence AND a.start_at > ?1 AND (?2 IS NULL OR a.id = ?2)
+             ORDER BY a.start_at, o.id LIMIT 50"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(params![now, appointment_id], row_from)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every row of one appointment, for its page.
     pub fn outbox_of(&self, appointment_id: i64) -> Result<Vec<OutboxRow>> {
         let sql = format!(

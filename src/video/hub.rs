@@ -5,8 +5,12 @@
 //!
 //! Memory only, and bounded: a few rooms, a few people per room, a short
 //! queue per person, small messages. A person who stops asking for
-//! messages is dropped after [`LOST_AFTER`]. Nothing here is written down;
-//! the audit trail records entering (at Join) and leaving (by the caller).
+//! messages is dropped after [`LOST_AFTER`]: [`Hub::sweep`] looks at every
+//! room, and the server calls it every [`Hub::sweep_every`] whatever the
+//! rooms are doing, so a room whose people all closed their browsers is
+//! noticed within a minute even when nobody else asks anything. Nothing
+//! here is written down; the audit trail records entering (at Join) and
+//! leaving (by the caller).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Condvar, Mutex, MutexGuard};
@@ -25,13 +29,23 @@ pub const MAX_ROOMS: usize = 32;
 pub const MAX_QUEUE: usize = 128;
 /// Largest message (an offer with its codecs is a few kilobytes).
 pub const MAX_MESSAGE: usize = 32 * 1024;
-/// A person who has not asked for messages for this long has left.
+/// A person who has not asked for messages for this long has left (the
+/// page asks at least every [`POLL_WAIT`]; a wait in progress counts as
+/// asking).
 pub const LOST_AFTER: Duration = Duration::from_secs(40);
+/// Test-only: `LOST_AFTER` in whole seconds (1 to 40), so an integration
+/// test sees a room empty out in seconds. Not a setting: nothing else
+/// reads it, and a larger value is refused.
+pub const LOST_AFTER_TEST_ENV: &str = "PORCHLIGHT_TEST_ROOM_LOST_AFTER_SECS";
 /// Longest wait of one request for messages.
 pub const POLL_WAIT: Duration = Duration::from_secs(20);
 /// How long an ended room stays closed to clients (longer than any
 /// window's remainder: by then their tickets are dead anyway).
 pub const ENDED_KEPT: Duration = Duration::from_secs(4 * 3600);
+
+/// The `why` of a visit replaced by the same seat's next one (a reload, a
+/// second tab): that person is still in the room.
+pub const REPLACED: &str = "entered again";
 
 /// Why the hub said no.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +86,8 @@ struct Peer {
     ticket: Ticket,
     queue: VecDeque<Value>,
     seen: Instant,
+    /// Requests for messages waiting now: such a person is here.
+    polling: u32,
 }
 
 #[derive(Default)]
@@ -100,10 +116,16 @@ impl Room {
 }
 
 /// Every open built-in room.
-#[derive(Default)]
 pub struct Hub {
     rooms: Mutex<HashMap<String, Room>>,
     changed: Condvar,
+    lost_after: Duration,
+}
+
+impl Default for Hub {
+    fn default() -> Hub {
+        Hub::with_lost_after(LOST_AFTER)
+    }
 }
 
 /// What a person entering learns.
@@ -116,6 +138,40 @@ pub struct Entered {
 }
 
 impl Hub {
+    /// A hub that drops a silent person after `lost_after` (capped at
+    /// [`LOST_AFTER`]).
+    pub fn with_lost_after(lost_after: Duration) -> Hub {
+        Hub { rooms: Mutex::default(), changed: Condvar::new(), lost_after: lost_after.min(LOST_AFTER) }
+    }
+
+    /// The hub `serve` runs: [`LOST_AFTER`], or the test-only
+    /// [`LOST_AFTER_TEST_ENV`] when it holds 1 to 40.
+    pub fn from_env() -> Hub {
+        let secs = std::env::var(LOST_AFTER_TEST_ENV).ok().and_then(|v| v.parse::<u64>().ok());
+        match secs.filter(|s| (1..=LOST_AFTER.as_secs()).contains(s)) {
+            Some(s) => Hub::with_lost_after(Duration::from_secs(s)),
+            None => Hub::default(),
+        }
+    }
+
+    /// How often the server should call [`Hub::sweep`]: an eighth of the
+    /// silence that counts as lost (5 s), so a lost person is noticed by
+    /// `lost_after` and one eighth more, 45 s.
+    pub fn sweep_every(&self) -> Duration {
+        (self.lost_after / 8).max(Duration::from_millis(100))
+    }
+
+    /// Drop everyone in every room who stopped asking by `now`, and rooms
+    /// left empty; who left, for the audit trail.
+    pub fn sweep(&self, now: Instant) -> Vec<Left> {
+        let mut left = vec![];
+        sweep(&mut self.lock(), now, self.lost_after, &mut left);
+        if !left.is_empty() {
+            self.changed.notify_all();
+        }
+        left
+    }
+
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Room>> {
         self.rooms.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -133,7 +189,7 @@ impl Hub {
         left: &mut Vec<Left>,
     ) -> Result<Entered, Refusal> {
         let mut rooms = self.lock();
-        sweep(&mut rooms, now, left);
+        sweep(&mut rooms, now, self.lost_after, left);
         // Only rooms with people in them count: ended rooms are just notes.
         let live = rooms.values().filter(|r| !r.peers.is_empty()).count();
         if rooms.get(room).is_none_or(|r| r.peers.is_empty()) && live >= MAX_ROOMS {
@@ -146,7 +202,7 @@ impl Hub {
         }
         r.ended = None;
         if let Some(old) = r.peers.iter().find(|p| p.seat == seat).map(|p| p.info.id.clone()) {
-            r.remove(&old, "entered again", left);
+            r.remove(&old, REPLACED, left);
         }
         if r.peers.len() >= MAX_PEERS {
             return Err(Refusal::Full);
@@ -154,7 +210,14 @@ impl Hub {
         let info = PeerInfo { id: crate::token::random_name(), name: name.to_string(), clinician };
         let others = r.peers.iter().map(|p| p.info.clone()).collect();
         r.tell_all("", &json!({"type": "joined", "peer": info}));
-        r.peers.push(Peer { info: info.clone(), seat: seat.to_string(), ticket, queue: VecDeque::new(), seen: now });
+        r.peers.push(Peer {
+            info: info.clone(),
+            seat: seat.to_string(),
+            ticket,
+            queue: VecDeque::new(),
+            seen: now,
+            polling: 0,
+        });
         drop(rooms);
         self.changed.notify_all();
         Ok(Entered { peer: info.id, others })
@@ -193,7 +256,7 @@ impl Hub {
         let mut rooms = self.lock();
         loop {
             let now = Instant::now();
-            sweep(&mut rooms, now, left);
+            sweep(&mut rooms, now, self.lost_after, left);
             let Some(me) =
                 rooms.get_mut(room).and_then(|r| r.peers.iter_mut().find(|p| p.info.id == peer && p.seat == seat))
             else {
@@ -203,7 +266,13 @@ impl Hub {
             if !me.queue.is_empty() || now >= deadline {
                 return Ok(me.queue.drain(..).collect());
             }
+            me.polling += 1;
             rooms = self.changed.wait_timeout(rooms, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
+            let me = rooms.get_mut(room).and_then(|r| r.peers.iter_mut().find(|p| p.info.id == peer));
+            if let Some(me) = me {
+                me.polling -= 1;
+                me.seen = Instant::now();
+            }
         }
     }
 
@@ -259,10 +328,14 @@ fn missing(rooms: &HashMap<String, Room>, room: &str, seat: &str) -> Refusal {
 
 /// Drop everyone who stopped asking, rooms left empty, and ended rooms
 /// after [`ENDED_KEPT`].
-fn sweep(rooms: &mut HashMap<String, Room>, now: Instant, left: &mut Vec<Left>) {
+fn sweep(rooms: &mut HashMap<String, Room>, now: Instant, lost_after: Duration, left: &mut Vec<Left>) {
     for r in rooms.values_mut() {
-        let lost: Vec<String> =
-            r.peers.iter().filter(|p| now.duration_since(p.seen) > LOST_AFTER).map(|p| p.info.id.clone()).collect();
+        let lost: Vec<String> = r
+            .peers
+            .iter()
+            .filter(|p| p.polling == 0 && now.saturating_duration_since(p.seen) > lost_after)
+            .map(|p| p.info.id.clone())
+            .collect();
         for id in lost {
             r.remove(&id, "lost the connection", left);
         }
@@ -427,5 +500,57 @@ mod tests {
         let got = waiter.join().unwrap().unwrap();
         assert_eq!(got.len(), 1);
         assert!(sent.elapsed() < Duration::from_secs(5), "woken by the message, not the timeout");
+    }
+
+    #[test]
+    fn a_sweep_empties_a_silent_room_whatever_a_busy_one_does() {
+        let hub = Hub::default();
+        let mut left = vec![];
+        let t0 = Instant::now();
+        let quiet = hub.enter("quiet", "seat-a", ticket(Person::Client(1)), "Ann", t0, &mut left).unwrap();
+        hub.enter("quiet", "seat-k", ticket(Person::Clinician), "Dr K", t0, &mut left).unwrap();
+        hub.enter("busy", "seat-b", ticket(Person::Client(2)), "Bo", t0, &mut left).unwrap();
+        // Nobody else asks anything: the sweep alone notices, by `now`.
+        assert!(hub.sweep(t0 + LOST_AFTER).is_empty(), "not yet");
+        let gone = hub.sweep(t0 + LOST_AFTER + Duration::from_secs(1));
+        let mut who: Vec<_> = gone.iter().map(|l| (l.ticket.person, l.why)).collect();
+        who.sort_by_key(|(p, _)| format!("{p:?}"));
+        assert_eq!(
+            who,
+            [
+                (Person::Client(1), "lost the connection"),
+                (Person::Client(2), "lost the connection"),
+                (Person::Clinician, "lost the connection")
+            ]
+        );
+        assert_eq!((hub.count("quiet"), hub.count("busy")), (0, 0));
+        assert_eq!(hub.receive("quiet", "seat-a", &quiet.peer, Duration::ZERO, &mut left), Err(Refusal::Absent));
+
+        // A room whose page keeps asking stays; the silent one beside it,
+        // last heard 30 s ago, goes 11 s later.
+        let t1 = Instant::now();
+        let earlier = t1.checked_sub(Duration::from_secs(30)).expect("a monotonic clock 30 s old");
+        hub.enter("quiet", "seat-a", ticket(Person::Client(1)), "Ann", earlier, &mut left).unwrap();
+        let busy = hub.enter("busy", "seat-b", ticket(Person::Client(2)), "Bo", t1, &mut left).unwrap();
+        hub.receive("busy", "seat-b", &busy.peer, Duration::ZERO, &mut left).unwrap();
+        let gone = hub.sweep(t1 + Duration::from_secs(11));
+        assert_eq!(gone.iter().map(|l| l.ticket.person).collect::<Vec<_>>(), [Person::Client(1)]);
+        assert_eq!(hub.count("busy"), 1);
+    }
+
+    #[test]
+    fn a_person_waiting_for_messages_is_not_lost() {
+        let hub = std::sync::Arc::new(Hub::with_lost_after(Duration::from_millis(50)));
+        let mut left = vec![];
+        let a = hub.enter("r", "seat-a", ticket(Person::Client(1)), "Ann", Instant::now(), &mut left).unwrap();
+        let waiter = {
+            let (hub, peer) = (hub.clone(), a.peer.clone());
+            std::thread::spawn(move || hub.receive("r", "seat-a", &peer, Duration::from_millis(400), &mut vec![]))
+        };
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(hub.sweep(Instant::now()).is_empty(), "waiting in a poll is being here");
+        assert_eq!(waiter.join().unwrap(), Ok(vec![]));
+        assert_eq!(hub.sweep_every(), Duration::from_millis(100));
+        assert_eq!(Hub::default().sweep_every(), Duration::from_secs(5));
     }
 }

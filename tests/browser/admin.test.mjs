@@ -279,7 +279,7 @@ test("copy link and copy message, with the clipboard API and without it", async 
   assert.equal(await fallback.locator("body > textarea").count(), 0, "the temporary field is gone");
 });
 
-test("a client opening their link shows up as waiting without a reload", async (t) => {
+test("a client opening their link shows up as waiting without a reload; a scanner does not", async (t) => {
   const server = await startServer(t);
   // Opens 10 minutes before the start: starting in 5 minutes, it is open now.
   const { appt } = clientWithAppointment(server, "Robin Okafor", inMinutes(5));
@@ -295,6 +295,16 @@ test("a client opening their link shows up as waiting without a reload", async (
   assert.equal(await page.locator("#nobody").isVisible(), true, "'Nobody is waiting' shown");
   assert.ok(!(await page.title()).startsWith("("), "no count in the title yet");
   await page.evaluate(() => { window.notReloaded = true; });
+
+  // A mail scanner or a link preview fetches the link without running its
+  // page: nobody is there. The dashboard polls every few seconds; the
+  // server's own list is checked after two of them.
+  const scanned = await httpFetch(link, { headers: { "User-Agent": "Mozilla/5.0 (compatible; SafeLinks)" } });
+  assert.equal(scanned.status, 200);
+  await page.waitForTimeout(6000);
+  assert.equal(await page.locator("#waiting li").count(), 0, "a bare GET is not an arrival");
+  const api = await page.evaluate(async () => (await fetch("/admin/api/waiting")).json());
+  assert.deepEqual(api.waiting, [], "a bare GET is not an arrival");
 
   const client = await newPage(t, { viewport: { width: 390, height: 800 } });
   await client.goto(link);

@@ -51,4 +51,5 @@ mod signin;
 mod slow;
 mod support;
 mod torture;
+mod truth;
 mod video;

@@ -97,12 +97,19 @@ fn cli_writer(data: String, client: i64, crash: Arc<AtomicBool>, acked: Arc<Mute
 }
 
 /// Create appointments through the admin form until the server stops
-/// answering; the 303 names the new appointment.
+/// answering; the 303 names the new appointment. They all overlap, so
+/// each is confirmed as the clinician would: the form comes back with a
+/// `confirm` field, sent with the same time.
 fn web_writer(addr: std::net::SocketAddr, cookie: String, csrf: String, client: i64, acked: Arc<Mutex<Vec<i64>>>) {
-    let form = format!("csrf={csrf}&client={client}&date={DAY}&time=11:00&minutes=50");
+    let plain = format!("csrf={csrf}&client={client}&date={DAY}&time=11:00&minutes=50");
+    let mut form = plain.clone();
     let headers = [("Cookie", cookie.as_str()), ("Origin", "http://127.0.0.1")];
     loop {
         match try_send(addr, &request_with("POST", b"/admin/appointments", &headers, Some(&form))) {
+            Ok(r) if r.status == 200 && r.body.contains("name=\"confirm\"") => {
+                let value = r.body.split("name=\"confirm\" value=\"").nth(1).and_then(|v| v.split('"').next());
+                form = format!("{plain}&confirm={}", value.expect("the confirm field's value"));
+            }
             Ok(r) if r.status == 303 => {
                 let id = r
                     .location()
