@@ -15,6 +15,13 @@ use serde::Serialize;
 /// Forget arrivals this old (seconds).
 const FORGET_AFTER: i64 = 24 * 60 * 60;
 
+/// A person only on their page (stage [`Stage::Here`]) is no longer here
+/// when its script has been silent this long (seconds): it says so every
+/// 20 s while the page is open and visible (`assets/static/here.js`), so
+/// this is three missed beacons. Without it a page opened once and closed
+/// stayed "Waiting now" until the window closed.
+pub const HERE_SILENT_AFTER: i64 = 60;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Arrival {
     pub appointment_id: i64,
@@ -75,10 +82,15 @@ impl Presence {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).remove(&(appointment_id, client_id));
     }
 
-    /// Every arrival seen in the last day.
+    /// Every arrival seen in the last day, less those only on their page
+    /// whose page has gone quiet (see [`HERE_SILENT_AFTER`]).
     pub fn snapshot(&self, now: i64) -> Vec<Arrival> {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
-        seen.values().filter(|a| now - a.last < FORGET_AFTER).copied().collect()
+        let quiet = |a: &Arrival| now - a.last;
+        seen.values()
+            .filter(|a| quiet(a) < FORGET_AFTER && (a.stage > Stage::Here || quiet(a) < HERE_SILENT_AFTER))
+            .copied()
+            .collect()
     }
 }
 
@@ -111,5 +123,19 @@ mod tests {
         assert!(p.snapshot(200).is_empty(), "left the room: not here any more");
         p.note(1, 2, 210, Stage::InRoom);
         assert_eq!(p.snapshot(220)[0].stage, Stage::InRoom, "back in");
+    }
+
+    #[test]
+    fn a_page_whose_script_went_quiet_is_no_longer_here() {
+        let p = Presence::default();
+        p.note(1, 2, 100, Stage::Here);
+        assert_eq!(p.snapshot(100 + HERE_SILENT_AFTER - 1).len(), 1, "beacons 20 s apart: still here");
+        assert!(p.snapshot(100 + HERE_SILENT_AFTER).is_empty(), "page closed: not here");
+        p.note(1, 2, 200, Stage::Here);
+        assert_eq!(p.snapshot(210).len(), 1, "opened again");
+        // Someone who pressed Join stays listed (the dashboard says
+        // "page closed?" after a while), and so does the room.
+        p.note(1, 2, 220, Stage::Waiting);
+        assert_eq!(p.snapshot(220 + 10 * HERE_SILENT_AFTER).len(), 1);
     }
 }
