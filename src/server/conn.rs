@@ -335,24 +335,54 @@ pub fn into_request(head: Head, body: Vec<u8>, peer: IpAddr, public: bool, share
     (req, keep)
 }
 
+/// The reason phrase of a status line: every status of RFC 9110 section
+/// 15 and RFC 6585 (429, 431), so whatever a handler answers is named
+/// rather than called "Status".
 fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
+        101 => "Switching Protocols",
         200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
+        204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        300 => "Multiple Choices",
+        301 => "Moved Permanently",
+        302 => "Found",
         303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
         408 => "Request Timeout",
+        409 => "Conflict",
         410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        426 => "Upgrade Required",
         429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
         500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
         _ => "Status",
     }
 }
@@ -439,6 +469,17 @@ mod tests {
             http_date(t, &mut out);
             assert_eq!(String::from_utf8(out).unwrap(), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
         }
+    }
+
+    /// Every status the handlers answer with (the 204 of a beacon, the 301
+    /// of a mangled link, the 409 of the room) has its own reason phrase.
+    #[test]
+    fn every_status_answered_has_its_reason_phrase() {
+        for status in [200, 204, 301, 303, 400, 401, 403, 404, 405, 408, 409, 410, 413, 414, 429, 431, 500, 503] {
+            assert_ne!(reason(status), "Status", "{status}");
+        }
+        assert_eq!(reason(301), "Moved Permanently");
+        assert_eq!(reason(204), "No Content");
     }
 
     #[test]
