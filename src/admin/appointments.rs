@@ -164,7 +164,10 @@ pub fn move_to(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
         }
         let result = ctx.app.reschedule(id, start, Some(minutes), Force::Yes, ctx.now);
         if form.check("time", result).is_some() {
-            return Ok(Resp::see_other(format!("/admin/appointments/{id}?done=moved")));
+            // `#top`: without a fragment of its own the redirect keeps the
+            // form's `#move-h` (RFC 9110 section 10.2.2), and "Moved" is
+            // shown at the top.
+            return Ok(Resp::see_other(format!("/admin/appointments/{id}?done=moved#top")));
         }
     }
     edit_form(ctx, id, Some(form))

@@ -563,3 +563,27 @@ test("the dashboard tells when the last nightly backup was taken, and warns abou
   assert.equal(readdirSync(folder).filter((n) => /^porchlight-\d{8}T\d{6}Z\.db$/.test(n)).length, 1);
   await screenshot(page, "admin-backup-note");
 });
+
+test("moving to a dead time: the question is in view, and so is 'moved' after it", async (t) => {
+  const server = await startServer(t);
+  const { appt } = clientWithAppointment(server, "Noor Haddad", inMinutes(3 * 60));
+  const page = await newPage(t, { viewport: { width: 390, height: 700 } });
+  await signIn(page, server);
+  await page.goto(`${server.url}/admin/appointments/${appt.id}`);
+  const inView = (locator) => locator.evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return r.top >= 0 && r.bottom <= window.innerHeight;
+  });
+
+  const lastYear = new Date(Date.now() - 365 * 24 * 3600 * 1000).toISOString().slice(0, 10);
+  await page.getByLabel("Date").fill(lastYear);
+  await clickAndLoad(page, page.getByRole("button", { name: "Move", exact: true }));
+  const question = page.getByRole("heading", { name: "Check this time" });
+  assert.equal(await inView(question), true, "the confirmation is where the clinician is looking");
+  assert.match(await page.getByRole("alert").filter({ has: question }).innerText(), /already be expired/);
+  assert.equal(server.json("appt", "show", String(appt.id)).start, appt.start, "not moved before 'anyway'");
+
+  await clickAndLoad(page, page.getByRole("button", { name: "Move anyway" }));
+  assert.notEqual(server.json("appt", "show", String(appt.id)).start, appt.start, "moved");
+  assert.equal(await inView(page.locator(".notice")), true, "'moved' is shown where the page opens");
+});
