@@ -114,6 +114,13 @@ pub fn is_https(proxied: bool, host: Option<&Host>, public_url: Option<&str>) ->
         || public_url.is_some_and(|u| u.starts_with("https://") && host.is_some_and(|h| of_url(u).as_ref() == Some(h)))
 }
 
+/// This machine's name under `.local` (`porch.local` on a Pi named
+/// `porch`), as other devices on the network reach it by mDNS; `None`
+/// when the machine has no usable host name.
+pub fn mdns_name() -> Option<&'static str> {
+    own_names().iter().find(|n| n.ends_with(".local")).map(String::as_str)
+}
+
 /// This machine's host name, bare and under `.local`, read once.
 fn own_names() -> &'static [String] {
     static NAMES: OnceLock<Vec<String>> = OnceLock::new();

@@ -229,7 +229,10 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
 /// The warning for pages that show or copy links, when those links open
 /// only on this machine.
 pub fn loopback(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
-    Ok(ctx.app.loopback_base()?.map(|base| crate::app::loopback_warning(&base, &ctx.shared.cli)))
+    Ok(ctx
+        .app
+        .loopback_base()?
+        .map(|base| crate::app::loopback_warning(&base, &ctx.shared.cli, crate::hosts::mdns_name())))
 }
 
 /// Why Join would not lead to a video room, in words for the clinician.

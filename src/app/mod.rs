@@ -234,12 +234,30 @@ pub fn is_loopback_url(url: &str) -> bool {
 
 /// What the clinician is told where links are shown or copied while they
 /// point at this machine alone; `cli` is the command that works on this
-/// data (`porchlight --data DIR`).
-pub fn loopback_warning(base: &str, cli: &str) -> String {
+/// data (`porchlight --data DIR`), `mdns` this machine's `.local` name
+/// ([`crate::hosts::mdns_name`]). The address suggested is this machine's
+/// own name at the port links use now, not a name from the README: a
+/// `public_url` naming another machine would silence this warning and
+/// break every link.
+pub fn loopback_warning(base: &str, cli: &str, mdns: Option<&str>) -> String {
+    let port = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split('/').next())
+        .and_then(|authority| authority.rsplit_once(':'))
+        .map(|(_, p)| p)
+        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        .unwrap_or("80");
+    let listen = format!("0.0.0.0:{port}");
+    let suggestion = match (mdns, port) {
+        (Some(name), "80") => format!("http://{name}"),
+        (Some(name), port) => format!("http://{name}:{port}"),
+        (None, _) => "http://ADDRESS".to_string(),
+    };
     format!(
         "Links point at {base}, which opens only on this computer: a client's phone cannot reach it. \
-         Set the address clients use: {cli} settings set public_url http://porch.local:8080 \
-         (or the LAN address that serve --listen 0.0.0.0:8080 prints)."
+         Set the address clients use: {cli} settings set public_url {suggestion} \
+         (this computer's name on the network; or the LAN address that serve --listen {listen} prints, \
+         which it needs anyway to answer other devices)."
     )
 }
 
@@ -265,6 +283,17 @@ pub(crate) fn test_app() -> App {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_loopback_warning_suggests_this_machine_at_its_own_port() {
+        let w = loopback_warning("http://127.0.0.1:9000", "porchlight --data d", Some("therapy-pc.local"));
+        assert!(w.contains("settings set public_url http://therapy-pc.local:9000 "), "{w}");
+        assert!(w.contains("serve --listen 0.0.0.0:9000 prints"), "{w}");
+        let w = loopback_warning("http://localhost", "porchlight", Some("porch.local"));
+        assert!(w.contains("public_url http://porch.local "), "{w}");
+        let w = loopback_warning("http://[::1]:8080/sub", "porchlight", None);
+        assert!(w.contains("public_url http://ADDRESS ") && w.contains("--listen 0.0.0.0:8080 "), "{w}");
+    }
 
     #[test]
     fn loopback_urls_are_recognised() {
