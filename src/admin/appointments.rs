@@ -56,7 +56,7 @@ struct EditPage<'a> {
     messages: Vec<super::mail::Line>,
     /// Its new time or cancellation, if mail will not carry it.
     untold: Vec<super::mail::Untold>,
-    loopback: Option<String>,
+    loopback: Option<crate::app::LoopbackFix>,
     confirm: Option<Confirm>,
 }
 

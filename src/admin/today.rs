@@ -5,8 +5,8 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::{Ctx, Frame};
-use crate::app::ApptView;
 use crate::app::message::Invitation;
+use crate::app::{ApptView, LoopbackFix};
 use crate::error::Result;
 use crate::model::{LinkState, can_move};
 use crate::server::http::Resp;
@@ -33,7 +33,7 @@ struct Page {
     /// New times and cancellations mail will not carry.
     untold: Vec<super::mail::Untold>,
     /// Links open only on this machine: what to do about it.
-    loopback: Option<String>,
+    loopback: Option<LoopbackFix>,
     backup: BackupNote,
 }
 
@@ -228,11 +228,8 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
 
 /// The warning for pages that show or copy links, when those links open
 /// only on this machine.
-pub fn loopback(ctx: &mut Ctx<'_>) -> Result<Option<String>> {
-    Ok(ctx
-        .app
-        .loopback_base()?
-        .map(|base| crate::app::loopback_warning(&base, &ctx.shared.cli, crate::hosts::mdns_name())))
+pub fn loopback(ctx: &mut Ctx<'_>) -> Result<Option<LoopbackFix>> {
+    Ok(ctx.app.loopback_base()?.map(|base| LoopbackFix::new(&base, crate::hosts::mdns_name())))
 }
 
 /// Why Join would not lead to a video room, in words for the clinician.

@@ -232,33 +232,51 @@ pub fn is_loopback_url(url: &str) -> bool {
         || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-/// What the clinician is told where links are shown or copied while they
-/// point at this machine alone; `cli` is the command that works on this
-/// data (`porchlight --data DIR`), `mdns` this machine's `.local` name
-/// ([`crate::hosts::mdns_name`]). The address suggested is this machine's
-/// own name at the port links use now, not a name from the README: a
-/// `public_url` naming another machine would silence this warning and
-/// break every link.
-pub fn loopback_warning(base: &str, cli: &str, mdns: Option<&str>) -> String {
-    let port = base
-        .split_once("://")
-        .and_then(|(_, rest)| rest.split('/').next())
-        .and_then(|authority| authority.rsplit_once(':'))
-        .map(|(_, p)| p)
-        .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-        .unwrap_or("80");
-    let listen = format!("0.0.0.0:{port}");
-    let suggestion = match (mdns, port) {
-        (Some(name), "80") => format!("http://{name}"),
-        (Some(name), port) => format!("http://{name}:{port}"),
-        (None, _) => "http://ADDRESS".to_string(),
-    };
-    format!(
-        "Links point at {base}, which opens only on this computer: a client's phone cannot reach it. \
-         Set the address clients use: {cli} settings set public_url {suggestion} \
-         (this computer's name on the network; or the LAN address that serve --listen {listen} prints, \
-         which it needs anyway to answer other devices)."
-    )
+/// How to make links that open only on this machine reach clients: the
+/// address to set as `public_url` and the listen address `serve` needs.
+/// The address suggested is this machine's own name (`mdns`,
+/// [`crate::hosts::mdns_name`]) at the port links use now (from `base`),
+/// not a name from the README: a `public_url` naming another machine
+/// would silence the warning and break every link.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoopbackFix {
+    /// What links point at now, e.g. `http://127.0.0.1:8080`.
+    pub base: String,
+    /// `http://NAME.local:PORT`, or `http://ADDRESS` without a name.
+    pub suggestion: String,
+    /// `0.0.0.0:PORT`, for `serve --listen`.
+    pub listen: String,
+}
+
+impl LoopbackFix {
+    pub fn new(base: &str, mdns: Option<&str>) -> LoopbackFix {
+        let port = base
+            .split_once("://")
+            .and_then(|(_, rest)| rest.split('/').next())
+            .and_then(|authority| authority.rsplit_once(':'))
+            .map(|(_, p)| p)
+            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .unwrap_or("80");
+        let suggestion = match (mdns, port) {
+            (Some(name), "80") => format!("http://{name}"),
+            (Some(name), port) => format!("http://{name}:{port}"),
+            (None, _) => "http://ADDRESS".to_string(),
+        };
+        LoopbackFix { base: base.to_string(), suggestion, listen: format!("0.0.0.0:{port}") }
+    }
+
+    /// The warning on the command line; `cli` is the command that works
+    /// on this data (`porchlight --data DIR`). The admin pages say it in
+    /// their own words, with a link to the setting.
+    pub fn for_terminal(&self, cli: &str) -> String {
+        let LoopbackFix { base, suggestion, listen } = self;
+        format!(
+            "Links point at {base}, which opens only on this computer: a client's phone cannot reach it. \
+             Set the address clients use: {cli} settings set public_url {suggestion} \
+             (this computer's name on the network; or the LAN address that serve --listen {listen} prints, \
+             which it needs anyway to answer other devices)."
+        )
+    }
 }
 
 /// Create the data directory readable by its owner only (client names and
@@ -286,13 +304,16 @@ mod tests {
 
     #[test]
     fn the_loopback_warning_suggests_this_machine_at_its_own_port() {
-        let w = loopback_warning("http://127.0.0.1:9000", "porchlight --data d", Some("therapy-pc.local"));
+        let warn = |base, cli, mdns| LoopbackFix::new(base, mdns).for_terminal(cli);
+        let w = warn("http://127.0.0.1:9000", "porchlight --data d", Some("therapy-pc.local"));
         assert!(w.contains("settings set public_url http://therapy-pc.local:9000 "), "{w}");
         assert!(w.contains("serve --listen 0.0.0.0:9000 prints"), "{w}");
-        let w = loopback_warning("http://localhost", "porchlight", Some("porch.local"));
+        let w = warn("http://localhost", "porchlight", Some("porch.local"));
         assert!(w.contains("public_url http://porch.local "), "{w}");
-        let w = loopback_warning("http://[::1]:8080/sub", "porchlight", None);
+        let w = warn("http://[::1]:8080/sub", "porchlight", None);
         assert!(w.contains("public_url http://ADDRESS ") && w.contains("--listen 0.0.0.0:8080 "), "{w}");
+        let fix = LoopbackFix::new("http://127.0.0.1:8080", Some("vm.local"));
+        assert_eq!((fix.suggestion.as_str(), fix.listen.as_str()), ("http://vm.local:8080", "0.0.0.0:8080"));
     }
 
     #[test]

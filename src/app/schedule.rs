@@ -74,11 +74,19 @@ impl App {
         let settings = self.settings()?;
         let window = Window::new(start, minutes, settings.window);
         let expired = model::expired_on_arrival(now, &window).then(|| {
-            let closed = Local::new(window.expires_at, settings.timezone).line();
+            let (starts, closed) =
+                (Local::new(start, settings.timezone), Local::new(window.expires_at, settings.timezone));
+            // The zone is named once: the closing time is on the same day
+            // in the same zone, or named in full.
+            let closed = if closed.date == starts.date && closed.abbrev == starts.abbrev {
+                format!("at {} {}", closed.time, closed.abbrev)
+            } else {
+                format!("on {}", closed.line())
+            };
             format!(
-                "The links of a session on {} would already be expired (they closed on {closed}), \
+                "The links of a session on {} would already be expired (they closed {closed}), \
                  so the client could never use them.",
-                Local::new(start, settings.timezone).line()
+                starts.line()
             )
         });
         let (from, to) = (start.timestamp() - MAX_MINUTES * 60, start.timestamp() + minutes * 60);
@@ -169,6 +177,13 @@ mod tests {
         assert!(matches!(&err, Error::Input(m) if m.contains("expired") && m.contains("--force")), "{err:?}");
         assert!(app.list_appointments(typo, now, now).unwrap().is_empty(), "nothing was made");
         app.create_appointment(&[a], typo, 50, Force::Yes, now).unwrap();
+        // The zone is named once in the warning (test_app's zone is UTC;
+        // New York's names an abbreviation and the zone).
+        app.set_setting("timezone", "America/New_York", now).unwrap();
+        let said = app.review_time(typo, 50, None, now).unwrap().expired.unwrap();
+        assert_eq!(said.matches("America/New_York").count(), 1, "{said}");
+        assert!(said.contains("(they closed at 10:20 AM EST)"), "{said}");
+        app.set_setting("timezone", "UTC", now).unwrap();
 
         let first = app.create_appointment(&[a], t("2026-12-01T14:00:00Z"), 50, Force::No, now).unwrap();
         assert!(first.clashes.is_empty());

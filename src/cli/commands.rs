@@ -241,7 +241,10 @@ fn warn_untold(app: &mut App, id: i64, now: DateTime<Utc>) -> Result<()> {
 fn warn_loopback(app: &mut App, data: &std::path::Path) -> Result<()> {
     if let Some(base) = app.loopback_base()? {
         let cli = crate::server::command_line(data);
-        eprintln!("porchlight: warning: {}", crate::app::loopback_warning(&base, &cli, crate::hosts::mdns_name()));
+        eprintln!(
+            "porchlight: warning: {}",
+            crate::app::LoopbackFix::new(&base, crate::hosts::mdns_name()).for_terminal(&cli)
+        );
     }
     Ok(())
 }

@@ -211,7 +211,7 @@ fn served_while_checking() -> bool {
     // written when the server stops.
     let page = server.try_raw(&crate::support::request("GET", format!("/v/{token}").as_bytes(), None));
     assert_eq!(server.exit_code(Duration::from_secs(20)), Some(1), "{}", server.stderr());
-    assert!(server.stderr().contains("restore it from a backup"), "{}", server.stderr());
+    assert!(server.stderr_shows("restore it from a backup"), "{}", server.stderr());
     assert_untouched(p.path(), &bytes);
     match page {
         Ok(page) => {

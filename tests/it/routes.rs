@@ -370,5 +370,5 @@ fn a_burst_from_many_addresses_pauses_typed_codes_and_raises_one_alert() {
     assert_eq!(again("10.8.0.1"), 200, "a new address gets its try");
     assert_eq!(p.audit_count("code.failure"), 102);
     assert_eq!(p.audit_count("code.burst"), 1);
-    assert!(server.stderr().contains("ALERT: 100 failed access codes"), "{}", server.stderr());
+    assert!(server.stderr_shows("ALERT: 100 failed access codes"), "{}", server.stderr());
 }

@@ -277,7 +277,9 @@ fn links_that_open_only_on_this_machine_are_flagged_where_they_are_copied() {
 
     let mut c = Clinician::sign_in(&server);
     let dash = c.dashboard().text();
-    assert!(dash.contains("opens only on this computer") && dash.contains(&suggested), "{dash}");
+    let suggested_here = format!("http://{host}.local:{}", server.addr.port());
+    assert!(dash.contains("opens only on this computer") && dash.contains(&suggested_here), "{dash}");
+    assert!(c.dashboard().body.contains("href=\"/admin/settings#f-public_url\""), "the setting that fixes it");
     assert!(dash.contains("These links open only on this computer"), "next to the copy buttons: {dash}");
     let page = c.browser.get(&format!("/admin/appointments/{a}")).text();
     assert!(page.contains("opens only on this computer"), "{page}");
