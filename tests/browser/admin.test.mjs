@@ -108,7 +108,9 @@ test("login: wrong passwords, then growing delays, then the right one", async (t
   assert.equal(await tryPassword(page, PASSWORD), 429, "fifth try throttled");
   const wait1 = (await page.locator("#login-error").innerText()).match(/Too many wrong tries\. Please wait (\d+) seconds/);
   assert.ok(wait1, "says to wait: " + await page.locator("#login-error").innerText());
-  assert.equal(Number(wait1[1]), 2, "first delay is 2 s");
+  // The page says what is left of the delay, rounded up: 2 s, less the
+  // time the try itself took (a loaded machine can take over a second).
+  assert.ok([1, 2].includes(Number(wait1[1])), `first delay is 2 s, ${wait1[1]} s left`);
 
   // After the delay a wrong password is tried again, and the next wait doubles.
   await page.waitForTimeout(2200);
@@ -116,7 +118,7 @@ test("login: wrong passwords, then growing delays, then the right one", async (t
   assert.match(await page.locator("#login-error").innerText(), /That password is not right/);
   assert.equal(await tryPassword(page, PASSWORD), 429);
   const wait2 = (await page.locator("#login-error").innerText()).match(/Please wait (\d+) seconds/);
-  assert.equal(Number(wait2?.[1]), 4, "second delay is 4 s");
+  assert.ok([3, 4].includes(Number(wait2?.[1])), `second delay is 4 s, ${wait2?.[1]} s left`);
 
   await page.waitForTimeout(Number(wait2[1]) * 1000 + 200);
   assert.equal(await tryPassword(page, PASSWORD), 200, "the dashboard after the redirect");
