@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Ctx, Frame};
 use crate::error::Result;
-use crate::server::http::Resp;
+use crate::http::Resp;
 use crate::store::{AuditEntry, AuditFilter};
 use crate::times::{self, Local};
 

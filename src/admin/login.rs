@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::{Ctx, Form};
 use crate::auth::{self, device};
 use crate::error::{Error, Result};
+use crate::http::Resp;
 use crate::password::{self, Hashed};
-use crate::server::http::Resp;
 use crate::store::NewAudit;
 use crate::token;
 

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::Ctx;
 use crate::app::mail::local_time;
 use crate::error::Result;
+use crate::http::Resp;
 use crate::mail::plan::Kind;
 use crate::mail::sender::plain_text_beyond_lan;
-use crate::server::http::Resp;
 use crate::settings::Settings;
 use crate::store::OutboxRow;
 

@@ -25,8 +25,8 @@ use serde::Serialize;
 
 use crate::auth::{self, Cookies, Session};
 use crate::error::{Error, Result};
-use crate::server::http::{Method, Req, Resp};
-use crate::server::{Lease, Shared};
+use crate::http::{Method, Req, Resp};
+use crate::state::{Lease, Shared};
 
 /// What a handler gets: the app (on a lent database connection), the
 /// shared state, the request, the clock and, past the gate, the session.
@@ -128,35 +128,16 @@ fn notice(done: &str) -> Option<&'static str> {
     })
 }
 
-/// Answer a request under `/admin`.
-pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
+/// Answer a request under `/admin`; an error is the router's to show.
+pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
     let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
     let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };
-    match gate_and_dispatch(&mut ctx, rest) {
-        Ok(resp) => {
-            // A saved change may have planned mail that is due at once.
-            if req.method == Method::Post && resp.status == 303 {
-                shared.mail.kick();
-            }
-            resp
-        }
-        Err(e) => {
-            let status = match e {
-                Error::Input(_) => 400,
-                Error::NotFound(_) => 404,
-                Error::Full(msg) => {
-                    eprintln!("porchlight: {msg}");
-                    503
-                }
-                Error::Internal(msg) => {
-                    eprintln!("porchlight: {msg}");
-                    500
-                }
-            };
-            let practice = ctx.app.settings().map(|s| s.practice_name.clone()).unwrap_or_default();
-            shared.pages.error(status, &practice)
-        }
+    let resp = gate_and_dispatch(&mut ctx, rest)?;
+    // A saved change may have planned mail that is due at once.
+    if req.method == Method::Post && resp.status == 303 {
+        shared.mail.kick();
     }
+    Ok(resp)
 }
 
 fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {

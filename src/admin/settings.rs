@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::login::{self, Checked};
 use super::{Ctx, Form, Frame};
 use crate::error::Result;
-use crate::server::http::Resp;
+use crate::http::Resp;
 use crate::settings::{KEYS, shown_value};
 use crate::store::NewAudit;
 use crate::{auth, password};

@@ -8,10 +8,10 @@ use super::{Ctx, Frame};
 use crate::app::ApptView;
 use crate::app::message::Invitation;
 use crate::error::Result;
+use crate::http::Resp;
 use crate::model::{LinkState, can_move};
-use crate::server::http::Resp;
-use crate::server::presence::Stage;
 use crate::settings::Provider;
+use crate::state::presence::Stage;
 use crate::times::{self, Local};
 
 /// Days shown after today.

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::App;
+use crate::canon;
 use crate::error::Result;
 use crate::model::{self, LinkFacts, LinkState, Window};
-use crate::server::canon;
 use crate::store::{ApptRow, By, LinkRow};
 use crate::times;
 use crate::token::{self, Kind};

@@ -178,7 +178,7 @@ pub fn local_time(at: i64, zone: chrono_tz::Tz) -> String {
 mod tests {
     use super::super::test_app;
     use super::*;
-    use crate::pages::Pages;
+    use crate::render::Pages;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -131,6 +131,12 @@ pub fn end(app: &mut App, id: &str) -> Result<()> {
 const CSRF: &str = "porchlight/csrf/v1";
 const PRE_CSRF: &str = "porchlight/pre-session-csrf/v1";
 
+/// A one-time code for `/admin/setup`: 60 bits, shown as XXXX-XXXX-XXXX.
+pub fn setup_code() -> String {
+    let name = token::random_name().to_ascii_uppercase();
+    format!("{}-{}-{}", &name[..4], &name[4..8], &name[8..12])
+}
+
 pub fn csrf_token(keys: &Keyring, session: &Session) -> String {
     keys.derive(CSRF, session.id.as_bytes())
 }

@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 sessions,
                 trust_proxy,
                 mail_poll: std::time::Duration::from_secs(mail_poll_seconds),
-                backups: backup_dir.map(|dir| crate::server::backups::Plan { dir, keep: backup_keep.into() }),
+                backups: backup_dir.map(|dir| crate::state::backups::Plan { dir, keep: backup_keep.into() }),
             };
             return serve(config);
         }

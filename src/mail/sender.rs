@@ -32,7 +32,7 @@ use super::plan;
 use crate::app::App;
 use crate::app::mail::{Compose, Outgoing};
 use crate::error::{Error, Result};
-use crate::pages::Pages;
+use crate::render::Pages;
 use crate::store::{NewAudit, OutboxRow};
 
 /// How long one SMTP conversation may take.

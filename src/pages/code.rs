@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::error::Result;
-use crate::server::http::{Req, Resp};
-use crate::server::{Shared, limit};
+use crate::http::{Req, Resp};
+use crate::state::{Shared, limit};
 use crate::store::NewAudit;
 
 #[derive(Serialize)]

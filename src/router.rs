@@ -1,13 +1,49 @@
-//! The whole route table on one screen.
+//! From a request to its response: the whole route table on one screen
+//! (with the methods each route allows), the one mapping from a handler's
+//! error to its status and page, the Host check of the admin pages and
+//! the room, and HSTS. The server hands every request to [`answer`].
 
 use chrono::{DateTime, Utc};
 
-use super::canon;
-use super::http::{Method, Req, Resp};
-use super::{Lease, Shared};
 use crate::app::App;
+use crate::canon;
 use crate::error::Error;
+use crate::http::{Method, Req, Resp};
 use crate::pages::{assets, calendar, client, code, portal, room, waiting};
+use crate::state::{Lease, Shared};
+
+/// Answer one request with a pooled database connection. Nothing here
+/// may take the server down: a panic in a handler becomes a 500 page.
+pub fn answer(shared: &Shared, req: Req) -> Resp {
+    let now = shared.clock.now(Utc::now()).now;
+    // A long poll waits without a database connection: a few of them
+    // would otherwise hold the whole pool. Under a foreign Host the
+    // router answers it, with the page that says so.
+    if room::is_long_poll(&req) && shared.with_app(|app| host_allowed(app, &req)) {
+        let resp = guarded(shared, || room::long_poll(shared, &req, now));
+        return shared.with_app(|app| with_hsts(app, &req, resp));
+    }
+    shared.with_app(|app| {
+        let resp = guarded(shared, || route(app, shared, &req, now));
+        with_hsts(app, &req, resp)
+    })
+}
+
+/// `f`'s response, or a 500 page if it panicked.
+fn guarded(shared: &Shared, f: impl FnOnce() -> Resp) -> Resp {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        eprintln!("porchlight: a request handler panicked");
+        shared.pages.error(500, "Porchlight")
+    })
+}
+
+/// HSTS when the practice is reached over https.
+fn with_hsts(app: &mut App, req: &Req, mut resp: Resp) -> Resp {
+    if app.settings().is_ok_and(|s| req.is_https(s.public_url.as_deref())) {
+        resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
+    }
+    resp
+}
 
 /// Answer a request. Handler errors become the error page: input errors
 /// 400, everything else 500 with the cause logged (causes never hold a
@@ -50,7 +86,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["admin" | "room", ..] if !host_allowed(app, req) => Ok(foreign_host(app, shared, req)),
         ["room", room, seat] => room::route(app, shared, req, room, seat, None),
         ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),
-        ["admin", rest @ ..] => Ok(crate::admin::route(app, shared, req, now, rest)),
+        ["admin", rest @ ..] => crate::admin::route(app, shared, req, now, rest),
         ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404))),
         // A known route with the wrong method.
         [""]
@@ -72,9 +108,17 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         }
         _ => Ok(not_found(app, shared, &segments)),
     };
-    result.unwrap_or_else(|e| match e {
+    result.unwrap_or_else(|e| failed(app, shared, e, &segments))
+}
+
+/// The page of a handler's error, the one place errors become statuses:
+/// input 400, not found 404 (the unknown-link page under `/v/` and `/p/`),
+/// full 503 with `Retry-After`, anything else 500. Causes are logged
+/// (they never hold a token or code), never shown.
+fn failed(app: &mut App, shared: &Shared, e: Error, segments: &[&str]) -> Resp {
+    match e {
         Error::Input(_) => error_page(app, shared, 400),
-        Error::NotFound(_) => not_found(app, shared, &segments),
+        Error::NotFound(_) => not_found(app, shared, segments),
         Error::Full(msg) => {
             eprintln!("porchlight: {msg}");
             error_page(app, shared, 503).with("Retry-After", "60")
@@ -83,7 +127,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
             eprintln!("porchlight: {msg}");
             error_page(app, shared, 500)
         }
-    })
+    }
 }
 
 /// Whether a request is answered on the event loop rather than on a
