@@ -164,8 +164,7 @@ pub fn start(config: Config) -> Result<Running> {
         let idle = config.mail_poll;
         Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
             let sender = crate::mail::sender::Sender {
-                app,
-                pages: &shared.pages,
+                outbox: crate::app::mail::Post { app, pages: &shared.pages },
                 clock: &shared.clock,
                 wake: &shared.mail,
                 idle,
