@@ -90,9 +90,9 @@ fn has_password(ctx: &Ctx<'_>) -> Result<bool> {
 /// new device cookie for the password `phc`, off to the dashboard.
 fn signed_in(ctx: &mut Ctx<'_>, phc: &str) -> Result<Resp> {
     if let Some(old) = ctx.req.cookie(ctx.cookies.session()) {
-        auth::end(ctx.app, old)?;
+        ctx.app.sign_out(old)?;
     }
-    let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let id = ctx.app.sign_in(ctx.shared.sessions, ctx.now)?;
     let device = device::issue(&ctx.shared.keys, phc, ctx.now.timestamp());
     Ok(Resp::see_other("/admin".into())
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))
@@ -298,7 +298,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {
 
 pub fn logout(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let session = ctx.session.take().ok_or_else(|| Error::internal("logout without a session"))?;
-    auth::end(ctx.app, &session.id)?;
+    ctx.app.sign_out(&session.id)?;
     ctx.app.audit(
         ctx.now,
         NewAudit { event: "admin.logout", addr: Some(ctx.req.remote.to_string()), ..Default::default() },

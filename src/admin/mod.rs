@@ -159,7 +159,7 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
     }
     let polling = rest == ["api", "waiting"];
     let cookie = ctx.req.cookie(ctx.cookies.session()).map(str::to_string);
-    ctx.session = auth::check(ctx.app, cookie.as_deref(), ctx.shared.sessions, ctx.now, !polling)?;
+    ctx.session = ctx.app.signed_in(cookie.as_deref(), ctx.shared.sessions, ctx.now, !polling)?;
     if ctx.session.is_none() {
         return Ok(if polling {
             Resp::json(401, &serde_json::json!({ "error": "signed out" }))

@@ -175,7 +175,7 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
     ctx.app.set_admin_password(&hashed, ctx.now)?;
     // Every session ended with the old password, and every device cookie
     // names the old one: this browser gets a new session and device.
-    let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let id = ctx.app.sign_in(ctx.shared.sessions, ctx.now)?;
     let device = auth::device::issue(&ctx.shared.keys, hashed.as_str(), ctx.now.timestamp());
     Ok(Resp::see_other("/admin/settings?done=password".into())
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))

@@ -5,6 +5,7 @@
 //! validated writes and derived views. It reads no clock: every method that
 //! depends on time takes `now`.
 
+mod admin;
 mod appointments;
 mod calendar;
 mod check;

@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> Result<()> {
             app.set_admin_password(&crate::password::hash(&password)?, now)?;
             // Whoever lost the password may be kept out by a guest's
             // guessing too: the new password comes with a way past it.
-            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            let link = app.signin_link(now)?;
             print::out(json.json, &link, |link| {
                 format!(
                     "admin password set; every admin session has ended
@@ -95,7 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Admin(AdminCmd::SigninLink { json }) => {
-            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            let link = app.signin_link(now)?;
             print::out(json.json, &link, print::signin_link)
         }
         Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
