@@ -76,7 +76,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["p", token] if get => portal::page(app, shared, token, now),
         ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
         ["p", token, "here"] if post => portal::here(app, shared, req, token, now),
-        ["healthz"] if get => Ok(match app.store.ping() {
+        ["healthz"] if get => Ok(match app.ping() {
             Ok(()) => Resp::text(200, "ok"),
             Err(_) => Resp::text(503, "database unavailable"),
         }),

@@ -83,7 +83,7 @@ fn pre_csrf_ok(ctx: &Ctx<'_>) -> bool {
 }
 
 fn has_password(ctx: &Ctx<'_>) -> Result<bool> {
-    Ok(ctx.app.store.admin_password_hash()?.is_some())
+    Ok(ctx.app.admin_password_hash()?.is_some())
 }
 
 /// Sign in: a new session id (never the one the browser came with), a
@@ -244,7 +244,7 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
 }
 
 pub fn login_form(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    let Some(phc) = ctx.app.store.admin_password_hash()? else {
+    let Some(phc) = ctx.app.admin_password_hash()? else {
         return Ok(Resp::see_other("/admin/setup".into()));
     };
     match ctx.req.param("grant") {
@@ -272,7 +272,7 @@ fn exchange_grant(ctx: &mut Ctx<'_>, grant: &str, phc: &str) -> Result<Resp> {
 }
 
 pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    let Some(hash) = ctx.app.store.admin_password_hash()? else {
+    let Some(hash) = ctx.app.admin_password_hash()? else {
         return Ok(Resp::see_other("/admin/setup".into()));
     };
     if !pre_csrf_ok(ctx) {

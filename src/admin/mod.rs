@@ -165,7 +165,7 @@ fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
             Resp::json(401, &serde_json::json!({ "error": "signed out" }))
         } else if post {
             ctx.forbidden("Your session has ended. Please sign in again.")
-        } else if ctx.app.store.admin_password_hash()?.is_none() {
+        } else if ctx.app.admin_password_hash()?.is_none() {
             Resp::see_other("/admin/setup".into())
         } else {
             let done = if cookie.is_some() { "?done=expired" } else { "" };

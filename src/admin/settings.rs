@@ -143,7 +143,7 @@ pub fn calendar_feed(ctx: &mut Ctx<'_>) -> Result<Resp> {
 /// not let anyone guess it at leisure.
 pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut pw = Form::from_req(ctx.req);
-    let hash = ctx.app.store.admin_password_hash()?.unwrap_or_default();
+    let hash = ctx.app.admin_password_hash()?.unwrap_or_default();
     let (current, new) = (pw.get("current").to_string(), pw.get("new").to_string());
     pw.values.clear();
     let refuse = |ctx: &mut Ctx<'_>, mut pw: Form, status: u16, wait: u64, words: String| -> Result<Resp> {
@@ -186,7 +186,7 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
 /// serving, as a download.
 pub fn backup(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let tmp = ctx.shared.data.join(format!(".download-{}.db", crate::token::random_name()));
-    let result = crate::store::backup::write(&ctx.app.store, &tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
+    let result = ctx.app.backup_to(&tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
     let _ = std::fs::remove_file(&tmp);
     let bytes = result?;
     ctx.app.audit(

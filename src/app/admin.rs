@@ -24,7 +24,7 @@ impl App {
     }
 
     /// The stored admin password hash (PHC string), if one is set.
-    pub fn admin_password_hash(&mut self) -> Result<Option<String>> {
+    pub fn admin_password_hash(&self) -> Result<Option<String>> {
         self.store.admin_password_hash()
     }
 

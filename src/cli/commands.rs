@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, &view, print::check)
         }
         Command::Backup { file } => {
-            let bytes = crate::store::backup::write(&app.store, &file)?;
+            let bytes = app.backup_to(&file)?;
             print::line(&format!("backup written to {} ({bytes} bytes)", file.display()))?;
             eprintln!(
                 "note: links and codes also need {}; keep a copy of it with your backups, somewhere else",
@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit { verify: Some(AuditCmd::Verify { json }), .. } => {
-            let chain = app.store.verify_chain(&app.keys)?;
+            let chain = app.verify_chain()?;
             let (ok, text) = match chain {
                 crate::store::Chain::Intact { entries } => (true, format!("audit trail intact: {entries} entries")),
                 crate::store::Chain::Broken { id, at } => (
@@ -144,7 +144,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(t) => parse_time(&mut app, &t)?.timestamp(),
                 None => i64::MIN,
             };
-            let entries = app.store.audit_since(since)?;
+            let entries = app.audit_since(since)?;
             print::out(json.json, entries.as_slice(), print::audit)
         }
     }
@@ -261,7 +261,7 @@ fn reset_setting(app: &mut App, key: &str, now: DateTime<Utc>) -> Result<()> {
 /// highest time `serve` has seen (see `clock.rs`), with a warning if the
 /// clock is behind it.
 fn guarded_now(app: &App) -> Result<DateTime<Utc>> {
-    let reading = crate::clock::read(Utc::now(), app.store.clock_mark()?);
+    let reading = crate::clock::read(Utc::now(), app.clock_mark()?);
     if let Some(lag) = reading.behind {
         eprintln!("porchlight: warning: the system clock is {lag} s behind the latest time seen; using that time");
     }

@@ -120,7 +120,7 @@ fn look(app: &mut App, shared: &Shared, plan: &Plan) -> bool {
 /// Write tonight's backup and prune old ones: what happened, in words.
 fn take(app: &mut App, plan: &Plan, now: DateTime<Utc>) -> Result<String, String> {
     let name = backup::nightly_name(now);
-    let bytes = backup::write(&app.store, &plan.dir.join(&name)).map_err(|e| e.to_string())?;
+    let bytes = app.backup_to(&plan.dir.join(&name)).map_err(|e| e.to_string())?;
     let pruned = backup::prune(&plan.dir, plan.keep)
         .map_err(|e| format!("{name} written, but old backups could not be deleted: {e}"))?;
     Ok(format!("{name}, {bytes} bytes; {} older deleted, keeping {}", pruned.len(), plan.keep))

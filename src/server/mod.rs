@@ -80,7 +80,7 @@ pub fn start(config: Config) -> Result<Running> {
         if addr.ip().is_unspecified() { SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()) } else { addr };
     let url = format!("http://{shown}");
 
-    let mark = app.store.clock_mark()?;
+    let mark = app.clock_mark()?;
     let clock = crate::clock::Guard::new(mark);
     let now = clock.now(Utc::now()).now;
     // The demo seeds a new, small database: check it before seeding. A
@@ -108,7 +108,7 @@ pub fn start(config: Config) -> Result<Running> {
              {cli} settings set public_url {other}"
         ));
     }
-    let setup_code = match app.store.admin_password_hash()? {
+    let setup_code = match app.admin_password_hash()? {
         Some(_) => None,
         None => Some(crate::auth::setup_code()),
     };
@@ -118,11 +118,11 @@ pub fn start(config: Config) -> Result<Running> {
     let repeats = Arc::new(crate::app::Repeats::default());
     let pool = || -> Result<Vec<App>> {
         (0..config.workers.max(1))
-            .map(|_| Ok(App::with(store()?, app.keys.clone()).sharing_repeats(repeats.clone())))
+            .map(|_| Ok(App::with(store()?, app.keys().clone()).sharing_repeats(repeats.clone())))
             .collect()
     };
     let shared = Arc::new(Shared {
-        keys: app.keys.clone(),
+        keys: app.keys().clone(),
         pages: Pages::new(),
         limiter: limit::CodeLimiter::default(),
         views: views::ViewLog::default(),
@@ -160,7 +160,7 @@ pub fn start(config: Config) -> Result<Running> {
         Some(std::thread::Builder::new().name("rooms".into()).spawn(move || chores::sweep_rooms(&shared, &stop))?)
     };
     let sender = {
-        let (app, shared, stop) = (App::with(store()?, app.keys.clone()), shared.clone(), stop.clone());
+        let (app, shared, stop) = (App::with(store()?, app.keys().clone()), shared.clone(), stop.clone());
         let idle = config.mail_poll;
         Some(std::thread::Builder::new().name("mail".into()).spawn(move || {
             let sender = crate::mail::sender::Sender {
@@ -181,7 +181,7 @@ pub fn start(config: Config) -> Result<Running> {
                 ));
             }
             let (app, shared, stop, gate) =
-                (App::with(store()?, app.keys.clone()), shared.clone(), stop.clone(), integrity.clone());
+                (App::with(store()?, app.keys().clone()), shared.clone(), stop.clone(), integrity.clone());
             Some(
                 std::thread::Builder::new()
                     .name("backup".into())
@@ -243,9 +243,9 @@ fn check_then_mark(
 ) -> std::result::Result<String, String> {
     let file = data.join(crate::db::DB_FILE);
     let began = Instant::now();
-    app.store.quick_check().map_err(|e| format!("{}: {e}", file.display()))?;
+    app.quick_check().map_err(|e| format!("{}: {e}", file.display()))?;
     let took = began.elapsed();
-    if let Err(e) = app.set_listen_url(url).and_then(|_| app.store.raise_clock_mark(now.timestamp())) {
+    if let Err(e) = app.set_listen_url(url).and_then(|_| app.raise_clock_mark(now.timestamp())) {
         eprintln!("porchlight: could not record the listen address: {e}");
     }
     let mb = std::fs::metadata(&file).map_or(0.0, |m| m.len() as f64 / 1e6);
