@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::canon;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::http::{Method, Req, Resp};
 use crate::pages::{assets, calendar, client, code, portal, room, waiting};
 use crate::state::{Lease, Shared};
@@ -59,56 +59,82 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         let query = if req.query.is_empty() { String::new() } else { format!("?{}", req.query) };
         return Resp::moved(format!("{to}{query}"));
     }
-    let post = req.method == Method::Post;
-    let result = match segments.as_slice() {
-        [""] | ["join"] if get => code::form(app, shared),
-        ["join"] if post => code::submit(app, shared, req, now),
-        ["v", token] if get => client::page(app, shared, token, now),
-        ["v", token, "join"] if post => client::join(app, shared, req, token, now),
-        ["v", token, "here"] if post => client::here(app, shared, req, token, now),
-        ["v", token, "wait"] if get => waiting::page(app, shared, token, now),
-        ["v", token, "wait", "status"] if get => waiting::status(app, shared, token, now),
-        ["v", token, "enter"] if post => waiting::enter(app, shared, req, token, now),
-        ["v", token, "calendar.ics"] if get => calendar::participant(app, shared, token, now),
-        ["p", token, "calendar.ics"] if get => calendar::portal(app, shared, token, now),
-        ["cal", file] if get => calendar::feed(app, shared, file, now),
-        ["api", "v1", "links", token] if get => client::api(app, token, now),
-        ["p", token] if get => portal::page(app, shared, token, now),
-        ["p", token, "join"] if post => portal::join(app, shared, req, token, now),
-        ["p", token, "here"] if post => portal::here(app, shared, req, token, now),
-        ["healthz"] if get => Ok(match app.ping() {
-            Ok(()) => Resp::text(200, "ok"),
-            Err(_) => Resp::text(503, "database unavailable"),
+    let m = req.method;
+    // Each route once, with the methods it takes: `read` is GET and HEAD,
+    // `write` is POST; any other method gets 405 with `Allow`.
+    let routed = match segments.as_slice() {
+        [""] => read(m, || code::form(app, shared)),
+        ["join"] if m == Method::Post => Routed::Done(code::submit(app, shared, req, now)),
+        ["join"] => read(m, || code::form(app, shared)).allowing("GET, HEAD, POST"),
+        ["v", token] => read(m, || client::page(app, shared, token, now)),
+        ["v", token, "join"] => write(m, || client::join(app, shared, req, token, now)),
+        ["v", token, "here"] => write(m, || client::here(app, shared, req, token, now)),
+        ["v", token, "wait"] => read(m, || waiting::page(app, shared, token, now)),
+        ["v", token, "wait", "status"] => read(m, || waiting::status(app, shared, token, now)),
+        ["v", token, "enter"] => write(m, || waiting::enter(app, shared, req, token, now)),
+        ["v", token, "calendar.ics"] => read(m, || calendar::participant(app, shared, token, now)),
+        ["p", token, "calendar.ics"] => read(m, || calendar::portal(app, shared, token, now)),
+        ["cal", file] => read(m, || calendar::feed(app, shared, file, now)),
+        ["api", "v1", "links", token] => read(m, || client::api(app, token, now)),
+        ["p", token] => read(m, || portal::page(app, shared, token, now)),
+        ["p", token, "join"] => write(m, || portal::join(app, shared, req, token, now)),
+        ["p", token, "here"] => write(m, || portal::here(app, shared, req, token, now)),
+        ["healthz"] => read(m, || {
+            Ok(match app.ping() {
+                Ok(()) => Resp::text(200, "ok"),
+                Err(_) => Resp::text(503, "database unavailable"),
+            })
         }),
+        ["assets", rest @ ..] => read(m, || Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404)))),
         // The public listener is the outside's way in: no admin page
         // there, whatever address or header a request comes with.
-        ["admin", ..] if req.public => Ok(error_page(app, shared, 404)),
-        ["admin" | "room", ..] if !host_allowed(app, req) => Ok(foreign_host(app, shared, req)),
-        ["room", room, seat] => room::route(app, shared, req, room, seat, None),
-        ["room", room, seat, action] => room::route(app, shared, req, room, seat, Some(action)),
-        ["admin", rest @ ..] => crate::admin::route(app, shared, req, now, rest),
-        ["assets", rest @ ..] if get => Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404))),
-        // A known route with the wrong method.
-        [""]
-        | ["join"]
-        | ["v", _]
-        | ["v", _, "join" | "enter" | "here" | "wait" | "calendar.ics"]
-        | ["p", _, "calendar.ics"]
-        | ["cal", _]
-        | ["v", _, "wait", "status"]
-        | ["api", "v1", "links", _]
-        | ["p", _]
-        | ["p", _, "join" | "here"]
-        | ["healthz"]
-        | ["assets", ..] => {
-            let post_only = matches!(segments.last(), Some(&"join" | &"enter" | &"here")) && segments.len() > 1;
-            let allow = if post_only { "POST" } else { "GET, HEAD" };
-            let allow = if segments == ["join"] { "GET, HEAD, POST" } else { allow };
-            Ok(error_page(app, shared, 405).with("Allow", allow))
-        }
-        _ => Ok(not_found(app, shared, &segments)),
+        ["admin", ..] if req.public => Routed::Done(Ok(error_page(app, shared, 404))),
+        ["admin" | "room", ..] if !host_allowed(app, req) => Routed::Done(Ok(foreign_host(app, shared, req))),
+        // The room and the admin pages take their methods route by route
+        // (the admin pages answer a method they do not take with 404).
+        ["room", room, seat] => Routed::Done(room::route(app, shared, req, room, seat, None)),
+        ["room", room, seat, action] => Routed::Done(room::route(app, shared, req, room, seat, Some(action))),
+        ["admin", rest @ ..] => Routed::Done(crate::admin::route(app, shared, req, now, rest)),
+        _ => Routed::Done(Err(Error::not_found("no such page"))),
+    };
+    let result = match routed {
+        Routed::Done(result) => result,
+        Routed::Allow(allow) => Ok(error_page(app, shared, 405).with("Allow", allow)),
     };
     result.unwrap_or_else(|e| failed(app, shared, e, &segments))
+}
+
+/// What the route table found: a handler's answer, or the methods the
+/// route takes when the request's was not one of them.
+enum Routed {
+    Done(Result<Resp>),
+    Allow(&'static str),
+}
+
+impl Routed {
+    /// The same, saying `allow` when the method was wrong.
+    fn allowing(self, allow: &'static str) -> Routed {
+        match self {
+            Routed::Allow(_) => Routed::Allow(allow),
+            done => done,
+        }
+    }
+}
+
+/// A route that is read with GET (and HEAD).
+fn read(method: Method, handler: impl FnOnce() -> Result<Resp>) -> Routed {
+    match method {
+        Method::Get | Method::Head => Routed::Done(handler()),
+        _ => Routed::Allow("GET, HEAD"),
+    }
+}
+
+/// A route that takes a POST only.
+fn write(method: Method, handler: impl FnOnce() -> Result<Resp>) -> Routed {
+    match method {
+        Method::Post => Routed::Done(handler()),
+        _ => Routed::Allow("POST"),
+    }
 }
 
 /// The page of a handler's error, the one place errors become statuses:
