@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::admin;
 use crate::app::App;
 use crate::canon;
 use crate::error::{Error, Result};
@@ -94,7 +95,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         // (the admin pages answer a method they do not take with 404).
         ["room", room, seat] => Routed::Done(room::route(app, shared, req, room, seat, None)),
         ["room", room, seat, action] => Routed::Done(room::route(app, shared, req, room, seat, Some(action))),
-        ["admin", rest @ ..] => Routed::Done(crate::admin::route(app, shared, req, now, rest)),
+        ["admin", rest @ ..] => Routed::Done(admin_page(app, shared, req, now, rest)),
         _ => Routed::Done(Err(Error::not_found("no such page"))),
     };
     let result = match routed {
@@ -102,6 +103,62 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         Routed::Allow(allow) => Ok(error_page(app, shared, 405).with("Allow", allow)),
     };
     result.unwrap_or_else(|e| failed(app, shared, e, &segments))
+}
+
+/// The admin pages, behind their gate (`admin`): setup and login pass
+/// only its first half, every other page needs a session. A method a page
+/// does not take is answered as an unknown page, 404.
+fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
+    use crate::admin::{appointments, audit, clients, id, login, mail, session, settings, today};
+    let ctx = &mut admin::Ctx::new(app, shared, req, now);
+    if let Some(refused) = admin::outer_gate(ctx) {
+        return Ok(refused);
+    }
+    let (get, post) = (matches!(req.method, Method::Get | Method::Head), req.method == Method::Post);
+    let resp = match rest {
+        ["setup"] if get => login::setup_form(ctx),
+        ["setup"] if post => login::setup(ctx),
+        ["login"] if get => login::login_form(ctx),
+        ["login"] if post => login::login(ctx),
+        _ => match admin::session_gate(ctx, rest == ["api", "waiting"])? {
+            Some(refused) => Ok(refused),
+            None => match rest {
+                [] | [""] if get => today::page(ctx),
+                ["api", "waiting"] if get => today::waiting_json(ctx),
+                ["logout"] if post => login::logout(ctx),
+                ["clients"] if get => clients::list(ctx, None),
+                ["clients"] if post => clients::add(ctx),
+                ["clients", n] if get => clients::edit_form(ctx, id(n)?, None),
+                ["clients", n] if post => clients::save(ctx, id(n)?),
+                ["clients", n, "archive"] if post => clients::archive(ctx, id(n)?),
+                ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
+                ["appointments", "new"] if get => appointments::new_form(ctx, None),
+                ["appointments"] if post => appointments::create(ctx),
+                ["appointments", n] if get => appointments::edit_form(ctx, id(n)?, None),
+                ["appointments", n, "move"] if post => appointments::move_to(ctx, id(n)?),
+                ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
+                ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
+                ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
+                ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
+                ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
+                ["outbox", n, "send"] if post => mail::send_now(ctx, id(n)?),
+                ["outbox", n, "told"] if post => mail::told(ctx, id(n)?),
+                ["settings"] if get => settings::page(ctx, None),
+                ["settings"] if post => settings::save(ctx),
+                ["password"] if post => settings::change_password(ctx),
+                ["calendar"] if post => settings::calendar_feed(ctx),
+                ["backup"] if post => settings::backup(ctx),
+                ["audit"] if get => audit::page(ctx),
+                ["audit.csv"] if get => audit::csv(ctx),
+                _ => Err(Error::not_found("no such admin page")),
+            },
+        },
+    }?;
+    // A saved change may have planned mail that is due at once.
+    if post && resp.status == 303 {
+        shared.mail.kick();
+    }
+    Ok(resp)
 }
 
 /// What the route table found: a handler's answer, or the methods the
