@@ -1,6 +1,6 @@
 //! The server's own threads beside the requests: batched page views and
-//! the clock mark written every few seconds, and the built-in rooms swept
-//! for people who went silent.
+//! the clock mark written every [`views::FLUSH_EVERY`], and the built-in
+//! rooms swept for people who went silent.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use crate::state::{Shared, rooms, views};
 use crate::store::Store;
 
+/// Write the batched page views and raise the clock mark every
+/// [`views::FLUSH_EVERY`], and once more when `stop` is set.
 pub fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
     let mut last = Instant::now();
     loop {
