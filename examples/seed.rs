@@ -26,7 +26,7 @@ fn main() {
 
 fn seed(dir: &std::path::Path, n: i64) -> porchlight::error::Result<()> {
     let mut app = App::open(dir)?;
-    app.store.connection().execute_batch("PRAGMA synchronous = OFF")?;
+    app.relax_sync()?;
     let now = Utc::now();
     let clients: Vec<i64> = (0..n.clamp(1, 1000))
         .map(|i| app.add_client(&format!("Client {i}"), None, None, now).map(|c| c.id))

@@ -10,6 +10,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use rusqlite::backup::Backup;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 use crate::error::{Error, Result};
@@ -63,7 +64,7 @@ pub fn open(dir: &Path) -> Result<Connection> {
 fn keep_before_migrating(conn: &Connection, dir: &Path, current: u32) -> Result<()> {
     let name = format!("{DB_FILE}.v{current}-{}.bak", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"));
     let dest = dir.join(name);
-    crate::store::backup::write_from(conn, &dest).map_err(|e| {
+    copy(conn, &dest).map_err(|e| {
         Error::internal(format!("cannot keep a copy of the database before upgrading it, so nothing was changed: {e}"))
     })?;
     eprintln!(
@@ -136,6 +137,55 @@ pub fn migrate(conn: &Connection) -> Result<()> {
         tx.pragma_update(None, "user_version", number)?;
         tx.commit()?;
     }
+    Ok(())
+}
+
+/// Copy the database open on `conn` to `dest` with SQLite's backup API;
+/// returns the size written. The copy is written next to `dest` under a
+/// temporary name, checked with `PRAGMA integrity_check`, synced, and
+/// only then renamed into place, so a half-written copy never looks like
+/// a good one. Backups (`store::backup`) and the copy kept before a
+/// migration are both made here.
+pub fn copy(conn: &Connection, dest: &Path) -> Result<u64> {
+    let name =
+        dest.file_name().ok_or_else(|| Error::input(format!("bad backup file {:?}", dest.display().to_string())))?;
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::input(format!("cannot write {}: {} is not a directory", dest.display(), dir.display())));
+    }
+    // The process id keeps two processes backing up at once apart.
+    let tmp = dir.join(format!(".{}.{}.partial", name.to_string_lossy(), std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let result = copy_to(conn, &tmp);
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e.context(&format!("backup to {}", dest.display())));
+    }
+    std::fs::rename(&tmp, dest)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(std::fs::metadata(dest)?.len())
+}
+
+fn copy_to(src: &Connection, tmp: &Path) -> Result<()> {
+    // A copy of client data is as private as the database itself.
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(tmp)?;
+    }
+    let mut dst = Connection::open(tmp)?;
+    // A few pages at a time with short pauses lets the server keep writing;
+    // SQLite restarts the copy if the source changes underneath it.
+    Backup::new(src, &mut dst)?.run_to_completion(256, Duration::from_millis(5), None)?;
+    dst.execute_batch("PRAGMA journal_mode = DELETE")?;
+    let check: String = dst.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        return Err(Error::internal(format!("the copy failed its integrity check: {check}")));
+    }
+    drop(dst);
+    std::fs::File::open(tmp)?.sync_all()?;
     Ok(())
 }
 

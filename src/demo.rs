@@ -6,8 +6,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::app::App;
-use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::error::Result;
 use crate::token;
 
 /// One line of what the demo prints.
@@ -40,16 +39,7 @@ impl Demo {
 /// Seed an empty data directory (or refresh one that holds only an earlier
 /// demo) with the demo practice.
 pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
-    let is_demo = app.store.meta("demo")?.is_some();
-    if !app.store.is_empty()? && !is_demo {
-        return Err(Error::input(
-            "--demo needs an empty data directory, and this one already holds a practice (use another --data)",
-        ));
-    }
-    app.store.write(|tx| {
-        Store::wipe_practice(tx)?;
-        Store::set_meta(tx, "demo", "1")
-    })?;
+    app.begin_demo()?;
     // The built-in room: the demo needs no video service and works offline.
     for (key, value) in
         [("practice_name", "Porchlight Demo Practice"), ("timezone", "America/New_York"), ("video_provider", "builtin")]
@@ -102,7 +92,7 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     push("revoked", &format!("{} (old link)", old.name), old.link, Some(old.code));
     let base = app.base_url()?;
     // A token of the right form from a seed no link has.
-    let fake = app.keys.token(token::Kind::Participant, &token::new_seed());
+    let fake = app.keys().token(token::Kind::Participant, &token::new_seed());
     push("unknown", "(no such link)", format!("{base}/v/{fake}"), None);
     if let Some(url) = app.portal_url(alex)? {
         push("portal", "Alex Rivera", url, None);

@@ -11,12 +11,10 @@
 
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{ARGON2ID_IDENT, Algorithm, Argon2, Block, Params, Version};
-use chrono::{DateTime, Utc};
+
 use subtle::ConstantTimeEq;
 
-use crate::app::App;
 use crate::error::{Error, Result};
-use crate::store::{NewAudit, Store};
 
 pub const MIN_CHARS: usize = 12;
 pub const MAX_CHARS: usize = 128;
@@ -135,19 +133,6 @@ impl Argon {
 /// Hash with a memory block of its own, for a command that runs once.
 pub fn hash(password: &str) -> Result<Hashed> {
     Argon::default().hash(password)
-}
-
-impl App {
-    /// Set the admin password and audit the change.
-    pub fn set_admin_password(&mut self, hashed: &Hashed, now: DateTime<Utc>) -> Result<()> {
-        let at = now.timestamp();
-        self.store.write(|tx| {
-            Store::set_admin_password_hash(tx, hashed.as_str(), at)?;
-            // A new password ends every session made with the old one.
-            Store::delete_all_sessions(tx)?;
-            Store::insert_audit(tx, at, &NewAudit { event: "admin.password", ..Default::default() })
-        })
-    }
 }
 
 #[cfg(test)]

@@ -189,7 +189,7 @@ pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
             let value = value.or(default).map(|v| if secret { "********".to_string() } else { shown_value(key, v) });
             // jitsi_sub's default follows another setting (SPEC, Settings).
             let value = match key {
-                "jitsi_sub" if is_default => stored("video_url_template").and_then(crate::video::host_of),
+                "jitsi_sub" if is_default => stored("video_url_template").and_then(crate::hosts::host_of),
                 _ => value,
             };
             Shown { key, value, default: is_default }

@@ -2,7 +2,7 @@
 //! never a panic.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use porchlight::server::http::{Method, Req};
+use porchlight::http::{Method, Req};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data).into_owned();

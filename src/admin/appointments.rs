@@ -8,7 +8,7 @@ use super::{Ctx, Form, Frame};
 use crate::app::ClientView;
 use crate::app::schedule::{Force, Review};
 use crate::error::{Error, Result};
-use crate::server::http::Resp;
+use crate::http::Resp;
 use crate::times::{self, Local};
 
 #[derive(Serialize)]

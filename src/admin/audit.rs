@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Ctx, Frame};
 use crate::error::Result;
-use crate::server::http::Resp;
+use crate::http::Resp;
 use crate::store::{AuditEntry, AuditFilter};
 use crate::times::{self, Local};
 
@@ -59,7 +59,7 @@ fn filter(ctx: &mut Ctx<'_>) -> Result<(AuditFilter, String, String)> {
 pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let zone = ctx.app.settings()?.timezone;
     let (f, from, to) = filter(ctx)?;
-    let mut entries = ctx.app.store.audit_filtered(&f, MAX_ROWS)?;
+    let mut entries = ctx.app.audit_filtered(&f, MAX_ROWS)?;
     let total = entries.len();
     entries.reverse();
     entries.truncate(PAGE_ROWS);
@@ -72,7 +72,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
         .collect::<Vec<_>>();
     let page = Page {
         frame: ctx.frame("audit")?,
-        events: ctx.app.store.audit_events()?,
+        events: ctx.app.audit_events()?,
         shown: rows.len(),
         rows,
         total,
@@ -95,7 +95,7 @@ fn field(s: &str) -> String {
 pub fn csv(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let (f, from, to) = filter(ctx)?;
     let mut out = String::from("at,event,appointment_id,client_id,addr,detail\r\n");
-    for e in ctx.app.store.audit_filtered(&f, MAX_ROWS)? {
+    for e in ctx.app.audit_filtered(&f, MAX_ROWS)? {
         let cells = [
             times::rfc3339(times::from_unix(e.at)),
             e.event,

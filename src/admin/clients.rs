@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::{Ctx, Form, Frame};
 use crate::app::{ClientView, validate_email, validate_name, validate_phone};
 use crate::error::Result;
-use crate::server::http::Resp;
+use crate::http::Resp;
 
 #[derive(Serialize)]
 struct ListPage<'a> {

@@ -16,8 +16,8 @@ use serde::Serialize;
 use super::{Ctx, Form};
 use crate::auth::{self, device};
 use crate::error::{Error, Result};
+use crate::http::Resp;
 use crate::password::{self, Hashed};
-use crate::server::http::Resp;
 use crate::store::NewAudit;
 use crate::token;
 
@@ -83,16 +83,16 @@ fn pre_csrf_ok(ctx: &Ctx<'_>) -> bool {
 }
 
 fn has_password(ctx: &Ctx<'_>) -> Result<bool> {
-    Ok(ctx.app.store.admin_password_hash()?.is_some())
+    Ok(ctx.app.admin_password_hash()?.is_some())
 }
 
 /// Sign in: a new session id (never the one the browser came with), a
 /// new device cookie for the password `phc`, off to the dashboard.
 fn signed_in(ctx: &mut Ctx<'_>, phc: &str) -> Result<Resp> {
     if let Some(old) = ctx.req.cookie(ctx.cookies.session()) {
-        auth::end(ctx.app, old)?;
+        ctx.app.sign_out(old)?;
     }
-    let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let id = ctx.app.sign_in(ctx.shared.sessions, ctx.now)?;
     let device = device::issue(&ctx.shared.keys, phc, ctx.now.timestamp());
     Ok(Resp::see_other("/admin".into())
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))
@@ -244,7 +244,7 @@ pub fn setup(ctx: &mut Ctx<'_>) -> Result<Resp> {
 }
 
 pub fn login_form(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    let Some(phc) = ctx.app.store.admin_password_hash()? else {
+    let Some(phc) = ctx.app.admin_password_hash()? else {
         return Ok(Resp::see_other("/admin/setup".into()));
     };
     match ctx.req.param("grant") {
@@ -272,7 +272,7 @@ fn exchange_grant(ctx: &mut Ctx<'_>, grant: &str, phc: &str) -> Result<Resp> {
 }
 
 pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {
-    let Some(hash) = ctx.app.store.admin_password_hash()? else {
+    let Some(hash) = ctx.app.admin_password_hash()? else {
         return Ok(Resp::see_other("/admin/setup".into()));
     };
     if !pre_csrf_ok(ctx) {
@@ -298,7 +298,7 @@ pub fn login(ctx: &mut Ctx<'_>) -> Result<Resp> {
 
 pub fn logout(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let session = ctx.session.take().ok_or_else(|| Error::internal("logout without a session"))?;
-    auth::end(ctx.app, &session.id)?;
+    ctx.app.sign_out(&session.id)?;
     ctx.app.audit(
         ctx.now,
         NewAudit { event: "admin.logout", addr: Some(ctx.req.remote.to_string()), ..Default::default() },

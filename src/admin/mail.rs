@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::Ctx;
 use crate::app::mail::local_time;
 use crate::error::Result;
+use crate::http::Resp;
 use crate::mail::plan::Kind;
 use crate::mail::sender::plain_text_beyond_lan;
-use crate::server::http::Resp;
 use crate::settings::Settings;
 use crate::store::OutboxRow;
 
@@ -89,7 +89,7 @@ pub fn lines(ctx: &mut Ctx<'_>, rows: Vec<OutboxRow>) -> Result<Vec<Line>> {
     let mail_on = ctx.app.mail_on()?;
     let mut out = vec![];
     for row in rows {
-        let client = ctx.app.store.client(row.client_id)?.map(|c| c.name).unwrap_or_default();
+        let client = ctx.app.find_client(row.client_id)?.map(|c| c.name).unwrap_or_default();
         let when = row.sent_at.unwrap_or(row.due_at);
         // "pending" would say it is on its way: with mail off nothing
         // will ever send it.
@@ -130,7 +130,7 @@ pub fn warnings(settings: &Settings) -> Vec<String> {
 /// Problems to show on the dashboard, and what is wrong with the settings.
 pub fn panel(ctx: &mut Ctx<'_>) -> Result<Panel> {
     let warnings = warnings(&*ctx.app.settings()?);
-    let rows = ctx.app.store.outbox_problems()?;
+    let rows = ctx.app.outbox_problems()?;
     Ok(Panel { problems: lines(ctx, rows)?, warnings })
 }
 

@@ -7,16 +7,18 @@
 //! `Origin` and `Sec-Fetch-Site` and carry the session's `csrf` field
 //! (else 403). No GET changes anything stored (a sign-in link's GET marks
 //! it used, in memory). Before all this the router
-//! refuses a `Host` that does not name this machine (`hosts.rs`).
+//! refuses a `Host` that does not name this machine (`hosts.rs`). The
+//! table of admin pages is the router's too; it calls the two halves of
+//! the gate here ([`outer_gate`], [`session_gate`]) around it.
 
-mod appointments;
-mod audit;
-mod clients;
-mod login;
+pub mod appointments;
+pub mod audit;
+pub mod clients;
+pub mod login;
 pub mod mail;
-mod session;
-mod settings;
-mod today;
+pub mod session;
+pub mod settings;
+pub mod today;
 
 use std::collections::BTreeMap;
 
@@ -25,8 +27,8 @@ use serde::Serialize;
 
 use crate::auth::{self, Cookies, Session};
 use crate::error::{Error, Result};
-use crate::server::http::{Method, Req, Resp};
-use crate::server::{Lease, Shared};
+use crate::http::{Method, Req, Resp};
+use crate::state::{Lease, Shared};
 
 /// What a handler gets: the app (on a lent database connection), the
 /// shared state, the request, the clock and, past the gate, the session.
@@ -128,107 +130,62 @@ fn notice(done: &str) -> Option<&'static str> {
     })
 }
 
-/// Answer a request under `/admin`.
-pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Resp {
-    let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
-    let mut ctx = Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None };
-    match gate_and_dispatch(&mut ctx, rest) {
-        Ok(resp) => {
-            // A saved change may have planned mail that is due at once.
-            if req.method == Method::Post && resp.status == 303 {
-                shared.mail.kick();
-            }
-            resp
-        }
-        Err(e) => {
-            let status = match e {
-                Error::Input(_) => 400,
-                Error::NotFound(_) => 404,
-                Error::Full(msg) => {
-                    eprintln!("porchlight: {msg}");
-                    503
-                }
-                Error::Internal(msg) => {
-                    eprintln!("porchlight: {msg}");
-                    500
-                }
-            };
-            let practice = ctx.app.settings().map(|s| s.practice_name.clone()).unwrap_or_default();
-            shared.pages.error(status, &practice)
-        }
+impl<'a> Ctx<'a> {
+    /// A request under `/admin`, before the gate.
+    pub fn new(app: &'a mut Lease, shared: &'a Shared, req: &'a Req, now: DateTime<Utc>) -> Ctx<'a> {
+        let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
+        Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None }
     }
 }
 
-fn gate_and_dispatch(ctx: &mut Ctx<'_>, rest: &[&str]) -> Result<Resp> {
+/// The first half of the gate, before every admin page, setup and login
+/// included: the address must be in `--admin-from`, and a POST must come
+/// from our own pages. `Some` is the refusal.
+pub fn outer_gate(ctx: &mut Ctx<'_>) -> Option<Resp> {
     let remote = ctx.req.remote;
     if !ctx.shared.admin_from.iter().any(|c| c.contains(remote)) {
-        return Ok(ctx.forbidden("The admin pages answer only on the practice's own network."));
+        return Some(ctx.forbidden("The admin pages answer only on the practice's own network."));
     }
+    if ctx.req.method == Method::Post && !same_origin(ctx) {
+        return Some(ctx.forbidden("This form was sent from another site."));
+    }
+    None
+}
+
+/// The second half, before every page but setup and login: a live
+/// session (which `polling`, the dashboard's own poll, does not keep
+/// alive), and for a POST that session's CSRF token. `Some` is the
+/// answer instead of the page: 401 for the poll, 403 for a POST, else
+/// the way to setup or login.
+pub fn session_gate(ctx: &mut Ctx<'_>, polling: bool) -> Result<Option<Resp>> {
     let post = ctx.req.method == Method::Post;
-    let get = matches!(ctx.req.method, Method::Get | Method::Head);
-    if post && !same_origin(ctx) {
-        return Ok(ctx.forbidden("This form was sent from another site."));
-    }
-    match rest {
-        ["setup"] if get => return login::setup_form(ctx),
-        ["setup"] if post => return login::setup(ctx),
-        ["login"] if get => return login::login_form(ctx),
-        ["login"] if post => return login::login(ctx),
-        _ => {}
-    }
-    let polling = rest == ["api", "waiting"];
     let cookie = ctx.req.cookie(ctx.cookies.session()).map(str::to_string);
-    ctx.session = auth::check(ctx.app, cookie.as_deref(), ctx.shared.sessions, ctx.now, !polling)?;
+    ctx.session = ctx.app.signed_in(cookie.as_deref(), ctx.shared.sessions, ctx.now, !polling)?;
     if ctx.session.is_none() {
-        return Ok(if polling {
+        return Ok(Some(if polling {
             Resp::json(401, &serde_json::json!({ "error": "signed out" }))
         } else if post {
             ctx.forbidden("Your session has ended. Please sign in again.")
-        } else if ctx.app.store.admin_password_hash()?.is_none() {
+        } else if ctx.app.admin_password_hash()?.is_none() {
             Resp::see_other("/admin/setup".into())
         } else {
             let done = if cookie.is_some() { "?done=expired" } else { "" };
             Resp::see_other(format!("/admin/login{done}"))
-        });
+        }));
     }
     if post {
         let presented = ctx.req.field("csrf").unwrap_or_default();
         let session = ctx.session.as_ref().expect("checked above");
         if !auth::csrf_ok(&ctx.shared.keys, session, &presented) {
-            return Ok(ctx.forbidden("This form is out of date. Go back, reload the page and try again."));
+            return Ok(Some(ctx.forbidden("This form is out of date. Go back, reload the page and try again.")));
         }
     }
-    let id = |s: &str| s.parse::<i64>().map_err(|_| Error::not_found("no such page"));
-    match rest {
-        [] | [""] if get => today::page(ctx),
-        ["api", "waiting"] if get => today::waiting_json(ctx),
-        ["logout"] if post => login::logout(ctx),
-        ["clients"] if get => clients::list(ctx, None),
-        ["clients"] if post => clients::add(ctx),
-        ["clients", n] if get => clients::edit_form(ctx, id(n)?, None),
-        ["clients", n] if post => clients::save(ctx, id(n)?),
-        ["clients", n, "archive"] if post => clients::archive(ctx, id(n)?),
-        ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
-        ["appointments", "new"] if get => appointments::new_form(ctx, None),
-        ["appointments"] if post => appointments::create(ctx),
-        ["appointments", n] if get => appointments::edit_form(ctx, id(n)?, None),
-        ["appointments", n, "move"] if post => appointments::move_to(ctx, id(n)?),
-        ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
-        ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
-        ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
-        ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
-        ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
-        ["outbox", n, "send"] if post => mail::send_now(ctx, id(n)?),
-        ["outbox", n, "told"] if post => mail::told(ctx, id(n)?),
-        ["settings"] if get => settings::page(ctx, None),
-        ["settings"] if post => settings::save(ctx),
-        ["password"] if post => settings::change_password(ctx),
-        ["calendar"] if post => settings::calendar_feed(ctx),
-        ["backup"] if post => settings::backup(ctx),
-        ["audit"] if get => audit::page(ctx),
-        ["audit.csv"] if get => audit::csv(ctx),
-        _ => Err(Error::not_found("no such admin page")),
-    }
+    Ok(None)
+}
+
+/// An admin page's id segment (`/admin/clients/12`): a number, else 404.
+pub fn id(segment: &str) -> Result<i64> {
+    segment.parse::<i64>().map_err(|_| Error::not_found("no such page"))
 }
 
 /// Is this POST from our own pages? A browser sends `Origin` with every

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::app::Started;
 use crate::error::{Error, Result};
-use crate::server::http::Resp;
+use crate::http::Resp;
 
 /// `POST /admin/appointments/{id}/start`: opened in a new tab, so the
 /// dashboard stays where it was.

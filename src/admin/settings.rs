@@ -5,7 +5,7 @@ use serde::Serialize;
 use super::login::{self, Checked};
 use super::{Ctx, Form, Frame};
 use crate::error::Result;
-use crate::server::http::Resp;
+use crate::http::Resp;
 use crate::settings::{KEYS, shown_value};
 use crate::store::NewAudit;
 use crate::{auth, password};
@@ -143,7 +143,7 @@ pub fn calendar_feed(ctx: &mut Ctx<'_>) -> Result<Resp> {
 /// not let anyone guess it at leisure.
 pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut pw = Form::from_req(ctx.req);
-    let hash = ctx.app.store.admin_password_hash()?.unwrap_or_default();
+    let hash = ctx.app.admin_password_hash()?.unwrap_or_default();
     let (current, new) = (pw.get("current").to_string(), pw.get("new").to_string());
     pw.values.clear();
     let refuse = |ctx: &mut Ctx<'_>, mut pw: Form, status: u16, wait: u64, words: String| -> Result<Resp> {
@@ -175,7 +175,7 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
     ctx.app.set_admin_password(&hashed, ctx.now)?;
     // Every session ended with the old password, and every device cookie
     // names the old one: this browser gets a new session and device.
-    let id = auth::start(ctx.app, ctx.shared.sessions, ctx.now)?;
+    let id = ctx.app.sign_in(ctx.shared.sessions, ctx.now)?;
     let device = auth::device::issue(&ctx.shared.keys, hashed.as_str(), ctx.now.timestamp());
     Ok(Resp::see_other("/admin/settings?done=password".into())
         .with("Set-Cookie", ctx.cookies.set(ctx.cookies.session(), &id, None))
@@ -186,7 +186,7 @@ pub fn change_password(ctx: &mut Ctx<'_>) -> Result<Resp> {
 /// serving, as a download.
 pub fn backup(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let tmp = ctx.shared.data.join(format!(".download-{}.db", crate::token::random_name()));
-    let result = crate::store::backup::write(&ctx.app.store, &tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
+    let result = ctx.app.backup_to(&tmp).and_then(|_| Ok(std::fs::read(&tmp)?));
     let _ = std::fs::remove_file(&tmp);
     let bytes = result?;
     ctx.app.audit(

@@ -8,10 +8,10 @@ use super::{Ctx, Frame};
 use crate::app::message::Invitation;
 use crate::app::{ApptView, LoopbackFix};
 use crate::error::Result;
+use crate::http::Resp;
 use crate::model::{LinkState, can_move};
-use crate::server::http::Resp;
-use crate::server::presence::Stage;
 use crate::settings::Provider;
+use crate::state::presence::Stage;
 use crate::times::{self, Local};
 
 /// Days shown after today.
@@ -102,16 +102,15 @@ pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
     let (zone, waiting_room) = (settings.timezone, settings.waiting_room);
     let mut out = vec![];
     for a in ctx.shared.presence.snapshot(ctx.now.timestamp()) {
-        let Some(appt) = ctx.app.store.appointment(a.appointment_id)? else { continue };
+        let Some(appt) = ctx.app.find_appointment(a.appointment_id)? else { continue };
         let window = ctx.app.window_of(&appt)?;
         if appt.cancelled_at.is_some() || window.state_at(ctx.now) != LinkState::Open {
             continue;
         }
-        let Some(client) = ctx.app.store.client(a.client_id)? else { continue };
+        let Some(client) = ctx.app.find_client(a.client_id)? else { continue };
         let admitted = ctx
             .app
-            .store
-            .participants(appt.id)?
+            .participant_rows(appt.id)?
             .iter()
             .any(|p| p.client_id == a.client_id && p.link.as_ref().is_some_and(|l| l.admitted));
         let since = times::from_unix(a.stage_since);
@@ -179,7 +178,7 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
     let row = ctx.app.appointment_row(appt.id)?;
     let window = ctx.app.window_of(&row)?;
     let when = Local::new(window.starts_at, settings.timezone);
-    let rows = ctx.app.store.participants(appt.id)?;
+    let rows = ctx.app.participant_rows(appt.id)?;
     let mut participants = vec![];
     for p in appt.participants {
         let admitted = rows.iter().any(|r| r.client_id == p.client_id && r.link.as_ref().is_some_and(|l| l.admitted));

@@ -73,7 +73,7 @@ impl App {
                 let participant = Store::insert_participant(tx, id, client)?;
                 insert_fresh_link(tx, &keys, participant, at)?;
             }
-            Store::plan_outbox(tx, id, &hours, at)?;
+            super::mail::plan_outbox(tx, id, &hours, at)?;
             let detail = format!("{} participant(s), {minutes} min", clients.len());
             Store::insert_audit(
                 tx,
@@ -165,7 +165,7 @@ impl App {
         let hours = self.reminder_hours()?;
         self.store.write(|tx| {
             Store::move_appointment(tx, id, start.timestamp(), minutes, at)?;
-            Store::plan_outbox(tx, id, &hours, at)?;
+            super::mail::plan_outbox(tx, id, &hours, at)?;
             Store::insert_audit(
                 tx,
                 at,
@@ -184,7 +184,7 @@ impl App {
             let hours = self.reminder_hours()?;
             self.store.write(|tx| {
                 Store::cancel_appointment(tx, id, at)?;
-                Store::plan_outbox(tx, id, &hours, at)?;
+                super::mail::plan_outbox(tx, id, &hours, at)?;
                 Store::insert_audit(
                     tx,
                     at,

@@ -4,9 +4,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::App;
+use crate::canon;
 use crate::error::Result;
 use crate::model::{self, LinkFacts, LinkState, Window};
-use crate::server::canon;
 use crate::store::{ApptRow, By, LinkRow};
 use crate::times;
 use crate::token::{self, Kind};
@@ -97,7 +97,7 @@ impl App {
     /// `check LINK_OR_TOKEN_OR_CODE`: a full `/v/` link, a bare token, or a
     /// code, read as the server reads them: a link or token in any case
     /// and with what mail or a sentence stuck to its end (the router's
-    /// own rule, `server::canon`), a code as `/join` reads it.
+    /// own rule, `canon`), a code as `/join` reads it.
     pub fn check_any(&mut self, input: &str, now: DateTime<Utc>) -> Result<Checked> {
         let input = input.trim();
         // ASCII lowercasing keeps byte offsets, so `at` indexes `input`.

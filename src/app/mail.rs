@@ -11,32 +11,12 @@ use super::message::Invitation;
 use crate::error::Result;
 use crate::mail::ics::{self, Event, Status};
 use crate::mail::plan::{self, Facts, Kind};
+use crate::mail::sender::Outbox;
+use crate::mail::{Compose, Outgoing};
+use crate::render::Pages;
 use crate::store::{OutboxRow, Store};
 use crate::times::{self, Local};
 use crate::token::Kind as TokenKind;
-
-/// A message ready for the mail server.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    pub from_name: String,
-    pub from: String,
-    pub to_name: String,
-    pub to: String,
-    pub subject: String,
-    pub text: String,
-    pub html: String,
-    /// The invitation, `METHOD:REQUEST` or `METHOD:CANCEL`.
-    pub ics: String,
-    pub method: &'static str,
-}
-
-/// What to do with a due outbox row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Compose {
-    Send(Box<Outgoing>),
-    /// Not wanted any more, and why.
-    Skip(String),
-}
 
 /// What the mail templates are given: the invitation, and what it is.
 #[derive(Serialize)]
@@ -44,6 +24,42 @@ pub struct MailBody<'a> {
     pub kind: Kind,
     #[serde(flatten)]
     pub invitation: Invitation<'a>,
+}
+
+/// The outbox as the mail sender sees it: an `App` on the sender's own
+/// database connection, and the templates messages are written with.
+pub struct Post<'a> {
+    pub app: App,
+    pub pages: &'a Pages,
+}
+
+impl Outbox for Post<'_> {
+    fn mail_server(&mut self) -> Result<Option<String>> {
+        let settings = self.app.settings()?;
+        Ok(settings.smtp_url.clone().filter(|_| settings.mail_from.is_some()))
+    }
+
+    fn compose(&mut self, row: &OutboxRow, now: DateTime<Utc>) -> Result<Compose> {
+        let pages = self.pages;
+        self.app.compose(row, now, |body| {
+            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
+        })
+    }
+
+    fn store(&mut self) -> &mut Store {
+        &mut self.app.store
+    }
+}
+
+/// Put what this version of the appointment calls for in the outbox
+/// (the rule: [`plan::plan`]), retiring what an older version planned.
+/// Runs in the transaction that changed the appointment.
+pub(super) fn plan_outbox(tx: &rusqlite::Transaction<'_>, appointment_id: i64, hours: &[u32], now: i64) -> Result<()> {
+    let Some((start_at, sequence, cancelled)) = Store::appointment_version(tx, appointment_id)? else {
+        return Ok(());
+    };
+    let planned = plan::plan(Facts { start_at, sequence, cancelled }, hours, now);
+    Store::put_outbox(tx, appointment_id, sequence, planned.into_iter().map(|m| (m.kind, m.hours, m.due_at)))
 }
 
 impl App {
@@ -59,7 +75,7 @@ impl App {
         let ids = self.store.future_appointment_ids(now.timestamp())?;
         self.store.write(|tx| {
             for id in ids {
-                Store::plan_outbox(tx, id, &hours, now.timestamp())?;
+                plan_outbox(tx, id, &hours, now.timestamp())?;
             }
             Ok(())
         })
@@ -178,7 +194,7 @@ pub fn local_time(at: i64, zone: chrono_tz::Tz) -> String {
 mod tests {
     use super::super::test_app;
     use super::*;
-    use crate::pages::Pages;
+    use crate::render::Pages;
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

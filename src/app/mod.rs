@@ -5,6 +5,7 @@
 //! validated writes and derived views. It reads no clock: every method that
 //! depends on time takes `now`.
 
+mod admin;
 mod appointments;
 mod calendar;
 mod check;
@@ -16,6 +17,7 @@ mod repeats;
 mod room;
 pub mod schedule;
 pub mod untold;
+mod upkeep;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -39,8 +41,8 @@ pub const FALLBACK_BASE: &str = "http://127.0.0.1:8080";
 
 /// One connection's worth of Porchlight.
 pub struct App {
-    pub store: Store,
-    pub keys: Arc<Keyring>,
+    store: Store,
+    keys: Arc<Keyring>,
     cached: Option<(i64, Arc<Settings>, String)>,
     /// Inside [`App::request`]: whether the cache was checked against the
     /// database yet. One check per request, not one per use.

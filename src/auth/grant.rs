@@ -18,13 +18,10 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::device::{self, Nonce};
-use crate::app::App;
-use crate::error::{Error, Result};
-use crate::times;
+
 use crate::token::Keyring;
 
 /// Seconds a grant lasts: time to copy the link into a browser.
@@ -78,30 +75,9 @@ pub struct SigninLink {
     pub expires_at: String,
 }
 
-/// A sign-in link for the current admin password, issued at `now`.
-pub fn signin_link(app: &mut App, now: DateTime<Utc>) -> Result<SigninLink> {
-    let phc = app.store.admin_password_hash()?.ok_or_else(|| {
-        Error::internal(
-            "no admin password is set yet: finish /admin/setup with the code porchlight serve printed, \
-             or set one with porchlight admin password",
-        )
-    })?;
-    let at = now.timestamp();
-    let grant = issue(&app.keys, &phc, at);
-    let base = app.base_url()?;
-    let path = format!("/admin/login?grant={grant}");
-    let names = app.settings()?.allowed_hosts.clone();
-    Ok(SigninLink {
-        url: format!("{base}{path}"),
-        at_names: names.iter().filter_map(|n| at_name(&base, n)).map(|b| format!("{b}{path}")).collect(),
-        path,
-        expires_at: times::rfc3339(times::from_unix(at + LIFETIME)),
-    })
-}
-
 /// `base` (`https://porch.example.org`, `http://porch.local:8080`) with
 /// its host replaced by `name`, keeping scheme and port.
-fn at_name(base: &str, name: &str) -> Option<String> {
+pub fn at_name(base: &str, name: &str) -> Option<String> {
     let (scheme, rest) = base.split_once("://")?;
     let authority = rest.split('/').next()?;
     let port = authority.rsplit_once(':').map(|(_, p)| p).filter(|p| p.bytes().all(|b| b.is_ascii_digit()));

@@ -18,8 +18,8 @@ pub mod throttle;
 
 use chrono::{DateTime, Utc};
 
-use crate::app::App;
 use crate::error::Result;
+use crate::store::Store;
 use crate::token::{self, Keyring};
 
 /// How long sessions last.
@@ -91,11 +91,11 @@ impl Cookies {
 }
 
 /// Start a session at login; returns the id for the cookie.
-pub fn start(app: &mut App, policy: Policy, now: DateTime<Utc>) -> Result<String> {
+pub fn start(store: &mut Store, policy: Policy, now: DateTime<Utc>) -> Result<String> {
     let at = now.timestamp();
-    app.store.prune_sessions(at - policy.idle, at - policy.absolute)?;
+    store.prune_sessions(at - policy.idle, at - policy.absolute)?;
     let id = token::random_secret();
-    app.store.insert_session(&token::sha256(id.as_bytes()), at)?;
+    store.insert_session(&token::sha256(id.as_bytes()), at)?;
     Ok(id)
 }
 
@@ -103,7 +103,7 @@ pub fn start(app: &mut App, policy: Policy, now: DateTime<Utc>) -> Result<String
 /// this request counts as the clinician doing something (the dashboard's
 /// own polling does not, so an unattended screen still times out).
 pub fn check(
-    app: &mut App,
+    store: &mut Store,
     cookie: Option<&str>,
     policy: Policy,
     now: DateTime<Utc>,
@@ -111,25 +111,31 @@ pub fn check(
 ) -> Result<Option<Session>> {
     let Some(id) = cookie.filter(|c| c.len() == 43) else { return Ok(None) };
     let hash = token::sha256(id.as_bytes());
-    let Some((created, seen)) = app.store.session(&hash)? else { return Ok(None) };
+    let Some((created, seen)) = store.session(&hash)? else { return Ok(None) };
     let at = now.timestamp();
     if at - seen >= policy.idle || at - created >= policy.absolute {
-        app.store.delete_session(&hash)?;
+        store.delete_session(&hash)?;
         return Ok(None);
     }
     if active && at - seen >= TOUCH_EVERY.min(policy.idle / 2) {
-        app.store.touch_session(&hash, at)?;
+        store.touch_session(&hash, at)?;
     }
     Ok(Some(Session { id: id.to_string() }))
 }
 
 /// End a session (logout).
-pub fn end(app: &mut App, id: &str) -> Result<()> {
-    app.store.delete_session(&token::sha256(id.as_bytes()))
+pub fn end(store: &mut Store, id: &str) -> Result<()> {
+    store.delete_session(&token::sha256(id.as_bytes()))
 }
 
 const CSRF: &str = "porchlight/csrf/v1";
 const PRE_CSRF: &str = "porchlight/pre-session-csrf/v1";
+
+/// A one-time code for `/admin/setup`: 60 bits, shown as XXXX-XXXX-XXXX.
+pub fn setup_code() -> String {
+    let name = token::random_name().to_ascii_uppercase();
+    format!("{}-{}-{}", &name[..4], &name[4..8], &name[8..12])
+}
 
 pub fn csrf_token(keys: &Keyring, session: &Session) -> String {
     keys.derive(CSRF, session.id.as_bytes())
@@ -158,39 +164,39 @@ mod tests {
 
     #[test]
     fn sessions_end_when_idle_or_too_old_and_at_logout() {
-        let mut app = crate::app::test_app();
+        let mut store = Store::open_in_memory().unwrap();
         let policy = Policy::default();
         let t0 = t("2026-12-01T08:00:00Z");
-        let id = start(&mut app, policy, t0).unwrap();
+        let id = start(&mut store, policy, t0).unwrap();
         assert_eq!(id.len(), 43);
         let at = |s: &str| t(s);
-        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T08:29:59Z"), true).unwrap().is_some());
+        assert!(check(&mut store, Some(&id), policy, at("2026-12-01T08:29:59Z"), true).unwrap().is_some());
         // Active at 08:29:59, so idle runs from there.
-        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T08:59:58Z"), true).unwrap().is_some());
-        assert!(check(&mut app, Some(&id), policy, at("2026-12-01T09:29:58Z"), false).unwrap().is_none());
+        assert!(check(&mut store, Some(&id), policy, at("2026-12-01T08:59:58Z"), true).unwrap().is_some());
+        assert!(check(&mut store, Some(&id), policy, at("2026-12-01T09:29:58Z"), false).unwrap().is_none());
         // A fresh session, kept busy, still ends after 12 hours.
-        let id = start(&mut app, policy, t0).unwrap();
+        let id = start(&mut store, policy, t0).unwrap();
         let mut now = t0;
         while now < t0 + chrono::Duration::hours(12) - chrono::Duration::minutes(10) {
             now += chrono::Duration::minutes(10);
-            assert!(check(&mut app, Some(&id), policy, now, true).unwrap().is_some(), "{now}");
+            assert!(check(&mut store, Some(&id), policy, now, true).unwrap().is_some(), "{now}");
         }
-        assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::hours(12), true).unwrap().is_none());
-        let id = start(&mut app, policy, t0).unwrap();
-        end(&mut app, &id).unwrap();
-        assert!(check(&mut app, Some(&id), policy, t0, true).unwrap().is_none());
+        assert!(check(&mut store, Some(&id), policy, t0 + chrono::Duration::hours(12), true).unwrap().is_none());
+        let id = start(&mut store, policy, t0).unwrap();
+        end(&mut store, &id).unwrap();
+        assert!(check(&mut store, Some(&id), policy, t0, true).unwrap().is_none());
     }
 
     #[test]
     fn polling_does_not_keep_a_session_alive() {
-        let mut app = crate::app::test_app();
+        let mut store = Store::open_in_memory().unwrap();
         let policy = Policy::default();
         let t0 = t("2026-12-01T08:00:00Z");
-        let id = start(&mut app, policy, t0).unwrap();
+        let id = start(&mut store, policy, t0).unwrap();
         for m in 1..30 {
-            assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::minutes(m), false).unwrap().is_some());
+            assert!(check(&mut store, Some(&id), policy, t0 + chrono::Duration::minutes(m), false).unwrap().is_some());
         }
-        assert!(check(&mut app, Some(&id), policy, t0 + chrono::Duration::minutes(30), false).unwrap().is_none());
+        assert!(check(&mut store, Some(&id), policy, t0 + chrono::Duration::minutes(30), false).unwrap().is_none());
     }
 
     #[test]

@@ -45,7 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 sessions,
                 trust_proxy,
                 mail_poll: std::time::Duration::from_secs(mail_poll_seconds),
-                backups: backup_dir.map(|dir| crate::server::backups::Plan { dir, keep: backup_keep.into() }),
+                backups: backup_dir.map(|dir| crate::state::backups::Plan { dir, keep: backup_keep.into() }),
             };
             return serve(config);
         }
@@ -85,7 +85,7 @@ pub fn run(cli: Cli) -> Result<()> {
             app.set_admin_password(&crate::password::hash(&password)?, now)?;
             // Whoever lost the password may be kept out by a guest's
             // guessing too: the new password comes with a way past it.
-            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            let link = app.signin_link(now)?;
             print::out(json.json, &link, |link| {
                 format!(
                     "admin password set; every admin session has ended
@@ -95,7 +95,7 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Admin(AdminCmd::SigninLink { json }) => {
-            let link = crate::auth::grant::signin_link(&mut app, now)?;
+            let link = app.signin_link(now)?;
             print::out(json.json, &link, print::signin_link)
         }
         Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, &view, print::check)
         }
         Command::Backup { file } => {
-            let bytes = crate::store::backup::write(&app.store, &file)?;
+            let bytes = app.backup_to(&file)?;
             print::line(&format!("backup written to {} ({bytes} bytes)", file.display()))?;
             eprintln!(
                 "note: links and codes also need {}; keep a copy of it with your backups, somewhere else",
@@ -124,7 +124,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Audit { verify: Some(AuditCmd::Verify { json }), .. } => {
-            let chain = app.store.verify_chain(&app.keys)?;
+            let chain = app.verify_chain()?;
             let (ok, text) = match chain {
                 crate::store::Chain::Intact { entries } => (true, format!("audit trail intact: {entries} entries")),
                 crate::store::Chain::Broken { id, at } => (
@@ -144,7 +144,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 Some(t) => parse_time(&mut app, &t)?.timestamp(),
                 None => i64::MIN,
             };
-            let entries = app.store.audit_since(since)?;
+            let entries = app.audit_since(since)?;
             print::out(json.json, entries.as_slice(), print::audit)
         }
     }
@@ -264,7 +264,7 @@ fn reset_setting(app: &mut App, key: &str, now: DateTime<Utc>) -> Result<()> {
 /// highest time `serve` has seen (see `clock.rs`), with a warning if the
 /// clock is behind it.
 fn guarded_now(app: &App) -> Result<DateTime<Utc>> {
-    let reading = crate::clock::read(Utc::now(), app.store.clock_mark()?);
+    let reading = crate::clock::read(Utc::now(), app.clock_mark()?);
     if let Some(lag) = reading.behind {
         eprintln!("porchlight: warning: the system clock is {lag} s behind the latest time seen; using that time");
     }

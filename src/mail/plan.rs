@@ -1,38 +1,8 @@
 //! Which messages an appointment calls for, and whether a planned message
 //! should still go out: pure rules of time, tested to the second.
 
-use serde::Serialize;
-
-/// What a message is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// "Your session is on …", `hours` before the start.
-    Reminder,
-    /// The session moved: the new time, sent at once.
-    Update,
-    /// The session was cancelled, sent at once.
-    Cancel,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Reminder => "reminder",
-            Kind::Update => "update",
-            Kind::Cancel => "cancel",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Kind> {
-        match s {
-            "reminder" => Some(Kind::Reminder),
-            "update" => Some(Kind::Update),
-            "cancel" => Some(Kind::Cancel),
-            _ => None,
-        }
-    }
-}
+/// What a message is about (stored with each outbox row).
+pub use crate::store::MessageKind as Kind;
 
 /// What planning needs to know about an appointment (UTC seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

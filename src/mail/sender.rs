@@ -23,17 +23,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 
-use super::plan;
-use crate::app::App;
-use crate::app::mail::{Compose, Outgoing};
+use super::{Compose, Outgoing, plan};
 use crate::error::{Error, Result};
-use crate::pages::Pages;
-use crate::store::{NewAudit, OutboxRow};
+use crate::store::{NewAudit, OutboxRow, Store};
 
 /// How long one SMTP conversation may take.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -59,10 +56,23 @@ impl Wake {
     }
 }
 
+/// What the sender asks of the layer that starts it (the app, with the
+/// templates): the settings that say where mail goes, each due message
+/// composed from the data as it is now, and the database the outbox is
+/// in. Defined here, implemented above, so the thread calls up through
+/// an interface it owns.
+pub trait Outbox {
+    /// The mail server's URL, when it and the sender address are set.
+    fn mail_server(&mut self) -> Result<Option<String>>;
+    /// The message `row` calls for at `now`, or why none is wanted.
+    fn compose(&mut self, row: &OutboxRow, now: DateTime<Utc>) -> Result<Compose>;
+    /// The sender's own database connection.
+    fn store(&mut self) -> &mut Store;
+}
+
 /// What the thread needs from the server.
-pub struct Sender<'a> {
-    pub app: App,
-    pub pages: &'a Pages,
+pub struct Sender<'a, O: Outbox> {
+    pub outbox: O,
     pub clock: &'a crate::clock::Guard,
     pub wake: &'a Wake,
     /// Longest sleep between looks at the outbox (the command line can
@@ -70,10 +80,10 @@ pub struct Sender<'a> {
     pub idle: Duration,
 }
 
-impl Sender<'_> {
+impl<O: Outbox> Sender<'_, O> {
     /// Run until `stop`.
     pub fn run(mut self, stop: &AtomicBool) {
-        match self.app.store.recover_outbox() {
+        match self.outbox.store().recover_outbox() {
             Ok(0) => {}
             Ok(n) => eprintln!("porchlight: {n} message(s) were being sent when Porchlight stopped; see the dashboard"),
             Err(e) => eprintln!("porchlight: cannot check the outbox: {e}"),
@@ -93,17 +103,16 @@ impl Sender<'_> {
     /// Send what is due; how long to sleep before the next look.
     fn round(&mut self) -> Result<Duration> {
         let now = self.clock.now(Utc::now()).now;
-        let settings = self.app.settings()?;
         // Without a server or a sender address nothing is sent, and nothing
         // is given up on either: the messages wait for the settings.
-        let (Some(url), Some(_)) = (settings.smtp_url.clone(), settings.mail_from.as_ref()) else {
+        let Some(url) = self.outbox.mail_server()? else {
             return Ok(self.idle);
         };
-        for row in self.app.store.due_outbox(now.timestamp(), 20)? {
+        for row in self.outbox.store().due_outbox(now.timestamp(), 20)? {
             self.one(&url, &row)?;
         }
         let now = self.clock.now(Utc::now()).now.timestamp();
-        Ok(match self.app.store.next_outbox_time()? {
+        Ok(match self.outbox.store().next_outbox_time()? {
             Some(next) if next <= now => Duration::from_millis(200),
             Some(next) => Duration::from_secs((next - now) as u64).min(self.idle),
             None => self.idle,
@@ -112,24 +121,20 @@ impl Sender<'_> {
 
     fn one(&mut self, url: &str, row: &OutboxRow) -> Result<()> {
         let now = self.clock.now(Utc::now()).now;
-        let pages = self.pages;
-        let composed = self.app.compose(row, now, |body| {
-            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
-        })?;
-        let out = match composed {
-            Compose::Skip(why) => return self.app.store.outbox_close(row.id, "skipped", &why),
+        let out = match self.outbox.compose(row, now)? {
+            Compose::Skip(why) => return self.outbox.store().outbox_close(row.id, "skipped", &why),
             Compose::Send(out) => out,
         };
-        if !self.app.store.claim_outbox(row, now.timestamp())? {
+        if !self.outbox.store().claim_outbox(row, now.timestamp())? {
             return Ok(());
         }
         let at = self.clock.now(Utc::now()).now;
         match deliver(url, &out) {
             Ok(()) => {
-                self.app.store.outbox_sent(row.id, at.timestamp())?;
-                self.app.audit(
-                    at,
-                    NewAudit {
+                self.outbox.store().outbox_sent(row.id, at.timestamp())?;
+                self.outbox.store().audit(
+                    at.timestamp(),
+                    &NewAudit {
                         event: "mail.sent",
                         appointment_id: Some(row.appointment_id),
                         client_id: Some(row.client_id),
@@ -140,17 +145,17 @@ impl Sender<'_> {
             }
             Err(Failure { after: After::Refused, message }) => {
                 eprintln!("porchlight: mail: message {} refused: {message}", row.id);
-                self.app.store.outbox_close(row.id, "failed", &message)
+                self.outbox.store().outbox_close(row.id, "failed", &message)
             }
             Err(Failure { after: After::Unknown, message }) => {
                 eprintln!("porchlight: mail: message {} may not have arrived: {message}", row.id);
                 let why = format!("the connection failed while sending, so it may or may not have arrived: {message}");
-                self.app.store.outbox_close(row.id, "unknown", &why)
+                self.outbox.store().outbox_close(row.id, "unknown", &why)
             }
             Err(Failure { after: After::Retry, message }) => {
                 let next = at.timestamp() + plan::backoff(row.attempts + 1);
                 eprintln!("porchlight: mail: message {} not sent, will try again: {message}", row.id);
-                self.app.store.outbox_retry(row.id, next, &message)
+                self.outbox.store().outbox_retry(row.id, next, &message)
             }
         }
     }

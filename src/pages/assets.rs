@@ -2,7 +2,7 @@
 
 use include_dir::{Dir, include_dir};
 
-use crate::server::http::Resp;
+use crate::http::Resp;
 
 static STATIC: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/static");
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::error::Result;
-use crate::server::Shared;
-use crate::server::http::Resp;
+use crate::http::Resp;
+use crate::state::Shared;
 
 fn ics(body: String, file: &str) -> Resp {
     Resp::new(200, "text/calendar; charset=utf-8", body.into_bytes())

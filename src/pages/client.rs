@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use crate::app::{App, Checked, JoinOutcome};
 use crate::error::Result;
+use crate::http::{Req, Resp};
 use crate::model::LinkState;
-use crate::pages::Gone;
-use crate::server::Shared;
-use crate::server::http::{Req, Resp};
-use crate::server::presence::Stage;
+use crate::render::Gone;
+use crate::state::Shared;
+use crate::state::presence::Stage;
 use crate::times::{self, Local};
 
 #[derive(Serialize)]

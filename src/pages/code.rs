@@ -2,7 +2,7 @@
 //!
 //! The answer never says whether a code exists: a wrong code, a code of a
 //! finished session and a malformed one all get the same words. Failures
-//! are throttled (see `server::limit`: per address, and in all with a
+//! are throttled (see `state::limit`: per address, and in all with a
 //! reserve for addresses that have not been failing) and written to the
 //! audit trail with the address, never the code.
 
@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use crate::app::App;
 use crate::error::Result;
-use crate::server::http::{Req, Resp};
-use crate::server::{Shared, limit};
+use crate::http::{Req, Resp};
+use crate::state::{Shared, limit};
 use crate::store::NewAudit;
 
 #[derive(Serialize)]

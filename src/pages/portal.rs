@@ -5,11 +5,11 @@ use serde::Serialize;
 
 use crate::app::{App, PortalAppt, PortalView};
 use crate::error::Result;
+use crate::http::{Req, Resp};
 use crate::model::LinkState;
-use crate::pages::Gone;
-use crate::server::Shared;
-use crate::server::http::{Req, Resp};
-use crate::server::presence::Stage;
+use crate::render::Gone;
+use crate::state::Shared;
+use crate::state::presence::Stage;
 
 #[derive(Serialize)]
 struct Page<'a> {

@@ -16,13 +16,12 @@ use serde_json::{Value, json};
 
 use crate::app::{App, Pass};
 use crate::error::Result;
-use crate::server::Shared;
-use crate::server::http::{Method, Req, Resp};
-use crate::server::presence::Stage;
+use crate::http::{Method, Req, Resp};
 use crate::settings::Ice;
+use crate::state::presence::Stage;
+use crate::state::{Shared, rooms};
 use crate::video::TICKET_COOKIE;
-use crate::video::hub::{self, Left, Refusal};
-use crate::video::ticket::Ticket;
+use crate::video::hub::{self, Refusal};
 
 #[derive(Serialize)]
 struct Page<'a> {
@@ -91,7 +90,7 @@ pub fn long_poll(shared: &Shared, req: &Req, now: DateTime<Utc>) -> Resp {
     let mut left = vec![];
     let got = shared.hub.receive(room, seat, &peer, hub::POLL_WAIT, &mut left);
     if !left.is_empty() {
-        shared.with_app(|app| audit_left(app, shared, &left, now, None));
+        shared.with_app(|app| rooms::audit_left(app, shared, &left, now, None));
     }
     match got {
         Ok(messages) => Resp::json(200, &messages),
@@ -143,39 +142,10 @@ fn post(
         _ => return Ok(Resp::json(404, &json!({"error": "no such action"}))),
     };
     let own = matches!(action, "leave" | "end").then_some((&pass.ticket, addr.as_str()));
-    audit_left(app, shared, &left, now, own);
+    rooms::audit_left(app, shared, &left, now, own);
     match outcome {
         Ok(resp) => resp,
         Err(r) => Ok(refused(r)),
-    }
-}
-
-/// Drop whoever went silent in any room, audit them and take them off
-/// "Waiting now". The server calls this every [`hub::Hub::sweep_every`],
-/// on a thread of its own, whatever the rooms are doing: a room both
-/// people closed is noticed within a minute even when no other request
-/// comes (before, only the next request to some room swept, so an idle
-/// evening kept "sent to the video room" up for twenty minutes).
-pub fn sweep(shared: &Shared) {
-    let left = shared.hub.sweep(Instant::now());
-    if !left.is_empty() {
-        let now = shared.clock.now(Utc::now()).now;
-        shared.with_app(|app| audit_left(app, shared, &left, now, None));
-    }
-}
-
-/// Audit who left, and take them off "Waiting now" (a visit replaced by
-/// the same seat's next one is still in the room). `own` is the ticket
-/// and address of a person who left by this very request (the others
-/// were dropped or replaced).
-fn audit_left(app: &mut App, shared: &Shared, left: &[Left], now: DateTime<Utc>, own: Option<(&Ticket, &str)>) {
-    for l in left {
-        let addr = own.filter(|(t, _)| **t == l.ticket).map(|(_, a)| a);
-        match app.room_left(&l.ticket, l.why, now, addr) {
-            Ok(Some(client_id)) if l.why != hub::REPLACED => shared.presence.gone(l.ticket.appointment_id, client_id),
-            Ok(_) => {}
-            Err(e) => eprintln!("porchlight: could not record leaving the room: {e}"),
-        }
     }
 }
 

@@ -11,10 +11,10 @@ use serde::Serialize;
 
 use crate::app::{App, Gate};
 use crate::error::Result;
+use crate::http::{Req, Resp};
 use crate::model::LinkState;
-use crate::server::Shared;
-use crate::server::http::{Req, Resp};
-use crate::server::presence::Stage;
+use crate::state::Shared;
+use crate::state::presence::Stage;
 use crate::times::Local;
 
 #[derive(Serialize)]

@@ -9,15 +9,16 @@
 //! taken, so the schedule costs no writes. Each outcome is written to the
 //! audit trail and shown on the dashboard.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::Shared;
 use crate::app::App;
+use crate::state::Shared;
+use crate::state::backups::{Plan, Status};
 use crate::store::NewAudit;
 use crate::store::backup;
 use crate::store::integrity::Integrity;
@@ -28,25 +29,6 @@ pub const AT_HOUR: u32 = 3;
 const LOOK_EVERY: Duration = Duration::from_secs(30);
 /// Wait after a failed backup before trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(10 * 60);
-
-/// Where backups go and how many are kept.
-#[derive(Debug, Clone)]
-pub struct Plan {
-    pub dir: PathBuf,
-    pub keep: usize,
-}
-
-/// What the dashboard shows about backups.
-#[derive(Debug, Clone, Default)]
-pub struct Status {
-    pub plan: Option<Plan>,
-    /// When the newest backup was taken.
-    pub last: Option<DateTime<Utc>>,
-    /// Why the last attempt failed, until one succeeds.
-    pub error: Option<String>,
-    /// The folder is on the disk that holds the data.
-    pub same_disk: bool,
-}
 
 /// 03:00 (or the first moment after it, across a DST gap) on `date`.
 fn slot_on(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
@@ -138,7 +120,7 @@ fn look(app: &mut App, shared: &Shared, plan: &Plan) -> bool {
 /// Write tonight's backup and prune old ones: what happened, in words.
 fn take(app: &mut App, plan: &Plan, now: DateTime<Utc>) -> Result<String, String> {
     let name = backup::nightly_name(now);
-    let bytes = backup::write(&app.store, &plan.dir.join(&name)).map_err(|e| e.to_string())?;
+    let bytes = app.backup_to(&plan.dir.join(&name)).map_err(|e| e.to_string())?;
     let pruned = backup::prune(&plan.dir, plan.keep)
         .map_err(|e| format!("{name} written, but old backups could not be deleted: {e}"))?;
     Ok(format!("{name}, {bytes} bytes; {} older deleted, keeping {}", pruned.len(), plan.keep))

@@ -14,8 +14,8 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpStream};
 use std::time::{Duration, Instant};
 
-use super::Shared;
-use super::http::{MAX_BODY, MAX_URL, Method, Req, Resp};
+use crate::http::{MAX_BODY, MAX_URL, Method, Req, Resp};
+use crate::state::Shared;
 
 /// Largest request head (request line and headers).
 pub const MAX_HEAD: usize = 16 * 1024;

@@ -23,10 +23,10 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener as Listener, TcpStream as Stream};
 use mio::{Events, Interest, Poll, Token};
 
-use super::Shared;
 use super::conn::{self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_HEAD, MAX_REQUESTS, STACK, Serve, WRITE_TIME};
-use super::http::Method;
 use super::slots::{Full, Slots};
+use crate::http::Method;
+use crate::state::Shared;
 
 /// The listening sockets' tokens count down from here: `usize::MAX` is
 /// the main listener, the one below it the public one.
@@ -110,7 +110,7 @@ enum Next {
 
 impl Worker {
     fn run(mut self, stop: &AtomicBool) {
-        super::mark_event_loop_thread();
+        crate::state::mark_event_loop_thread();
         let mut events = Events::with_capacity(256);
         for (k, (listener, _)) in self.listeners.iter_mut().enumerate() {
             if let Err(e) = self.poll.registry().register(listener, Token(LISTENER - k), Interest::READABLE) {
@@ -349,7 +349,7 @@ impl Conn {
                 self.refuse(status, shared);
                 return true;
             }
-            Ok(0) if super::router::quick(head.method, &head.target) => {}
+            Ok(0) if crate::router::quick(head.method, &head.target) => {}
             Ok(_) => return false,
         }
         self.buf.drain(..end);

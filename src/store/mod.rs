@@ -29,7 +29,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAudit};
 pub use chain::Chain;
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
-pub use outbox::OutboxRow;
+pub use outbox::{MessageKind, OutboxRow};
 
 /// One connection to the practice database.
 pub struct Store {

@@ -6,10 +6,41 @@
 //! sending), `skipped` (no longer wanted, with the reason).
 
 use rusqlite::{OptionalExtension, Transaction, params};
+use serde::Serialize;
 
 use super::Store;
 use crate::error::Result;
-use crate::mail::plan::{self, Facts, Kind};
+
+/// What a message is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MessageKind {
+    /// "Your session is on …", `hours` before the start.
+    Reminder,
+    /// The session moved: the new time, sent at once.
+    Update,
+    /// The session was cancelled, sent at once.
+    Cancel,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Reminder => "reminder",
+            MessageKind::Update => "update",
+            MessageKind::Cancel => "cancel",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        match s {
+            "reminder" => Some(MessageKind::Reminder),
+            "update" => Some(MessageKind::Update),
+            "cancel" => Some(MessageKind::Cancel),
+            _ => None,
+        }
+    }
+}
 
 /// One outbox row with the appointment and client it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,7 +49,7 @@ pub struct OutboxRow {
     pub participant_id: i64,
     pub appointment_id: i64,
     pub client_id: i64,
-    pub kind: Kind,
+    pub kind: MessageKind,
     pub sequence: i64,
     pub hours: i64,
     pub due_at: i64,
@@ -39,7 +70,7 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
         participant_id: r.get(1)?,
         appointment_id: r.get(2)?,
         client_id: r.get(3)?,
-        kind: Kind::parse(&kind).unwrap_or(Kind::Reminder),
+        kind: MessageKind::parse(&kind).unwrap_or(MessageKind::Reminder),
         sequence: r.get(5)?,
         hours: r.get(6)?,
         due_at: r.get(7)?,
@@ -52,31 +83,37 @@ fn row_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
 }
 
 impl Store {
-    /// Put what this version of the appointment calls for in the outbox,
-    /// for every participant, and retire what an older version planned.
-    /// Runs in the transaction that changed the appointment.
-    pub fn plan_outbox(tx: &Transaction<'_>, appointment_id: i64, hours: &[u32], now: i64) -> Result<()> {
-        let Some(facts) = tx
+    /// Start, version (`sequence`) and whether it is cancelled, of the
+    /// appointment `appointment_id`, for planning its messages.
+    pub fn appointment_version(tx: &Transaction<'_>, appointment_id: i64) -> Result<Option<(i64, i64, bool)>> {
+        Ok(tx
             .prepare_cached("SELECT start_at, sequence, cancelled_at IS NOT NULL FROM appointments WHERE id = ?1")?
-            .query_row([appointment_id], |r| {
-                Ok(Facts { start_at: r.get(0)?, sequence: r.get(1)?, cancelled: r.get(2)? })
-            })
-            .optional()?
-        else {
-            return Ok(());
-        };
+            .query_row([appointment_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?)
+    }
+
+    /// Put `messages` (kind, reminder hours, due time) in the outbox for
+    /// every participant of version `sequence` of the appointment, and
+    /// retire what an older version planned. Runs in the transaction that
+    /// changed the appointment; which messages, is the caller's rule.
+    pub fn put_outbox(
+        tx: &Transaction<'_>,
+        appointment_id: i64,
+        sequence: i64,
+        messages: impl IntoIterator<Item = (MessageKind, i64, i64)>,
+    ) -> Result<()> {
         tx.execute(
             "UPDATE outbox SET state = 'skipped', error = 'the session was changed; a newer message replaces this one'
              WHERE participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1)
                AND sequence < ?2 AND +state = 'pending'",
-            params![appointment_id, facts.sequence],
+            params![appointment_id, sequence],
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT OR IGNORE INTO outbox (participant_id, kind, sequence, hours, due_at, next_try_at)
              SELECT p.id, ?2, ?3, ?4, ?5, ?5 FROM participants p WHERE p.appointment_id = ?1 AND p.removed_at IS NULL",
         )?;
-        for m in plan::plan(facts, hours, now) {
-            insert.execute(params![appointment_id, m.kind.as_str(), facts.sequence, m.hours, m.due_at])?;
+        for (kind, hours, due_at) in messages {
+            insert.execute(params![appointment_id, kind.as_str(), sequence, hours, due_at])?;
         }
         Ok(())
     }
@@ -173,7 +210,7 @@ impl Store {
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
                 [row.id],
             )?;
-            if claimed == 1 && row.kind != Kind::Cancel {
+            if claimed == 1 && row.kind != MessageKind::Cancel {
                 tx.execute(
                     "UPDATE outbox SET state = 'skipped', error = 'sent together with message ' || ?1
                      WHERE participant_id = ?2 AND sequence = ?3 AND kind != 'cancel' AND +state = 'pending'

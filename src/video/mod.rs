@@ -14,6 +14,7 @@ pub mod ticket;
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
+use crate::hosts::host_of;
 use crate::model::Window;
 use crate::settings::{Provider, Settings};
 use crate::token::Keyring;
@@ -174,19 +175,6 @@ pub fn origin(s: &Settings) -> Option<String> {
     let plain = |b: u8| b.is_ascii_alphanumeric() || b".-:[]".contains(&b);
     let ok = matches!(scheme, "http" | "https") && !authority.is_empty() && authority.bytes().all(plain);
     ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
-
-/// `https://Meet.Example.org:8443/{room}` → `meet.example.org`: the
-/// default `jitsi_sub`.
-pub fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
-        _ => host,
-    };
-    (!host.is_empty() && !host.contains('{')).then(|| host.to_ascii_lowercase())
 }
 
 /// Add `key=value` to the query of `url`, before any `#fragment` (Jitsi

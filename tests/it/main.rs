@@ -25,6 +25,7 @@
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
+//! - [`layers`]: imports point down the floors of `scripts/layers.py`, and files stay short.
 
 mod accepting;
 mod acme;
@@ -40,6 +41,7 @@ mod guessing;
 mod guests;
 mod hostile;
 mod lan;
+mod layers;
 mod leaks;
 mod links;
 mod mail;

@@ -9,13 +9,28 @@ use std::sync::{Condvar, Mutex};
 use super::Shared;
 use crate::app::App;
 
+/// The two pools: the event loop's workers' and the threads'.
+pub struct Pools {
+    /// The database connections the event loop answers with.
+    quick: Pool,
+    /// The database connections of requests on threads of their own.
+    apps: Pool,
+}
+
+impl Pools {
+    /// `quick` for the event loop's workers, `apps` for the threads.
+    pub fn new(quick: Vec<App>, apps: Vec<App>) -> Pools {
+        Pools { quick: Pool::new(quick), apps: Pool::new(apps) }
+    }
+}
+
 /// A few `App`s (database connections) lent to the threads that answer
 /// requests, one request at a time.
 ///
 /// The event loop's workers have a pool of their own, as large as there
 /// are workers (`--workers`, four by default, as many as the event loop
 /// ever starts): they never wait for a connection that a thread holds.
-pub(super) struct Pool {
+struct Pool {
     apps: Mutex<Idle>,
     ready: Condvar,
 }
@@ -33,7 +48,7 @@ thread_local! {
 
 /// Mark this thread as a worker of the event loop: its requests use the
 /// event loop's own connections.
-pub(crate) fn mark_event_loop_thread() {
+pub fn mark_event_loop_thread() {
     ON_EVENT_LOOP.with(|f| f.set(true));
 }
 
@@ -62,7 +77,7 @@ impl Shared {
     /// Run `f` as one request on a pooled database connection: the event
     /// loop's own on its workers, else the threads'.
     pub fn with_app<T>(&self, f: impl FnOnce(&mut Lease) -> T) -> T {
-        let pool = if ON_EVENT_LOOP.with(Cell::get) { &self.quick } else { &self.apps };
+        let pool = if ON_EVENT_LOOP.with(Cell::get) { &self.pools.quick } else { &self.pools.apps };
         let mut app = pool.take();
         app.begin_request();
         let mut lease = Lease { app: Some(app) };
@@ -80,9 +95,9 @@ impl Shared {
         debug_assert!(!ON_EVENT_LOOP.with(Cell::get), "the event loop never waits");
         let mut app = lease.app.take().expect("a lease holds its connection");
         app.end_request();
-        self.apps.give(app);
+        self.pools.apps.give(app);
         let out = f();
-        let mut app = self.apps.take();
+        let mut app = self.pools.apps.take();
         app.begin_request();
         lease.app = Some(app);
         out
@@ -90,7 +105,7 @@ impl Shared {
 }
 
 impl Pool {
-    pub(super) fn new(apps: Vec<App>) -> Pool {
+    fn new(apps: Vec<App>) -> Pool {
         Pool { apps: Mutex::new(Idle { apps, waiting: 0 }), ready: Condvar::new() }
     }
 
