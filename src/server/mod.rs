@@ -19,8 +19,10 @@ pub mod conn;
 mod events;
 pub mod http;
 pub mod limit;
+pub mod limits;
 mod pool;
 pub mod presence;
+pub mod reader;
 mod router;
 mod slots;
 pub mod views;
@@ -224,7 +226,8 @@ pub fn start(config: Config) -> Result<Running> {
     let stop = Arc::new(AtomicBool::new(false));
     let listeners: Vec<(TcpListener, bool)> =
         std::iter::once((listener, false)).chain(public.map(|l| (l, true))).collect();
-    let acceptors = events::start(&listeners, shared.clone(), stop.clone(), answer)?;
+    let acceptors =
+        events::start(&listeners, shared.clone(), stop.clone(), conn::Handler { serve: answer, quick: router::quick })?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(std::thread::Builder::new().name("views".into()).spawn(move || flush_views(store, &shared, &stop))?)
