@@ -135,7 +135,10 @@ fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
         200 => "OK",
+        204 => "No Content",
+        301 => "Moved Permanently",
         303 => "See Other",
+        304 => "Not Modified",
         400 => "Bad Request",
         401 => "Unauthorized",
         403 => "Forbidden",
@@ -171,6 +174,9 @@ fn write_response(
 }
 
 /// Replace `out` with the whole response: status line, headers, body.
+/// `head_only` (a HEAD request) keeps the `Content-Length` of the body it
+/// leaves out (RFC 9110 §9.3.2). A 1xx, 204 or 304 response has neither a
+/// body nor a `Content-Length` (RFC 9110 §8.6, RFC 9112 §6.3).
 pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bool) {
     use std::io::Write as _;
     out.clear();
@@ -181,55 +187,71 @@ pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bo
             out.extend_from_slice(part);
         }
     }
-    out.extend_from_slice(b"Date: ");
-    http_date(chrono::Utc::now(), out);
-    out.extend_from_slice(b"\r\n");
-    let _ = write!(out, "Content-Length: {}\r\n", resp.body.len());
+    let _ = write!(out, "Date: {}\r\n", httpdate::HttpDate::from(std::time::SystemTime::now()));
+    let bodiless = matches!(resp.status, 100..=199 | 204 | 304);
+    if !bodiless {
+        let _ = write!(out, "Content-Length: {}\r\n", resp.body.len());
+    }
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !head_only {
+    if !head_only && !bodiless {
         out.extend_from_slice(&resp.body);
     }
-}
-
-/// The `Date` header's IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`),
-/// written by hand: chrono's format strings are parsed on every call.
-fn http_date(t: chrono::DateTime<chrono::Utc>, out: &mut Vec<u8>) {
-    use chrono::{Datelike, Timelike};
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    let two = |out: &mut Vec<u8>, n: u32| out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
-    out.extend_from_slice(DAYS[t.weekday().num_days_from_monday() as usize].as_bytes());
-    out.extend_from_slice(b", ");
-    two(out, t.day());
-    out.push(b' ');
-    out.extend_from_slice(MONTHS[t.month0() as usize].as_bytes());
-    out.push(b' ');
-    let year = t.year().clamp(0, 9999) as u32;
-    two(out, year / 100);
-    two(out, year % 100);
-    out.push(b' ');
-    two(out, t.hour());
-    out.push(b':');
-    two(out, t.minute());
-    out.push(b':');
-    two(out, t.second());
-    out.extend_from_slice(b" GMT");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn encoded(status: u16, body: &str, head_only: bool, close: bool) -> String {
+        let mut out = vec![];
+        encode_response(&mut out, Resp::text(status, body), head_only, close);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
-    fn the_date_header_matches_chrono() {
+    fn the_date_header_is_an_imf_fixdate() {
         for secs in [0, 784_111_777, 951_782_400, 1_700_000_000, 1_798_675_199, 4_102_444_800] {
             let t = chrono::DateTime::from_timestamp(secs, 0).unwrap();
-            let mut out = vec![];
-            http_date(t, &mut out);
-            assert_eq!(String::from_utf8(out).unwrap(), t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs as u64);
+            let ours = httpdate::HttpDate::from(at).to_string();
+            assert_eq!(ours, t.format("%a, %d %b %Y %H:%M:%S GMT").to_string());
+        }
+        let page = encoded(200, "ok", false, false);
+        let date = page.lines().find_map(|l| l.strip_prefix("Date: ")).expect("a Date header");
+        assert!(httpdate::parse_http_date(date).is_ok(), "{date:?}");
+    }
+
+    #[test]
+    fn a_response_has_its_length_and_its_body() {
+        let page = encoded(200, "hello", false, false);
+        assert!(page.starts_with("HTTP/1.1 200 OK\r\n"), "{page}");
+        assert!(page.contains("\r\nContent-Length: 5\r\n"), "{page}");
+        assert!(page.ends_with("\r\n\r\nhello"), "{page}");
+        assert!(!page.contains("Connection:"), "{page}");
+        assert!(encoded(200, "hello", false, true).contains("\r\nConnection: close\r\n"));
+    }
+
+    #[test]
+    fn a_head_answer_keeps_the_length_without_the_body() {
+        // RFC 9110 §9.3.2: the length a GET would have had.
+        let page = encoded(200, "hello", true, false);
+        assert!(page.contains("\r\nContent-Length: 5\r\n"), "{page}");
+        assert!(page.ends_with("\r\n\r\n"), "{page}");
+    }
+
+    #[test]
+    fn no_content_and_not_modified_carry_no_length_and_no_body() {
+        // RFC 9110 §8.6: never a Content-Length in a 1xx or 204; a 304's
+        // would have to be the 200's, which it does not know.
+        for status in [100, 204, 304] {
+            for head_only in [false, true] {
+                let page = encoded(status, "stray", head_only, false);
+                assert!(!page.to_ascii_lowercase().contains("content-length"), "{status}: {page}");
+                assert!(page.ends_with("\r\n\r\n"), "{status}: {page}");
+            }
         }
     }
 }
