@@ -5,12 +5,6 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// Largest request body accepted (64 KiB); more is answered 413.
-pub const MAX_BODY: usize = 64 * 1024;
-
-/// Longest request target accepted; more is answered 414.
-pub const MAX_URL: usize = 2048;
-
 /// The Content-Security-Policy of every response. No inline scripts or
 /// styles anywhere: everything comes from `/assets/`.
 pub const CSP: &str =

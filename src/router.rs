@@ -217,8 +217,10 @@ fn failed(app: &mut App, shared: &Shared, e: Error, segments: &[&str]) -> Resp {
 /// thread of its own: the reads of the client pages, which never wait on
 /// a disk write, argon2 or a long poll. Everything else may wait: the
 /// admin pages, and the built-in room, whose page asks with long polls.
-pub fn quick(method: Method, target: &str) -> bool {
-    matches!(method, Method::Get | Method::Head) && !target.starts_with("/admin") && !target.starts_with("/room/")
+pub fn quick(req: &Req) -> bool {
+    matches!(req.method, Method::Get | Method::Head)
+        && !req.path.starts_with("/admin")
+        && !req.path.starts_with("/room/")
 }
 
 /// The 404 page. Under `/v/` and `/p/` (in any case, of any shape) it is

@@ -2,7 +2,7 @@
 //! target of printable ASCII.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use porchlight::server::conn::parse_head;
+use porchlight::server::reader::parse_head;
 
 fuzz_target!(|data: &[u8]| {
     let mut raw = data.to_vec();

@@ -7,11 +7,13 @@
 //! A request that may wait (a form that writes and syncs, a login that
 //! runs argon2, an admin page) is handed over with its connection to a
 //! thread of its own (`conn.rs`), which keeps the connection until it
-//! closes; the workers never wait on the disk. Both paths keep the same
-//! deadlines and size caps, and together at most `conn::MAX_CONNECTIONS`
-//! connections, at most `slots::PER_ADDR` of them from one address. A
-//! worker that cannot accept (out of file descriptors) looks again
-//! shortly instead of giving up.
+//! closes; the workers never wait on the disk. Which requests are quick
+//! is not known here: the router hands down its rule (`conn::Handler`).
+//! Both paths read through the same `reader::Reader`, so they keep the
+//! same deadlines and size caps (`limits.rs`), and together at most
+//! `limits::MAX_CONNECTIONS` connections, at most `slots::PER_ADDR` of
+//! them from one address. A worker that cannot accept (out of file
+//! descriptors) looks again shortly instead of giving up.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, TcpListener};
@@ -23,9 +25,11 @@ use std::time::{Duration, Instant};
 use mio::net::{TcpListener as Listener, TcpStream as Stream};
 use mio::{Events, Interest, Poll, Token};
 
-use super::conn::{self, CHUNK, HEAD_TIME, IDLE_TIME, MAX_HEAD, MAX_REQUESTS, STACK, Serve, WRITE_TIME};
+use super::conn::{self, Handler};
+use super::limits::{CHUNK, REFUSAL_TIME, STACK, WRITE_TIME};
+use super::reader::{Reader, Step};
 use super::slots::{Full, Slots};
-use crate::http::Method;
+use crate::http::{Method, Req};
 use crate::state::Shared;
 
 /// The listening sockets' tokens count down from here: `usize::MAX` is
@@ -37,8 +41,6 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long a worker with no connections sleeps before looking at the
 /// stop flag again.
 const IDLE_TICK: Duration = Duration::from_secs(1);
-/// Time a refused client has to take its error page.
-const REFUSAL_TIME: Duration = Duration::from_secs(1);
 /// Most workers, whatever the number of cores.
 const MAX_WORKERS: usize = 4;
 
@@ -48,7 +50,7 @@ pub fn start(
     listeners: &[(TcpListener, bool)],
     shared: Arc<Shared>,
     stop: Arc<AtomicBool>,
-    serve: Serve,
+    handler: Handler,
 ) -> std::io::Result<Vec<JoinHandle<()>>> {
     for (listener, _) in listeners {
         listener.set_nonblocking(true)?;
@@ -73,7 +75,7 @@ pub fn start(
             retry_accept: None,
             shared: shared.clone(),
             open: open.clone(),
-            serve,
+            handler,
         };
         let stop = stop.clone();
         workers
@@ -96,7 +98,7 @@ struct Worker {
     shared: Arc<Shared>,
     /// Connections open on every path, in all and per address.
     open: Arc<Slots>,
-    serve: Serve,
+    handler: Handler,
 }
 
 /// What a connection needs next.
@@ -104,8 +106,10 @@ enum Next {
     /// Readiness: more bytes to read, or room to write.
     Wait,
     Close,
-    /// A request that may wait: give the connection a thread.
-    HandOff,
+    /// A request that may wait, or a body still coming: give the
+    /// connection a thread, with the request if it was read whole (and
+    /// whether the connection may stay open after it).
+    HandOff(Option<Box<(Req, bool)>>),
 }
 
 impl Worker {
@@ -196,10 +200,10 @@ impl Worker {
 
     fn drive(&mut self, i: usize) {
         let Some(Some(conn)) = self.conns.get_mut(i) else { return };
-        match conn.advance(&mut self.chunk, &self.shared, self.serve) {
+        match conn.advance(&mut self.chunk, &self.shared, self.handler) {
             Next::Wait => {}
             Next::Close => self.close(i),
-            Next::HandOff => self.hand_off(i),
+            Next::HandOff(first) => self.hand_off(i, first),
         }
     }
 
@@ -218,18 +222,19 @@ impl Worker {
         }
     }
 
-    /// Give the connection, and what was read of it, to a thread of its own.
-    fn hand_off(&mut self, i: usize) {
+    /// Give the connection, what was read of it and the request it holds
+    /// if any, to a thread of its own.
+    fn hand_off(&mut self, i: usize, first: Option<Box<(Req, bool)>>) {
         let Some(conn) = self.take(i) else { return };
         let stream = std::net::TcpStream::from(conn.stream);
         if stream.set_nonblocking(false).is_err() {
             self.open.give(conn.peer);
             return;
         }
-        let (shared, open, serve) = (self.shared.clone(), self.open.clone(), self.serve);
-        let (peer, public, buf, served) = (conn.peer, conn.public, conn.buf, conn.served);
+        let (shared, open, handler) = (self.shared.clone(), self.open.clone(), self.handler);
+        let (peer, public, reader) = (conn.peer, conn.public, conn.reader);
         let spawned = std::thread::Builder::new().name("conn".into()).stack_size(STACK).spawn(move || {
-            conn::connection(stream, peer, public, &shared, serve, buf, served);
+            conn::connection(stream, peer, public, &shared, handler, reader, first.map(|f| *f));
             open.give(peer);
         });
         if spawned.is_err() {
@@ -243,15 +248,16 @@ impl Worker {
     fn sweep(&mut self, now: Instant) {
         for i in 0..self.conns.len() {
             let Some(conn) = self.conns[i].as_mut() else { continue };
-            if now < conn.deadline {
+            let deadline = if conn.writing { conn.write_deadline } else { conn.reader.deadline() };
+            if now < deadline {
                 continue;
             }
-            if conn.writing || conn.buf.is_empty() {
-                self.close(i);
-            } else {
-                conn.refuse(408, &self.shared);
-                conn.deadline = now + REFUSAL_TIME;
-                self.drive(i);
+            match conn.reader.late() {
+                Some(status) if !conn.writing => {
+                    conn.refuse(status, &self.shared, REFUSAL_TIME);
+                    self.drive(i);
+                }
+                _ => self.close(i),
             }
         }
     }
@@ -263,38 +269,34 @@ struct Conn {
     peer: IpAddr,
     /// It came through the public listener.
     public: bool,
-    /// Bytes read and not yet taken by a request.
-    buf: Vec<u8>,
-    /// How far `buf` was searched for the end of a head.
-    scanned: usize,
+    /// What was read, and the read deadline.
+    reader: Reader,
     /// The response being written, and how much of it is sent.
     out: Vec<u8>,
     sent: usize,
     writing: bool,
     close_after: bool,
-    served: usize,
-    deadline: Instant,
+    write_deadline: Instant,
 }
 
 impl Conn {
     fn new(stream: Stream, peer: IpAddr, public: bool) -> Conn {
+        let now = Instant::now();
         Conn {
             stream,
             peer,
             public,
-            buf: Vec::with_capacity(1024),
-            scanned: 0,
+            reader: Reader::new(now),
             out: Vec::new(),
             sent: 0,
             writing: false,
             close_after: false,
-            served: 0,
-            deadline: Instant::now() + HEAD_TIME,
+            write_deadline: now,
         }
     }
 
     /// Read, answer and write until the socket would block.
-    fn advance(&mut self, chunk: &mut [u8; CHUNK], shared: &Shared, serve: Serve) -> Next {
+    fn advance(&mut self, chunk: &mut [u8; CHUNK], shared: &Shared, handler: Handler) -> Next {
         loop {
             if self.writing {
                 match self.flush() {
@@ -310,23 +312,33 @@ impl Conn {
                 // connection's life.
                 self.out.clear();
                 self.out.shrink_to(64 * 1024);
-                self.deadline = Instant::now() + IDLE_TIME;
+                self.reader.answered(Instant::now());
             }
-            if let Some(end) = conn::find_blank_line(&self.buf, self.scanned) {
-                if !self.answer(end, shared, serve) {
-                    return Next::HandOff;
+            match self.reader.next(Instant::now()) {
+                Step::Request(r) => {
+                    let keep = r.keep;
+                    let req = r.head.into_req(r.body, self.peer, self.public, &shared.trust_proxy);
+                    if !(handler.quick)(&req) {
+                        return Next::HandOff(Some(Box::new((req, keep))));
+                    }
+                    let head_only = req.method == Method::Head;
+                    conn::encode_response(&mut self.out, (handler.serve)(shared, req), head_only, !keep);
+                    self.start_writing(!keep, WRITE_TIME);
+                    continue;
                 }
-                continue;
+                Step::Refuse(status) => {
+                    self.refuse(status, shared, WRITE_TIME);
+                    continue;
+                }
+                // A body is read, and 100 Continue sent, by the thread the
+                // request goes to anyway.
+                Step::Read if self.reader.in_body() => return Next::HandOff(None),
+                Step::Read => {}
             }
-            self.scanned = self.buf.len().saturating_sub(3);
-            if self.buf.len() >= MAX_HEAD {
-                self.refuse(431, shared);
-                continue;
-            }
-            let room = (MAX_HEAD - self.buf.len()).min(CHUNK);
+            let room = self.reader.room().min(CHUNK);
             match self.stream.read(&mut chunk[..room]) {
                 Ok(0) => return Next::Close,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Ok(n) => self.reader.feed(&chunk[..n]),
                 Err(e) if e.kind() == ErrorKind::WouldBlock => return Next::Wait,
                 Err(e) if e.kind() == ErrorKind::Interrupted => {}
                 Err(_) => return Next::Close,
@@ -334,46 +346,17 @@ impl Conn {
         }
     }
 
-    /// Answer the request whose head ends at `end` if it is quick, and
-    /// start writing the response; `false` when it must be handed off.
-    fn answer(&mut self, end: usize, shared: &Shared, serve: Serve) -> bool {
-        let head = match conn::parse_head(&self.buf[..end]) {
-            Ok(head) => head,
-            Err(status) => {
-                self.refuse(status, shared);
-                return true;
-            }
-        };
-        match conn::body_length(&head) {
-            Err(status) => {
-                self.refuse(status, shared);
-                return true;
-            }
-            Ok(0) if crate::router::quick(head.method, &head.target) => {}
-            Ok(_) => return false,
-        }
-        self.buf.drain(..end);
-        self.scanned = 0;
-        self.served += 1;
-        let head_only = head.method == Method::Head;
-        let (req, keep) = conn::into_request(head, Vec::new(), self.peer, self.public, shared);
-        let keep = keep && self.served < MAX_REQUESTS;
-        conn::encode_response(&mut self.out, serve(shared, req), head_only, !keep);
-        self.start_writing(!keep, WRITE_TIME);
-        true
-    }
-
     /// Answer `status` and close: what is left of the request is not read.
-    fn refuse(&mut self, status: u16, shared: &Shared) {
-        conn::encode_response(&mut self.out, shared.pages.error(status, "Porchlight"), false, true);
-        self.start_writing(true, WRITE_TIME);
+    fn refuse(&mut self, status: u16, shared: &Shared, within: Duration) {
+        conn::encode_response(&mut self.out, conn::refusal(shared, status), false, true);
+        self.start_writing(true, within);
     }
 
     fn start_writing(&mut self, close_after: bool, within: Duration) {
         self.sent = 0;
         self.writing = true;
         self.close_after = close_after;
-        self.deadline = Instant::now() + within;
+        self.write_deadline = Instant::now() + within;
     }
 
     /// Write what the socket takes; `true` once the whole response is sent.

@@ -16,6 +16,8 @@ mod chores;
 mod config;
 pub mod conn;
 mod events;
+pub mod limits;
+pub mod reader;
 mod slots;
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
@@ -146,7 +148,12 @@ pub fn start(config: Config) -> Result<Running> {
     let stop = Arc::new(AtomicBool::new(false));
     let listeners: Vec<(TcpListener, bool)> =
         std::iter::once((listener, false)).chain(public.map(|l| (l, true))).collect();
-    let acceptors = events::start(&listeners, shared.clone(), stop.clone(), crate::router::answer)?;
+    let acceptors = events::start(
+        &listeners,
+        shared.clone(),
+        stop.clone(),
+        conn::Handler { serve: crate::router::answer, quick: crate::router::quick },
+    )?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
         Some(

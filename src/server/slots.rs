@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 
-use super::conn::MAX_CONNECTIONS;
+use super::limits::MAX_CONNECTIONS;
 use crate::net::{Cidr, bucket};
 
 /// Connections one address may hold at once; more are answered 429.

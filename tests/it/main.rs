@@ -14,6 +14,7 @@
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`outside`]: the public listener: client pages through a tunnel, no admin.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
@@ -46,6 +47,7 @@ mod leaks;
 mod links;
 mod mail;
 mod outside;
+mod protocol;
 mod proxy;
 mod room;
 mod routes;

@@ -1,0 +1,40 @@
+//! Every cap and deadline of a connection, written once: the event loop
+//! (`events.rs`) and the blocking threads (`conn.rs`) both read requests
+//! through `reader::Reader`, which applies them, and write under the same
+//! deadlines. SECURITY.md and README.md quote these figures.
+
+use std::time::Duration;
+
+/// Largest request head (request line and headers); more is answered 431.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// Most header lines in one request; more is answered 431.
+pub const MAX_HEADERS: usize = 100;
+/// Longest request target; more is answered 414.
+pub const MAX_URL: usize = 2048;
+/// Largest request body (64 KiB); more is answered 413.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// Time to send a connection's first request head, however slowly it
+/// drips; silence past it closes quietly, a part of a head gets 408.
+pub const HEAD_TIME: Duration = Duration::from_secs(10);
+/// Time an idle keep-alive connection is kept, and the time the next
+/// request head has to arrive whole.
+pub const IDLE_TIME: Duration = Duration::from_secs(15);
+/// Time to send a body of at most [`MAX_BODY`], from the end of its head.
+pub const BODY_TIME: Duration = Duration::from_secs(15);
+/// Time a client has to take a response.
+pub const WRITE_TIME: Duration = Duration::from_secs(30);
+/// Time a refused client has to take its error page.
+pub const REFUSAL_TIME: Duration = Duration::from_secs(1);
+
+/// Connections served at once; more are answered 503 and closed (and one
+/// address may hold only its share of them: `slots.rs`).
+pub const MAX_CONNECTIONS: usize = 512;
+/// Requests on one connection before it is closed.
+pub const MAX_REQUESTS: usize = 1000;
+
+/// Stack of a thread that answers requests (SQLite, the templates,
+/// argon2): generous, since only touched pages cost memory.
+pub const STACK: usize = 512 * 1024;
+/// Bytes asked of the socket per read.
+pub const CHUNK: usize = 8192;
