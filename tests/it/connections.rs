@@ -112,7 +112,8 @@ fn past_512_connections_the_next_is_told_503_and_served_once_they_go() {
         }
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(busy.starts_with("HTTP/1.1 503"), "{busy}");
+    let waited = started.elapsed();
+    assert!(busy.starts_with("HTTP/1.1 503"), "no 503 after {waited:?}: {busy:.200}");
     assert!(busy.contains("Retry-After: 5") && busy.contains("Content-Security-Policy"), "{busy}");
     drop(idle);
     let started = Instant::now();
