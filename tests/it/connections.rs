@@ -95,35 +95,52 @@ fn past_512_connections_the_next_is_told_503_and_served_once_they_go() {
     enough_descriptors();
     let p = Practice::new();
     let server = p.serve();
-    // From eight addresses: one may hold only 64 (see `lan.rs`).
-    let idle: Vec<TcpStream> = (0..512)
+    // On a loaded machine opening 512 connections can take longer than the
+    // server gives a connection to send its head (10 s): the first ones
+    // close before the last are open, and 512 are never held at once. Such
+    // an attempt proves nothing either way; it is tried again, at most
+    // three times.
+    for attempt in 1..=3 {
+        let (held, opened_in) = hold_512(&server);
+        let started = Instant::now();
+        let busy = loop {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+            let mut answer = String::new();
+            s.set_read_timeout(Some(WAIT)).unwrap();
+            let _ = s.read_to_string(&mut answer);
+            if answer.starts_with("HTTP/1.1 503") || started.elapsed() > WAIT {
+                break answer;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        if !busy.starts_with("HTTP/1.1 503") && opened_in > Duration::from_secs(3) && attempt < 3 {
+            eprintln!("attempt {attempt}: opening 512 connections took {opened_in:?}; again");
+            continue;
+        }
+        let waited = started.elapsed();
+        assert!(busy.starts_with("HTTP/1.1 503"), "no 503 after {opened_in:?} + {waited:?}: {busy:.200}");
+        assert!(busy.contains("Retry-After: 5") && busy.contains("Content-Security-Policy"), "{busy}");
+        drop(held);
+        let started = Instant::now();
+        loop {
+            let mut s = TcpStream::connect(server.addr).unwrap();
+            s.write_all(get("/healthz").as_bytes()).unwrap();
+            if responses(&mut s, 1)[0].0 == 200 {
+                return;
+            }
+            assert!(started.elapsed() < WAIT, "still busy after the idle connections closed");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// 512 idle connections to `server`, from eight addresses (one may hold
+/// only 64, see `lan.rs`), and how long opening them took.
+fn hold_512(server: &crate::support::Server) -> (Vec<TcpStream>, Duration) {
+    let started = Instant::now();
+    let held = (0..512)
         .map(|i| connect_from(format!("127.0.0.{}", 10 + i / 64).parse().unwrap(), server.addr).expect("connect"))
         .collect();
-    // Let the server accept them all.
-    let started = Instant::now();
-    let busy = loop {
-        let mut s = TcpStream::connect(server.addr).unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
-        let mut answer = String::new();
-        s.set_read_timeout(Some(WAIT)).unwrap();
-        let _ = s.read_to_string(&mut answer);
-        if answer.starts_with("HTTP/1.1 503") || started.elapsed() > WAIT {
-            break answer;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let waited = started.elapsed();
-    assert!(busy.starts_with("HTTP/1.1 503"), "no 503 after {waited:?}: {busy:.200}");
-    assert!(busy.contains("Retry-After: 5") && busy.contains("Content-Security-Policy"), "{busy}");
-    drop(idle);
-    let started = Instant::now();
-    loop {
-        let mut s = TcpStream::connect(server.addr).unwrap();
-        s.write_all(get("/healthz").as_bytes()).unwrap();
-        if responses(&mut s, 1)[0].0 == 200 {
-            break;
-        }
-        assert!(started.elapsed() < WAIT, "still busy after the idle connections closed");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    (held, started.elapsed())
 }
