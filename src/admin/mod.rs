@@ -133,7 +133,7 @@ fn notice(done: &str) -> Option<&'static str> {
 impl<'a> Ctx<'a> {
     /// A request under `/admin`, before the gate.
     pub fn new(app: &'a mut Lease, shared: &'a Shared, req: &'a Req, now: DateTime<Utc>) -> Ctx<'a> {
-        let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
+        let secure = app.is_https(req.https, req.host_name.as_ref());
         Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None }
     }
 }

@@ -87,6 +87,18 @@ impl App {
         Ok(self.cache()?.1.clone())
     }
 
+    /// Did a request come over https, the one answer for HSTS, `Secure`
+    /// cookies and the room's cookie? `proxied`: a trusted proxy said so
+    /// (`Req::https`); `host`: the `Host` it named. The rule is
+    /// [`crate::hosts::is_https`], under the current `public_url`; when
+    /// the settings cannot be read, only the proxy's word counts.
+    pub fn is_https(&mut self, proxied: bool, host: Option<&crate::hosts::Host>) -> bool {
+        match self.settings() {
+            Ok(s) => crate::hosts::is_https(proxied, host, s.public_url.as_deref()),
+            Err(_) => proxied,
+        }
+    }
+
     /// The base of every link, if it names this machine's loopback
     /// address: such links open only on the machine itself, never on a
     /// client's phone (the default with `public_url` unset and `serve`
@@ -316,6 +328,21 @@ mod tests {
         assert!(w.contains("public_url http://ADDRESS ") && w.contains("--listen 0.0.0.0:8080 "), "{w}");
         let fix = LoopbackFix::new("http://127.0.0.1:8080", Some("vm.local"));
         assert_eq!((fix.suggestion.as_str(), fix.listen.as_str()), ("http://vm.local:8080", "0.0.0.0:8080"));
+    }
+
+    #[test]
+    fn https_is_decided_under_the_current_public_url() {
+        let mut app = test_app();
+        let now = chrono::Utc::now();
+        let public = crate::hosts::parse("porch.example.org");
+        let lan = crate::hosts::parse("porch.local:8080");
+        assert!(!app.is_https(false, public.as_ref()), "no public_url: only a proxy can say https");
+        assert!(app.is_https(true, lan.as_ref()));
+        app.set_setting("public_url", "https://porch.example.org", now).unwrap();
+        assert!(app.is_https(false, public.as_ref()), "under the https public name");
+        assert!(!app.is_https(false, lan.as_ref()), "plain http on the LAN");
+        app.set_setting("public_url", "http://porch.example.org", now).unwrap();
+        assert!(!app.is_https(false, public.as_ref()));
     }
 
     #[test]
