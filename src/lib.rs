@@ -17,6 +17,7 @@
 //! - [`token`]: tokens and codes, derived from seeds under the key file.
 //! - [`times`]: reading and showing times in the practice zone.
 //! - [`db`]: opens, migrates and copies the database file.
+//! - [`email`]: what an email address is, through lettre's parser.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod hosts;
 pub mod http;

@@ -287,7 +287,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
-        "mail_from" if !value.contains('@') || value.contains(char::is_whitespace) => why("use an email address"),
+        "mail_from" => crate::email::address(value).ok_or_else(|| "use an email address".to_string()),
         "reminder_hours" => {
             let mut hours = vec![];
             for part in value.split(',') {
@@ -416,6 +416,8 @@ mod tests {
             ("jitsi_sub", "https://meet.jitsi"),
             ("jitsi_sub", "meet jitsi"),
             ("jitsi_sub", "meet.jitsi:5280"),
+            ("mail_from", "care"),
+            ("mail_from", "Care <care@harbour.example>"),
         ] {
             let err = validate(key, value).unwrap_err();
             assert_eq!(err.exit_code(), 2);
