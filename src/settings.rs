@@ -43,7 +43,7 @@ pub fn is_sealed(key: &str) -> bool {
 
 /// `smtp_url` as shown: the password masked.
 pub fn shown_value(key: &str, value: &str) -> String {
-    if key == "smtp_url" { mask_url_password(value) } else { value.to_string() }
+    if key == "smtp_url" { crate::urls::mask_password(value) } else { value.to_string() }
 }
 
 /// The typed settings the program runs on.
@@ -197,16 +197,6 @@ pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
         .collect()
 }
 
-/// `smtp://user:pass@host` → `smtp://user:********@host`.
-fn mask_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
-        None => url.to_string(),
-    }
-}
-
 /// Check and normalise a value for `key`. The error names the key and the
 /// value (never for secrets) and says what would be accepted.
 pub fn validate(key: &str, value: &str) -> Result<String> {
@@ -251,7 +241,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
     match key {
         "practice_name" if value.is_empty() || value.chars().count() > 100 => why("use 1 to 100 characters"),
         "timezone" => times::parse_zone(value).map(|z| z.name().to_string()).map_err(|e| e.to_string()),
-        "public_url" => normalise_public_url(value),
+        "public_url" => crate::urls::public_url(value).map_err(String::from),
         "allowed_hosts" => allowed_hosts(value),
         "join_opens_minutes" | "link_expires_minutes" => match value.parse::<i64>() {
             Ok(n) if (0..=24 * 60).contains(&n) => Ok(n.to_string()),
@@ -260,13 +250,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         },
         "portal_links" | "waiting_room" => one_of(&["on", "off"]),
         "video_provider" => one_of(&["url", "jitsi", "builtin"]),
-        "video_url_template"
-            if !(value.starts_with("https://") || value.starts_with("http://"))
-                || !value.contains("{room}")
-                || value.contains(char::is_whitespace) =>
-        {
-            why("use an http(s) URL containing {room}, e.g. https://meet.example.org/{room}")
-        }
+        "video_url_template" => crate::urls::room_template(value).map(|()| value.to_string()).map_err(String::from),
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
         "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
         "jitsi_sub" => crate::hosts::dns_name(value)
@@ -283,7 +267,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             why("use turn:host:port or turns:host:port, optionally with ?transport=udp or ?transport=tcp")
         }
         "turn_secret" if value.len() < 16 => why("use at least 16 characters (coturn's static-auth-secret)"),
-        "smtp_url" if !(value.starts_with("smtp://") || value.starts_with("smtps://")) => {
+        "smtp_url" if crate::urls::mail_server(value).is_none() => {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
@@ -332,27 +316,6 @@ fn allowed_hosts(value: &str) -> Result<String, String> {
         }
         _ => Err("use host names separated by commas, without ports, e.g. porch.lan,therapy-pi".into()),
     }
-}
-
-/// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
-/// scheme and a host (with an optional port and path prefix) are accepted.
-fn normalise_public_url(value: &str) -> Result<String, String> {
-    let (scheme, rest) = value.split_once("://").ok_or("use http://host or https://host".to_string())?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("use http://host or https://host".into());
-    }
-    let rest = rest.trim_end_matches('/');
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    let path_ok = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
-    if !host_ok || !path_ok || rest.contains("..") {
-        return Err("use a plain address like https://porch.example.org".into());
-    }
-    Ok(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
 }
 
 #[cfg(test)]

@@ -233,17 +233,7 @@ impl App {
 /// Does `url` (`http://127.0.0.1:8080`, `http://[::1]:80/x`,
 /// `http://localhost`) name a loopback host?
 pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::hosts::of_url(url).is_some_and(|h| h.is_loopback())
 }
 
 /// How to make links that open only on this machine reach clients: the
@@ -264,15 +254,9 @@ pub struct LoopbackFix {
 
 impl LoopbackFix {
     pub fn new(base: &str, mdns: Option<&str>) -> LoopbackFix {
-        let port = base
-            .split_once("://")
-            .and_then(|(_, rest)| rest.split('/').next())
-            .and_then(|authority| authority.rsplit_once(':'))
-            .map(|(_, p)| p)
-            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            .unwrap_or("80");
+        let port = crate::urls::port(base).unwrap_or(80);
         let suggestion = match (mdns, port) {
-            (Some(name), "80") => format!("http://{name}"),
+            (Some(name), 80) => format!("http://{name}"),
             (Some(name), port) => format!("http://{name}:{port}"),
             (None, _) => "http://ADDRESS".to_string(),
         };
