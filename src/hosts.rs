@@ -99,19 +99,32 @@ impl Host {
     }
 }
 
-/// The host of a URL such as `public_url` (`https://porch.example.org/sub`).
+/// The host of a URL such as `public_url` (`https://porch.example.org/sub`),
+/// read by [`crate::urls::web`].
 pub fn of_url(url: &str) -> Option<Host> {
-    parse(url.split_once("://")?.1.split('/').next()?)
+    in_url(&crate::urls::web(url)?)
+}
+
+fn in_url(url: &url::Url) -> Option<Host> {
+    match url.host()? {
+        url::Host::Domain(name) => dns_name(name).map(Host::Name),
+        url::Host::Ipv4(ip) => Some(Host::Ip(ip.into())),
+        url::Host::Ipv6(ip) => Some(Host::Ip(ip.into())),
+    }
 }
 
 /// Did a request come over https? A trusted proxy said so (`proxied`), or
 /// it came under the host of an https `public_url`, whose proxy may not
 /// say so. Plain http under any other name is not, whatever `public_url`
 /// says: a `Secure` cookie sent there would be dropped by the browser,
-/// and the admin would not work on the LAN.
+/// and the admin would not work on the LAN. (`App::is_https` asks this
+/// for every caller.)
 pub fn is_https(proxied: bool, host: Option<&Host>, public_url: Option<&str>) -> bool {
     proxied
-        || public_url.is_some_and(|u| u.starts_with("https://") && host.is_some_and(|h| of_url(u).as_ref() == Some(h)))
+        || host.is_some_and(|h| {
+            let public = public_url.and_then(crate::urls::web);
+            public.is_some_and(|u| u.scheme() == "https" && in_url(&u).as_ref() == Some(h))
+        })
 }
 
 /// This machine's name under `.local` (`porch.local` on a Pi named
@@ -141,16 +154,10 @@ fn own_names() -> &'static [String] {
 }
 
 /// `https://Meet.Example.org:8443/{room}` → `meet.example.org`: the
-/// default `jitsi_sub`.
-pub fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !h.ends_with(':') => h,
-        _ => host,
-    };
-    (!host.is_empty() && !host.contains('{')).then(|| host.to_ascii_lowercase())
+/// default `jitsi_sub`, the host all rooms of a `video_url_template`
+/// share ([`crate::urls::room_host`]).
+pub fn host_of(template: &str) -> Option<String> {
+    crate::urls::room_host(template).map(|h| h.to_string())
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@
 //! - [`token`]: tokens and codes, derived from seeds under the key file.
 //! - [`times`]: reading and showing times in the practice zone.
 //! - [`db`]: opens, migrates and copies the database file.
+//! - [`email`]: what an email address is, through lettre's parser;
+//!   [`urls`]: what a web address is, through the `url` crate.
 #![forbid(unsafe_code)]
 
 pub mod admin;
@@ -27,6 +29,7 @@ pub mod cli;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod email;
 pub mod error;
 pub mod hosts;
 pub mod http;
@@ -44,4 +47,5 @@ pub mod state;
 pub mod store;
 pub mod times;
 pub mod token;
+pub mod urls;
 pub mod video;

@@ -40,7 +40,7 @@ fn guarded(shared: &Shared, f: impl FnOnce() -> Resp) -> Resp {
 
 /// HSTS when the practice is reached over https.
 fn with_hsts(app: &mut App, req: &Req, mut resp: Resp) -> Resp {
-    if app.settings().is_ok_and(|s| req.is_https(s.public_url.as_deref())) {
+    if app.is_https(req.https, req.host_name.as_ref()) {
         resp.headers.push(("Strict-Transport-Security", "max-age=31536000".into()));
     }
     resp

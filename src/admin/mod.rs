@@ -133,7 +133,7 @@ fn notice(done: &str) -> Option<&'static str> {
 impl<'a> Ctx<'a> {
     /// A request under `/admin`, before the gate.
     pub fn new(app: &'a mut Lease, shared: &'a Shared, req: &'a Req, now: DateTime<Utc>) -> Ctx<'a> {
-        let secure = app.settings().map_or(req.https, |s| req.is_https(s.public_url.as_deref()));
+        let secure = app.is_https(req.https, req.host_name.as_ref());
         Ctx { app, shared, req, now, cookies: Cookies { secure }, session: None }
     }
 }
@@ -219,7 +219,7 @@ fn same_origin(ctx: &mut Ctx<'_>) -> bool {
     let host_origin = |scheme: &str| ctx.req.host.as_deref().map(|h| format!("{scheme}://{h}"));
     let mut allowed = vec![host_origin("http"), host_origin("https")];
     if let Ok(base) = ctx.app.base_url() {
-        allowed.push(Some(origin_of(&base)));
+        allowed.push(crate::urls::origin(&base));
     }
     allowed.iter().flatten().any(|a| a.eq_ignore_ascii_case(origin))
 }
@@ -228,14 +228,6 @@ fn same_origin(ctx: &mut Ctx<'_>) -> bool {
 /// context (W3C Secure Contexts §3.2): https, or a loopback host.
 fn fetch_metadata_expected(ctx: &Ctx<'_>) -> bool {
     ctx.cookies.secure || ctx.req.host_name.as_ref().is_some_and(|h| h.is_loopback())
-}
-
-/// `https://porch.example.org/sub` → `https://porch.example.org`.
-fn origin_of(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]

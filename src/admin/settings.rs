@@ -10,10 +10,12 @@ use crate::settings::{KEYS, shown_value};
 use crate::store::NewAudit;
 use crate::{auth, password};
 
+/// One key on the settings page, as `settings::KEYS` describes it.
 #[derive(Serialize)]
 struct Field {
     key: &'static str,
     label: &'static str,
+    hint: &'static str,
     /// A fixed set of values, shown as a menu.
     choices: &'static [&'static str],
     value: String,
@@ -47,13 +49,14 @@ fn render_as(ctx: &mut Ctx<'_>, status: u16, form: Form, pw: Form) -> Result<Res
     let stored = ctx.app.stored_settings()?;
     let fields = KEYS
         .iter()
-        .map(|&(key, default, secret)| {
+        .map(|k| {
+            let (key, default, secret) = (k.name, k.default, k.secret());
             let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
             let typed = form.values.get(key).cloned();
             let shown = typed.or(current.clone()).or(default.map(str::to_string));
             let value = if secret { String::new() } else { shown.map(|v| shown_value(key, &v)).unwrap_or_default() };
-            let (label, choices) = describe(key);
-            Field { key, label, choices, value, default, secret, set: current.is_some() }
+            let (label, hint, choices) = (k.label, k.hint, k.choices());
+            Field { key, label, hint, choices, value, default, secret, set: current.is_some() }
         })
         .collect();
     let frame = ctx.frame("settings")?;
@@ -62,40 +65,13 @@ fn render_as(ctx: &mut Ctx<'_>, status: u16, form: Form, pw: Form) -> Result<Res
     ctx.render(status, "admin_settings.html", Page { frame, fields, form: &form, pw: &pw, feed, mail_warnings })
 }
 
-/// How the settings page names a key, and its menu of values if any.
-fn describe(key: &str) -> (&'static str, &'static [&'static str]) {
-    const ON_OFF: &[&str] = &["on", "off"];
-    match key {
-        "practice_name" => ("Practice name", &[]),
-        "timezone" => ("Time zone", &[]),
-        "public_url" => ("Public address", &[]),
-        "allowed_hosts" => ("Other names of this machine (admin pages and room)", &[]),
-        "join_opens_minutes" => ("Link opens (minutes before the start)", &[]),
-        "link_expires_minutes" => ("Link closes (minutes after the end)", &[]),
-        "portal_links" => ("Personal portal links", ON_OFF),
-        "video_provider" => ("Video provider", &["url", "jitsi", "builtin"]),
-        "video_url_template" => ("Video room address", &[]),
-        "jitsi_app_id" => ("Jitsi app id", &[]),
-        "jitsi_secret" => ("Jitsi secret", &[]),
-        "jitsi_audience" => ("Jitsi audience", &[]),
-        "jitsi_sub" => ("Jitsi XMPP domain", &[]),
-        "waiting_room" => ("Waiting room", ON_OFF),
-        "stun_urls" => ("STUN servers (built-in room)", &[]),
-        "turn_url" => ("TURN server (built-in room)", &[]),
-        "turn_secret" => ("TURN secret", &[]),
-        "smtp_url" => ("Outgoing mail server", &[]),
-        "mail_from" => ("Reminder sender address", &[]),
-        "reminder_hours" => ("Reminders (hours before)", &[]),
-        _ => ("", &[]),
-    }
-}
-
 /// Save every changed setting, or none if any is invalid.
 pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     let stored = ctx.app.stored_settings()?;
     let mut changes = vec![];
-    for &(key, default, secret) in KEYS {
+    for k in KEYS {
+        let (key, default, secret) = (k.name, k.default, k.secret());
         let Some(typed) = form.values.get(key).map(|v| v.trim().to_string()) else { continue };
         let current = stored.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         if secret && typed.is_empty() {
@@ -115,10 +91,8 @@ pub fn save(ctx: &mut Ctx<'_>) -> Result<Resp> {
         }
     }
     if !form.ok() {
-        for &(key, _, secret) in KEYS {
-            if secret {
-                form.values.remove(key);
-            }
+        for k in KEYS.iter().filter(|k| k.secret()) {
+            form.values.remove(k.name);
         }
         return render(ctx, form, Form::default());
     }

@@ -33,15 +33,10 @@ pub fn validate_name(name: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
+/// A client's email address (the rule is [`crate::email::address`]).
 pub fn validate_email(email: &str) -> Result<String> {
-    let email = email.trim();
-    let ok = email.len() <= 254
-        && email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
-    if !ok {
-        return Err(Error::input(format!("bad email {email:?}: use an address like name@example.org")));
-    }
-    Ok(email.to_string())
+    crate::email::address(email)
+        .ok_or_else(|| Error::input(format!("bad email {:?}: use an address like name@example.org", email.trim())))
 }
 
 pub fn validate_phone(phone: &str) -> Result<String> {

@@ -87,6 +87,18 @@ impl App {
         Ok(self.cache()?.1.clone())
     }
 
+    /// Did a request come over https, the one answer for HSTS, `Secure`
+    /// cookies and the room's cookie? `proxied`: a trusted proxy said so
+    /// (`Req::https`); `host`: the `Host` it named. The rule is
+    /// [`crate::hosts::is_https`], under the current `public_url`; when
+    /// the settings cannot be read, only the proxy's word counts.
+    pub fn is_https(&mut self, proxied: bool, host: Option<&crate::hosts::Host>) -> bool {
+        match self.settings() {
+            Ok(s) => crate::hosts::is_https(proxied, host, s.public_url.as_deref()),
+            Err(_) => proxied,
+        }
+    }
+
     /// The base of every link, if it names this machine's loopback
     /// address: such links open only on the machine itself, never on a
     /// client's phone (the default with `public_url` unset and `serve`
@@ -221,17 +233,7 @@ impl App {
 /// Does `url` (`http://127.0.0.1:8080`, `http://[::1]:80/x`,
 /// `http://localhost`) name a loopback host?
 pub fn is_loopback_url(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    host == "localhost"
-        || host.ends_with(".localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    crate::hosts::of_url(url).is_some_and(|h| h.is_loopback())
 }
 
 /// How to make links that open only on this machine reach clients: the
@@ -252,15 +254,9 @@ pub struct LoopbackFix {
 
 impl LoopbackFix {
     pub fn new(base: &str, mdns: Option<&str>) -> LoopbackFix {
-        let port = base
-            .split_once("://")
-            .and_then(|(_, rest)| rest.split('/').next())
-            .and_then(|authority| authority.rsplit_once(':'))
-            .map(|(_, p)| p)
-            .filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-            .unwrap_or("80");
+        let port = crate::urls::port(base).unwrap_or(80);
         let suggestion = match (mdns, port) {
-            (Some(name), "80") => format!("http://{name}"),
+            (Some(name), 80) => format!("http://{name}"),
             (Some(name), port) => format!("http://{name}:{port}"),
             (None, _) => "http://ADDRESS".to_string(),
         };
@@ -316,6 +312,21 @@ mod tests {
         assert!(w.contains("public_url http://ADDRESS ") && w.contains("--listen 0.0.0.0:8080 "), "{w}");
         let fix = LoopbackFix::new("http://127.0.0.1:8080", Some("vm.local"));
         assert_eq!((fix.suggestion.as_str(), fix.listen.as_str()), ("http://vm.local:8080", "0.0.0.0:8080"));
+    }
+
+    #[test]
+    fn https_is_decided_under_the_current_public_url() {
+        let mut app = test_app();
+        let now = chrono::Utc::now();
+        let public = crate::hosts::parse("porch.example.org");
+        let lan = crate::hosts::parse("porch.local:8080");
+        assert!(!app.is_https(false, public.as_ref()), "no public_url: only a proxy can say https");
+        assert!(app.is_https(true, lan.as_ref()));
+        app.set_setting("public_url", "https://porch.example.org", now).unwrap();
+        assert!(app.is_https(false, public.as_ref()), "under the https public name");
+        assert!(!app.is_https(false, lan.as_ref()), "plain http on the LAN");
+        app.set_setting("public_url", "http://porch.example.org", now).unwrap();
+        assert!(!app.is_https(false, public.as_ref()));
     }
 
     #[test]

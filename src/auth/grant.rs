@@ -78,12 +78,10 @@ pub struct SigninLink {
 /// `base` (`https://porch.example.org`, `http://porch.local:8080`) with
 /// its host replaced by `name`, keeping scheme and port.
 pub fn at_name(base: &str, name: &str) -> Option<String> {
-    let (scheme, rest) = base.split_once("://")?;
-    let authority = rest.split('/').next()?;
-    let port = authority.rsplit_once(':').map(|(_, p)| p).filter(|p| p.bytes().all(|b| b.is_ascii_digit()));
-    Some(match port {
-        Some(port) => format!("{scheme}://{name}:{port}"),
-        None => format!("{scheme}://{name}"),
+    let base = crate::urls::web(base)?;
+    Some(match base.port() {
+        Some(port) => format!("{}://{name}:{port}", base.scheme()),
+        None => format!("{}://{name}", base.scheme()),
     })
 }
 

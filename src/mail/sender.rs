@@ -292,17 +292,12 @@ pub fn as_is(text: &str) -> Option<Body> {
 /// the admin pages warn: the password and the links would cross the
 /// internet unencrypted.
 pub fn plain_text_beyond_lan(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("smtp://")?;
-    if rest.contains("tls=required") || rest.contains("tls=opportunistic") {
+    let url = crate::urls::mail_server(url).filter(|u| u.scheme() == "smtp")?;
+    // lettre's own reading of the `tls` parameter (`SmtpTransport::from_url`).
+    if url.query_pairs().any(|(k, v)| k == "tls" && (v == "required" || v == "opportunistic")) {
         return None;
     }
-    let authority = &rest[..rest.find(['/', '?']).unwrap_or(rest.len())];
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match hostport.rsplit_once(':') {
-        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) => h,
-        _ => hostport,
-    }
-    .trim_matches(['[', ']']);
+    let host = url.host_str()?.trim_matches(['[', ']']);
     // The same ranges the admin pages call the practice network.
     let local = host == "localhost"
         || [".lan", ".local", ".internal", ".home.arpa"].iter().any(|suffix| host.ends_with(suffix))

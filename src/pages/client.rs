@@ -148,7 +148,7 @@ pub fn enter(
     Ok(match outcome {
         JoinOutcome::Room(door, who) => {
             shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
-            let secure = req.is_https(app.settings()?.public_url.as_deref());
+            let secure = app.is_https(req.https, req.host_name.as_ref());
             match door.cookie(&shared.keys, secure, now) {
                 Some(cookie) => Resp::see_other(door.url).with("Set-Cookie", cookie),
                 None => Resp::see_other(door.url),

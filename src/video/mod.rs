@@ -170,11 +170,15 @@ pub fn origin(s: &Settings) -> Option<String> {
         return None;
     }
     let template = s.video_url_template.as_deref()?;
-    let (scheme, rest) = template.split_once("://")?;
-    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b".-:[]".contains(&b);
-    let ok = matches!(scheme, "http" | "https") && !authority.is_empty() && authority.bytes().all(plain);
-    ok.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+    let room = crate::urls::room(template)?;
+    // A host a policy could carry as it is: a DNS name or an address,
+    // the same for every room; and no user part, which no origin has.
+    let plain = match crate::urls::room_host(template)? {
+        url::Host::Domain(name) => crate::hosts::dns_name(&name).is_some(),
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => true,
+    };
+    let bare = room.username().is_empty() && room.password().is_none();
+    (plain && bare).then(|| room.origin().ascii_serialization())
 }
 
 /// Add `key=value` to the query of `url`, before any `#fragment` (Jitsi

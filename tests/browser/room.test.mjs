@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   PASSWORD, STEP_TIMEOUT, useBrowser, startServer, newPage, clickAndLoad, signIn, path, inMinutes,
-  unnamedButtons, unnamedFields, lowContrast, screenshot,
+  unnamedButtons, unnamedFields, lowContrast, screenshot, unavailable,
 } from "./harness.mjs";
 
 // porch.lan is the LAN name of the shipped Caddyfile; here it is loopback.
@@ -230,9 +230,7 @@ async function caddyInFront(t, upstream) {
 
 test("on the LAN behind Caddy's tls internal, the room is a secure context with camera and video", async (t) => {
   if (!existsSync("/usr/bin/caddy") && !existsSync("/usr/local/bin/caddy")) {
-    console.log("SKIPPED: caddy is not installed (apt-get install caddy)");
-    t.skip("caddy is not installed");
-    return;
+    return unavailable(t, "caddy is not installed (apt-get install caddy)");
   }
   const server = await startServer(t, ["--trust-proxy", "127.0.0.1"]);
   const lan = await caddyInFront(t, new URL(server.url).port);

@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::support::{Practice, Server, minutes, now};
+use crate::support::{Practice, Server, minutes, now, unavailable};
 
 const TEST: &str = "the_internet_site_gets_its_certificate_and_keeps_the_admin_inside";
 
@@ -69,7 +69,7 @@ fn the_internet_site_gets_its_certificate_and_keeps_the_admin_inside() {
 fn rerun_in_own_network() {
     for tool in TOOLS {
         if find(tool).is_none() {
-            return unavailable(&format!("{tool} is not installed"));
+            return unavailable(TEST, &format!("{tool} is not installed"));
         }
     }
     let unshare = find("unshare").expect("found above");
@@ -80,7 +80,7 @@ fn rerun_in_own_network() {
     let probe = Command::new(&unshare).args(namespaces).arg("true").output().expect("run unshare");
     if !probe.status.success() {
         let why = String::from_utf8_lossy(&probe.stderr);
-        return unavailable(&format!("no network namespace can be made here ({})", why.trim()));
+        return unavailable(TEST, &format!("no network namespace can be made here ({})", why.trim()));
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("rerun.log");
@@ -102,16 +102,6 @@ fn rerun_in_own_network() {
     // A rerun that ran no test (after a rename) would pass too.
     assert!(status.success() && text.contains("test result: ok. 1 passed"), "the rerun failed ({status}):\n{text}");
     println!("{text}");
-}
-
-/// A tool or a namespace the test needs is missing: skipped where tests are
-/// run by hand, a failure in CI, where the test must run.
-fn unavailable(why: &str) {
-    let message = format!("SKIPPED {TEST}: {why}");
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{message}");
-    }
-    eprintln!("{message}");
 }
 
 /// The test proper, in its own network.

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{Practice, Server, minutes, now};
+use crate::support::{Practice, Server, minutes, now, unavailable};
 
 /// A free loopback port. nginx cannot report a port it picked itself, so
 /// the port is found here and handed to it; the tiny race is retried.
@@ -64,7 +64,7 @@ fn start_nginx(dir: &Path, upstream: u16) -> Option<Nginx> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
-        .ok()?;
+        .expect("openssl makes the test certificate (apt-get install openssl)");
     assert!(cert.success(), "openssl could not make a test certificate");
     for _ in 0..5 {
         let (https_port, http_port) = (free_port(), free_port());
@@ -109,8 +109,7 @@ fn behind_nginx_headers_cookies_addresses_and_limits_hold() {
     let server = Server::start_with(p.path(), false, &["--public-listen", "127.0.0.1:0", "--trust-proxy", "127.0.0.1"]);
     let dir = tempfile::tempdir().expect("tempdir");
     let Some(nginx) = start_nginx(dir.path(), server.public_addr().port()) else {
-        eprintln!("SKIPPED behind_nginx_headers_cookies_addresses_and_limits_hold: nginx is not installed");
-        return;
+        return unavailable("behind_nginx_headers_cookies_addresses_and_limits_hold", "nginx is not installed");
     };
 
     let page = curl(nginx.port, &[], &format!("/v/{}", appt.token(0)));
@@ -173,8 +172,7 @@ fn caddyfile(dir: &Path, https_port: u16, http_port: u16, upstream: u16) -> Stri
 #[test]
 fn behind_caddy_with_its_own_certificates_the_lan_setup_works() {
     let Some(caddy) = ["/usr/bin/caddy", "/usr/local/bin/caddy"].into_iter().find(|p| Path::new(p).exists()) else {
-        eprintln!("SKIPPED behind_caddy_with_its_own_certificates_the_lan_setup_works: caddy is not installed");
-        return;
+        return unavailable("behind_caddy_with_its_own_certificates_the_lan_setup_works", "caddy is not installed");
     };
     let p = Practice::new();
     p.run_stdin(&["admin", "password"], "a password for the caddy test\n").ok();
@@ -251,8 +249,7 @@ fn curl_host(host: &str, port: u16, args: &[&str], path: &str) -> String {
 #[test]
 fn the_shipped_caddyfile_limits_match_porchlights_own() {
     let Some(caddy) = ["/usr/bin/caddy", "/usr/local/bin/caddy"].into_iter().find(|p| Path::new(p).exists()) else {
-        eprintln!("SKIPPED the_shipped_caddyfile_limits_match_porchlights_own: caddy is not installed");
-        return;
+        return unavailable("the_shipped_caddyfile_limits_match_porchlights_own", "caddy is not installed");
     };
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("contrib/Caddyfile");
     let out =

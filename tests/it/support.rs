@@ -605,6 +605,28 @@ fn drain(mut from: impl Read + Send + 'static) -> Drained {
     Drained { text, done: Arc::new(Mutex::new(Some(handle))) }
 }
 
+/// What a test needs is missing here (a tool, root, a namespace): the
+/// test is SKIPPED loudly where tests are run by hand, and fails under
+/// `CI=true`, where every test must run. Call it, then return.
+pub fn unavailable(test: &str, why: &str) {
+    skip_unless_ci(&format!("SKIPPED {test}: {why}"), std::env::var("CI").ok().as_deref());
+}
+
+fn skip_unless_ci(message: &str, ci: Option<&str>) {
+    if ci == Some("true") {
+        panic!("{message} (CI=true: this test must run here)");
+    }
+    eprintln!("{message}");
+}
+
+#[test]
+fn a_missing_tool_skips_by_hand_and_fails_under_ci() {
+    skip_unless_ci("SKIPPED a test: a tool is missing", None);
+    skip_unless_ci("SKIPPED a test: a tool is missing", Some("false"));
+    let under_ci = std::panic::catch_unwind(|| skip_unless_ci("SKIPPED a test: a tool is missing", Some("true")));
+    assert!(under_ci.is_err(), "under CI=true a missing tool fails the run");
+}
+
 /// Raise the open-file limit of this test process (and so of the servers
 /// it starts next) if it is too low for a thousand sockets; needs a hard
 /// limit or root to allow it.

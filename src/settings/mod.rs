@@ -1,8 +1,9 @@
 //! Practice settings: the keys of SPEC.md, their defaults and validation.
 //!
 //! Settings are stored as text, one row per key that was ever set. This
-//! module is the only place that knows which keys exist and what a valid
-//! value looks like; [`Settings`] is the typed view the rest reads.
+//! module is the only place that knows which keys exist (the table of
+//! `keys.rs`, with what each means) and what a valid value looks like;
+//! [`Settings`] is the typed view the rest reads.
 
 use chrono_tz::Tz;
 use serde::Serialize;
@@ -11,39 +12,18 @@ use crate::error::{Error, Result};
 use crate::model::WindowRule;
 use crate::times;
 
-/// Every key, with its default (`None`: unset) and whether it is a secret.
-pub const KEYS: &[(&str, Option<&str>, bool)] = &[
-    ("practice_name", Some("My Practice"), false),
-    ("timezone", Some("UTC"), false),
-    ("public_url", None, false),
-    ("allowed_hosts", None, false),
-    ("join_opens_minutes", Some("10"), false),
-    ("link_expires_minutes", Some("30"), false),
-    ("portal_links", Some("on"), false),
-    ("video_provider", Some("url"), false),
-    ("video_url_template", None, false),
-    ("jitsi_app_id", None, false),
-    ("jitsi_secret", None, true),
-    ("jitsi_audience", Some("jitsi"), false),
-    ("jitsi_sub", None, false),
-    ("waiting_room", Some("on"), false),
-    ("stun_urls", None, false),
-    ("turn_url", None, false),
-    ("turn_secret", None, true),
-    ("smtp_url", None, false),
-    ("mail_from", None, false),
-    ("reminder_hours", Some("24,1"), false),
-];
+mod keys;
 
-/// Keys whose stored value is sealed with the key file (see `sealed.rs`):
-/// the secrets, and the mail server URL, which carries a password.
+pub use keys::{KEYS, Key, Kind};
+
+/// Keys whose stored value is sealed with the key file (see `sealed.rs`).
 pub fn is_sealed(key: &str) -> bool {
-    matches!(key, "jitsi_secret" | "turn_secret" | "smtp_url")
+    KEYS.iter().any(|k| k.name == key && k.sealed)
 }
 
 /// `smtp_url` as shown: the password masked.
 pub fn shown_value(key: &str, value: &str) -> String {
-    if key == "smtp_url" { mask_url_password(value) } else { value.to_string() }
+    if key == "smtp_url" { crate::urls::mask_password(value) } else { value.to_string() }
 }
 
 /// The typed settings the program runs on.
@@ -183,7 +163,8 @@ pub struct Shown {
 /// What `settings show` prints: every key, secrets masked.
 pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
     KEYS.iter()
-        .map(|&(key, default, secret)| {
+        .map(|k| {
+            let (key, default, secret) = (k.name, k.default, k.secret());
             let value = stored(key);
             let is_default = value.is_none();
             let value = value.or(default).map(|v| if secret { "********".to_string() } else { shown_value(key, v) });
@@ -197,25 +178,16 @@ pub fn show<'a>(stored: impl Fn(&str) -> Option<&'a str>) -> Vec<Shown> {
         .collect()
 }
 
-/// `smtp://user:pass@host` → `smtp://user:********@host`.
-fn mask_url_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let Some((userinfo, host)) = rest.rsplit_once('@') else { return url.to_string() };
-    match userinfo.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:********@{host}"),
-        None => url.to_string(),
-    }
-}
-
 /// Check and normalise a value for `key`. The error names the key and the
 /// value (never for secrets) and says what would be accepted.
 pub fn validate(key: &str, value: &str) -> Result<String> {
-    let secret = is_secret(key)?;
+    let described = find(key)?;
+    let secret = described.secret();
     let value = value.trim();
-    let checked = if value.chars().any(char::is_control) {
-        Err("control characters are not allowed".to_string())
-    } else {
-        check(key, value)
+    let checked = match described.kind {
+        _ if value.chars().any(char::is_control) => Err("control characters are not allowed".to_string()),
+        Kind::Choice(allowed) if !allowed.contains(&value) => Err(format!("use {}", allowed.join(" or "))),
+        _ => check(key, value),
     };
     checked.map_err(|why| match (secret || key == "smtp_url", key) {
         (_, "timezone") => Error::input(why),
@@ -226,47 +198,38 @@ pub fn validate(key: &str, value: &str) -> Result<String> {
 
 /// The default of `key` (`None`: unset), or an error naming an unknown key.
 pub fn default_of(key: &str) -> Result<Option<&'static str>> {
-    is_secret(key)?;
-    Ok(KEYS.iter().find(|(k, _, _)| *k == key).and_then(|k| k.1))
+    Ok(find(key)?.default)
 }
 
 /// Is `key` a secret (write-only) setting? An error naming the key if it
 /// is not a setting at all.
 pub fn is_secret(key: &str) -> Result<bool> {
-    match KEYS.iter().find(|(k, _, _)| *k == key) {
-        Some(&(_, _, secret)) => Ok(secret),
-        None => {
-            let known: Vec<&str> = KEYS.iter().map(|k| k.0).collect();
-            Err(Error::input(format!("unknown setting {key:?} (known: {})", known.join(", "))))
-        }
-    }
+    Ok(find(key)?.secret())
 }
 
-/// The rule of each key: the normalised value, or why it was refused.
+/// The description of `key`, or an error naming it and the known keys.
+pub fn find(key: &str) -> Result<&'static Key> {
+    KEYS.iter().find(|k| k.name == key).ok_or_else(|| {
+        let known: Vec<&str> = KEYS.iter().map(|k| k.name).collect();
+        Error::input(format!("unknown setting {key:?} (known: {})", known.join(", ")))
+    })
+}
+
+/// The rule of each free-text key (a menu's values come from the table):
+/// the normalised value, or why it was refused.
 fn check(key: &str, value: &str) -> Result<String, String> {
     let why = |s: &str| Err(s.to_string());
-    let one_of = |allowed: &[&str]| {
-        if allowed.contains(&value) { Ok(value.to_string()) } else { Err(format!("use {}", allowed.join(" or "))) }
-    };
     match key {
         "practice_name" if value.is_empty() || value.chars().count() > 100 => why("use 1 to 100 characters"),
         "timezone" => times::parse_zone(value).map(|z| z.name().to_string()).map_err(|e| e.to_string()),
-        "public_url" => normalise_public_url(value),
+        "public_url" => crate::urls::public_url(value).map_err(String::from),
         "allowed_hosts" => allowed_hosts(value),
         "join_opens_minutes" | "link_expires_minutes" => match value.parse::<i64>() {
             Ok(n) if (0..=24 * 60).contains(&n) => Ok(n.to_string()),
             Ok(_) => why("use 0 to 1440 minutes"),
             Err(_) => why("use a whole number of minutes"),
         },
-        "portal_links" | "waiting_room" => one_of(&["on", "off"]),
-        "video_provider" => one_of(&["url", "jitsi", "builtin"]),
-        "video_url_template"
-            if !(value.starts_with("https://") || value.starts_with("http://"))
-                || !value.contains("{room}")
-                || value.contains(char::is_whitespace) =>
-        {
-            why("use an http(s) URL containing {room}, e.g. https://meet.example.org/{room}")
-        }
+        "video_url_template" => crate::urls::room_template(value).map(|()| value.to_string()).map_err(String::from),
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
         "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
         "jitsi_sub" => crate::hosts::dns_name(value)
@@ -283,11 +246,11 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             why("use turn:host:port or turns:host:port, optionally with ?transport=udp or ?transport=tcp")
         }
         "turn_secret" if value.len() < 16 => why("use at least 16 characters (coturn's static-auth-secret)"),
-        "smtp_url" if !(value.starts_with("smtp://") || value.starts_with("smtps://")) => {
+        "smtp_url" if crate::urls::mail_server(value).is_none() => {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
-        "mail_from" if !value.contains('@') || value.contains(char::is_whitespace) => why("use an email address"),
+        "mail_from" => crate::email::address(value).ok_or_else(|| "use an email address".to_string()),
         "reminder_hours" => {
             let mut hours = vec![];
             for part in value.split(',') {
@@ -332,27 +295,6 @@ fn allowed_hosts(value: &str) -> Result<String, String> {
         }
         _ => Err("use host names separated by commas, without ports, e.g. porch.lan,therapy-pi".into()),
     }
-}
-
-/// `https://Porch.Example.org/` → `https://porch.example.org`. Only a
-/// scheme and a host (with an optional port and path prefix) are accepted.
-fn normalise_public_url(value: &str) -> Result<String, String> {
-    let (scheme, rest) = value.split_once("://").ok_or("use http://host or https://host".to_string())?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme != "http" && scheme != "https" {
-        return Err("use http://host or https://host".into());
-    }
-    let rest = rest.trim_end_matches('/');
-    let (host, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, ""),
-    };
-    let host_ok = !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    let path_ok = path.bytes().all(|b| b.is_ascii_alphanumeric() || b"/-._~".contains(&b));
-    if !host_ok || !path_ok || rest.contains("..") {
-        return Err("use a plain address like https://porch.example.org".into());
-    }
-    Ok(format!("{scheme}://{}{path}", host.to_ascii_lowercase()))
 }
 
 #[cfg(test)]
@@ -416,6 +358,8 @@ mod tests {
             ("jitsi_sub", "https://meet.jitsi"),
             ("jitsi_sub", "meet jitsi"),
             ("jitsi_sub", "meet.jitsi:5280"),
+            ("mail_from", "care"),
+            ("mail_from", "Care <care@harbour.example>"),
         ] {
             let err = validate(key, value).unwrap_err();
             assert_eq!(err.exit_code(), 2);
@@ -424,6 +368,23 @@ mod tests {
             assert!(msg.contains(&format!("{value:?}")), "{msg}");
         }
         assert!(validate("colour", "blue").unwrap_err().to_string().contains("\"colour\""));
+    }
+
+    #[test]
+    fn menus_take_the_values_their_row_lists_and_nothing_else() {
+        for k in KEYS {
+            for value in k.choices() {
+                assert_eq!(validate(k.name, value).unwrap(), *value);
+            }
+            if !k.choices().is_empty() {
+                let err = validate(k.name, "maybe").unwrap_err().to_string();
+                assert!(err.contains(&k.choices().join(" or ")), "{err}");
+            }
+        }
+        let listed: Vec<&str> = show(|_| None).iter().map(|s| s.key).collect();
+        assert_eq!(listed, KEYS.iter().map(|k| k.name).collect::<Vec<_>>(), "show lists the table");
+        assert_eq!(default_of("waiting_room").unwrap(), Some("on"));
+        assert!(is_secret("turn_secret").unwrap() && !is_secret("smtp_url").unwrap() && is_sealed("smtp_url"));
     }
 
     #[test]
