@@ -30,6 +30,13 @@ pub const REFUSAL_TIME: Duration = Duration::from_secs(1);
 /// Connections served at once; more are answered 503 and closed (and one
 /// address may hold only its share of them: `slots.rs`).
 pub const MAX_CONNECTIONS: usize = 512;
+/// Connections the kernel completes and queues for us before we accept
+/// them (listen(2) backlog). The standard library asks for 128: a burst of
+/// connections while the workers are busy overflowed it, and the kernel
+/// then let the overflow in over seconds of SYN-ACK retries, each waiting
+/// its turn. Above [`MAX_CONNECTIONS`], so a burst up to the cap queues
+/// whole; Linux clamps it to `net.core.somaxconn` (4096 by default).
+pub const BACKLOG: i32 = 1024;
 /// Requests on one connection before it is closed.
 pub const MAX_REQUESTS: usize = 1000;
 

@@ -62,16 +62,27 @@ pub struct Running {
     notes: Vec<String>,
 }
 
+/// A socket listening on `at` with our backlog ([`limits::BACKLOG`]),
+/// as `TcpListener::bind` makes it otherwise (`SO_REUSEADDR`, so a
+/// restart need not wait for old connections to time out).
+fn listen(at: SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(at), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&at.into())?;
+    socket.listen(limits::BACKLOG)?;
+    Ok(socket.into())
+}
+
 pub fn start(config: Config) -> Result<Running> {
     let mut app = App::open(&config.data)?;
-    let listener = TcpListener::bind(config.listen)
-        .map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
+    let listener =
+        listen(config.listen).map_err(|e| Error::internal(format!("cannot listen on {}: {e}", config.listen)))?;
     let addr = listener.local_addr()?;
     let public = match config.public_listen {
-        Some(at) => Some(
-            TcpListener::bind(at)
-                .map_err(|e| Error::internal(format!("cannot listen on {at} (--public-listen): {e}")))?,
-        ),
+        Some(at) => {
+            Some(listen(at).map_err(|e| Error::internal(format!("cannot listen on {at} (--public-listen): {e}")))?)
+        }
         None => None,
     };
     let public_url = match &public {
