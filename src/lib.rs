@@ -15,7 +15,8 @@
 //!   the templates; [`http`]: `Req` and `Resp`.
 //! - [`model`]: windows and link states, pure functions of `now`.
 //! - [`token`]: tokens and codes, derived from seeds under the key file.
-//! - [`times`]: reading and showing times in the practice zone.
+//! - [`times`]: reading and showing times in the practice zone;
+//!   [`recurrence`]: repeating sessions, RFC 5545 rules expanded in it.
 //! - [`db`]: opens, migrates and copies the database file.
 //! - [`email`]: what an email address is, through lettre's parser;
 //!   [`urls`]: what a web address is, through the `url` crate.
@@ -38,6 +39,7 @@ pub mod model;
 pub mod net;
 pub mod pages;
 pub mod password;
+pub mod recurrence;
 pub mod render;
 pub mod router;
 pub mod sealed;
