@@ -79,6 +79,29 @@ impl App {
         rows.into_iter().map(|row| self.client_view_of(row)).collect()
     }
 
+    /// The client a command names: an id, or a client's exact name when it
+    /// names exactly one client (SPEC, command line: "a client's exact name
+    /// is accepted too"). Errors (exit 2): no such id or name; a name
+    /// several clients share, listing their ids.
+    pub fn client_id(&self, named: &str) -> Result<i64> {
+        if let Ok(id) = named.parse::<i64>() {
+            return self.client_row(id).map(|row| row.id);
+        }
+        let matches: Vec<ClientRow> = self.store.clients()?.into_iter().filter(|c| c.name == named).collect();
+        match matches.as_slice() {
+            [one] => Ok(one.id),
+            [] => Err(Error::not_found(format!("no client is named {named:?} (an id or a client's exact name)"))),
+            several => {
+                let ids: Vec<String> = several.iter().map(|c| c.id.to_string()).collect();
+                Err(Error::input(format!(
+                    "{} clients are named {named:?}: ids {}; give the id",
+                    several.len(),
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+
     /// A client by id, or a not-found error naming the id.
     pub fn client_row(&self, id: i64) -> Result<ClientRow> {
         self.store.client(id)?.ok_or_else(|| Error::not_found(format!("no client with id {id}")))

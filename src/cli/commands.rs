@@ -102,6 +102,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Appt(ApptCmd::Cancel { id }) => appt(&mut app, ApptCmd::Cancel { id }, now),
         Command::Appt(cmd) => appt(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
+            let client = app.client_id(&client)?;
             let p = app.rotate_link(appt, client, now)?;
             print::out(json.json, &p, print::participant)?;
             warn_loopback(&mut app, data)
@@ -160,12 +161,12 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
             print::out(json.json, &c, print::client)
         }
         ClientCmd::Mail { id, state, json } => {
-            let c = app.set_client_mail(id, state == "on", now)?;
+            let c = app.set_client_mail(app.client_id(&id)?, state == "on", now)?;
             print::out(json.json, &c, print::client)
         }
         ClientCmd::List { json } => print::out(json.json, app.list_clients()?.as_slice(), print::clients),
         ClientCmd::Portal(PortalCmd::Rotate { id, json }) => {
-            let c = app.rotate_portal(id, now)?;
+            let c = app.rotate_portal(app.client_id(&id)?, now)?;
             print::out(json.json, &c, print::client)
         }
     }
@@ -175,6 +176,7 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
         ApptCmd::Add { clients, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
+            let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
             let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
             warn_clashes(&made.clashes);
             print::out(json.json, &made.view, print::appt)

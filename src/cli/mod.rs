@@ -188,7 +188,9 @@ pub enum ClientCmd {
     },
     /// Turn a client's reminder email on or off.
     Mail {
-        id: i64,
+        /// The client's id, or their exact name.
+        #[arg(value_name = "ID")]
+        id: String,
         #[arg(value_parser = ["on", "off"])]
         state: String,
         #[command(flatten)]
@@ -208,8 +210,9 @@ pub enum ClientCmd {
 pub enum PortalCmd {
     /// Give the client a new portal link; the old one stops working.
     Rotate {
+        /// The client's id, or their exact name.
         #[arg(value_name = "ID")]
-        id: i64,
+        id: String,
         #[command(flatten)]
         json: Json,
     },
@@ -219,9 +222,10 @@ pub enum PortalCmd {
 pub enum ApptCmd {
     /// Create an appointment; each client gets their own link and code.
     Add {
-        /// A client taking part; repeat for couples and families.
+        /// A client taking part (an id, or their exact name); repeat for
+        /// couples and families.
         #[arg(long = "client", value_name = "ID", required = true)]
-        clients: Vec<i64>,
+        clients: Vec<String>,
         /// RFC 3339 with offset, or YYYY-MM-DDTHH:MM in the practice zone.
         #[arg(long, value_name = "TIME")]
         start: String,
@@ -277,8 +281,9 @@ pub enum LinkCmd {
     Rotate {
         #[arg(long, value_name = "ID")]
         appt: i64,
+        /// The client's id, or their exact name.
         #[arg(long, value_name = "ID")]
-        client: i64,
+        client: String,
         #[command(flatten)]
         json: Json,
     },

@@ -425,3 +425,34 @@ fn admin_password_typed_at_a_terminal_ends_at_enter() {
     std::io::Read::read_to_string(&mut child.stdout.take().expect("stdout"), &mut out).expect("read");
     assert!(out.contains("admin password set"), "{out}");
 }
+
+#[test]
+fn a_clients_exact_name_is_taken_where_an_id_is() {
+    let p = Practice::new();
+    let ann = p.client("Ann Example");
+    let (ben1, ben2) = (p.client("Ben"), p.client("Ben"));
+    let start = rfc(now() + minutes(90));
+    let made = p.json(&["appt", "add", "--client", "Ann Example", "--start", &start, "--minutes", "50"]);
+    assert_eq!(made["participants"][0]["client_id"], ann);
+
+    // A name two clients share is refused, with both ids to choose from.
+    let shared = p.run(&["appt", "add", "--client", "Ben", "--start", &start, "--minutes", "50"]);
+    assert_eq!(shared.code, 2, "{}", shared.stderr);
+    assert!(shared.stderr.contains(&format!("ids {ben1}, {ben2}")), "{}", shared.stderr);
+    let nobody = p.run(&["client", "mail", "Nobody Here", "off"]);
+    assert_eq!(nobody.code, 2, "{}", nobody.stderr);
+    assert!(nobody.stderr.contains("no client is named \"Nobody Here\""), "{}", nobody.stderr);
+    // Names are exact: another case is another name.
+    assert_eq!(p.run(&["client", "mail", "ann example", "off"]).code, 2);
+
+    let off = p.json(&["client", "mail", "Ann Example", "off"]);
+    assert_eq!(off["id"], ann);
+    let rotated = p.json(&["client", "portal", "rotate", "Ann Example"]);
+    assert_eq!(rotated["id"], ann);
+    let id = made["id"].as_i64().unwrap().to_string();
+    let link = p.json(&["link", "rotate", "--appt", &id, "--client", "Ann Example"]);
+    assert_eq!(link["client_id"], ann);
+    // An id still works, and an unknown one says so.
+    assert_eq!(p.json(&["client", "mail", &ann.to_string(), "on"])["id"], ann);
+    assert_eq!(p.run(&["client", "mail", "999", "on"]).code, 2);
+}
