@@ -13,10 +13,12 @@ use crate::mail::ics::{self, Event, Status};
 use crate::mail::plan::{self, Facts, Kind};
 use crate::mail::sender::Outbox;
 use crate::mail::{Compose, Outgoing};
+use crate::model::Window;
 use crate::render::Pages;
-use crate::store::{OutboxRow, Store};
+use crate::settings::Settings;
+use crate::store::{ClientRow, OutboxRow, Store};
 use crate::times::{self, Local};
-use crate::token::Kind as TokenKind;
+use crate::token::{Kind as TokenKind, Seed};
 
 /// What the mail templates are given: the invitation, and what it is.
 #[derive(Serialize)]
@@ -62,7 +64,56 @@ pub(super) fn plan_outbox(tx: &rusqlite::Transaction<'_>, appointment_id: i64, h
     Store::put_outbox(tx, appointment_id, sequence, planned.into_iter().map(|m| (m.kind, m.hours, m.due_at)))
 }
 
+/// What a message to one participant of one appointment says about
+/// them, worked out in one place for the mail sender and for the text the
+/// clinician sends by hand ([`App::untold_text`]). `link` and `code` are
+/// empty when the participant has no link any more.
+pub(super) struct Addressed {
+    pub base: String,
+    pub link: String,
+    pub code: String,
+    pub portal: Option<String>,
+    pub when: Local,
+    pub first_name: String,
+}
+
+impl Addressed {
+    /// The invitation these facts make, for a session of `minutes`.
+    pub fn invitation<'a>(&'a self, settings: &'a Settings, minutes: i64) -> Invitation<'a> {
+        Invitation {
+            practice: &settings.practice_name,
+            first_name: &self.first_name,
+            when: &self.when,
+            minutes,
+            join_opens_minutes: settings.window.join_opens_minutes,
+            link: &self.link,
+            code: &self.code,
+            base: &self.base,
+            portal: self.portal.as_deref(),
+        }
+    }
+}
+
 impl App {
+    /// What a message to `client` about the appointment in `window` says
+    /// of them, with the link and code derived from `seed` (the
+    /// participant's link).
+    pub(super) fn addressed(
+        &mut self,
+        settings: &Settings,
+        window: &Window,
+        client: &ClientRow,
+        seed: Option<&Seed>,
+    ) -> Result<Addressed> {
+        let base = self.base_url()?;
+        let link = seed.map(|s| format!("{base}/v/{}", self.keys.token(TokenKind::Participant, s))).unwrap_or_default();
+        let code = seed.map(|s| crate::token::display_code(&self.keys.code(s))).unwrap_or_default();
+        let portal = if settings.portal_links { self.portal_url(client.id)? } else { None };
+        let when = Local::new(window.starts_at, settings.timezone);
+        let first_name = client.name.split_whitespace().next().unwrap_or("there").to_string();
+        Ok(Addressed { base, link, code, portal, when, first_name })
+    }
+
     /// The reminder hours in force.
     pub(super) fn reminder_hours(&mut self) -> Result<Vec<u32>> {
         Ok(self.settings()?.reminder_hours.clone())
@@ -105,28 +156,11 @@ impl App {
         let Some(link) = participant.and_then(|p| p.link) else {
             return Ok(Compose::Skip("the client is no longer in this session".into()));
         };
-        let base = self.base_url()?;
-        let link_url = format!("{base}/v/{}", self.keys.token(TokenKind::Participant, &link.seed));
-        let code = crate::token::display_code(&self.keys.code(&link.seed));
-        let portal = if settings.portal_links { self.portal_url(client.id)? } else { None };
         let window = self.window_of(&appt)?;
-        let when = Local::new(window.starts_at, settings.timezone);
-        let first_name = client.name.split_whitespace().next().unwrap_or("there").to_string();
-        let body = MailBody {
-            kind: row.kind,
-            invitation: Invitation {
-                practice: &settings.practice_name,
-                first_name: &first_name,
-                when: &when,
-                minutes: appt.minutes,
-                join_opens_minutes: settings.window.join_opens_minutes,
-                link: &link_url,
-                code: &code,
-                base: &base,
-                portal: portal.as_deref(),
-            },
-        };
-        let (text, html) = render(&body)?;
+        let to_whom = self.addressed(&settings, &window, &client, Some(&link.seed))?;
+        let (link_url, code, base, when) = (&to_whom.link, &to_whom.code, &to_whom.base, &to_whom.when);
+        let (text, html) =
+            render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })?;
         let practice = &settings.practice_name;
         let at = format!("{}, {} {}", when.date, when.time, when.abbrev);
         let subject = match row.kind {
@@ -138,14 +172,7 @@ impl App {
             Kind::Cancel => ("CANCEL", Status::Cancelled),
             _ => ("REQUEST", Status::Confirmed),
         };
-        let entry = ParticipantEntry {
-            appt: &appt,
-            window: &window,
-            client_id: client.id,
-            link: &link_url,
-            code: &code,
-            base: &base,
-        };
+        let entry = ParticipantEntry { appt: &appt, window: &window, client_id: client.id, link: link_url, code, base };
         let event = Event {
             status,
             organizer: Some((practice.clone(), from.clone())),

@@ -8,12 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use super::mail::MailBody;
-use super::message::Invitation;
 use crate::error::Result;
 use crate::mail::plan::{self, Facts, Kind};
 use crate::store::{NewAudit, OutboxRow};
-use crate::times::Local;
-use crate::token::Kind as TokenKind;
 
 /// One message that will not go out, and why.
 #[derive(Debug, Clone)]
@@ -76,26 +73,9 @@ impl App {
         let client = self.client_row(row.client_id)?;
         let participant = self.store.participants(appt.id)?.into_iter().find(|p| p.id == row.participant_id);
         let seed = participant.and_then(|p| p.link).map(|l| l.seed);
-        let base = self.base_url()?;
-        let link = seed.as_ref().map(|s| format!("{base}/v/{}", self.keys.token(TokenKind::Participant, s)));
-        let code = seed.as_ref().map(|s| crate::token::display_code(&self.keys.code(s)));
-        let portal = if settings.portal_links { self.portal_url(client.id)? } else { None };
-        let when = Local::new(self.window_of(&appt)?.starts_at, settings.timezone);
-        let first_name = client.name.split_whitespace().next().unwrap_or("there").to_string();
-        render(&MailBody {
-            kind: row.kind,
-            invitation: Invitation {
-                practice: &settings.practice_name,
-                first_name: &first_name,
-                when: &when,
-                minutes: appt.minutes,
-                join_opens_minutes: settings.window.join_opens_minutes,
-                link: link.as_deref().unwrap_or_default(),
-                code: code.as_deref().unwrap_or_default(),
-                base: &base,
-                portal: portal.as_deref(),
-            },
-        })
+        let window = self.window_of(&appt)?;
+        let to_whom = self.addressed(&settings, &window, &client, seed.as_ref())?;
+        render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })
     }
 
     /// The clinician sent this message themselves: it is closed as sent,
