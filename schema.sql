@@ -162,3 +162,39 @@ CREATE TABLE calendar_feeds (
     created_at INTEGER NOT NULL,
     revoked_at INTEGER
 ) STRICT;
+
+-- migration 5
+-- Repeating sessions (SPEC, "Series and calendars"). A series keeps its
+-- rule (the RRULE subset of recurrence.rs), the first session's local wall
+-- time and the zone it was made in, so later sessions keep that wall time
+-- across daylight-saving changes even if the practice zone changes. Every
+-- occurrence is an ordinary appointment with its own links, pointing back
+-- here with the instant the rule gave it (its RECURRENCE-ID): moving or
+-- cancelling one occurrence keeps that instant, so making more occurrences
+-- never makes one twice.
+CREATE TABLE series (
+    id         INTEGER PRIMARY KEY,
+    rrule      TEXT NOT NULL,
+    -- 'YYYY-MM-DDTHH:MM:SS', local to tzid.
+    dtstart    TEXT NOT NULL,
+    tzid       TEXT NOT NULL,
+    minutes    INTEGER NOT NULL CHECK (minutes BETWEEN 1 AND 720),
+    -- Every occurrence the rule gives before this instant exists.
+    made_until INTEGER NOT NULL,
+    -- Cancelled: no occurrence is made any more.
+    ended_at   INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+
+-- Who each new occurrence is made for.
+CREATE TABLE series_clients (
+    series_id INTEGER NOT NULL REFERENCES series (id),
+    client_id INTEGER NOT NULL REFERENCES clients (id),
+    PRIMARY KEY (series_id, client_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX series_clients_client ON series_clients (client_id);
+
+ALTER TABLE appointments ADD COLUMN series_id INTEGER REFERENCES series (id);
+ALTER TABLE appointments ADD COLUMN recurrence_at INTEGER;
+CREATE UNIQUE INDEX appointments_occurrence ON appointments (series_id, recurrence_at);

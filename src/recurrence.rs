@@ -41,6 +41,27 @@ impl Freq {
     pub fn monthly_like(start: NaiveDate) -> Freq {
         Freq::Monthly { nth: ordinal_in_month(start), day: start.weekday() }
     }
+
+    /// The frequency the command line and the booking form name (SPEC,
+    /// `--repeat`): `weekly`, `fortnightly`, or `monthly`, which repeats on
+    /// the weekday of the month `start` is on. `None` for another name.
+    pub fn named(name: &str, start: NaiveDate) -> Option<Freq> {
+        match name {
+            "weekly" => Some(Freq::Weekly),
+            "fortnightly" => Some(Freq::Fortnightly),
+            "monthly" => Some(Freq::monthly_like(start)),
+            _ => None,
+        }
+    }
+
+    /// The same frequency for sessions that now start on `start`: a
+    /// monthly rule takes the new date's weekday of the month.
+    pub fn moved_to(self, start: NaiveDate) -> Freq {
+        match self {
+            Freq::Monthly { .. } => Freq::monthly_like(start),
+            other => other,
+        }
+    }
 }
 
 /// When a rule stops.
@@ -107,6 +128,10 @@ const DAYS: [(Weekday, &str); 7] = [
     (Weekday::Sun, "SU"),
 ];
 
+fn day_name(day: Weekday) -> &'static str {
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][day.num_days_from_monday() as usize]
+}
+
 fn day_code(day: Weekday) -> &'static str {
     DAYS[day.num_days_from_monday() as usize].1
 }
@@ -136,6 +161,59 @@ impl Rule {
         }
         out
     }
+}
+
+impl Rule {
+    /// The rule in words, for the clinician: "every week", "every 2
+    /// weeks, 10 sessions", "monthly on the 2nd Tuesday, until 2027-03-01".
+    pub fn describe(&self) -> String {
+        let mut out = match self.freq {
+            Freq::Weekly => "every week".to_string(),
+            Freq::Fortnightly => "every 2 weeks".to_string(),
+            Freq::Monthly { nth, day } => {
+                let nth = ["1st", "2nd", "3rd", "4th", "5th"][usize::from(nth.clamp(1, 5) - 1)];
+                let skipped = if nth == "5th" { " (months without one are skipped)" } else { "" };
+                format!("monthly on the {nth} {}{skipped}", day_name(day))
+            }
+        };
+        match self.end {
+            End::Count(n) => out.push_str(&format!(", {n} sessions")),
+            End::Until(d) => out.push_str(&format!(", until {}", d.format("%Y-%m-%d"))),
+            End::Open => {}
+        }
+        out
+    }
+}
+
+/// A "this and following" change (SPEC, `--following`): the sessions of
+/// `rule` (first at `dtstart`, local to `zone`) before the occurrence at
+/// `at` keep the returned first rule (`None` when there are none), and
+/// that occurrence and the later ones follow the second rule, starting at
+/// `new_start` (local). COUNT is shared between the two; UNTIL moves by as
+/// many days as the session does. Errors as [`occurrences`].
+pub fn split(
+    rule: &Rule,
+    dtstart: NaiveDateTime,
+    zone: Tz,
+    at: DateTime<Utc>,
+    new_start: NaiveDateTime,
+) -> Result<(Option<Rule>, Rule), RuleError> {
+    let before = occurrences(rule, dtstart, zone, DateTime::<Utc>::MIN_UTC, at)?.len() as u32;
+    let at_date = at.with_timezone(&zone).date_naive();
+    let kept = (before > 0).then(|| Rule {
+        freq: rule.freq,
+        end: match rule.end {
+            End::Count(_) => End::Count(before),
+            _ => End::Until(at_date.pred_opt().unwrap_or(at_date)),
+        },
+    });
+    let shift = new_start.date() - at_date;
+    let end = match rule.end {
+        End::Count(n) => End::Count(n.saturating_sub(before).max(1)),
+        End::Until(d) => End::Until(d.checked_add_signed(shift).unwrap_or(d)),
+        End::Open => End::Open,
+    };
+    Ok((kept, Rule { freq: rule.freq.moved_to(new_start.date()), end }))
 }
 
 impl fmt::Display for Rule {
@@ -543,5 +621,43 @@ mod tests {
             assert!(matches!(err, RuleError::Syntax(_)), "{text}");
             assert!(err.to_string().contains(named), "{text}: {err}");
         }
+    }
+
+    #[test]
+    fn named_frequencies_and_their_words() {
+        let tue = NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(); // the 2nd Tuesday
+        assert_eq!(Freq::named("weekly", tue), Some(Freq::Weekly));
+        assert_eq!(Freq::named("fortnightly", tue), Some(Freq::Fortnightly));
+        assert_eq!(Freq::named("monthly", tue), Some(Freq::Monthly { nth: 2, day: Weekday::Tue }));
+        assert_eq!(Freq::named("daily", tue), None);
+        let words = |freq, end| Rule { freq, end }.describe();
+        assert_eq!(words(Freq::Weekly, End::Open), "every week");
+        assert_eq!(words(Freq::Fortnightly, End::Count(6)), "every 2 weeks, 6 sessions");
+        let until = End::Until(NaiveDate::from_ymd_opt(2027, 3, 1).unwrap());
+        assert_eq!(words(Freq::named("monthly", tue).unwrap(), until), "monthly on the 2nd Tuesday, until 2027-03-01");
+        let fifth = Freq::monthly_like(NaiveDate::from_ymd_opt(2026, 12, 29).unwrap());
+        assert_eq!(words(fifth, End::Open), "monthly on the 5th Tuesday (months without one are skipped)");
+    }
+
+    #[test]
+    fn a_split_shares_the_count_and_moves_the_end_with_the_session() {
+        let ny = tz("America/New_York");
+        let start = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        let at: DateTime<Utc> = "2026-12-15T15:00:00Z".parse().unwrap(); // the 3rd session
+        let wed = NaiveDate::from_ymd_opt(2026, 12, 16).unwrap().and_hms_opt(11, 0, 0).unwrap();
+        let counted = Rule { freq: Freq::Weekly, end: End::Count(10) };
+        let (kept, rest) = split(&counted, start, ny, at, wed).unwrap();
+        assert_eq!(kept, Some(Rule { freq: Freq::Weekly, end: End::Count(2) }));
+        assert_eq!(rest, Rule { freq: Freq::Weekly, end: End::Count(8) });
+        let until = Rule { freq: Freq::Weekly, end: End::Until(NaiveDate::from_ymd_opt(2027, 1, 26).unwrap()) };
+        let (kept, rest) = split(&until, start, ny, at, wed).unwrap();
+        assert_eq!(kept.unwrap().end, End::Until(NaiveDate::from_ymd_opt(2026, 12, 14).unwrap()));
+        assert_eq!(rest.end, End::Until(NaiveDate::from_ymd_opt(2027, 1, 27).unwrap()), "a day later, as the session");
+        // From the first session on, nothing is kept; a monthly rule
+        // takes the new date's weekday of the month.
+        let monthly = Rule { freq: Freq::monthly_like(start.date()), end: End::Open };
+        let first: DateTime<Utc> = "2026-12-01T15:00:00Z".parse().unwrap();
+        let (kept, rest) = split(&monthly, start, ny, first, wed).unwrap();
+        assert_eq!((kept, rest.freq), (None, Freq::Monthly { nth: 3, day: Weekday::Wed }));
     }
 }

@@ -18,6 +18,9 @@ pub struct ApptView {
     pub end: String,
     pub status: &'static str,
     pub participants: Vec<ParticipantView>,
+    /// The series this is an occurrence of (absent for a single session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub series_id: Option<i64>,
     /// The start in the practice zone, for people reading the terminal.
     #[serde(skip)]
     pub local_start: String,
@@ -35,7 +38,7 @@ pub struct ParticipantView {
     pub state: LinkState,
 }
 
-fn validate_minutes(minutes: i64) -> Result<i64> {
+pub(super) fn validate_minutes(minutes: i64) -> Result<i64> {
     if !(1..=model::MAX_MINUTES).contains(&minutes) {
         return Err(Error::input(format!("bad length {minutes} minutes: use 1 to {}", model::MAX_MINUTES)));
     }
@@ -53,6 +56,28 @@ impl App {
         now: DateTime<Utc>,
     ) -> Result<ApptView> {
         let minutes = validate_minutes(minutes)?;
+        self.check_people(clients)?;
+        let at = now.timestamp();
+        let keys = self.keys.clone();
+        let hours = self.reminder_hours()?;
+        let id = self.store.write(|tx| {
+            let id = Store::insert_appointment(tx, start.timestamp(), minutes, &token::random_name(), at)?;
+            seat(tx, &keys, id, clients, at)?;
+            super::mail::plan_outbox(tx, id, &hours, at)?;
+            let detail = format!("{} participant(s), {minutes} min", clients.len());
+            Store::insert_audit(
+                tx,
+                at,
+                &NewAudit { event: "appointment.create", appointment_id: Some(id), detail, ..Default::default() },
+            )?;
+            Ok(id)
+        })?;
+        self.appointment_view(id, now)
+    }
+
+    /// The clients of a new appointment or series: at least one, none
+    /// twice, none archived.
+    pub(super) fn check_people(&mut self, clients: &[i64]) -> Result<()> {
         if clients.is_empty() {
             return Err(Error::input("an appointment needs at least one --client"));
         }
@@ -64,25 +89,7 @@ impl App {
                 return Err(Error::input(format!("client {id} is archived")));
             }
         }
-        let at = now.timestamp();
-        let keys = self.keys.clone();
-        let hours = self.reminder_hours()?;
-        let id = self.store.write(|tx| {
-            let id = Store::insert_appointment(tx, start.timestamp(), minutes, &token::random_name(), at)?;
-            for &client in clients {
-                let participant = Store::insert_participant(tx, id, client)?;
-                insert_fresh_link(tx, &keys, participant, at)?;
-            }
-            super::mail::plan_outbox(tx, id, &hours, at)?;
-            let detail = format!("{} participant(s), {minutes} min", clients.len());
-            Store::insert_audit(
-                tx,
-                at,
-                &NewAudit { event: "appointment.create", appointment_id: Some(id), detail, ..Default::default() },
-            )?;
-            Ok(id)
-        })?;
-        self.appointment_view(id, now)
+        Ok(())
     }
 
     pub fn appointment_row(&self, id: i64) -> Result<ApptRow> {
@@ -103,6 +110,20 @@ impl App {
     ) -> Result<Vec<ApptView>> {
         let rows = self.store.appointments_between(from.timestamp(), to.timestamp())?;
         rows.iter().map(|row| self.view_of(row, now)).collect()
+    }
+
+    /// One client's appointments starting in `[from, to)`, earliest first
+    /// (SPEC, `appt list --client`); those they were removed from are left out.
+    pub fn client_appointments(
+        &mut self,
+        client: i64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ApptView>> {
+        self.client_row(client)?;
+        let rows = self.store.appointments_of_client(client, from.timestamp(), to.timestamp())?;
+        rows.iter().map(|(row, _)| self.view_of(row, now)).collect()
     }
 
     /// The window of an appointment under the current settings.
@@ -137,6 +158,7 @@ impl App {
             end: times::rfc3339(window.ends_at),
             status: if row.cancelled_at.is_some() { "cancelled" } else { "scheduled" },
             participants,
+            series_id: row.series_id,
             local_start: times::Local::new(window.starts_at, zone).line(),
             minutes: row.minutes,
         })
@@ -223,6 +245,21 @@ impl App {
         let view = self.appointment_view(appt, now)?;
         Ok(view.participants.into_iter().find(|p| p.client_id == client).expect("participant just rotated"))
     }
+}
+
+/// Seat `clients` in the new appointment `appt`, each with a fresh link.
+pub(super) fn seat(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &token::Keyring,
+    appt: i64,
+    clients: &[i64],
+    at: i64,
+) -> Result<()> {
+    for &client in clients {
+        let participant = Store::insert_participant(tx, appt, client)?;
+        insert_fresh_link(tx, keys, participant, at)?;
+    }
+    Ok(())
 }
 
 /// Store a new link for `participant`. A 40-bit code can, very rarely,

@@ -10,12 +10,14 @@ mod appointments;
 mod calendar;
 mod check;
 mod clients;
+mod following;
 pub mod mail;
 pub mod message;
 mod portal;
 mod repeats;
 mod room;
 pub mod schedule;
+pub mod series;
 pub mod untold;
 mod upkeep;
 

@@ -139,7 +139,7 @@ impl App {
     }
 }
 
-fn refuse_expired(review: &Review, start: DateTime<Utc>, force: Force) -> Result<()> {
+pub(super) fn refuse_expired(review: &Review, start: DateTime<Utc>, force: Force) -> Result<()> {
     match (&review.expired, force) {
         (Some(why), Force::No) => Err(Error::input(format!(
             "refused start {}: {} Check the date, or give --force to do it anyway",

@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use chrono::{DateTime, Utc};
 
 use super::print;
-use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
+use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SeriesCmd, SettingsCmd};
 use crate::app::App;
 use crate::app::schedule::{Clash, Force};
 use crate::error::{Error, Result};
@@ -54,6 +54,11 @@ pub fn run(cli: Cli) -> Result<()> {
     // Every other command works on one connection, at one guarded "now".
     let mut app = App::open(data)?;
     let now = guarded_now(&app)?;
+    // Open-ended series gain their sessions as time passes, whether or
+    // not a server runs (SPEC, `series_horizon_weeks`).
+    if matches!(command, Command::Appt(_) | Command::Series(_) | Command::Client(_) | Command::Link(_)) {
+        app.extend_series(now)?;
+    }
     match command {
         Command::Serve { .. } => unreachable!("served above"),
         Command::Settings(SettingsCmd::Show { json }) => {
@@ -99,7 +104,8 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, &link, print::signin_link)
         }
         Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
-        Command::Appt(ApptCmd::Cancel { id }) => appt(&mut app, ApptCmd::Cancel { id }, now),
+        Command::Appt(ApptCmd::Cancel { id, following }) => appt(&mut app, ApptCmd::Cancel { id, following }, now),
+        Command::Series(cmd) => series(&mut app, cmd, now),
         Command::Appt(cmd) => appt(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
             let client = app.client_id(&client)?;
@@ -174,7 +180,15 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
 
 fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ApptCmd::Add { clients, start, minutes, force, json } => {
+        ApptCmd::Add { clients, start, minutes, force, repeat: Some(how), count, until, json } => {
+            let start = parse_time(app, &start)?;
+            let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
+            let rule = repeat_rule(app, start, &how, count, until.as_deref())?;
+            let made = app.create_series(&clients, start, minutes, rule, forced(force), now)?;
+            warn_clashes(&made.clashes);
+            print::out(json.json, &made, print::series_made)
+        }
+        ApptCmd::Add { clients, start, minutes, force, json, .. } => {
             let start = parse_time(app, &start)?;
             let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
             let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
@@ -185,7 +199,7 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             let v = app.appointment_view(id, now)?;
             print::out(json.json, &v, print::appt)
         }
-        ApptCmd::List { from, to, json } => {
+        ApptCmd::List { client, from, to, json } => {
             let zone = app.settings()?.timezone;
             let (mut lo, mut hi) = crate::app::default_list_range(now, zone);
             if let Some(t) = from {
@@ -194,23 +208,85 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             if let Some(t) = to {
                 hi = parse_time(app, &t)?;
             }
-            let list = app.list_appointments(lo, hi, now)?;
+            let list = match client {
+                Some(c) => {
+                    let client = app.client_id(&c)?;
+                    app.client_appointments(client, lo, hi, now)?
+                }
+                None => app.list_appointments(lo, hi, now)?,
+            };
             print::out(json.json, list.as_slice(), print::appts)
         }
-        ApptCmd::Move { id, start, minutes, force, json } => {
+        ApptCmd::Move { id, start, minutes, force, following, json } => {
             let start = parse_time(app, &start)?;
-            let made = app.reschedule(id, start, minutes, forced(force), now)?;
+            let made = if following {
+                app.move_following(id, start, minutes, forced(force), now)?
+            } else {
+                app.reschedule(id, start, minutes, forced(force), now)?
+            };
             warn_clashes(&made.clashes);
             warn_untold(app, id, now)?;
             print::out(json.json, &made.view, print::appt)
         }
-        ApptCmd::Cancel { id } => {
+        ApptCmd::Cancel { id, following: true } => {
+            let n = app.cancel_following(id, now)?;
+            print::line(&format!(
+                "appointment {id} and the later sessions of its series cancelled ({n} in all); the series ends before it"
+            ))
+        }
+        ApptCmd::Cancel { id, following: false } => {
             app.cancel_appointment(id, now)?;
             warn_untold(app, id, now)?;
             print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
             Ok(())
         }
     }
+}
+
+fn series(app: &mut App, cmd: SeriesCmd, now: DateTime<Utc>) -> Result<()> {
+    match cmd {
+        SeriesCmd::List { client, json } => {
+            let client = client.map(|c| app.client_id(&c)).transpose()?;
+            let list = app.list_series(client, now)?;
+            print::out(json.json, list.as_slice(), print::series_list)
+        }
+        SeriesCmd::Show { id, json } => {
+            let v = app.series_view(id, now)?;
+            print::out(json.json, &v, print::series)
+        }
+        SeriesCmd::Cancel { id } => {
+            let n = app.cancel_series(id, now)?;
+            print::line(&format!("series {id} cancelled: {n} future session(s) cancelled, no more will be made"))
+        }
+    }
+}
+
+/// The rule `--repeat HOW [--count N | --until DATE]` names for a series
+/// whose first session is `start` (SPEC, "Series and calendars").
+fn repeat_rule(
+    app: &mut App,
+    start: DateTime<Utc>,
+    how: &str,
+    count: Option<u32>,
+    until: Option<&str>,
+) -> Result<crate::recurrence::Rule> {
+    use crate::recurrence::{End, Freq, MAX_STEPS, Rule};
+    let zone = app.settings()?.timezone;
+    let first = start.with_timezone(&zone).date_naive();
+    let freq = Freq::named(how, first)
+        .ok_or_else(|| Error::input(format!("bad --repeat {how:?}: use weekly, fortnightly or monthly")))?;
+    let end = match (count, until) {
+        (Some(n), _) if !(2..=MAX_STEPS).contains(&n) => {
+            return Err(Error::input(format!("bad --count {n}: use 2 to {MAX_STEPS} sessions")));
+        }
+        (Some(n), _) => End::Count(n),
+        (None, Some(text)) => End::Until(
+            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .map_err(|_| Error::input(format!("bad --until {text:?}: use a date such as 2027-03-01")))?,
+        ),
+        (None, None) => End::Open,
+    };
+    Ok(Rule { freq, end })
 }
 
 fn forced(force: bool) -> Force {

@@ -90,6 +90,9 @@ pub enum Command {
     /// Create, show, list, move and cancel appointments.
     #[command(subcommand)]
     Appt(ApptCmd),
+    /// List, show and cancel repeating series (made by `appt add --repeat`).
+    #[command(subcommand)]
+    Series(SeriesCmd),
     /// Rotate one participant's link and code.
     #[command(subcommand)]
     Link(LinkCmd),
@@ -235,6 +238,17 @@ pub enum ApptCmd {
         /// Make it even if its links would already be expired.
         #[arg(long)]
         force: bool,
+        /// Repeat it: every occurrence is an appointment of its own with
+        /// its own links, made `series_horizon_weeks` ahead. `monthly` is
+        /// the same weekday of the month (the 2nd Tuesday).
+        #[arg(long, value_name = "HOW", value_parser = ["weekly", "fortnightly", "monthly"])]
+        repeat: Option<String>,
+        /// With --repeat: this many sessions in all.
+        #[arg(long, value_name = "N", requires = "repeat", conflicts_with = "until")]
+        count: Option<u32>,
+        /// With --repeat: the last session is on or before this date (YYYY-MM-DD, practice zone).
+        #[arg(long, value_name = "DATE", requires = "repeat")]
+        until: Option<String>,
         #[command(flatten)]
         json: Json,
     },
@@ -247,6 +261,9 @@ pub enum ApptCmd {
     },
     /// List appointments (default: from the start of today).
     List {
+        /// Only this client's appointments (an id, or their exact name).
+        #[arg(long, value_name = "ID")]
+        client: Option<String>,
         #[arg(long, value_name = "TIME")]
         from: Option<String>,
         #[arg(long, value_name = "TIME")]
@@ -265,10 +282,41 @@ pub enum ApptCmd {
         /// Move it even if its links would already be expired.
         #[arg(long)]
         force: bool,
+        /// Move this and every later session of its series the same way,
+        /// and the series' rule with them.
+        #[arg(long)]
+        following: bool,
         #[command(flatten)]
         json: Json,
     },
     /// Cancel; every link of the appointment becomes cancelled.
+    Cancel {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// Cancel this and every later session of its series; the series ends.
+        #[arg(long)]
+        following: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SeriesCmd {
+    /// Every series, newest first, with its rule, clients and next sessions.
+    List {
+        /// Only this client's series (an id, or their exact name).
+        #[arg(long, value_name = "ID")]
+        client: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// One series with its rule, clients and next sessions.
+    Show {
+        #[arg(value_name = "ID")]
+        id: i64,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Cancel every session of the series not yet begun; no more are made.
     Cancel {
         #[arg(value_name = "ID")]
         id: i64,

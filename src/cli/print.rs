@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::app::series::{SeriesMade, SeriesView};
 use crate::app::{ApptView, CheckView, ClientView, ParticipantView};
 use crate::error::Result;
 use crate::settings::Shown;
@@ -80,6 +81,40 @@ pub fn appts(list: &[ApptView]) -> String {
         return "no appointments in that range".into();
     }
     list.iter().map(appt).collect::<Vec<_>>().join("\n")
+}
+
+pub fn series_made(m: &SeriesMade) -> String {
+    let mut out = format!("series {}: {} session(s) made so far\n\n", m.series_id, m.appointments.len());
+    out += &appts(&m.appointments);
+    out
+}
+
+pub fn series(s: &SeriesView) -> String {
+    let names: Vec<&str> = s.clients.iter().map(|c| c.name.as_str()).collect();
+    let mut out = format!(
+        "series {}: {}, {} minutes, from {} ({}), {}\n  rule: {}\n",
+        s.id,
+        names.join(" & "),
+        s.minutes,
+        s.local_start,
+        s.repeats,
+        s.status,
+        s.rule
+    );
+    if s.next.is_empty() {
+        out += "  no sessions ahead\n";
+    }
+    for a in &s.next {
+        out += &format!("  next: appointment {}: {}\n", a.id, a.local_start);
+    }
+    out
+}
+
+pub fn series_list(list: &[SeriesView]) -> String {
+    if list.is_empty() {
+        return "no series yet: appt add ... --repeat weekly makes one".into();
+    }
+    list.iter().map(series).collect::<Vec<_>>().join("\n")
 }
 
 pub fn check(c: &CheckView) -> String {

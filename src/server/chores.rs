@@ -1,10 +1,12 @@
 //! The server's own threads beside the requests: batched page views and
-//! the clock mark written every [`views::FLUSH_EVERY`], and the built-in
-//! rooms swept for people who went silent.
+//! the clock mark written every [`views::FLUSH_EVERY`], the built-in
+//! rooms swept for people who went silent, and repeating series given
+//! their sessions as time passes.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::app::App;
 use crate::state::{Shared, rooms, views};
 use crate::store::Store;
 
@@ -45,5 +47,29 @@ pub fn sweep_rooms(shared: &Shared, stop: &AtomicBool) {
             }
             last = Instant::now();
         }
+    }
+}
+
+/// How often running series are given the sessions their horizon now
+/// reaches (`series_horizon_weeks` is counted in weeks: an hour late is
+/// never late).
+pub const EXTEND_EVERY: Duration = Duration::from_secs(3600);
+
+/// Make the occurrences running series lack, at start and then every
+/// [`EXTEND_EVERY`]; new reminders wake the mail sender. The writes wait
+/// for the start-up integrity check (the store is gated).
+pub fn extend_series(mut app: App, shared: &Shared, stop: &AtomicBool) {
+    let mut last: Option<Instant> = None;
+    while !stop.load(Ordering::SeqCst) {
+        if last.is_none_or(|t| t.elapsed() >= EXTEND_EVERY) {
+            let now = shared.clock.now(chrono::Utc::now()).now;
+            match app.extend_series(now) {
+                Ok(0) => {}
+                Ok(_) => shared.mail.kick(),
+                Err(e) => eprintln!("porchlight: could not make the next sessions of repeating series: {e}"),
+            }
+            last = Some(Instant::now());
+        }
+        std::thread::sleep(Duration::from_millis(250));
     }
 }

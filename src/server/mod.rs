@@ -49,6 +49,8 @@ pub struct Running {
     /// Sweeps the built-in rooms for people who went silent.
     sweeper: Option<JoinHandle<()>>,
     sender: Option<JoinHandle<()>>,
+    /// Gives repeating series their sessions as time passes.
+    extender: Option<JoinHandle<()>>,
     backer: Option<JoinHandle<()>>,
     checker: Option<JoinHandle<()>>,
     integrity: Arc<Integrity>,
@@ -190,6 +192,14 @@ pub fn start(config: Config) -> Result<Running> {
             sender.run(&stop)
         })?)
     };
+    let extender = {
+        let (app, shared, stop) = (App::with(store()?, app.keys().clone()), shared.clone(), stop.clone());
+        Some(
+            std::thread::Builder::new()
+                .name("series".into())
+                .spawn(move || chores::extend_series(app, &shared, &stop))?,
+        )
+    };
     let backer = match config.backups.clone() {
         Some(plan) => {
             if !plan.dir.is_dir() {
@@ -231,6 +241,7 @@ pub fn start(config: Config) -> Result<Running> {
         flusher,
         sweeper,
         sender,
+        extender,
         backer,
         checker,
         integrity,
@@ -326,6 +337,9 @@ impl Running {
         }
         if let Some(r) = self.sweeper.take() {
             let _ = r.join();
+        }
+        if let Some(x) = self.extender.take() {
+            let _ = x.join();
         }
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {

@@ -125,6 +125,12 @@ pub const KEYS: &[Key] = &[
         "Jitsi token authentication: the token's sub, the Jitsi server's XMPP domain (docker-jitsi-meet: \
          meet.jitsi). Empty: the host of the video room address.",
     ),
+    text(
+        "series_horizon_weeks",
+        Some("12"),
+        "Repeating sessions made ahead (weeks)",
+        "How many weeks ahead the sessions of a repeating series exist, each with its own links (1 to 104).",
+    ),
     choice("waiting_room", ON_OFF, "Waiting room", "on or off."),
     text(
         "stun_urls",

@@ -51,6 +51,8 @@ pub struct Settings {
     pub mail_from: Option<String>,
     /// Hours before the start, largest first.
     pub reminder_hours: Vec<u32>,
+    /// How far ahead a series' occurrences exist, in weeks (SPEC, Settings).
+    pub series_horizon_weeks: i64,
 }
 
 /// Where Join leads (`video_provider`).
@@ -103,6 +105,7 @@ impl Settings {
                 "join_opens_minutes" => s.window.join_opens_minutes = value.parse().unwrap_or(10),
                 "link_expires_minutes" => s.window.link_expires_minutes = value.parse().unwrap_or(30),
                 "portal_links" => s.portal_links = value == "on",
+                "series_horizon_weeks" => s.series_horizon_weeks = value.parse().unwrap_or(12),
                 "video_provider" => {
                     s.video_provider = match value {
                         "jitsi" => Provider::Jitsi,
@@ -148,6 +151,7 @@ impl Default for Settings {
             smtp_url: None,
             mail_from: None,
             reminder_hours: vec![24, 1],
+            series_horizon_weeks: 12,
         }
     }
 }
@@ -228,6 +232,11 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             Ok(n) if (0..=24 * 60).contains(&n) => Ok(n.to_string()),
             Ok(_) => why("use 0 to 1440 minutes"),
             Err(_) => why("use a whole number of minutes"),
+        },
+        "series_horizon_weeks" => match value.parse::<i64>() {
+            Ok(n) if (1..=104).contains(&n) => Ok(n.to_string()),
+            Ok(_) => why("use 1 to 104 weeks"),
+            Err(_) => why("use a whole number of weeks"),
         },
         "video_url_template" => crate::urls::room_template(value).map(|()| value.to_string()).map_err(String::from),
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),

@@ -15,6 +15,10 @@ pub struct ApptRow {
     pub sequence: i64,
     /// The clinician pressed Start (UTC seconds); cleared by a move.
     pub started_at: Option<i64>,
+    /// The series this is an occurrence of, and the instant its rule gave
+    /// it (RFC 5545 RECURRENCE-ID, UTC seconds), which a move keeps.
+    pub series_id: Option<i64>,
+    pub recurrence_at: Option<i64>,
 }
 
 /// A client taking part in an appointment, with their live link (a
@@ -27,9 +31,10 @@ pub struct ParticipantRow {
     pub link: Option<LinkRow>,
 }
 
-pub(super) const APPT_COLUMNS: &str = "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence, a.started_at";
+pub(super) const APPT_COLUMNS: &str =
+    "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence, a.started_at, a.series_id, a.recurrence_at";
 /// How many columns [`APPT_COLUMNS`] selects.
-pub(super) const APPT_WIDTH: usize = 7;
+pub(super) const APPT_WIDTH: usize = 9;
 
 pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ApptRow> {
     Ok(ApptRow {
@@ -40,6 +45,8 @@ pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Ap
         cancelled_at: r.get(at + 4)?,
         sequence: r.get(at + 5)?,
         started_at: r.get(at + 6)?,
+        series_id: r.get(at + 7)?,
+        recurrence_at: r.get(at + 8)?,
     })
 }
 
