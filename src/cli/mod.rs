@@ -349,9 +349,7 @@ pub fn main() -> i32 {
                 let _ = e.print();
                 return e.exit_code();
             }
-            // One line: clap's first line names the bad value.
-            let text = e.to_string();
-            eprintln!("porchlight: {}", text.lines().next().unwrap_or("bad usage").trim_start_matches("error: "));
+            eprintln!("porchlight: {}", one_line(&e.to_string()));
             return 2;
         }
     };
@@ -361,5 +359,32 @@ pub fn main() -> i32 {
             eprintln!("porchlight: {e}");
             e.exit_code()
         }
+    }
+}
+
+/// clap's message on one line: its first line names the bad value; a
+/// first line ending in a colon ("the following required arguments were
+/// not provided:") is followed by the indented lines it introduces.
+fn one_line(text: &str) -> String {
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or("bad usage").trim_start_matches("error: ").to_string();
+    if !first.ends_with(':') {
+        return first;
+    }
+    let listed: Vec<&str> = lines.take_while(|l| l.starts_with(' ')).map(str::trim).collect();
+    format!("{first} {}", listed.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_usage_error_names_what_is_missing_on_its_one_line() {
+        let clap =
+            "error: the following required arguments were not provided:\n  --repeat <HOW>\n  --x\n\nUsage: porchlight";
+        assert_eq!(super::one_line(clap), "the following required arguments were not provided: --repeat <HOW>, --x");
+        assert_eq!(
+            super::one_line("error: unexpected argument '--y' found\n\nUsage: p"),
+            "unexpected argument '--y' found"
+        );
     }
 }

@@ -566,3 +566,60 @@ fn a_mangled_reminder_still_reaches_every_page() {
     }
     assert!(tried >= 42, "{tried}");
 }
+
+#[test]
+fn each_session_of_a_series_is_its_own_event_and_cancelling_the_series_cancels_each_once() {
+    let sink = Sink::start();
+    let (p, server) = practice(&sink);
+    let ann = client(&p, "Ann Smith", "ann@example.net");
+    // Two days ahead: no reminder is due yet.
+    let start = crate::support::rfc(now() + chrono::Duration::days(2));
+    let made = p.json(&[
+        "appt",
+        "add",
+        "--client",
+        "Ann Smith",
+        "--start",
+        &start,
+        "--minutes",
+        "50",
+        "--repeat",
+        "weekly",
+        "--count",
+        "3",
+    ]);
+    sink.stays_at(0, 2);
+    let links: Vec<&str> = made["appointments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["participants"][0]["link"].as_str().unwrap())
+        .collect();
+    let portal = p.json(&["client", "list"]).as_array().unwrap().iter().find(|c| c["id"] == ann).unwrap()["portal_url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cal = inspect_ics(&server.get(&format!("/p/{}/calendar.ics", portal.rsplit('/').next().unwrap())).body);
+    let events = cal["events"].as_array().unwrap();
+    let mut uids: Vec<&str> = events.iter().map(|e| e["uid"].as_str().unwrap()).collect();
+    let urls: Vec<&str> = events.iter().map(|e| e["url"].as_str().unwrap()).collect();
+    assert_eq!(urls, links, "one event per session, each with its own link");
+    uids.sort_unstable();
+    uids.dedup();
+    assert_eq!(uids.len(), 3, "a UID of its own for each session");
+
+    let series = made["series_id"].as_i64().unwrap().to_string();
+    p.run(&["series", "cancel", &series]).ok();
+    let mails = sink.wait_for(3);
+    let mut cancelled: Vec<&str> = mails
+        .iter()
+        .map(|m| {
+            assert_eq!(m["calendars"][0]["method"], "CANCEL", "{m}");
+            m["calendars"][0]["events"][0]["uid"].as_str().unwrap()
+        })
+        .collect();
+    cancelled.sort_unstable();
+    assert_eq!(cancelled, uids, "each session cancelled under its own UID");
+    p.run(&["series", "cancel", &series]).ok();
+    sink.stays_at(3, 3);
+}

@@ -51,6 +51,7 @@ mod protocol;
 mod proxy;
 mod room;
 mod routes;
+mod series;
 mod signin;
 mod slow;
 mod support;

@@ -1,0 +1,225 @@
+//! Repeating series through the command line and the running server
+//! (SPEC, "Series and calendars"): made ahead with links of their own,
+//! grown by the server as time passes, one session changed alone or with
+//! the following ones, a whole series cancelled.
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::support::{Practice, now, rfc, token_of};
+
+/// A practice in New York with one client; a weekly series for them
+/// starting `days` from now, made with `extra` flags. Returns its JSON.
+fn weekly(p: &Practice, client: &str, first: DateTime<Utc>, extra: &[&str]) -> Value {
+    let start = rfc(first);
+    let mut args = vec!["appt", "add", "--client", client, "--start", start.as_str(), "--minutes", "50"];
+    args.extend(["--repeat", "weekly"]);
+    args.extend(extra);
+    p.json(&args)
+}
+
+fn practice() -> Practice {
+    let p = Practice::new();
+    p.set("timezone", "America/New_York");
+    p.set("public_url", "http://porch.local:8080");
+    p
+}
+
+fn tomorrow() -> DateTime<Utc> {
+    now() + chrono::Duration::days(1)
+}
+
+fn ids(v: &Value) -> Vec<i64> {
+    v.as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()).collect()
+}
+
+fn link(a: &Value) -> String {
+    a["participants"][0]["link"].as_str().unwrap().to_string()
+}
+
+/// The database as SQLite sees it, for what no command shows.
+fn db(p: &Practice) -> rusqlite::Connection {
+    rusqlite::Connection::open(p.path().join("porchlight.db")).expect("open db")
+}
+
+/// Pretend an earlier run saw `days` days in the future (the clock
+/// guard's mark): every later run computes with that time.
+fn live_days_ahead(p: &Practice, days: i64) {
+    let high = (now() + chrono::Duration::days(days)).timestamp();
+    db(p)
+        .execute(
+            "INSERT INTO meta (key, value) VALUES ('clock_high', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [high.to_string()],
+        )
+        .expect("set mark");
+}
+
+#[test]
+fn a_weekly_series_is_made_twelve_weeks_ahead_each_session_with_links_of_its_own() {
+    let p = practice();
+    p.client("Ann Smith");
+    let made = weekly(&p, "Ann Smith", tomorrow(), &[]);
+    let series = made["series_id"].as_i64().expect("series_id");
+    let list = made["appointments"].as_array().unwrap();
+    assert_eq!(list.len(), 12, "series_horizon_weeks is 12 by default");
+    let mut links: Vec<String> = list.iter().map(link).collect();
+    let codes: Vec<&str> = list.iter().map(|a| a["participants"][0]["code"].as_str().unwrap()).collect();
+    links.dedup();
+    assert_eq!(links.len(), 12, "a link of its own for each session");
+    assert!(codes.iter().enumerate().all(|(i, c)| !codes[..i].contains(c)));
+    assert!(list.iter().all(|a| a["series_id"] == series));
+    assert_eq!(p.state(&links[0]), "early");
+    assert_eq!(p.state(&links[11]), "early");
+
+    let mine = p.json(&["appt", "list", "--client", "Ann Smith"]);
+    assert_eq!(ids(&mine), ids(&made["appointments"]));
+    let shown = p.json(&["series", "show", &series.to_string()]);
+    assert_eq!(shown["rule"], "FREQ=WEEKLY");
+    assert_eq!(shown["zone"], "America/New_York");
+    assert_eq!(shown["clients"][0]["name"], "Ann Smith");
+    assert_eq!(shown["next"].as_array().unwrap().len(), 5);
+    assert_eq!(p.json(&["series", "list"]).as_array().unwrap().len(), 1);
+    assert_eq!(p.audit_count("series.create"), 1);
+
+    // A shorter series, and one that ends on a date.
+    let counted = weekly(&p, "Ann Smith", tomorrow() + chrono::Duration::hours(2), &["--count", "3"]);
+    assert_eq!(counted["appointments"].as_array().unwrap().len(), 3);
+    let until = (tomorrow() + chrono::Duration::days(15)).format("%Y-%m-%d").to_string();
+    let dated = weekly(&p, "Ann Smith", tomorrow() + chrono::Duration::hours(4), &["--until", &until]);
+    assert_eq!(dated["appointments"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_series_meeting_a_repeated_hour_is_refused_naming_the_date() {
+    let p = practice();
+    p.client("Ann Smith");
+    // Sundays at 01:30 from 3 October 2027: on 7 November 01:30 happens twice.
+    let out = p.run(&[
+        "appt",
+        "add",
+        "--client",
+        "Ann Smith",
+        "--start",
+        "2027-10-03T01:30",
+        "--minutes",
+        "50",
+        "--repeat",
+        "weekly",
+    ]);
+    out.input_error(&["2027-11-07", "twice"]);
+    assert_eq!(p.json(&["series", "list"]).as_array().unwrap().len(), 0, "nothing was made");
+    for bad in [["--count", "1"], ["--until", "2027-02-30"]] {
+        let mut args = vec!["appt", "add", "--client", "Ann Smith", "--start", "2027-01-05T10:00", "--minutes", "50"];
+        args.extend(["--repeat", "weekly", bad[0], bad[1]]);
+        p.run(&args).input_error(&[bad[1]]);
+    }
+    p.run(&["appt", "add", "--client", "Ann Smith", "--start", "2027-01-05T10:00", "--minutes", "50", "--count", "3"])
+        .fails(2, &["--repeat"]);
+}
+
+#[test]
+fn the_server_makes_the_next_sessions_as_time_passes_with_links_and_reminders() {
+    let p = practice();
+    let ann = p.client("Ann Smith");
+    let made = weekly(&p, "Ann Smith", tomorrow(), &[]);
+    let series = made["series_id"].as_i64().unwrap();
+    // Five weeks on: five more sessions are due to exist.
+    live_days_ahead(&p, 35);
+    let server = p.serve();
+    let until = Instant::now() + Duration::from_secs(20);
+    // `audit` does not grow series itself, so what it shows is the server's work.
+    while p.audit_count("series.extend") == 0 {
+        assert!(Instant::now() < until, "the server made no sessions: {}", server.stderr());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let count = |sql: &str| -> i64 { db(&p).query_row(sql, [series], |r| r.get(0)).unwrap() };
+    assert_eq!(count("SELECT count(*) FROM appointments WHERE series_id = ?1"), 17);
+    let newest: i64 = count("SELECT max(id) FROM appointments WHERE series_id = ?1");
+    let reminders: i64 = db(&p)
+        .query_row(
+            "SELECT count(*) FROM outbox o JOIN participants pa ON pa.id = o.participant_id
+             WHERE pa.appointment_id = ?1 AND o.kind = 'reminder' AND o.state = 'pending'",
+            [newest],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(reminders, 2, "24 and 1 hours before, as every session");
+
+    let shown = p.json(&["appt", "show", &newest.to_string()]);
+    assert_eq!(shown["participants"][0]["client_id"], ann);
+    let page = server.get(&format!("/v/{}", token_of(&link(&shown))));
+    assert_eq!(page.status, 200, "the new session's link opens its page");
+    // Growing again, by the command line or the server, makes none twice.
+    let all = p.json(&["appt", "list", "--client", "Ann Smith", "--from", "2000-01-01T00:00:00Z"]);
+    assert_eq!(ids(&all).len(), 17);
+    assert_eq!(p.audit_count("series.extend"), 1);
+}
+
+#[test]
+fn one_session_changes_alone_or_with_the_following_ones() {
+    let p = practice();
+    p.client("Ann Smith");
+    let first = tomorrow();
+    let made = weekly(&p, "Ann Smith", first, &[]);
+    let series = made["series_id"].as_i64().unwrap();
+    let sessions = made["appointments"].as_array().unwrap().clone();
+    let id = |i: usize| sessions[i]["id"].as_i64().unwrap().to_string();
+    let start_of = |i: usize| p.json(&["appt", "show", &id(i)])["start"].as_str().unwrap().to_string();
+
+    // Session 3 alone, an hour later: the others stay.
+    let later = rfc(crate::support::time(&sessions[2]["start"]) + chrono::Duration::hours(1));
+    p.json(&["appt", "move", &id(2), "--start", &later]);
+    assert_eq!(start_of(2), later);
+    assert_eq!(start_of(3), sessions[3]["start"].as_str().unwrap());
+
+    // From session 5 on, a day later: 5 and after move, 1 to 4 stay, and
+    // every link is the one it was.
+    let next_day = rfc(crate::support::time(&sessions[4]["start"]) + chrono::Duration::days(1));
+    p.json(&["appt", "move", &id(4), "--start", &next_day, "--following"]);
+    assert_eq!(start_of(4), next_day);
+    let sixth = crate::support::time(&sessions[5]["start"]) + chrono::Duration::days(1);
+    assert_eq!(start_of(5), rfc(sixth));
+    assert_eq!(start_of(3), sessions[3]["start"].as_str().unwrap());
+    for (i, s) in sessions.iter().enumerate() {
+        let now_link = link(&p.json(&["appt", "show", &id(i)]));
+        assert_eq!(now_link, link(s), "session {i} keeps its link");
+    }
+    let all = p.json(&["series", "list"]);
+    assert_eq!(all.as_array().unwrap().len(), 2, "the series was split: {all}");
+    let old = all.as_array().unwrap().iter().find(|s| s["id"] == series).unwrap();
+    assert!(old["rule"].as_str().unwrap().starts_with("FREQ=WEEKLY;UNTIL="), "{old}");
+
+    // From session 8 on, cancelled: the series ends there.
+    let out = p.run(&["appt", "cancel", &id(7), "--following"]).ok().stdout.clone();
+    assert!(out.contains("cancelled"), "{out}");
+    for i in 7..12 {
+        assert_eq!(p.state(&link(&sessions[i])), "cancelled", "session {i}");
+    }
+    assert_eq!(p.state(&link(&sessions[6])), "early");
+    assert_eq!(p.audit_count("series.change"), 2);
+    // A single appointment has no following.
+    let one = p.appt(&[1], first + chrono::Duration::hours(3), 50);
+    p.run(&["appt", "cancel", &one.id_str(), "--following"]).input_error(&["not part of a series"]);
+}
+
+#[test]
+fn cancelling_a_series_cancels_every_session_ahead_and_makes_no_more() {
+    let p = practice();
+    p.client("Ann Smith");
+    let made = weekly(&p, "Ann Smith", tomorrow(), &[]);
+    let series = made["series_id"].as_i64().unwrap().to_string();
+    let out = p.run(&["series", "cancel", &series]).ok().stdout.clone();
+    assert!(out.contains("12 future session(s) cancelled"), "{out}");
+    for a in made["appointments"].as_array().unwrap() {
+        assert_eq!(p.state(&link(a)), "cancelled");
+    }
+    assert_eq!(p.json(&["series", "show", &series])["status"], "ended");
+    p.run(&["series", "cancel", "99"]).input_error(&["no series with id 99"]);
+    // Months later, nothing new.
+    live_days_ahead(&p, 120);
+    let all = p.json(&["appt", "list", "--client", "Ann Smith", "--from", "2000-01-01T00:00:00Z"]);
+    assert_eq!(ids(&all).len(), 12);
+}
