@@ -58,6 +58,7 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let morgan = add(app, "Morgan Lee")?;
     let casey = add(app, "Casey Park")?;
     let drew = add(app, "Drew Kim")?;
+    let jamie = add(app, "Jamie Fox")?;
 
     let mut links = vec![];
     let mut push = |label: &str, who: &str, url: String, code: Option<String>| {
@@ -76,6 +77,14 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let rotated = app.add_appointment(&[alex], now + Duration::days(7), 50, now)?;
     let old = rotated.participants[0].clone();
     app.rotate_link(rotated.id, alex, now)?;
+    // A weekly client, as most are: tomorrow at 10:00 and every week after,
+    // a time no daylight-saving change touches.
+    let zone = app.settings()?.timezone;
+    let tomorrow = (now.with_timezone(&zone) + Duration::days(1)).date_naive();
+    let ten = tomorrow.and_hms_opt(10, 0, 0).and_then(|t| t.and_local_timezone(zone).earliest());
+    let ten = ten.ok_or_else(|| crate::error::Error::internal("10:00 tomorrow has no time"))?.with_timezone(&Utc);
+    let weekly = crate::recurrence::Rule { freq: crate::recurrence::Freq::Weekly, end: crate::recurrence::End::Open };
+    app.create_series(&[jamie], ten, 50, weekly, crate::app::schedule::Force::No, now)?;
 
     for (label, view, suffix) in [
         ("open", &open, ""),

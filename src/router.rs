@@ -109,7 +109,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// only its first half, every other page needs a session. A method a page
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
-    use crate::admin::{appointments, audit, clients, id, login, mail, session, settings, today};
+    use crate::admin::{appointments, audit, clients, id, login, mail, series, session, settings, today};
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
         return Ok(refused);
@@ -141,6 +141,9 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
                 ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
                 ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
+                ["series", n] if get => series::show(ctx, id(n)?, false),
+                ["series", n, "cancel"] if get => series::show(ctx, id(n)?, true),
+                ["series", n, "cancel"] if post => series::cancel(ctx, id(n)?),
                 ["outbox", n, "send"] if post => mail::send_now(ctx, id(n)?),
                 ["outbox", n, "told"] if post => mail::told(ctx, id(n)?),
                 ["settings"] if get => settings::page(ctx, None),

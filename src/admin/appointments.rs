@@ -18,6 +18,8 @@ struct NewPage<'a> {
     clients: Vec<ClientView>,
     selected: Vec<i64>,
     zone: String,
+    /// The "Repeats" menu: (value, words).
+    repeats: [(&'static str, &'static str); 4],
     form: &'a Form,
     confirm: Option<Confirm>,
 }
@@ -58,6 +60,10 @@ struct EditPage<'a> {
     untold: Vec<super::mail::Untold>,
     loopback: Option<crate::app::LoopbackFix>,
     confirm: Option<Confirm>,
+    /// The series this session is part of.
+    series: Option<super::series::Membership>,
+    /// "and every later session" was ticked (kept through a confirmation).
+    following: bool,
 }
 
 /// The client ids ticked in a form.
@@ -102,7 +108,11 @@ fn new_page(ctx: &mut Ctx<'_>, form: Option<Form>, confirm: Option<Confirm>) -> 
     let status = if form.ok() { 200 } else { 400 };
     let zone = ctx.app.settings()?.timezone.name().to_string();
     let frame = ctx.frame("new")?;
-    ctx.render(status, "admin_appt_new.html", NewPage { frame, clients, selected, zone, form: &form, confirm })
+    ctx.render(
+        status,
+        "admin_appt_new.html",
+        NewPage { frame, clients, selected, zone, repeats: super::series::REPEATS, form: &form, confirm },
+    )
 }
 
 pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
@@ -117,9 +127,18 @@ pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
         if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
             return new_page(ctx, Some(form), Some(confirm));
         }
-        let result = ctx.app.create_appointment(&clients, start, minutes, Force::Yes, ctx.now);
-        if let Some(made) = form.check("client", result) {
-            return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", made.view.id)));
+        let zone = ctx.app.settings()?.timezone;
+        if let Some(rule) = super::series::rule_of(&mut form, start, zone) {
+            let result = ctx.app.create_series(&clients, start, minutes, rule, Force::Yes, ctx.now);
+            if let Some(made) = form.check("repeat", result) {
+                let first = made.appointments.first().map_or(0, |a| a.id);
+                return Ok(Resp::see_other(format!("/admin/appointments/{first}?done=series-created")));
+            }
+        } else if form.ok() {
+            let result = ctx.app.create_appointment(&clients, start, minutes, Force::Yes, ctx.now);
+            if let Some(made) = form.check("client", result) {
+                return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", made.view.id)));
+            }
         }
     }
     new_form(ctx, Some(form))
@@ -132,6 +151,7 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
 fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Confirm>) -> Result<Resp> {
     let zone = ctx.app.settings()?.timezone;
     let view = ctx.app.appointment_view(id, ctx.now)?;
+    let series = super::series::membership(ctx, view.series_id)?;
     let waiting = today::waiting(ctx)?;
     let (date, card) = today::card(ctx, view, &waiting)?;
     let form = form.unwrap_or_else(|| {
@@ -149,8 +169,10 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let messages = super::mail::lines(ctx, rows)?;
     let untold = super::mail::untold(ctx, Some(id))?;
     let loopback = today::loopback(ctx)?;
+    let following = form.get("following") == "1";
+    let zone = zone.name().to_string();
     let page =
-        EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, loopback, confirm };
+        EditPage { frame, card, date, zone, form: &form, messages, untold, loopback, confirm, series, following };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }
@@ -162,7 +184,11 @@ pub fn move_to(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
         if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
             return edit_page(ctx, id, Some(form), Some(confirm));
         }
-        let result = ctx.app.reschedule(id, start, Some(minutes), Force::Yes, ctx.now);
+        let result = if form.get("following") == "1" {
+            ctx.app.move_following(id, start, Some(minutes), Force::Yes, ctx.now)
+        } else {
+            ctx.app.reschedule(id, start, Some(minutes), Force::Yes, ctx.now)
+        };
         if form.check("time", result).is_some() {
             // `#top`: without a fragment of its own the redirect keeps the
             // form's `#move-h` (RFC 9110 section 10.2.2), and "Moved" is
@@ -180,6 +206,8 @@ struct CancelPage {
     id: i64,
     when: String,
     names: Vec<String>,
+    /// Part of a series: offer "this and every later session".
+    series: Option<super::series::Membership>,
 }
 
 /// The confirmation step before cancelling.
@@ -190,16 +218,22 @@ pub fn cancel_form(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
         return Ok(Resp::see_other(format!("/admin/appointments/{id}")));
     }
     let start = view.start.parse().map_err(|_| Error::internal("bad stored time"))?;
+    let frame = ctx.frame("today")?;
     let page = CancelPage {
-        frame: ctx.frame("today")?,
+        frame,
         id,
         when: Local::new(start, zone).line(),
         names: view.participants.into_iter().map(|p| p.name).collect(),
+        series: super::series::membership(ctx, view.series_id)?,
     };
     ctx.render(200, "admin_cancel.html", page)
 }
 
 pub fn cancel(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
+    if ctx.req.field("scope").as_deref() == Some("following") {
+        ctx.app.cancel_following(id, ctx.now)?;
+        return Ok(Resp::see_other(format!("/admin/appointments/{id}?done=following-cancelled")));
+    }
     ctx.app.cancel_appointment(id, ctx.now)?;
     Ok(Resp::see_other(format!("/admin/appointments/{id}?done=cancelled")))
 }

@@ -16,6 +16,7 @@ pub mod audit;
 pub mod clients;
 pub mod login;
 pub mod mail;
+pub mod series;
 pub mod session;
 pub mod settings;
 pub mod today;
@@ -111,6 +112,9 @@ fn notice(done: &str) -> Option<&'static str> {
         "created" => "Appointment created.",
         "moved" => "Appointment moved. The links stay the same.",
         "cancelled" => "Appointment cancelled. Its links no longer open the session.",
+        "series-created" => "Repeating sessions made, each with its own links. This is the first.",
+        "following-cancelled" => "This session and every later one of its series are cancelled.",
+        "series-cancelled" => "Series cancelled: its sessions ahead are cancelled and no more will be made.",
         "rotated" => "New link made. The old link and code no longer work.",
         "sending" => "Sending now. This page shows it here again if it fails.",
         "told" => "Marked as sent by you. Nothing will send it again.",

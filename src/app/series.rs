@@ -251,6 +251,15 @@ impl App {
         })
     }
 
+    /// The sessions of series `id` not over at `now`, cancelled ones
+    /// included, earliest first.
+    pub fn series_sessions(&mut self, id: i64, now: DateTime<Utc>) -> Result<Vec<ApptView>> {
+        self.series_row(id)?;
+        let rows = self.store.occurrences(id, i64::MIN)?;
+        let ahead = rows.into_iter().filter(|a| a.start_at + a.minutes * 60 > now.timestamp());
+        ahead.map(|a| self.appointment_view(a.id, now)).collect()
+    }
+
     /// Every series (newest first), or one client's.
     pub fn list_series(&mut self, client: Option<i64>, now: DateTime<Utc>) -> Result<Vec<SeriesView>> {
         let rows = self.store.series_list(client)?;

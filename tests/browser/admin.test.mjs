@@ -496,6 +496,14 @@ test("screenshots, keyboard focus and field names on every admin page", async (t
   await phone.goto(server.url + firstAppt);
   await screenshot(phone, "admin-appt-390");
   await overflow(phone, "appointment page at 390");
+  // The demo's weekly client: the series page and the booking form's Repeats.
+  await phone.goto(server.url + "/admin/series/1");
+  await screenshot(phone, "admin-series-390");
+  await overflow(phone, "series page at 390");
+  await phone.goto(server.url + "/admin/appointments/new");
+  await phone.locator("#f-repeat").scrollIntoViewIfNeeded();
+  await screenshot(phone, "admin-new-appt-repeats-390");
+  await overflow(phone, "booking form at 390");
 
   const wide = await newPage(t, { viewport: { width: 1280, height: 900 } });
   await wide.goto(server.url + "/admin/login");
@@ -507,6 +515,7 @@ test("screenshots, keyboard focus and field names on every admin page", async (t
     ["/admin/appointments/new", "admin-new-appt-1280"],
     ["/admin/settings", "admin-settings-1280"],
     ["/admin/audit", "admin-audit-1280"],
+    ["/admin/series/1", "admin-series-1280"],
     [firstAppt, "admin-appt-1280"],
   ];
   for (const [where, name] of pages) {

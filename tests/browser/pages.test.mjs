@@ -157,7 +157,13 @@ test("admin pages, the waiting page and the room", async (t) => {
   const live = appts.find((a) => a.status !== "cancelled" && a.participants.some((p) => p.name === "Riley Chen"));
   assert.ok(live, "the demo has Riley's appointment");
   const clientId = live.participants[0].client_id;
+  const series = demo.json("series", "list")[0];
+  assert.ok(series, "the demo has a weekly series");
   for (const [name, route] of [
+    ["admin-series", `/admin/series/${series.id}`],
+    ["admin-series-cancel", `/admin/series/${series.id}/cancel`],
+    ["admin-appointment-series", `/admin/appointments/${series.next[0].id}`],
+    ["admin-cancel-series", `/admin/appointments/${series.next[0].id}/cancel`],
     ["admin-appointment", `/admin/appointments/${live.id}`],
     ["admin-appointment-new", "/admin/appointments/new"],
     ["admin-cancel", `/admin/appointments/${live.id}/cancel`],

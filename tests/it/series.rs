@@ -223,3 +223,74 @@ fn cancelling_a_series_cancels_every_session_ahead_and_makes_no_more() {
     let all = p.json(&["appt", "list", "--client", "Ann Smith", "--from", "2000-01-01T00:00:00Z"]);
     assert_eq!(ids(&all).len(), 12);
 }
+
+#[test]
+fn the_admin_page_books_changes_and_cancels_a_series() {
+    let (p, server) = crate::clinician::with_password(&[]);
+    p.client("Ann Smith");
+    let mut clinician = crate::clinician::Clinician::sign_in(&server);
+    let day = (now() + chrono::Duration::days(2)).date_naive();
+    let book = |c: &mut crate::clinician::Clinician<'_>, extra: &str| {
+        c.post("/admin/appointments", &format!("client=1&date={day}&time=10:00&minutes=50&{extra}"))
+    };
+    for (bad, says) in [
+        ("repeat=weekly&count=1", "from 2 to 520"),
+        ("repeat=weekly&count=3&until=2030-01-01", "not both"),
+        ("repeat=daily", "how often"),
+        ("repeat=weekly&until=2000-01-01", "on or after the first session"),
+    ] {
+        let r = book(&mut clinician, bad);
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.body.contains(says), "{bad}: {}", r.body);
+    }
+    assert_eq!(p.json(&["series", "list"]).as_array().unwrap().len(), 0);
+
+    let r = book(&mut clinician, "repeat=weekly&count=4");
+    assert_eq!(r.status, 303);
+    let first = r.header("location").expect("location").to_string();
+    assert!(first.ends_with("?done=series-created"), "{first}");
+    let page = clinician.browser.get(&first);
+    assert!(page.body.contains("Part of a series: every week, 4 sessions."), "{}", page.body);
+    assert!(page.body.contains("href=\"/admin/series/1\""));
+    let mine = p.json(&["appt", "list", "--client", "1"]);
+    let sessions = ids(&mine);
+    assert_eq!(sessions.len(), 4);
+    let series_page = clinician.browser.get("/admin/series/1");
+    assert_eq!(series_page.status, 200);
+    for id in &sessions {
+        assert!(series_page.body.contains(&format!("href=\"/admin/appointments/{id}\"")));
+    }
+
+    // From the 2nd session on, an hour later.
+    let second = crate::support::time(&mine[1]["start"]);
+    let form = format!("date={}&time=11:00&minutes=50&following=1", second.date_naive());
+    assert_eq!(clinician.post(&format!("/admin/appointments/{}/move", sessions[1]), &form).status, 303);
+    let starts: Vec<DateTime<Utc>> = ids(&p.json(&["appt", "list", "--client", "1"]))
+        .iter()
+        .map(|id| crate::support::time(&p.json(&["appt", "show", &id.to_string()])["start"]))
+        .collect();
+    assert_eq!(starts[0], crate::support::time(&mine[0]["start"]), "the first stays");
+    for (i, s) in starts.iter().enumerate().skip(1) {
+        assert_eq!(*s, crate::support::time(&mine[i]["start"]) + chrono::Duration::hours(1), "session {i}");
+    }
+    let split = p.json(&["appt", "show", &sessions[1].to_string()])["series_id"].as_i64().unwrap();
+    assert_ne!(split, 1);
+
+    // The last one, with the following (none): only it.
+    let cancel = clinician.browser.get(&format!("/admin/appointments/{}/cancel", sessions[3]));
+    assert!(cancel.body.contains("This and every later session"), "{}", cancel.body);
+    let r = clinician.post(&format!("/admin/appointments/{}/cancel", sessions[3]), "scope=following");
+    assert_eq!(r.status, 303);
+    assert_eq!(p.json(&["appt", "show", &sessions[3].to_string()])["status"], "cancelled");
+    assert_eq!(p.json(&["appt", "show", &sessions[2].to_string()])["status"], "scheduled");
+
+    // The whole new series, after a confirmation.
+    let confirm = clinician.browser.get(&format!("/admin/series/{split}/cancel"));
+    assert!(confirm.body.contains("Cancel the whole series?") && confirm.body.contains("The 2 session(s) ahead"));
+    assert_eq!(clinician.post(&format!("/admin/series/{split}/cancel"), "").status, 303);
+    for id in &sessions[1..3] {
+        assert_eq!(p.json(&["appt", "show", &id.to_string()])["status"], "cancelled");
+    }
+    assert_eq!(p.json(&["appt", "show", &sessions[0].to_string()])["status"], "scheduled", "another series");
+    assert_eq!(clinician.browser.get("/admin/series/99").status, 404);
+}
