@@ -7,6 +7,7 @@
 
 mod admin;
 mod appointments;
+pub mod booking;
 mod calendar;
 mod check;
 mod clients;

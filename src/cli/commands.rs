@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use super::print;
 use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SeriesCmd, SettingsCmd};
 use crate::app::App;
+use crate::app::booking::{Booked, Booking};
 use crate::app::schedule::{Clash, Force};
 use crate::error::{Error, Result};
 use crate::times;
@@ -180,20 +181,22 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
 
 fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ApptCmd::Add { clients, start, minutes, force, repeat: Some(how), count, until, json } => {
+        ApptCmd::Add { clients, new_clients, start, minutes, force, repeat, count, until, json } => {
             let start = parse_time(app, &start)?;
             let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
-            let rule = repeat_rule(app, start, &how, count, until.as_deref())?;
-            let made = app.create_series(&clients, start, minutes, rule, forced(force), now)?;
-            warn_clashes(&made.clashes);
-            print::out(json.json, &made, print::series_made)
-        }
-        ApptCmd::Add { clients, start, minutes, force, json, .. } => {
-            let start = parse_time(app, &start)?;
-            let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
-            let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
-            warn_clashes(&made.clashes);
-            print::out(json.json, &made.view, print::appt)
+            let repeat = repeat.map(|how| repeat_rule(app, start, &how, count, until.as_deref())).transpose()?;
+            let booking =
+                Booking { clients: &clients, new_clients: &new_clients, start, minutes, repeat, force: forced(force) };
+            match app.book(&booking, now)? {
+                Booked::One(made) => {
+                    warn_clashes(&made.clashes);
+                    print::out(json.json, &made.view, print::appt)
+                }
+                Booked::Series(made) => {
+                    warn_clashes(&made.clashes);
+                    print::out(json.json, &made, print::series_made)
+                }
+            }
         }
         ApptCmd::Show { id, json } => {
             let v = app.appointment_view(id, now)?;

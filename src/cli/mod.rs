@@ -227,8 +227,12 @@ pub enum ApptCmd {
     Add {
         /// A client taking part (an id, or their exact name); repeat for
         /// couples and families.
-        #[arg(long = "client", value_name = "ID", required = true)]
+        #[arg(long = "client", value_name = "ID", required_unless_present = "new_clients")]
         clients: Vec<String>,
+        /// A client new to the practice, added first by name only (for
+        /// one with an email, use `client add`); repeat for a new couple.
+        #[arg(long = "new-client", value_name = "NAME")]
+        new_clients: Vec<String>,
         /// RFC 3339 with offset, or YYYY-MM-DDTHH:MM in the practice zone.
         #[arg(long, value_name = "TIME")]
         start: String,

@@ -294,3 +294,52 @@ fn the_admin_page_books_changes_and_cancels_a_series() {
     assert_eq!(p.json(&["appt", "show", &sessions[0].to_string()])["status"], "scheduled", "another series");
     assert_eq!(clinician.browser.get("/admin/series/99").status, 404);
 }
+
+/// The month of issue "a therapist's real week" on the command line: five
+/// clients new to the practice (one couple), each weekly, then one move,
+/// one cancel and one "this and following" change, in under ten commands.
+#[test]
+fn a_month_for_five_clients_takes_seven_commands() {
+    let p = practice();
+    let commands = std::cell::Cell::new(0);
+    let run = |args: &[String]| {
+        commands.set(commands.get() + 1);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = p.run(&args);
+        out.ok();
+        out
+    };
+    let day = |d: i64, hm: &str| format!("{}T{hm}", (now() + chrono::Duration::days(d)).format("%Y-%m-%d"));
+    let book = |names: &[&str], when: String| -> Value {
+        let mut args: Vec<String> =
+            ["appt", "add", "--minutes", "50", "--repeat", "weekly", "--json"].map(String::from).to_vec();
+        for n in names {
+            args.extend(["--new-client".to_string(), n.to_string()]);
+        }
+        args.extend(["--start".to_string(), when]);
+        run(&args).json()
+    };
+    let ann = book(&["Ann Ash"], day(1, "09:00"));
+    let ben = book(&["Ben Birch"], day(1, "10:00"));
+    let cy = book(&["Cy Cedar"], day(2, "09:00"));
+    let couple = book(&["Dee Elm", "Eli Elm"], day(2, "11:00"));
+    let id = |made: &Value, i: usize| made["appointments"][i]["id"].as_i64().unwrap().to_string();
+    let cmd = |words: &[&str]| run(&words.iter().map(|w| w.to_string()).collect::<Vec<_>>());
+    cmd(&["appt", "move", &id(&ann, 1), "--start", &day(9, "09:30")]);
+    cmd(&["appt", "cancel", &id(&ben, 2)]);
+    cmd(&["appt", "move", &id(&cy, 1), "--start", &day(10, "14:00"), "--following"]);
+    assert!(commands.get() < 10, "{} commands", commands.get());
+    assert_eq!(commands.get(), 7);
+
+    // What the month looks like now.
+    let clients = p.json(&["client", "list"]);
+    assert_eq!(clients.as_array().unwrap().len(), 5);
+    assert_eq!(couple["appointments"][0]["participants"].as_array().unwrap().len(), 2);
+    let month = p.json(&["appt", "list", "--to", &rfc(now() + chrono::Duration::days(27))]);
+    let live: Vec<&Value> = month.as_array().unwrap().iter().filter(|a| a["status"] == "scheduled").collect();
+    assert_eq!(live.len(), 15, "4 weeks of 4 sessions, one cancelled: {month}");
+    let start = |i: usize| crate::support::time(&p.json(&["appt", "show", &id(&cy, i)])["start"]);
+    assert_eq!(start(2) - start(1), chrono::Duration::days(7), "the rest follow the moved session");
+    assert_ne!(start(0) + chrono::Duration::days(7), start(1), "and the first stays");
+    assert_eq!(p.json(&["series", "list"]).as_array().unwrap().len(), 5, "Cy's series was split");
+}
