@@ -198,6 +198,10 @@ impl App {
         if key == "reminder_hours" {
             self.replan_all(now)?;
         }
+        if key == "series_horizon_weeks" {
+            // A longer horizon is seen at once, not at the next hourly round.
+            self.extend_series(now)?;
+        }
         Ok(value)
     }
 

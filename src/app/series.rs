@@ -382,7 +382,8 @@ mod tests {
         );
         // A longer horizon reaches further at once.
         app.set_setting("series_horizon_weeks", "20", later).unwrap();
-        assert_eq!(app.extend_series(later).unwrap(), 8, "from 16 weeks after the first to 24");
+        assert_eq!(starts(&mut app, ann, later).len(), 15 + 8, "at once, from 16 weeks after the first to 24");
+        assert_eq!(app.extend_series(later).unwrap(), 0);
     }
 
     #[test]
