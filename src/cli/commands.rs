@@ -177,6 +177,11 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
         ApptCmd::Add { clients, start, minutes, force, json } => {
             let start = parse_time(app, &start)?;
             let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
+            // Leaving --minutes out only extends SPEC's `--minutes N`.
+            let minutes = match minutes {
+                Some(m) => m,
+                None => app.settings()?.session_minutes,
+            };
             let made = app.create_appointment(&clients, start, minutes, forced(force), now)?;
             warn_clashes(&made.clashes);
             print::out(json.json, &made.view, print::appt)
