@@ -33,6 +33,7 @@
     });
     if (!query) count.textContent = "";
     else if (!shown.length) count.textContent = "No client matches \u201c" + query + "\u201d.";
+    else if (shown.length === 1 && shown[0].querySelector("input").checked) count.textContent = "1 client matches, ticked.";
     else if (shown.length === 1) count.textContent = "1 client matches: press Enter to tick it.";
     else count.textContent = shown.length + " of " + choices.length + " clients match.";
   }

@@ -57,3 +57,4 @@ mod support;
 mod torture;
 mod truth;
 mod video;
+mod week;
