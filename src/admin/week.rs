@@ -149,8 +149,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
         error,
     };
     let status = if page.error.is_some() { 400 } else { 200 };
-    let room = crate::video::origin(&*ctx.app.settings()?);
-    ctx.render(status, "admin_week.html", page).map(|r| r.with_form_action(room))
+    ctx.render(status, "admin_week.html", page)
 }
 
 /// "Monday": the weekday's name as `Local` writes it.
