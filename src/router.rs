@@ -109,7 +109,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// only its first half, every other page needs a session. A method a page
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
-    use crate::admin::{appointments, audit, clients, id, login, mail, series, session, settings, today};
+    use crate::admin::{appointments, audit, clients, id, login, mail, series, session, settings, today, week};
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
         return Ok(refused);
@@ -125,6 +125,7 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
             None => match rest {
                 [] | [""] if get => today::page(ctx),
                 ["api", "waiting"] if get => today::waiting_json(ctx),
+                ["week"] if get => week::page(ctx),
                 ["logout"] if post => login::logout(ctx),
                 ["clients"] if get => clients::list(ctx, None),
                 ["clients"] if post => clients::add(ctx),

@@ -6,7 +6,7 @@
 //! or happen twice around a DST change), and [`Local`] formats an instant
 //! for a client page with the zone named.
 
-use chrono::{DateTime, Datelike, LocalResult, NaiveDateTime, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, LocalResult, NaiveDate, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use crate::error::{Error, Result};
@@ -141,15 +141,24 @@ impl Local {
 /// Midnight at the start of the local day containing `t`, as UTC. Around a
 /// DST change at midnight the earliest existing time of that day is used.
 pub fn start_of_local_day(t: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
-    let date = t.with_timezone(&zone).date_naive();
+    start_of_date(t.with_timezone(&zone).date_naive(), zone)
+}
+
+/// The first instant of the local calendar day `date` in `zone`, as UTC:
+/// midnight, or where a DST change skips midnight (America/Santiago,
+/// Asia/Beirut) the earliest time that exists that day. Days are not 24
+/// hours long around a change, so a day or a week ends at the start of
+/// the next date, never at a fixed number of hours.
+pub fn start_of_date(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
     let mut naive = date.and_hms_opt(0, 0, 0).expect("midnight exists");
-    for _ in 0..4 {
+    // No zone skips more than two hours at once.
+    for _ in 0..8 {
         match zone.from_local_datetime(&naive) {
             LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => return t.with_timezone(&Utc),
             LocalResult::None => naive += chrono::Duration::minutes(30),
         }
     }
-    t
+    Utc.from_utc_datetime(&naive)
 }
 
 #[cfg(test)]
@@ -258,5 +267,17 @@ mod tests {
     fn start_of_day_is_local_midnight() {
         let t = parse_input("2026-12-01T23:30", ny()).unwrap();
         assert_eq!(rfc3339(start_of_local_day(t, ny())), "2026-12-01T05:00:00Z");
+    }
+
+    #[test]
+    fn a_date_starts_at_its_first_existing_instant() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        // New York's autumn change: that Sunday is 25 hours long.
+        let (sun, mon) = (start_of_date(d("2026-11-01"), ny()), start_of_date(d("2026-11-02"), ny()));
+        assert_eq!(rfc3339(sun), "2026-11-01T04:00:00Z");
+        assert_eq!((mon - sun).num_hours(), 25);
+        // Santiago skips midnight itself in September: the day starts at 01:00.
+        let santiago = parse_zone("America/Santiago").unwrap();
+        assert_eq!(rfc3339(start_of_date(d("2026-09-06"), santiago)), "2026-09-06T04:00:00Z");
     }
 }

@@ -22,6 +22,8 @@ struct NewPage<'a> {
     repeats: [(&'static str, &'static str); 4],
     form: &'a Form,
     confirm: Option<Confirm>,
+    /// `session_minutes`, which "Remember this length" sets.
+    usual: i64,
 }
 
 /// What the clinician is asked to confirm before a time is used (SPEC:
@@ -95,23 +97,19 @@ pub fn new_form(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
 
 fn new_page(ctx: &mut Ctx<'_>, form: Option<Form>, confirm: Option<Confirm>) -> Result<Resp> {
     let clients: Vec<ClientView> = ctx.app.list_clients()?.into_iter().filter(|c| !c.archived).collect();
-    let selected = if form.is_some() {
-        selected(ctx)
-    } else {
-        ctx.req.param("client").and_then(|c| c.parse().ok()).into_iter().collect()
+    let (form, selected) = match form {
+        Some(form) => (form, selected(ctx)),
+        None => super::booking::start(ctx)?,
     };
-    let form = form.unwrap_or_else(|| {
-        let mut f = Form::default();
-        f.values.insert("minutes".into(), "50".into());
-        f
-    });
     let status = if form.ok() { 200 } else { 400 };
     let zone = ctx.app.settings()?.timezone.name().to_string();
     let frame = ctx.frame("new")?;
+    let usual = super::booking::usual(ctx)?;
+    let repeats = super::series::REPEATS;
     ctx.render(
         status,
         "admin_appt_new.html",
-        NewPage { frame, clients, selected, zone, repeats: super::series::REPEATS, form: &form, confirm },
+        NewPage { frame, clients, selected, zone, repeats, form: &form, confirm, usual },
     )
 }
 
@@ -131,12 +129,14 @@ pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
         if let Some(rule) = super::series::rule_of(&mut form, start, zone) {
             let result = ctx.app.create_series(&clients, start, minutes, rule, Force::Yes, ctx.now);
             if let Some(made) = form.check("repeat", result) {
+                super::booking::remember_length(ctx, &form, minutes);
                 let first = made.appointments.first().map_or(0, |a| a.id);
                 return Ok(Resp::see_other(format!("/admin/appointments/{first}?done=series-created")));
             }
         } else if form.ok() {
             let result = ctx.app.create_appointment(&clients, start, minutes, Force::Yes, ctx.now);
             if let Some(made) = form.check("client", result) {
+                super::booking::remember_length(ctx, &form, minutes);
                 return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", made.view.id)));
             }
         }

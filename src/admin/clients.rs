@@ -22,6 +22,7 @@ struct EditPage<'a> {
     frame: Frame,
     client: ClientView,
     form: &'a Form,
+    sessions: super::history::Sessions,
 }
 
 fn optional(form: &Form, name: &str) -> Option<String> {
@@ -73,7 +74,8 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
     });
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("clients")?;
-    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form })
+    let sessions = super::history::sessions(ctx, id)?;
+    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form, sessions })
 }
 
 pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {

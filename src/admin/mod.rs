@@ -13,13 +13,16 @@
 
 pub mod appointments;
 pub mod audit;
+pub mod booking;
 pub mod clients;
+pub mod history;
 pub mod login;
 pub mod mail;
 pub mod series;
 pub mod session;
 pub mod settings;
 pub mod today;
+pub mod week;
 
 use std::collections::BTreeMap;
 

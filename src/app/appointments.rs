@@ -132,7 +132,7 @@ impl App {
         Ok(Window::new(times::from_unix(row.start_at), row.minutes, rule))
     }
 
-    fn view_of(&mut self, row: &ApptRow, now: DateTime<Utc>) -> Result<ApptView> {
+    pub(super) fn view_of(&mut self, row: &ApptRow, now: DateTime<Utc>) -> Result<ApptView> {
         let window = self.window_of(row)?;
         let base = self.base_url()?;
         let zone = self.settings()?.timezone;

@@ -184,6 +184,11 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
         ApptCmd::Add { clients, new_clients, start, minutes, force, repeat, count, until, json } => {
             let start = parse_time(app, &start)?;
             let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
+            // Leaving --minutes out only extends SPEC's `--minutes N`.
+            let minutes = match minutes {
+                Some(m) => m,
+                None => app.settings()?.session_minutes,
+            };
             let repeat = repeat.map(|how| repeat_rule(app, start, &how, count, until.as_deref())).transpose()?;
             let booking =
                 Booking { clients: &clients, new_clients: &new_clients, start, minutes, repeat, force: forced(force) };

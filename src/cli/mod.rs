@@ -236,9 +236,10 @@ pub enum ApptCmd {
         /// RFC 3339 with offset, or YYYY-MM-DDTHH:MM in the practice zone.
         #[arg(long, value_name = "TIME")]
         start: String,
-        /// Length of the session.
+        /// Length of the session in minutes; without it, the practice's
+        /// usual length (the session_minutes setting, 50 unless set).
         #[arg(long, value_name = "N")]
-        minutes: i64,
+        minutes: Option<i64>,
         /// Make it even if its links would already be expired.
         #[arg(long)]
         force: bool,

@@ -93,6 +93,12 @@ pub const KEYS: &[Key] = &[
         "Link closes (minutes after the end)",
         "How many minutes after the end a link stays open.",
     ),
+    text(
+        "session_minutes",
+        Some("50"),
+        "Usual session length (minutes)",
+        "The length a new appointment starts with, in the booking form and in appt add without --minutes.",
+    ),
     choice(
         "portal_links",
         ON_OFF,

@@ -38,6 +38,9 @@ pub struct Settings {
     /// (see `hosts.rs`), lower-case.
     pub allowed_hosts: Vec<String>,
     pub window: WindowRule,
+    /// The usual length of a session in minutes (`session_minutes`,
+    /// 1 to [`crate::model::MAX_MINUTES`]): what booking starts with.
+    pub session_minutes: i64,
     pub portal_links: bool,
     pub video_provider: Provider,
     pub video_url_template: Option<String>,
@@ -104,6 +107,7 @@ impl Settings {
                 "allowed_hosts" => s.allowed_hosts = value.split(',').map(str::to_string).collect(),
                 "join_opens_minutes" => s.window.join_opens_minutes = value.parse().unwrap_or(10),
                 "link_expires_minutes" => s.window.link_expires_minutes = value.parse().unwrap_or(30),
+                "session_minutes" => s.session_minutes = value.parse().unwrap_or(50),
                 "portal_links" => s.portal_links = value == "on",
                 "series_horizon_weeks" => s.series_horizon_weeks = value.parse().unwrap_or(12),
                 "video_provider" => {
@@ -142,6 +146,7 @@ impl Default for Settings {
             public_url: None,
             allowed_hosts: vec![],
             window: WindowRule::default(),
+            session_minutes: 50,
             portal_links: true,
             video_provider: Provider::Url,
             video_url_template: None,
@@ -238,6 +243,11 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             Ok(_) => why("use 1 to 104 weeks"),
             Err(_) => why("use a whole number of weeks"),
         },
+        "session_minutes" => match value.parse::<i64>() {
+            Ok(n) if (1..=crate::model::MAX_MINUTES).contains(&n) => Ok(n.to_string()),
+            Ok(_) => Err(format!("use 1 to {} minutes", crate::model::MAX_MINUTES)),
+            Err(_) => why("use a whole number of minutes"),
+        },
         "video_url_template" => crate::urls::room_template(value).map(|()| value.to_string()).map_err(String::from),
         "jitsi_app_id" | "jitsi_audience" if value.is_empty() || value.len() > 200 => why("use 1 to 200 characters"),
         "jitsi_secret" if value.len() < 32 => why("use at least 32 characters"),
@@ -320,6 +330,8 @@ mod tests {
         assert!(s.waiting_room);
         assert_eq!(s.video_provider, Provider::Url);
         assert_eq!(s.jitsi.audience, "jitsi");
+        assert_eq!(s.session_minutes, 50);
+        assert_eq!(default_of("session_minutes").unwrap(), Some("50"));
     }
 
     #[test]
@@ -329,6 +341,8 @@ mod tests {
         assert_eq!(validate("reminder_hours", "1, 24,1").unwrap(), "24,1");
         assert_eq!(validate("allowed_hosts", "Porch.LAN, therapy-pi.").unwrap(), "porch.lan,therapy-pi");
         assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
+        assert_eq!(validate("session_minutes", "045").unwrap(), "45");
+        assert_eq!(validate("session_minutes", "720").unwrap(), "720");
         assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
         assert_eq!(validate("jitsi_sub", "Meet.Jitsi").unwrap(), "meet.jitsi");
         assert_eq!(
@@ -354,6 +368,9 @@ mod tests {
             ("join_opens_minutes", "-1"),
             ("join_opens_minutes", "ten"),
             ("link_expires_minutes", "99999"),
+            ("session_minutes", "0"),
+            ("session_minutes", "721"),
+            ("session_minutes", "50.5"),
             ("portal_links", "yes"),
             ("video_provider", "skype"),
             ("video_url_template", "https://meet.example.org/fixed"),
@@ -436,7 +453,9 @@ mod tests {
             ("timezone", "America/New_York"),
             ("portal_links", "off"),
             ("join_opens_minutes", "5"),
+            ("session_minutes", "45"),
         ]);
+        assert_eq!(s.session_minutes, 45);
         assert_eq!(s.timezone.name(), "America/New_York");
         assert!(!s.portal_links);
         assert_eq!(s.window.join_opens_minutes, 5);

@@ -103,6 +103,22 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The client's appointments that ended at or before `at`, newest
+    /// first, at most `limit` (removed participants left out, cancelled
+    /// ones kept): a client page's history, which may reach back years.
+    pub fn past_appointments_of_client(&self, client_id: i64, at: i64, limit: usize) -> Result<Vec<ApptRow>> {
+        let sql = format!(
+            "SELECT {APPT_COLUMNS} FROM participants p
+             JOIN appointments a ON a.id = p.appointment_id
+             WHERE p.client_id = ?1 AND p.removed_at IS NULL AND a.start_at + a.minutes * 60 <= ?2
+             ORDER BY a.start_at DESC, a.id DESC LIMIT ?3"
+        );
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![client_id, at, limit], |r| appt_from(r, 0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Everyone in the appointment (removed participants left out), with
     /// each one's live link, in the order they were added.
     pub fn participants(&self, appointment_id: i64) -> Result<Vec<ParticipantRow>> {

@@ -169,12 +169,16 @@ test("admin pages, the waiting page and the room", async (t) => {
     ["admin-cancel", `/admin/appointments/${live.id}/cancel`],
     ["admin-clients", "/admin/clients"],
     ["admin-client", `/admin/clients/${clientId}`],
+    ["admin-week", "/admin/week"],
     ["admin-settings", "/admin/settings"],
     ["admin-audit", "/admin/audit"],
   ]) {
     await admin.goto(demo.url + route);
     await check(problems, admin, name);
   }
+  // A date the week view cannot read: 400, the reason by the field.
+  await admin.goto(demo.url + "/admin/week?date=2026-02-30");
+  await check(problems, admin, "admin-week-error", 400);
   // Forms sent empty, past the browser's own checks: the error messages
   // and aria-invalid fields.
   for (const [name, route, button] of [
@@ -215,6 +219,6 @@ test("every page was kept for the HTML validator", () => {
     "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
     "admin-login", "admin-login-error", "admin-today", "admin-appointment", "admin-appointment-new", "admin-cancel",
     "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
-    "admin-clients-error", "waiting", "room"];
+    "admin-clients-error", "admin-week", "admin-week-error", "waiting", "room"];
   assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
 });

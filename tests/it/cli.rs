@@ -288,6 +288,27 @@ fn bad_numbers_and_times_exit_2_with_one_line() {
     p.run(&["appt", "frobnicate"]).input_error(&["frobnicate"]);
 }
 
+#[test]
+fn appt_add_without_minutes_takes_the_usual_length() {
+    let p = Practice::new();
+    let c = p.client("Ida").to_string();
+    let start = now() + minutes(60);
+    let usual = p.json(&["appt", "add", "--client", &c, "--start", &rfc(start)]);
+    assert_eq!(time(&usual["end"]), start + minutes(50), "the default usual length is 50");
+    p.set("session_minutes", "45");
+    let later = start + chrono::Duration::days(1);
+    let shorter = p.json(&["appt", "add", "--client", &c, "--start", &rfc(later)]);
+    assert_eq!(time(&shorter["end"]), later + minutes(45));
+    // --minutes still wins.
+    let day3 = later + chrono::Duration::days(1);
+    let given = p.json(&["appt", "add", "--client", &c, "--start", &rfc(day3), "--minutes", "80"]);
+    assert_eq!(time(&given["end"]), day3 + minutes(80));
+    p.run(&["settings", "set", "session_minutes", "0"]).input_error(&["session_minutes", "\"0\""]);
+    p.run(&["settings", "set", "session_minutes", "721"]).input_error(&["721"]);
+    let help = p.run(&["appt", "add", "--help"]);
+    assert!(help.ok().stdout.contains("session_minutes"), "{}", help.stdout);
+}
+
 /// Practice in `zone`, with one client; returns both.
 fn practice_in(zone: &str) -> (Practice, String) {
     let p = Practice::new();

@@ -58,3 +58,4 @@ mod support;
 mod torture;
 mod truth;
 mod video;
+mod week;
