@@ -54,6 +54,15 @@ impl Freq {
         }
     }
 
+    /// The name [`Freq::named`] reads back.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Freq::Weekly => "weekly",
+            Freq::Fortnightly => "fortnightly",
+            Freq::Monthly { .. } => "monthly",
+        }
+    }
+
     /// The same frequency for sessions that now start on `start`: a
     /// monthly rule takes the new date's weekday of the month.
     pub fn moved_to(self, start: NaiveDate) -> Freq {

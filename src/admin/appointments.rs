@@ -6,6 +6,7 @@ use serde::Serialize;
 use super::today::{self, Card};
 use super::{Ctx, Form, Frame};
 use crate::app::ClientView;
+use crate::app::booking::{Booked, Booking};
 use crate::app::schedule::{Force, Review};
 use crate::error::{Error, Result};
 use crate::http::Resp;
@@ -64,6 +65,10 @@ struct EditPage<'a> {
     confirm: Option<Confirm>,
     /// The series this session is part of.
     series: Option<super::series::Membership>,
+    /// The booking form for the next slot after this session.
+    another: Option<String>,
+    /// The session's local date, `YYYY-MM-DD`, for its week's view.
+    week: String,
     /// "and every later session" was ticked (kept through a confirmation).
     following: bool,
 }
@@ -116,30 +121,34 @@ fn new_page(ctx: &mut Ctx<'_>, form: Option<Form>, confirm: Option<Confirm>) -> 
 pub fn create(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     let clients = selected(ctx);
-    if clients.is_empty() {
-        form.errors.insert("client".into(), "Choose at least one client (two or more for a couple or family).".into());
+    // One name per line: a new couple is two lines.
+    let new_clients: Vec<String> =
+        form.get("new_clients").lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect();
+    if clients.is_empty() && new_clients.is_empty() {
+        form.errors.insert(
+            "client".into(),
+            "Choose at least one client (two or more for a couple or family), or type a new client's name.".into(),
+        );
     }
+    form.check("new_clients", ctx.app.check_new_names(&new_clients));
     let when = when(ctx, &mut form)?;
-    if let (true, Some((start, minutes))) = (form.ok(), when) {
-        let review = ctx.app.review_time(start, minutes, None, ctx.now)?;
-        if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
-            return new_page(ctx, Some(form), Some(confirm));
-        }
-        let zone = ctx.app.settings()?.timezone;
-        if let Some(rule) = super::series::rule_of(&mut form, start, zone) {
-            let result = ctx.app.create_series(&clients, start, minutes, rule, Force::Yes, ctx.now);
-            if let Some(made) = form.check("repeat", result) {
-                super::booking::remember_length(ctx, &form, minutes);
-                let first = made.appointments.first().map_or(0, |a| a.id);
-                return Ok(Resp::see_other(format!("/admin/appointments/{first}?done=series-created")));
-            }
-        } else if form.ok() {
-            let result = ctx.app.create_appointment(&clients, start, minutes, Force::Yes, ctx.now);
-            if let Some(made) = form.check("client", result) {
-                super::booking::remember_length(ctx, &form, minutes);
-                return Ok(Resp::see_other(format!("/admin/appointments/{}?done=created", made.view.id)));
-            }
-        }
+    let zone = ctx.app.settings()?.timezone;
+    let Some((start, minutes)) = when else { return new_form(ctx, Some(form)) };
+    let repeat = super::series::rule_of(&mut form, start, zone);
+    if !form.ok() {
+        return new_form(ctx, Some(form));
+    }
+    let review = ctx.app.review_time(start, minutes, None, ctx.now)?;
+    if let Some(confirm) = Confirm::needed(&review, &form, start, minutes) {
+        return new_page(ctx, Some(form), Some(confirm));
+    }
+    let booking = Booking { clients: &clients, new_clients: &new_clients, start, minutes, repeat, force: Force::Yes };
+    let field = if repeat.is_some() { "repeat" } else { "client" };
+    let booked = ctx.app.book(&booking, ctx.now);
+    if let Some(first) = form.check(field, booked).and_then(|b| b.first_id().map(|id| (id, b))) {
+        super::booking::remember_length(ctx, &form, minutes);
+        let done = if matches!(first.1, Booked::Series(_)) { "series-created" } else { "created" };
+        return Ok(Resp::see_other(format!("/admin/appointments/{}?done={done}", first.0)));
     }
     new_form(ctx, Some(form))
 }
@@ -152,6 +161,15 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let zone = ctx.app.settings()?.timezone;
     let view = ctx.app.appointment_view(id, ctx.now)?;
     let series = super::series::membership(ctx, view.series_id)?;
+    let another = if view.status == "cancelled" {
+        None
+    } else {
+        super::booking::another(&view, zone, series.as_ref().map(|s| s.repeat))
+    };
+    let week = view
+        .start
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .map_or_else(|_| String::new(), |t| t.with_timezone(&zone).format("%Y-%m-%d").to_string());
     let waiting = today::waiting(ctx)?;
     let (date, card) = today::card(ctx, view, &waiting)?;
     let form = form.unwrap_or_else(|| {
@@ -171,8 +189,21 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let loopback = today::loopback(ctx)?;
     let following = form.get("following") == "1";
     let zone = zone.name().to_string();
-    let page =
-        EditPage { frame, card, date, zone, form: &form, messages, untold, loopback, confirm, series, following };
+    let page = EditPage {
+        frame,
+        card,
+        date,
+        zone,
+        form: &form,
+        messages,
+        untold,
+        loopback,
+        confirm,
+        series,
+        following,
+        another,
+        week,
+    };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }

@@ -19,6 +19,8 @@ pub struct Prefill {
     /// `YYYY-MM-DD` and `HH:MM`, as the date and time inputs take them.
     pub date_time: Option<(String, String)>,
     pub minutes: Option<i64>,
+    /// `weekly`, `fortnightly` or `monthly`: the Repeats menu's choice.
+    pub repeat: Option<&'static str>,
 }
 
 impl Prefill {
@@ -46,6 +48,9 @@ impl Prefill {
                 "minutes" => {
                     p.minutes = value.trim().parse().ok().filter(|m| (1..=MAX_MINUTES).contains(m));
                 }
+                "repeat" => {
+                    p.repeat = super::series::REPEATS.iter().map(|(v, _)| *v).find(|v| !v.is_empty() && *v == value);
+                }
                 _ => {}
             }
         }
@@ -63,7 +68,34 @@ pub fn start(ctx: &mut Ctx<'_>) -> Result<(Form, Vec<i64>)> {
         form.values.insert("date".into(), date);
         form.values.insert("time".into(), time);
     }
+    if let Some(repeat) = asked.repeat {
+        form.values.insert("repeat".into(), repeat.into());
+    }
     Ok((form, asked.clients))
+}
+
+/// "Book another" after `session`: the booking form at the first full
+/// hour after it ends, the same day, with its length and, for a session
+/// of a series, the same Repeats: booking a day's clients back to back
+/// is then a name and a click each. `None` past the day's end.
+pub fn another(session: &crate::app::ApptView, zone: chrono_tz::Tz, repeat: Option<&str>) -> Option<String> {
+    use chrono::Timelike;
+    let end: chrono::DateTime<chrono::Utc> = session.end.parse().ok()?;
+    let local = end.with_timezone(&zone).naive_local();
+    let rounded = if local.minute() == 0 && local.second() == 0 {
+        local
+    } else {
+        local.with_minute(0)?.with_second(0)? + chrono::Duration::hours(1)
+    };
+    if rounded.date() != local.date() {
+        return None;
+    }
+    let repeat = repeat.map(|r| format!("&repeat={r}")).unwrap_or_default();
+    Some(format!(
+        "/admin/appointments/new?start={}&minutes={}{repeat}",
+        rounded.format("%Y-%m-%dT%H:%M"),
+        session.minutes
+    ))
 }
 
 /// After a booking: with "Remember this length as my usual" ticked, the
@@ -97,10 +129,17 @@ mod tests {
         let good = Prefill::read("client=3&client=7&start=2026-11-10T14:00&minutes=45");
         assert_eq!(
             good,
-            Prefill { clients: vec![3, 7], date_time: Some(("2026-11-10".into(), "14:00".into())), minutes: Some(45) }
+            Prefill {
+                clients: vec![3, 7],
+                date_time: Some(("2026-11-10".into(), "14:00".into())),
+                minutes: Some(45),
+                repeat: None
+            }
         );
         let bad = Prefill::read("client=x&client=-1&client=3&client=3&start=2026-02-30T14:00&minutes=0&extra=1");
-        assert_eq!(bad, Prefill { clients: vec![3], date_time: None, minutes: None });
+        assert_eq!(bad, Prefill { clients: vec![3], date_time: None, minutes: None, repeat: None });
+        assert_eq!(Prefill::read("repeat=monthly").repeat, Some("monthly"));
+        assert_eq!(Prefill::read("repeat=daily").repeat, None);
         for start in ["tomorrow", "1999-12-31T10:00", "2026-11-10T25:00", "2026-11-10", "2026-11-10T14:00:00-05:00"] {
             assert_eq!(Prefill::read(&format!("start={start}")).date_time, None, "{start}");
         }

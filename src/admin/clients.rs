@@ -23,6 +23,8 @@ struct EditPage<'a> {
     client: ClientView,
     form: &'a Form,
     sessions: super::history::Sessions,
+    /// The client's repeating series.
+    series: Vec<super::series::Line>,
 }
 
 fn optional(form: &Form, name: &str) -> Option<String> {
@@ -75,7 +77,8 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("clients")?;
     let sessions = super::history::sessions(ctx, id)?;
-    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form, sessions })
+    let series = super::series::of_client(ctx, id)?;
+    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form, sessions, series })
 }
 
 pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {

@@ -64,13 +64,54 @@ pub fn rule_of(form: &mut Form, start: DateTime<Utc>, zone: Tz) -> Option<Rule> 
 pub struct Membership {
     pub id: i64,
     pub repeats: String,
+    /// Its frequency's name (`weekly`...), for "Book another" like it.
+    pub repeat: &'static str,
 }
 
 /// The series `id` is part of, for its session's page.
 pub fn membership(ctx: &mut Ctx<'_>, series: Option<i64>) -> Result<Option<Membership>> {
     let Some(id) = series else { return Ok(None) };
     let view = ctx.app.series_view(id, ctx.now)?;
-    Ok(Some(Membership { id, repeats: view.repeats }))
+    let repeat = view.rule.parse::<Rule>().map_or("", |r| r.freq.name());
+    Ok(Some(Membership { id, repeats: view.repeats, repeat }))
+}
+
+/// A series on its client's page.
+#[derive(Serialize)]
+pub struct Line {
+    id: i64,
+    repeats: String,
+    /// The first session in the practice zone.
+    first: String,
+    /// "Tuesday 8 December 2026, 10:00 AM EST", or `None` when none is ahead.
+    next: Option<String>,
+    ended: bool,
+    /// Everyone in it, this client included.
+    names: String,
+}
+
+/// The series `client` is in, newest first.
+pub fn of_client(ctx: &mut Ctx<'_>, client: i64) -> Result<Vec<Line>> {
+    let zone = ctx.app.settings()?.timezone;
+    let list = ctx.app.list_series(Some(client), ctx.now)?;
+    Ok(list
+        .into_iter()
+        .map(|s| Line {
+            id: s.id,
+            next: s.next.first().map(|a| short(a, zone)),
+            first: s.local_start,
+            ended: s.status == "ended",
+            names: s.clients.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(" & "),
+            repeats: s.repeats,
+        })
+        .collect())
+}
+
+/// A session's date and time with the zone's abbreviation, the zone being
+/// named elsewhere on the page.
+fn short(a: &crate::app::ApptView, zone: Tz) -> String {
+    let local = a.start.parse().map(|t| crate::times::Local::new(t, zone));
+    local.map_or_else(|_| a.local_start.clone(), |l| format!("{}, {} {}", l.date, l.time, l.abbrev))
 }
 
 #[derive(Serialize)]
@@ -105,13 +146,9 @@ pub fn show(ctx: &mut Ctx<'_>, id: i64, confirm_cancel: bool) -> Result<Resp> {
         .app
         .series_sessions(id, ctx.now)?
         .into_iter()
-        .map(|a| {
-            // The zone is named once, on the first session; each line keeps
-            // its abbreviation, which changes with the clocks.
-            let local = a.start.parse().map(|t| crate::times::Local::new(t, zone));
-            let when = local.map_or(a.local_start, |l| format!("{}, {} {}", l.date, l.time, l.abbrev));
-            Session { id: a.id, when, cancelled: a.status == "cancelled" }
-        })
+        // The zone is named once, on the first session; each line keeps
+        // its abbreviation, which changes with the clocks.
+        .map(|a| Session { id: a.id, when: short(&a, zone), cancelled: a.status == "cancelled" })
         .collect();
     let live = sessions.iter().filter(|s| !s.cancelled).count();
     let (first, horizon) = (series.local_start.clone(), ctx.app.settings()?.series_horizon_weeks);

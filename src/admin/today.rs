@@ -65,6 +65,8 @@ pub struct Card {
     /// Clients who pressed Join wait for Start or Admit.
     gated: bool,
     participants: Vec<Person>,
+    /// The series it is a session of.
+    series: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -221,6 +223,7 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         started: row.started_at.map(|at| Local::new(times::from_unix(at), settings.timezone).time),
         gated: settings.waiting_room && row.started_at.is_none(),
         participants,
+        series: row.series_id,
     };
     Ok((when.date, card))
 }

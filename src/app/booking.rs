@@ -81,8 +81,9 @@ impl App {
         })
     }
 
-    /// The new names, trimmed and checked.
-    fn check_new_names(&mut self, names: &[String]) -> Result<Vec<String>> {
+    /// The new names, trimmed and checked: valid, none named twice, none
+    /// a client's name already (without regard to case or spacing).
+    pub fn check_new_names(&mut self, names: &[String]) -> Result<Vec<String>> {
         let known: Vec<(i64, String)> = self.list_clients()?.into_iter().map(|c| (c.id, fold(&c.name))).collect();
         let mut out: Vec<String> = vec![];
         for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {

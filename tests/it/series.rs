@@ -343,3 +343,36 @@ fn a_month_for_five_clients_takes_seven_commands() {
     assert_ne!(start(0) + chrono::Duration::days(7), start(1), "and the first stays");
     assert_eq!(p.json(&["series", "list"]).as_array().unwrap().len(), 5, "Cy's series was split");
 }
+
+#[test]
+fn the_booking_form_adds_new_clients_as_it_books_and_only_then() {
+    let (p, server) = crate::clinician::with_password(&[]);
+    p.client("Ann Smith");
+    let mut clinician = crate::clinician::Clinician::sign_in(&server);
+    let day = (now() + chrono::Duration::days(2)).date_naive();
+    let book = |c: &mut crate::clinician::Clinician<'_>, form: &str| {
+        c.post("/admin/appointments", &format!("date={day}&time=10:00&minutes=50&{form}"))
+    };
+    // A name that is a client already, in another spelling: refused, nothing made.
+    let r = book(&mut clinician, "new_clients=ann++SMITH");
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("exists already (id 1)"), "{}", r.body);
+    // Nobody at all.
+    assert!(book(&mut clinician, "new_clients=%0A").body.contains("type a new client"));
+    // A new couple, with a known client too.
+    let r = book(&mut clinician, "client=1&new_clients=Dee+Elm%0D%0AEli+Elm&repeat=weekly&count=2");
+    assert_eq!(r.status, 303);
+    let names: Vec<String> =
+        p.json(&["client", "list"]).as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().into()).collect();
+    assert_eq!(names, ["Ann Smith", "Dee Elm", "Eli Elm"]);
+    let first = p.json(&["appt", "list", "--client", "Eli Elm"]);
+    assert_eq!(first.as_array().unwrap().len(), 2);
+    assert_eq!(first[0]["participants"].as_array().unwrap().len(), 3);
+    // Its page offers the next hour that day, weekly, and its week.
+    let page = clinician.browser.get(r.header("location").unwrap()).body;
+    let next = format!("/admin/appointments/new?start={day}T11:00&amp;minutes=50&amp;repeat=weekly");
+    assert!(page.contains(&next), "{page}");
+    assert!(page.contains(&format!("/admin/week?date={day}")), "{page}");
+    let form = clinician.browser.get(&next.replace("&amp;", "&")).body;
+    assert!(form.contains("value=\"11:00\"") && form.contains("<option value=\"weekly\" selected>"), "{form}");
+}
