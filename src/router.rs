@@ -109,7 +109,9 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// only its first half, every other page needs a session. A method a page
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
-    use crate::admin::{appointments, audit, clients, id, login, mail, session, settings, today};
+    use crate::admin::{
+        appointments, archive, audit, clients, id, login, mail, participants, session, settings, today,
+    };
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
         return Ok(refused);
@@ -130,7 +132,8 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["clients"] if post => clients::add(ctx),
                 ["clients", n] if get => clients::edit_form(ctx, id(n)?, None),
                 ["clients", n] if post => clients::save(ctx, id(n)?),
-                ["clients", n, "archive"] if post => clients::archive(ctx, id(n)?),
+                ["clients", n, "archive"] if get => archive::confirm_form(ctx, id(n)?),
+                ["clients", n, "archive"] if post => archive::archive(ctx, id(n)?),
                 ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
                 ["appointments", "new"] if get => appointments::new_form(ctx, None),
                 ["appointments"] if post => appointments::create(ctx),
@@ -139,6 +142,9 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
                 ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
                 ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
+                ["appointments", n, "participants"] if post => participants::add(ctx, id(n)?),
+                ["appointments", n, "remove"] if get => participants::remove_form(ctx, id(n)?),
+                ["appointments", n, "remove"] if post => participants::remove(ctx, id(n)?),
                 ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
                 ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
                 ["outbox", n, "send"] if post => mail::send_now(ctx, id(n)?),

@@ -58,6 +58,7 @@ struct EditPage<'a> {
     untold: Vec<super::mail::Untold>,
     loopback: Option<crate::app::LoopbackFix>,
     confirm: Option<Confirm>,
+    people: super::participants::People,
 }
 
 /// The client ids ticked in a form.
@@ -149,8 +150,9 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let messages = super::mail::lines(ctx, rows)?;
     let untold = super::mail::untold(ctx, Some(id))?;
     let loopback = today::loopback(ctx)?;
-    let page =
-        EditPage { frame, card, date, zone: zone.name().to_string(), form: &form, messages, untold, loopback, confirm };
+    let people = super::participants::people(ctx, id)?;
+    let zone = zone.name().to_string();
+    let page = EditPage { frame, card, date, zone, form: &form, messages, untold, loopback, confirm, people };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))
 }

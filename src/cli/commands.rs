@@ -154,6 +154,7 @@ pub fn run(cli: Cli) -> Result<()> {
 fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
         ClientCmd::Add { name, email, phone, no_mail, json } => {
+            warn_duplicates(app, &name, email.as_deref())?;
             let mut c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
             if no_mail {
                 c = app.set_client_mail(c.id, false, now)?;
@@ -169,7 +170,58 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
             let c = app.rotate_portal(app.client_id(&id)?, now)?;
             print::out(json.json, &c, print::client)
         }
+        ClientCmd::Archive { id, force, json } => archive(app, &id, force, json.json, now),
+        ClientCmd::Restore { id, json } => {
+            let c = app.restore_client(app.client_id(&id)?, now)?;
+            print::out(json.json, &c, print::client)
+        }
     }
+}
+
+/// `client archive`: refused (exit 2) while it would change future
+/// sessions, unless forced; then what it did, session by session.
+fn archive(app: &mut App, id: &str, force: bool, json: bool, now: DateTime<Utc>) -> Result<()> {
+    let id = app.client_id(id)?;
+    let name = app.client_row(id)?.name;
+    let plan = app.archive_plan(id, now)?;
+    if !plan.is_empty() && !force {
+        let ids = |l: &[crate::app::Session]| l.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(", ");
+        let mut what = vec![];
+        if !plan.cancelled.is_empty() {
+            what.push(format!("appointment(s) {} would be cancelled", ids(&plan.cancelled)));
+        }
+        if !plan.left.is_empty() {
+            what.push(format!("shared appointment(s) {} would go on without them", ids(&plan.left)));
+        }
+        return Err(Error::input(format!(
+            "client {id} ({name}) has future sessions: {}; to archive anyway, add --force",
+            what.join("; ")
+        )));
+    }
+    let done = app.archive_client(id, now)?;
+    for s in done.cancelled.iter().chain(&done.left) {
+        warn_untold(app, s.id, now)?;
+    }
+    let view =
+        serde_json::json!({ "id": id, "name": name, "archived": true, "cancelled": done.cancelled, "left": done.left });
+    print::out(json, &view, |_| {
+        let mut out = format!("client {id} ({name}) archived; their portal link no longer works\n");
+        for line in done.lines() {
+            out += &format!("  {line}\n");
+        }
+        out
+    })
+}
+
+/// `client add` goes ahead whatever it finds (scripts rely on it), but
+/// names on stderr each client it may duplicate.
+fn warn_duplicates(app: &mut App, name: &str, email: Option<&str>) -> Result<()> {
+    let similar = app.similar_clients(name, email)?;
+    if !similar.is_empty() {
+        let list: Vec<String> = similar.iter().map(crate::app::Similar::describe).collect();
+        eprintln!("porchlight: warning: a client like this already exists: {}", list.join("; "));
+    }
+    Ok(())
 }
 
 fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
@@ -203,6 +255,23 @@ fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
             warn_clashes(&made.clashes);
             warn_untold(app, id, now)?;
             print::out(json.json, &made.view, print::appt)
+        }
+        ApptCmd::AddClient { id, client, json } => {
+            let client = app.client_id(&client)?;
+            let p = app.add_participant(id, client, now)?;
+            print::out(json.json, &p, print::participant)
+        }
+        ApptCmd::RemoveClient { id, client } => {
+            let client = app.client_id(&client)?;
+            let name = app.client_row(client)?.name;
+            let told = match app.remove_participant(id, client, now)? {
+                crate::app::Removed::CancellationPlanned => "a cancellation goes to them",
+                crate::app::Removed::NothingSent => "nothing was sent to them, as nothing had been",
+            };
+            warn_untold(app, id, now)?;
+            print::line(&format!(
+                "client {client} ({name}) removed from appointment {id}; their link no longer opens it, and {told}"
+            ))
         }
         ApptCmd::Cancel { id } => {
             app.cancel_appointment(id, now)?;

@@ -15,6 +15,7 @@ mod feeds;
 pub mod integrity;
 mod links;
 mod outbox;
+mod participants;
 mod sessions;
 
 use std::path::Path;
@@ -30,6 +31,7 @@ pub use chain::Chain;
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
 pub use outbox::{MessageKind, OutboxRow};
+pub use participants::{Addressee, Booked, Membership};
 
 /// One connection to the practice database.
 pub struct Store {

@@ -235,6 +235,7 @@ fn no_get_changes_anything() {
         format!("/admin/clients/{c}/portal"),
         format!("/admin/appointments/{}/cancel", appt.id()),
         format!("/admin/appointments/{}/rotate?client={c}", appt.id()),
+        format!("/admin/appointments/{}/remove?client={c}", appt.id()),
         "/admin/backup".to_string(),
     ] {
         let r = b.get(&target);
