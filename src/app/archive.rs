@@ -63,23 +63,28 @@ impl ArchivePlan {
     }
 }
 
+/// Sort a client's future sessions: theirs alone, and shared ones.
+fn plan_of(bookings: Vec<crate::store::Booked>, zone: chrono_tz::Tz) -> ArchivePlan {
+    let mut plan = ArchivePlan::default();
+    for booked in bookings {
+        let start = times::from_unix(booked.appt.start_at);
+        let session = Session {
+            id: booked.appt.id,
+            start: times::rfc3339(start),
+            when: Local::new(start, zone).line(),
+            others: booked.others,
+        };
+        if session.others.is_empty() { plan.cancelled.push(session) } else { plan.left.push(session) }
+    }
+    plan
+}
+
 impl App {
     /// What archiving `client` now would do to their future sessions.
     pub fn archive_plan(&mut self, client: i64, now: DateTime<Utc>) -> Result<ArchivePlan> {
         self.client_row(client)?;
         let zone = self.settings()?.timezone;
-        let mut plan = ArchivePlan::default();
-        for booked in self.store.future_bookings(client, now.timestamp())? {
-            let start = times::from_unix(booked.appt.start_at);
-            let session = Session {
-                id: booked.appt.id,
-                start: times::rfc3339(start),
-                when: Local::new(start, zone).line(),
-                others: booked.others,
-            };
-            if session.others.is_empty() { plan.cancelled.push(session) } else { plan.left.push(session) }
-        }
-        Ok(plan)
+        Ok(plan_of(self.store.future_bookings(client, now.timestamp())?, zone))
     }
 
     /// Archive `client`: each future session of theirs alone is cancelled,
@@ -92,8 +97,11 @@ impl App {
         }
         let at = now.timestamp();
         let hours = self.reminder_hours()?;
-        let plan = self.archive_plan(client, now)?;
+        let zone = self.settings()?.timezone;
         self.store.write(|tx| {
+            // Read in the transaction that changes them: a session booked
+            // a moment ago is not left behind.
+            let plan = plan_of(Store::future_bookings_in(tx, client, at)?, zone);
             let why = "the client was archived".to_string();
             for s in &plan.cancelled {
                 Store::cancel_appointment(tx, s.id, at)?;
@@ -129,9 +137,9 @@ impl App {
                 tx,
                 at,
                 &NewAudit { event: "client.archive", client_id: Some(client), detail, ..Default::default() },
-            )
-        })?;
-        Ok(plan)
+            )?;
+            Ok(plan)
+        })
     }
 
     /// Bring an archived client back. Their cancelled sessions stay

@@ -158,6 +158,12 @@ impl Store {
     /// The client's appointments that start after `now` and are not
     /// cancelled, with the other clients in each, earliest first.
     pub fn future_bookings(&self, client_id: i64, now: i64) -> Result<Vec<Booked>> {
+        Store::future_bookings_in(&self.conn, client_id, now)
+    }
+
+    /// [`Store::future_bookings`] on `conn`, which may be a writing
+    /// transaction: archiving reads and changes them in one.
+    pub fn future_bookings_in(conn: &rusqlite::Connection, client_id: i64, now: i64) -> Result<Vec<Booked>> {
         let sql = format!(
             "SELECT {APPT_COLUMNS},
                     (SELECT group_concat(c.name, char(31)) FROM participants o JOIN clients c ON c.id = o.client_id
@@ -166,7 +172,7 @@ impl Store {
              WHERE p.client_id = ?1 AND p.removed_at IS NULL AND a.cancelled_at IS NULL AND a.start_at > ?2
              ORDER BY a.start_at, a.id"
         );
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = conn.prepare_cached(&sql)?;
         let rows = stmt.query_map([client_id, now], |r| {
             // Names hold no control characters (`validate_name`): the
             // unit separator cannot occur inside one.
