@@ -109,7 +109,9 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// only its first half, every other page needs a session. A method a page
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
-    use crate::admin::{appointments, audit, clients, id, login, mail, series, session, settings, today, week};
+    use crate::admin::{
+        appointments, archive, audit, clients, id, login, mail, participants, series, session, settings, today, week,
+    };
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
         return Ok(refused);
@@ -131,7 +133,8 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["clients"] if post => clients::add(ctx),
                 ["clients", n] if get => clients::edit_form(ctx, id(n)?, None),
                 ["clients", n] if post => clients::save(ctx, id(n)?),
-                ["clients", n, "archive"] if post => clients::archive(ctx, id(n)?),
+                ["clients", n, "archive"] if get => archive::confirm_form(ctx, id(n)?),
+                ["clients", n, "archive"] if post => archive::archive(ctx, id(n)?),
                 ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
                 ["appointments", "new"] if get => appointments::new_form(ctx, None),
                 ["appointments"] if post => appointments::create(ctx),
@@ -140,6 +143,9 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["appointments", n, "cancel"] if get => appointments::cancel_form(ctx, id(n)?),
                 ["appointments", n, "cancel"] if post => appointments::cancel(ctx, id(n)?),
                 ["appointments", n, "rotate"] if post => appointments::rotate(ctx, id(n)?),
+                ["appointments", n, "participants"] if post => participants::add(ctx, id(n)?),
+                ["appointments", n, "remove"] if get => participants::remove_form(ctx, id(n)?),
+                ["appointments", n, "remove"] if post => participants::remove(ctx, id(n)?),
                 ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
                 ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
                 ["series", n] if get => series::show(ctx, id(n)?, false),

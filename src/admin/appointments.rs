@@ -71,6 +71,7 @@ struct EditPage<'a> {
     week: String,
     /// "and every later session" was ticked (kept through a confirmation).
     following: bool,
+    people: super::participants::People,
 }
 
 /// The client ids ticked in a form.
@@ -188,6 +189,7 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
     let untold = super::mail::untold(ctx, Some(id))?;
     let loopback = today::loopback(ctx)?;
     let following = form.get("following") == "1";
+    let people = super::participants::people(ctx, id)?;
     let zone = zone.name().to_string();
     let page = EditPage {
         frame,
@@ -203,6 +205,7 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
         following,
         another,
         week,
+        people,
     };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))

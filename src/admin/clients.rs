@@ -14,6 +14,26 @@ struct ListPage<'a> {
     active: Vec<ClientView>,
     archived: Vec<ClientView>,
     form: &'a Form,
+    duplicates: Option<Duplicates>,
+}
+
+/// Clients a new one may duplicate, asked about before adding.
+#[derive(Serialize)]
+struct Duplicates {
+    similar: Vec<String>,
+    /// Carried by "Add anyway": the clients it was shown for. A form
+    /// sent back matching other clients is asked about again.
+    value: String,
+}
+
+impl Duplicates {
+    /// `None` when the new client matches nobody, or the clinician
+    /// confirmed exactly these matches.
+    fn needed(similar: Vec<crate::app::Similar>, form: &Form) -> Option<Duplicates> {
+        let value = similar.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(".");
+        (!similar.is_empty() && form.get("confirm") != value)
+            .then(|| Duplicates { similar: similar.iter().map(crate::app::Similar::describe).collect(), value })
+    }
 }
 
 #[derive(Serialize)]
@@ -32,11 +52,15 @@ fn optional(form: &Form, name: &str) -> Option<String> {
 }
 
 pub fn list(ctx: &mut Ctx<'_>, form: Option<Form>) -> Result<Resp> {
+    list_page(ctx, form, None)
+}
+
+fn list_page(ctx: &mut Ctx<'_>, form: Option<Form>, duplicates: Option<Duplicates>) -> Result<Resp> {
     let (archived, active) = ctx.app.list_clients()?.into_iter().partition(|c| c.archived);
     let form = form.unwrap_or_default();
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("clients")?;
-    ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form })
+    ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form, duplicates })
 }
 
 /// Check each field against the client rules, so every mistake shows next
@@ -55,6 +79,10 @@ fn fields(form: &mut Form) -> Option<(String, Option<String>, Option<String>)> {
 pub fn add(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
     let Some((name, email, phone)) = fields(&mut form) else { return list(ctx, Some(form)) };
+    let similar = ctx.app.similar_clients(&name, email.as_deref())?;
+    if let Some(duplicates) = Duplicates::needed(similar, &form) {
+        return list_page(ctx, Some(form), Some(duplicates));
+    }
     let result = ctx.app.add_client(&name, email.as_deref(), phone.as_deref(), ctx.now);
     match form.check("name", result) {
         Some(c) => Ok(Resp::see_other(format!("/admin/clients?done=client-added#client-{}", c.id))),
@@ -93,13 +121,6 @@ pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
         Some(_) => Ok(Resp::see_other(format!("/admin/clients?done=client-saved#client-{id}"))),
         None => edit_form(ctx, id, Some(form)),
     }
-}
-
-pub fn archive(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
-    let archived = ctx.req.field("archived").as_deref() != Some("0");
-    ctx.app.archive_client(id, archived, ctx.now)?;
-    let done = if archived { "archived" } else { "unarchived" };
-    Ok(Resp::see_other(format!("/admin/clients?done={done}#client-{id}")))
 }
 
 pub fn rotate_portal(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {

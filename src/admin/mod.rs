@@ -12,12 +12,14 @@
 //! the gate here ([`outer_gate`], [`session_gate`]) around it.
 
 pub mod appointments;
+pub mod archive;
 pub mod audit;
 pub mod booking;
 pub mod clients;
 pub mod history;
 pub mod login;
 pub mod mail;
+pub mod participants;
 pub mod series;
 pub mod session;
 pub mod settings;
@@ -125,6 +127,16 @@ fn notice(done: &str) -> Option<&'static str> {
         "client-added" => "Client added.",
         "client-saved" => "Client saved.",
         "archived" => "Client archived.",
+        "archived-cancelled" => {
+            "Client archived. Their future sessions were cancelled, and shared ones go on without them."
+        }
+        "participant-added" => "Client added to the session, with a link and code of their own.",
+        "removed" => {
+            "Client removed from the session. Their link no longer opens it; nothing was sent to them, as nothing had been."
+        }
+        "removed-told" => {
+            "Client removed from the session. Their link no longer opens it, and a cancellation email goes to them."
+        }
         "unarchived" => "Client restored.",
         "portal-rotated" => "New portal link made. The old one no longer works.",
         "settings" => "Settings saved.",

@@ -264,7 +264,12 @@ pub(super) fn seat(
 
 /// Store a new link for `participant`. A 40-bit code can, very rarely,
 /// collide with an older one; then a new seed is drawn.
-fn insert_fresh_link(tx: &rusqlite::Transaction<'_>, keys: &token::Keyring, participant: i64, at: i64) -> Result<Seed> {
+pub(super) fn insert_fresh_link(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &token::Keyring,
+    participant: i64,
+    at: i64,
+) -> Result<Seed> {
     for _ in 0..8 {
         let seed = token::new_seed();
         let token_tag = keys.tag_of_seed(Kind::Participant, &seed);

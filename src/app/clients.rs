@@ -160,19 +160,6 @@ impl App {
         self.client_view(id)
     }
 
-    /// Archive a client (hidden from new appointments, links untouched) or
-    /// bring them back.
-    pub fn archive_client(&mut self, id: i64, archived: bool, now: DateTime<Utc>) -> Result<ClientView> {
-        self.client_row(id)?;
-        let at = now.timestamp();
-        let event = if archived { "client.archive" } else { "client.unarchive" };
-        self.store.write(|tx| {
-            Store::set_archived(tx, id, archived.then_some(at))?;
-            Store::insert_audit(tx, at, &NewAudit { event, client_id: Some(id), ..Default::default() })
-        })?;
-        self.client_view(id)
-    }
-
     /// The client's live portal URL, if they have one.
     pub fn portal_url(&mut self, client_id: i64) -> Result<Option<String>> {
         let Some(portal) = self.store.live_portal_link(client_id)? else { return Ok(None) };

@@ -64,6 +64,13 @@ pub(super) fn plan_outbox(tx: &rusqlite::Transaction<'_>, appointment_id: i64, h
     Store::put_outbox(tx, appointment_id, sequence, planned.into_iter().map(|m| (m.kind, m.hours, m.due_at)))
 }
 
+/// The facts a message to one participant is judged by: for a client
+/// removed from the session, it is as good as cancelled (their
+/// cancellation goes out, nothing else does).
+pub(super) fn facts_for(appt: &crate::store::ApptRow, removed: bool) -> Facts {
+    Facts { start_at: appt.start_at, sequence: appt.sequence, cancelled: appt.cancelled_at.is_some() || removed }
+}
+
 /// What a message to one participant of one appointment says about
 /// them, worked out in one place for the mail sender and for the text the
 /// clinician sends by hand ([`App::untold_text`]). `link` and `code` are
@@ -141,8 +148,10 @@ impl App {
         render: impl Fn(&MailBody<'_>) -> Result<(String, String)>,
     ) -> Result<Compose> {
         let appt = self.appointment_row(row.appointment_id)?;
-        let facts = Facts { start_at: appt.start_at, sequence: appt.sequence, cancelled: appt.cancelled_at.is_some() };
-        if let Some(why) = plan::stale(row.kind, row.sequence, facts, now.timestamp()) {
+        let Some(addressee) = self.store.addressee(row.participant_id)? else {
+            return Ok(Compose::Skip("the client is no longer in this session".into()));
+        };
+        if let Some(why) = plan::stale(row.kind, row.sequence, facts_for(&appt, addressee.removed), now.timestamp()) {
             return Ok(Compose::Skip(why.into()));
         }
         let settings = self.settings()?;
@@ -152,12 +161,11 @@ impl App {
             return Ok(Compose::Skip("the client asked for no email".into()));
         }
         let Some(to) = client.email.clone() else { return Ok(Compose::Skip("the client has no email address".into())) };
-        let participant = self.store.participants(appt.id)?.into_iter().find(|p| p.id == row.participant_id);
-        let Some(link) = participant.and_then(|p| p.link) else {
+        let Some(seed) = addressee.seed else {
             return Ok(Compose::Skip("the client is no longer in this session".into()));
         };
         let window = self.window_of(&appt)?;
-        let to_whom = self.addressed(&settings, &window, &client, Some(&link.seed))?;
+        let to_whom = self.addressed(&settings, &window, &client, Some(&seed))?;
         let (link_url, code, base, when) = (&to_whom.link, &to_whom.code, &to_whom.base, &to_whom.when);
         let (text, html) =
             render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })?;
@@ -173,12 +181,19 @@ impl App {
             _ => ("REQUEST", Status::Confirmed),
         };
         let entry = ParticipantEntry { appt: &appt, window: &window, client_id: client.id, link: link_url, code, base };
-        let event = Event {
+        let mut event = Event {
             status,
             organizer: Some((practice.clone(), from.clone())),
             attendee: Some((client.name.clone(), to.clone())),
             ..self.participant_event(&entry)?
         };
+        if addressee.removed {
+            // Their entry is cancelled though the session's version is
+            // not raised (the others' calendars do not change): a
+            // cancellation must carry a higher SEQUENCE than the
+            // invitation it ends (RFC 5546, section 2.1.4).
+            event.sequence += 1;
+        }
         Ok(Compose::Send(Box::new(Outgoing {
             from_name: practice.clone(),
             from,

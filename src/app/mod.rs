@@ -7,14 +7,17 @@
 
 mod admin;
 mod appointments;
+mod archive;
 pub mod booking;
 mod calendar;
 mod check;
 mod clients;
+mod duplicates;
 mod following;
 mod history;
 pub mod mail;
 pub mod message;
+mod participants;
 mod portal;
 mod repeats;
 mod room;
@@ -34,9 +37,12 @@ use crate::store::{NewAudit, Store};
 use crate::token::Keyring;
 
 pub use appointments::{ApptView, ParticipantView, default_list_range};
+pub use archive::{ArchivePlan, Session};
 pub use check::{CheckView, Checked};
 pub use clients::{ClientView, validate_email, validate_name, validate_phone};
+pub use duplicates::Similar;
 pub use history::History;
+pub use participants::Removed;
 pub use portal::{PORTAL_DAYS, PortalAppt, PortalView};
 pub use repeats::Repeats;
 pub use room::{Gate, JoinOutcome, Pass, Started, Who};

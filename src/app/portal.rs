@@ -21,6 +21,8 @@ pub enum PortalView {
     Revoked,
     /// Portal links are turned off in the settings.
     Off,
+    /// The client was archived: no sessions to show them.
+    Archived,
     Ok {
         client_id: i64,
         first_name: String,
@@ -55,6 +57,9 @@ impl App {
             return Ok(PortalView::Revoked);
         }
         let client = self.client_row(row.client_id)?;
+        if client.archived_at.is_some() {
+            return Ok(PortalView::Archived);
+        }
         let zone = self.settings()?.timezone;
         let mut appointments = vec![];
         for (appt, link) in self.upcoming_of(row.client_id, now)? {
@@ -80,7 +85,7 @@ impl App {
         Ok(match self.portal(token, now)? {
             PortalView::Ok { client_id, .. } => Ok(client_id),
             PortalView::Unknown => Err(404),
-            PortalView::Off | PortalView::Revoked => Err(410),
+            PortalView::Off | PortalView::Revoked | PortalView::Archived => Err(410),
         })
     }
 

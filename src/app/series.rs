@@ -409,7 +409,7 @@ mod tests {
         let now = t("2026-12-01T12:00:00Z");
         let (mut app, ann) = practice(now);
         let made = app.create_series(&[ann], t("2026-12-02T15:00:00Z"), 50, weekly(End::Open), Force::No, now).unwrap();
-        app.archive_client(ann, true, now).unwrap();
+        app.archive_client(ann, now).unwrap();
         assert_eq!(app.extend_series(now + Duration::weeks(4)).unwrap(), 0);
         assert_eq!(app.series_view(made.series_id, now).unwrap().status, "ended");
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::App;
 use super::mail::MailBody;
 use crate::error::Result;
-use crate::mail::plan::{self, Facts, Kind};
+use crate::mail::plan::{self, Kind};
 use crate::store::{NewAudit, OutboxRow};
 
 /// One message that will not go out, and why.
@@ -45,8 +45,8 @@ impl App {
         let mut out = vec![];
         for row in self.store.outbox_changes_unsent(appointment_id, now.timestamp())? {
             let appt = self.appointment_row(row.appointment_id)?;
-            let facts =
-                Facts { start_at: appt.start_at, sequence: appt.sequence, cancelled: appt.cancelled_at.is_some() };
+            let removed = self.store.addressee(row.participant_id)?.is_some_and(|a| a.removed);
+            let facts = super::mail::facts_for(&appt, removed);
             if plan::stale(row.kind, row.sequence, facts, now.timestamp()).is_some() {
                 continue;
             }
@@ -71,8 +71,7 @@ impl App {
         let settings = self.settings()?;
         let appt = self.appointment_row(row.appointment_id)?;
         let client = self.client_row(row.client_id)?;
-        let participant = self.store.participants(appt.id)?.into_iter().find(|p| p.id == row.participant_id);
-        let seed = participant.and_then(|p| p.link).map(|l| l.seed);
+        let seed = self.store.addressee(row.participant_id)?.and_then(|a| a.seed);
         let window = self.window_of(&appt)?;
         let to_whom = self.addressed(&settings, &window, &client, seed.as_ref())?;
         render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })

@@ -4,11 +4,10 @@ use std::io::{Read, Write};
 
 use chrono::{DateTime, Utc};
 
+use super::appts::{appt, series, warn_untold};
 use super::print;
-use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SeriesCmd, SettingsCmd};
+use super::{AdminCmd, ApptCmd, AuditCmd, Cli, ClientCmd, Command, LinkCmd, PortalCmd, SettingsCmd};
 use crate::app::App;
-use crate::app::booking::{Booked, Booking};
-use crate::app::schedule::{Clash, Force};
 use crate::error::{Error, Result};
 use crate::times;
 
@@ -161,6 +160,7 @@ pub fn run(cli: Cli) -> Result<()> {
 fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
         ClientCmd::Add { name, email, phone, no_mail, json } => {
+            warn_duplicates(app, &name, email.as_deref())?;
             let mut c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
             if no_mail {
                 c = app.set_client_mail(c.id, false, now)?;
@@ -176,147 +176,56 @@ fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
             let c = app.rotate_portal(app.client_id(&id)?, now)?;
             print::out(json.json, &c, print::client)
         }
-    }
-}
-
-fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()> {
-    match cmd {
-        ApptCmd::Add { clients, new_clients, start, minutes, force, repeat, count, until, json } => {
-            let start = parse_time(app, &start)?;
-            let clients = clients.iter().map(|c| app.client_id(c)).collect::<Result<Vec<i64>>>()?;
-            // Leaving --minutes out only extends SPEC's `--minutes N`.
-            let minutes = match minutes {
-                Some(m) => m,
-                None => app.settings()?.session_minutes,
-            };
-            let repeat = repeat.map(|how| repeat_rule(app, start, &how, count, until.as_deref())).transpose()?;
-            let booking =
-                Booking { clients: &clients, new_clients: &new_clients, start, minutes, repeat, force: forced(force) };
-            match app.book(&booking, now)? {
-                Booked::One(made) => {
-                    warn_clashes(&made.clashes);
-                    print::out(json.json, &made.view, print::appt)
-                }
-                Booked::Series(made) => {
-                    warn_clashes(&made.clashes);
-                    print::out(json.json, &made, print::series_made)
-                }
-            }
-        }
-        ApptCmd::Show { id, json } => {
-            let v = app.appointment_view(id, now)?;
-            print::out(json.json, &v, print::appt)
-        }
-        ApptCmd::List { client, from, to, json } => {
-            let zone = app.settings()?.timezone;
-            let (mut lo, mut hi) = crate::app::default_list_range(now, zone);
-            if let Some(t) = from {
-                lo = parse_time(app, &t)?;
-            }
-            if let Some(t) = to {
-                hi = parse_time(app, &t)?;
-            }
-            let list = match client {
-                Some(c) => {
-                    let client = app.client_id(&c)?;
-                    app.client_appointments(client, lo, hi, now)?
-                }
-                None => app.list_appointments(lo, hi, now)?,
-            };
-            print::out(json.json, list.as_slice(), print::appts)
-        }
-        ApptCmd::Move { id, start, minutes, force, following, json } => {
-            let start = parse_time(app, &start)?;
-            let made = if following {
-                app.move_following(id, start, minutes, forced(force), now)?
-            } else {
-                app.reschedule(id, start, minutes, forced(force), now)?
-            };
-            warn_clashes(&made.clashes);
-            warn_untold(app, id, now)?;
-            print::out(json.json, &made.view, print::appt)
-        }
-        ApptCmd::Cancel { id, following: true } => {
-            let n = app.cancel_following(id, now)?;
-            print::line(&format!(
-                "appointment {id} and the later sessions of its series cancelled ({n} in all); the series ends before it"
-            ))
-        }
-        ApptCmd::Cancel { id, following: false } => {
-            app.cancel_appointment(id, now)?;
-            warn_untold(app, id, now)?;
-            print::line(&format!("appointment {id} cancelled; its links no longer open the session"))?;
-            Ok(())
+        ClientCmd::Archive { id, force, json } => archive(app, &id, force, json.json, now),
+        ClientCmd::Restore { id, json } => {
+            let c = app.restore_client(app.client_id(&id)?, now)?;
+            print::out(json.json, &c, print::client)
         }
     }
 }
 
-fn series(app: &mut App, cmd: SeriesCmd, now: DateTime<Utc>) -> Result<()> {
-    match cmd {
-        SeriesCmd::List { client, json } => {
-            let client = client.map(|c| app.client_id(&c)).transpose()?;
-            let list = app.list_series(client, now)?;
-            print::out(json.json, list.as_slice(), print::series_list)
+/// `client archive`: refused (exit 2) while it would change future
+/// sessions, unless forced; then what it did, session by session.
+fn archive(app: &mut App, id: &str, force: bool, json: bool, now: DateTime<Utc>) -> Result<()> {
+    let id = app.client_id(id)?;
+    let name = app.client_row(id)?.name;
+    let plan = app.archive_plan(id, now)?;
+    if !plan.is_empty() && !force {
+        let ids = |l: &[crate::app::Session]| l.iter().map(|s| s.id.to_string()).collect::<Vec<_>>().join(", ");
+        let mut what = vec![];
+        if !plan.cancelled.is_empty() {
+            what.push(format!("appointment(s) {} would be cancelled", ids(&plan.cancelled)));
         }
-        SeriesCmd::Show { id, json } => {
-            let v = app.series_view(id, now)?;
-            print::out(json.json, &v, print::series)
+        if !plan.left.is_empty() {
+            what.push(format!("shared appointment(s) {} would go on without them", ids(&plan.left)));
         }
-        SeriesCmd::Cancel { id } => {
-            let n = app.cancel_series(id, now)?;
-            print::line(&format!("series {id} cancelled: {n} future session(s) cancelled, no more will be made"))
-        }
+        return Err(Error::input(format!(
+            "client {id} ({name}) has future sessions: {}; to archive anyway, add --force",
+            what.join("; ")
+        )));
     }
-}
-
-/// The rule `--repeat HOW [--count N | --until DATE]` names for a series
-/// whose first session is `start` (SPEC, "Series and calendars").
-fn repeat_rule(
-    app: &mut App,
-    start: DateTime<Utc>,
-    how: &str,
-    count: Option<u32>,
-    until: Option<&str>,
-) -> Result<crate::recurrence::Rule> {
-    use crate::recurrence::{End, Freq, MAX_STEPS, Rule};
-    let zone = app.settings()?.timezone;
-    let first = start.with_timezone(&zone).date_naive();
-    let freq = Freq::named(how, first)
-        .ok_or_else(|| Error::input(format!("bad --repeat {how:?}: use weekly, fortnightly or monthly")))?;
-    let end = match (count, until) {
-        (Some(n), _) if !(2..=MAX_STEPS).contains(&n) => {
-            return Err(Error::input(format!("bad --count {n}: use 2 to {MAX_STEPS} sessions")));
-        }
-        (Some(n), _) => End::Count(n),
-        (None, Some(text)) => End::Until(
-            chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                .map_err(|_| Error::input(format!("bad --until {text:?}: use a date such as 2027-03-01")))?,
-        ),
-        (None, None) => End::Open,
-    };
-    Ok(Rule { freq, end })
-}
-
-fn forced(force: bool) -> Force {
-    if force { Force::Yes } else { Force::No }
-}
-
-/// An overlap is allowed (a couple seen back to back may share a minute),
-/// but never silently: stderr names each clash.
-fn warn_clashes(clashes: &[Clash]) {
-    for c in clashes {
-        eprintln!("porchlight: warning: this {c}");
+    let done = app.archive_client(id, now)?;
+    for s in done.cancelled.iter().chain(&done.left) {
+        warn_untold(app, s.id, now)?;
     }
+    let view =
+        serde_json::json!({ "id": id, "name": name, "archived": true, "cancelled": done.cancelled, "left": done.left });
+    print::out(json, &view, |_| {
+        let mut out = format!("client {id} ({name}) archived; their portal link no longer works\n");
+        for line in done.lines() {
+            out += &format!("  {line}\n");
+        }
+        out
+    })
 }
 
-/// A new time or a cancellation that mail will not carry: the clinician
-/// must not go away believing the clients were told.
-fn warn_untold(app: &mut App, id: i64, now: DateTime<Utc>) -> Result<()> {
-    for u in app.untold(Some(id), now)? {
-        eprintln!(
-            "porchlight: warning: {} was not told by email ({}); the admin page has the message to send them",
-            u.client, u.why
-        );
+/// `client add` goes ahead whatever it finds (scripts rely on it), but
+/// names on stderr each client it may duplicate.
+fn warn_duplicates(app: &mut App, name: &str, email: Option<&str>) -> Result<()> {
+    let similar = app.similar_clients(name, email)?;
+    if !similar.is_empty() {
+        let list: Vec<String> = similar.iter().map(crate::app::Similar::describe).collect();
+        eprintln!("porchlight: warning: a client like this already exists: {}", list.join("; "));
     }
     Ok(())
 }
@@ -357,7 +266,7 @@ fn guarded_now(app: &App) -> Result<DateTime<Utc>> {
     Ok(reading.now)
 }
 
-fn parse_time(app: &mut App, text: &str) -> Result<DateTime<Utc>> {
+pub(super) fn parse_time(app: &mut App, text: &str) -> Result<DateTime<Utc>> {
     let zone = app.settings()?.timezone;
     times::parse_input(text, zone)
 }

@@ -4,6 +4,7 @@
 //! document with `--json`. Errors are one line on stderr; the exit status
 //! is 2 for bad usage or input and 1 for anything else.
 
+mod appts;
 mod commands;
 mod print;
 
@@ -207,6 +208,31 @@ pub enum ClientCmd {
     /// Rotate portal links.
     #[command(subcommand)]
     Portal(PortalCmd),
+    /// Archive a client: their portal link stops working and their future
+    /// sessions are given up.
+    ///
+    /// A future session of theirs alone is cancelled; a shared one goes on
+    /// for the others without them. With future sessions, nothing is done
+    /// (exit 2, naming them) unless --force is given; then each one is
+    /// printed. Sessions that started or are over stay as they were.
+    Archive {
+        /// The client's id, or their exact name.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Archive even though future sessions are cancelled or left.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Bring an archived client back (cancelled sessions stay cancelled).
+    Restore {
+        /// The client's id, or their exact name.
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +327,30 @@ pub enum ApptCmd {
         /// Cancel this and every later session of its series; the series ends.
         #[arg(long)]
         following: bool,
+    },
+    /// Add a client to this appointment only, with their own link and code.
+    #[command(name = "add-client")]
+    AddClient {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// The client's id, or their exact name.
+        #[arg(long, value_name = "ID")]
+        client: String,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Remove a client from this appointment only; their link becomes revoked.
+    ///
+    /// If a message about the session already reached them, they get a
+    /// cancellation; nobody else is sent anything. The last client cannot
+    /// be removed: cancel the appointment instead.
+    #[command(name = "remove-client")]
+    RemoveClient {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// The client's id, or their exact name.
+        #[arg(long, value_name = "ID")]
+        client: String,
     },
 }
 

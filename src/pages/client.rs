@@ -68,7 +68,24 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         )?;
         return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));
     }
+    if state == LinkState::Revoked && found.as_ref().is_some_and(|(link, _, _)| link.removed) {
+        return removed(shared, practice);
+    }
     gone(shared, practice, state, when)
+}
+
+/// The page of a link whose client was taken out of the session: still
+/// `revoked` (SPEC, "Words"), but no newer link is on its way, so the
+/// page does not send them looking for one. Like every revoked page it
+/// says nothing of the session itself.
+fn removed(shared: &Shared, practice: &str) -> Result<Resp> {
+    let lines = vec![
+        "You are no longer booked for this session, so this link does not open it.".into(),
+        format!("If {practice} has sent you a newer message about a session, use the link in that one."),
+        format!("Questions? Contact {practice}."),
+    ];
+    let gone = Gone { kind: "revoked", title: "This link no longer works", lines, when: None, offer_code: false };
+    shared.pages.gone(LinkState::Revoked.http_status(), practice, gone)
 }
 
 /// The page of a participant link that leads to no session now: what

@@ -66,6 +66,14 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                 "Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."
             ),
         ),
+        // Says no more than that the link is done with: whoever holds it
+        // learns nothing of the client's sessions.
+        PortalView::Archived => gone(
+            410,
+            "archived",
+            "This link no longer works",
+            format!("This personal link is no longer in use. To book a session, contact {practice}."),
+        ),
         PortalView::Unknown => super::client::unknown(app, shared),
     }
 }

@@ -19,11 +19,14 @@ pub struct LinkRow {
     pub last_opened_at: Option<i64>,
     /// The clinician let this participant past the waiting room.
     pub admitted: bool,
+    /// The participant was removed from the appointment (then `revoked`
+    /// too): the page tells them so rather than "a newer link".
+    pub removed: bool,
 }
 
-pub(super) const LINK_COLUMNS: &str = "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at, p.admitted_at IS NOT NULL";
+pub(super) const LINK_COLUMNS: &str = "l.id, l.participant_id, p.client_id, l.seed, (l.revoked_at IS NOT NULL OR p.removed_at IS NOT NULL), l.last_opened_at, p.admitted_at IS NOT NULL, p.removed_at IS NOT NULL";
 /// How many columns [`LINK_COLUMNS`] selects.
-pub(super) const LINK_WIDTH: usize = 7;
+pub(super) const LINK_WIDTH: usize = 8;
 
 pub(super) fn link_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<LinkRow> {
     Ok(LinkRow {
@@ -34,6 +37,7 @@ pub(super) fn link_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Li
         revoked: r.get(at + 4)?,
         last_opened_at: r.get(at + 5)?,
         admitted: r.get(at + 6)?,
+        removed: r.get(at + 7)?,
     })
 }
 

@@ -15,6 +15,7 @@ mod feeds;
 pub mod integrity;
 mod links;
 mod outbox;
+mod participants;
 mod series;
 mod sessions;
 
@@ -31,6 +32,7 @@ pub use chain::Chain;
 pub use clients::{ClientRow, PortalRow};
 pub use links::{By, LinkRow};
 pub use outbox::{MessageKind, OutboxRow};
+pub use participants::{Addressee, Booked, Membership};
 pub use series::{NewSeries, SeriesRow};
 
 /// One connection to the practice database.

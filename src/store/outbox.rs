@@ -94,8 +94,10 @@ impl Store {
 
     /// Put `messages` (kind, reminder hours, due time) in the outbox for
     /// every participant of version `sequence` of the appointment, and
-    /// retire what an older version planned. Runs in the transaction that
-    /// changed the appointment; which messages, is the caller's rule.
+    /// retire what an older version planned (but the cancellation a
+    /// removed participant is owed, which no later change replaces). Runs
+    /// in the transaction that changed the appointment; which messages,
+    /// is the caller's rule.
     pub fn put_outbox(
         tx: &Transaction<'_>,
         appointment_id: i64,
@@ -104,7 +106,7 @@ impl Store {
     ) -> Result<()> {
         tx.execute(
             "UPDATE outbox SET state = 'skipped', error = 'the session was changed; a newer message replaces this one'
-             WHERE participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1)
+             WHERE participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1 AND removed_at IS NULL)
                AND sequence < ?2 AND +state = 'pending'",
             params![appointment_id, sequence],
         )?;

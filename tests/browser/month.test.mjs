@@ -55,7 +55,7 @@ test("a month for five clients, one a couple, takes under 30 steps in the admin 
   await click("Its week", link("Its week"));
   await click("Ben's session", link(/^10:00.*Ben Birch/));
   await click("Cancel this session…", link("Cancel this session…"));
-  await click("Yes, cancel", button("Yes, cancel"));
+  await click("Yes, cancel the session", button("Yes, cancel the session"));
   assert.match(await page.locator(".notice").innerText(), /Appointment cancelled/);
   // This and following: Cy from the next week on, at 2 PM.
   await click("Its week", link("Its week"));

@@ -129,6 +129,19 @@ test("client pages: every link state, the code form, the portal", async (t) => {
   demo.cli("client", "portal", "rotate", String(alex.id));
   await page.goto(links.portal);
   await check(problems, page, "portal-revoked", 410);
+
+  // A client taken out of one session, and an archived client's portal.
+  const lee = demo.json("client", "add", "--name", "Lee Archive");
+  const kim = demo.json("client", "add", "--name", "Kim Archive");
+  const later = new Date(Date.now() + 3 * 86400e3).toISOString().replace(/\.\d+Z$/, "Z");
+  const shared = demo.json("appt", "add", "--client", String(lee.id), "--client", String(kim.id),
+    "--start", later, "--minutes", "50");
+  demo.cli("appt", "remove-client", String(shared.id), "--client", String(kim.id));
+  await page.goto(shared.participants[1].link);
+  await check(problems, page, "link-removed", 410);
+  demo.cli("client", "archive", String(lee.id), "--force");
+  await page.goto(lee.portal_url);
+  await check(problems, page, "portal-archived", 410);
   noProblems(problems);
 });
 
@@ -159,6 +172,8 @@ test("admin pages, the waiting page and the room", async (t) => {
   const clientId = live.participants[0].client_id;
   const series = demo.json("series", "list")[0];
   assert.ok(series, "the demo has a weekly series");
+  const couple = appts.find((a) => a.status !== "cancelled" && a.participants.length > 1);
+  assert.ok(couple, "the demo has a couple's appointment");
   for (const [name, route] of [
     ["admin-series", `/admin/series/${series.id}`],
     ["admin-series-cancel", `/admin/series/${series.id}/cancel`],
@@ -172,6 +187,8 @@ test("admin pages, the waiting page and the room", async (t) => {
     ["admin-week", "/admin/week"],
     ["admin-settings", "/admin/settings"],
     ["admin-audit", "/admin/audit"],
+    ["admin-archive", `/admin/clients/${clientId}/archive`],
+    ["admin-remove", `/admin/appointments/${couple.id}/remove?client=${couple.participants[1].client_id}`],
   ]) {
     await admin.goto(demo.url + route);
     await check(problems, admin, name);
@@ -190,6 +207,12 @@ test("admin pages, the waiting page and the room", async (t) => {
     await clickAndLoad(admin, admin.getByRole("button", { name: button }));
     await check(problems, admin, name, 400);
   }
+  // Adding a client whose name another client has: "Add anyway?" first.
+  await admin.goto(demo.url + "/admin/clients");
+  await admin.getByLabel("Name", { exact: true }).fill("riley  CHEN");
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Add client" }));
+  assert.ok(await admin.getByRole("button", { name: "Add anyway" }).isVisible());
+  await check(problems, admin, "admin-clients-duplicate");
 
   // The waiting page, then the built-in room the clinician's Start opens.
   demo.cli("settings", "set", "video_provider", "builtin");
@@ -219,6 +242,7 @@ test("every page was kept for the HTML validator", () => {
     "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
     "admin-login", "admin-login-error", "admin-today", "admin-appointment", "admin-appointment-new", "admin-cancel",
     "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
-    "admin-clients-error", "admin-week", "admin-week-error", "waiting", "room"];
+    "admin-clients-error", "admin-week", "admin-week-error", "waiting", "room", "link-removed", "portal-archived",
+    "admin-archive", "admin-remove", "admin-clients-duplicate"];
   assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
 });

@@ -105,7 +105,9 @@ fn posts_need_the_right_csrf_and_our_own_origin() {
     assert_eq!(p.json(&["client", "list"])[0]["name"], "Eve Example");
     // What a browser really sends from a no-referrer page: Origin null,
     // vouched for by Sec-Fetch-Site.
-    let null = b.post("/admin/clients", &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")], &form(&csrf));
+    // (Another name: a second "Eve Example" would be asked about first.)
+    let second = format!("csrf={csrf}&name=Eve+Second");
+    let null = b.post("/admin/clients", &[("Origin", "null"), ("Sec-Fetch-Site", "same-origin")], &second);
     assert_eq!(null.status, 303, "{null:?}");
     // A csrf token of another session does not work either.
     let mut other = Browser::new(&server);
@@ -225,7 +227,7 @@ fn idle_sessions_end_on_the_server() {
 fn no_get_changes_anything() {
     let (p, server) = with_password(&[]);
     let c = p.client("Quiet Client");
-    let (_, appt) = p.solo("Other", crate::support::now());
+    let (other, appt) = p.solo("Other", crate::support::now());
     let mut b = Browser::new(&server);
     b.login(PASSWORD);
     let before = p.audit().len();
@@ -235,6 +237,7 @@ fn no_get_changes_anything() {
         format!("/admin/clients/{c}/portal"),
         format!("/admin/appointments/{}/cancel", appt.id()),
         format!("/admin/appointments/{}/rotate?client={c}", appt.id()),
+        format!("/admin/appointments/{}/remove?client={other}", appt.id()),
         "/admin/backup".to_string(),
     ] {
         let r = b.get(&target);

@@ -10,6 +10,7 @@
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
 //! - [`proxy`]: behind a real nginx with the shipped config.
 //! - [`slow`]: idle, dripping and endless clients.
+//! - [`people`]: adding and removing a participant, archiving a client, duplicate clients flagged.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
@@ -47,6 +48,7 @@ mod leaks;
 mod links;
 mod mail;
 mod outside;
+mod people;
 mod protocol;
 mod proxy;
 mod room;

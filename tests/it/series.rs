@@ -376,3 +376,31 @@ fn the_booking_form_adds_new_clients_as_it_books_and_only_then() {
     let form = clinician.browser.get(&next.replace("&amp;", "&")).body;
     assert!(form.contains("value=\"11:00\"") && form.contains("<option value=\"weekly\" selected>"), "{form}");
 }
+
+#[test]
+fn people_and_links_change_on_one_session_of_a_series_only() {
+    let p = practice();
+    p.client("Ann Smith");
+    p.client("Ben Smith");
+    let made = weekly(&p, "Ann Smith", tomorrow(), &[]);
+    let sessions = made["appointments"].as_array().unwrap().clone();
+    let id = |i: usize| sessions[i]["id"].as_i64().unwrap().to_string();
+    let people = |i: usize| -> Vec<String> {
+        let shown = p.json(&["appt", "show", &id(i)]);
+        shown["participants"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap().to_string()).collect()
+    };
+    p.json(&["appt", "add-client", &id(1), "--client", "Ben Smith"]);
+    p.run(&["appt", "remove-client", &id(1), "--client", "Ann Smith"]).ok();
+    assert_eq!(people(1), ["Ben Smith"]);
+    assert_eq!(people(0), ["Ann Smith"]);
+    assert_eq!(people(2), ["Ann Smith"]);
+    let rotated = p.json(&["link", "rotate", "--appt", &id(2), "--client", "Ann Smith"]);
+    assert_ne!(rotated["link"].as_str().unwrap(), link(&sessions[2]));
+    for i in [0, 3] {
+        assert_eq!(link(&p.json(&["appt", "show", &id(i)])), link(&sessions[i]), "session {i} keeps its link");
+    }
+    // Later sessions are made for the series' own clients, as before.
+    live_days_ahead(&p, 14);
+    let later = p.json(&["appt", "list", "--client", "Ben Smith", "--from", "2000-01-01T00:00:00Z"]);
+    assert_eq!(ids(&later), [sessions[1]["id"].as_i64().unwrap()]);
+}
