@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::App;
 use super::appointments::validate_minutes;
+use super::duplicates::fold;
 use super::schedule::{Force, Made, refuse_expired};
 use super::series::{SeriesMade, all_of_it, refused};
 use crate::error::{Error, Result};
@@ -82,15 +83,17 @@ impl App {
     }
 
     /// The new names, trimmed and checked: valid, none named twice, none
-    /// a client's name already (without regard to case or spacing).
+    /// a client's name already, archived clients too (compared as
+    /// `duplicates::fold` compares names). Booking never adds a namesake:
+    /// the clients page does, after asking.
     pub fn check_new_names(&mut self, names: &[String]) -> Result<Vec<String>> {
-        let known: Vec<(i64, String)> = self.list_clients()?.into_iter().map(|c| (c.id, fold(&c.name))).collect();
         let mut out: Vec<String> = vec![];
         for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
             let name = super::validate_name(name)?;
-            if let Some((id, _)) = known.iter().find(|(_, k)| *k == fold(&name)) {
+            if let Some(same) = self.similar_clients(&name, None)?.first() {
                 return Err(Error::input(format!(
-                    "a client named {name:?} exists already (id {id}): choose them instead, or add a second one on the clients page"
+                    "a client named {name:?} exists already ({}): choose them instead, or add a second one on the clients page",
+                    same.describe()
                 )));
             }
             if out.iter().any(|o| fold(o) == fold(&name)) {
@@ -100,11 +103,6 @@ impl App {
         }
         Ok(out)
     }
-}
-
-/// A name as two spellings of it compare: lower case, spaces collapsed.
-fn fold(name: &str) -> String {
-    name.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]
@@ -142,7 +140,7 @@ mod tests {
         // The same names again, in another spelling: refused, naming the id.
         let again = ["  dee   EXAMPLE ".to_string()];
         let err = app.book(&Booking { new_clients: &again, ..good.clone() }, now).unwrap_err().to_string();
-        assert!(err.contains("exists already (id 1)"), "{err}");
+        assert!(err.contains("exists already (Dee Example (id 1, same name))"), "{err}");
         let twice = ["Fay".to_string(), "fay".to_string()];
         assert!(app.book(&Booking { new_clients: &twice, ..good }, now).unwrap_err().to_string().contains("twice"));
     }

@@ -356,7 +356,7 @@ fn the_booking_form_adds_new_clients_as_it_books_and_only_then() {
     // A name that is a client already, in another spelling: refused, nothing made.
     let r = book(&mut clinician, "new_clients=ann++SMITH");
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("exists already (id 1)"), "{}", r.body);
+    assert!(r.body.contains("exists already (Ann Smith (id 1, same name))"), "{}", r.body);
     // Nobody at all.
     assert!(book(&mut clinician, "new_clients=%0A").body.contains("type a new client"));
     // A new couple, with a known client too.
