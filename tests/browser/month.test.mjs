@@ -90,5 +90,11 @@ test("a month for five clients, one a couple, takes under 30 steps in the admin 
   await screenshot(page, "month-week-390");
   await page.setViewportSize({ width: 1280, height: 900 });
   await screenshot(page, "month-week-1280");
-  steps.pop();
+  // Cy's page: sessions either side of now, and both halves of the series.
+  const cy = server.json("client", "list").find((c) => c.name === "Cy Cedar");
+  await page.goto(`${server.url}/admin/clients/${cy.id}`);
+  assert.equal(await page.locator(".client-series li").count(), 2, "the series before and after the change");
+  await screenshot(page, "month-client-1280");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, "month-client-390");
 });

@@ -176,6 +176,7 @@ test("admin pages, the waiting page and the room", async (t) => {
   assert.ok(couple, "the demo has a couple's appointment");
   for (const [name, route] of [
     ["admin-series", `/admin/series/${series.id}`],
+    ["admin-client-series", `/admin/clients/${series.clients[0].id}`],
     ["admin-series-cancel", `/admin/series/${series.id}/cancel`],
     ["admin-appointment-series", `/admin/appointments/${series.next[0].id}`],
     ["admin-cancel-series", `/admin/appointments/${series.next[0].id}/cancel`],
