@@ -187,10 +187,12 @@ CREATE TABLE series (
     updated_at INTEGER NOT NULL
 ) STRICT;
 
--- Who each new occurrence is made for.
+-- Who each new occurrence is made for: those who have not left (an
+-- archived client leaves their series for good).
 CREATE TABLE series_clients (
     series_id INTEGER NOT NULL REFERENCES series (id),
     client_id INTEGER NOT NULL REFERENCES clients (id),
+    left_at   INTEGER,
     PRIMARY KEY (series_id, client_id)
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX series_clients_client ON series_clients (client_id);

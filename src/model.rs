@@ -137,6 +137,11 @@ pub fn overlaps(a_start: i64, a_minutes: i64, b_start: i64, b_minutes: i64) -> b
 /// Longest appointment accepted: twelve hours.
 pub const MAX_MINUTES: i64 = 12 * 60;
 
+/// Most clients in one appointment: a family or a small group. Every
+/// participant of every session of a series gets a link, reminders and
+/// audit entries, so one booking form must not be able to make thousands.
+pub const MAX_PARTICIPANTS: usize = 12;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -186,6 +186,7 @@ impl Rule {
             }
         };
         match self.end {
+            End::Count(1) => out.push_str(", 1 session"),
             End::Count(n) => out.push_str(&format!(", {n} sessions")),
             End::Until(d) => out.push_str(&format!(", until {}", d.format("%Y-%m-%d"))),
             End::Open => {}

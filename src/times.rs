@@ -30,7 +30,10 @@ pub fn parse_input(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
 }
 
 fn parse_any(text: &str, zone: Tz) -> Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+    // RFC 3339, or the same without seconds, the form the ambiguity error
+    // below offers: what we advise must read back.
+    let offset = DateTime::parse_from_rfc3339(text).or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M%:z"));
+    if let Ok(t) = offset {
         return Ok(t.with_timezone(&Utc));
     }
     let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
@@ -222,6 +225,12 @@ mod tests {
         assert_eq!(rfc3339(parse_input("2026-11-01T02:00", ny()).unwrap()), "2026-11-01T07:00:00Z");
         // With an offset the same wall time is unambiguous.
         assert_eq!(rfc3339(parse_input("2026-11-01T01:30:00-05:00", ny()).unwrap()), "2026-11-01T06:30:00Z");
+        // Each time the error offers reads back as itself.
+        let offers = err.split("give the offset, ").nth(1).unwrap();
+        let offered: Vec<&str> = offers.split(" or ").collect();
+        assert_eq!(offered.len(), 2, "{err}");
+        let read: Vec<String> = offered.iter().map(|o| rfc3339(parse_input(o, ny()).unwrap())).collect();
+        assert_eq!(read, ["2026-11-01T05:30:00Z", "2026-11-01T06:30:00Z"]);
     }
 
     #[test]

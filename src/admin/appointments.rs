@@ -20,7 +20,7 @@ struct NewPage<'a> {
     selected: Vec<i64>,
     zone: String,
     /// The "Repeats" menu: (value, words).
-    repeats: [(&'static str, &'static str); 4],
+    repeats: Vec<(&'static str, String)>,
     form: &'a Form,
     confirm: Option<Confirm>,
     /// `session_minutes`, which "Remember this length" sets.
@@ -111,7 +111,7 @@ fn new_page(ctx: &mut Ctx<'_>, form: Option<Form>, confirm: Option<Confirm>) -> 
     let zone = ctx.app.settings()?.timezone.name().to_string();
     let frame = ctx.frame("new")?;
     let usual = super::booking::usual(ctx)?;
-    let repeats = super::series::REPEATS;
+    let repeats = super::series::menu(form.get("date"));
     ctx.render(
         status,
         "admin_appt_new.html",

@@ -21,6 +21,23 @@ pub const REPEATS: [(&str, &str); 4] = [
     ("monthly", "Monthly, on the same weekday (the 2nd Tuesday, say)"),
 ];
 
+/// The Repeats menu for a form whose date field holds `date`: the monthly
+/// choice names the weekday of the month when the date is known.
+pub fn menu(date: &str) -> Vec<(&'static str, String)> {
+    let monthly = NaiveDate::parse_from_str(date.trim(), "%Y-%m-%d").ok().map(|d| {
+        let rule = Rule { freq: Freq::monthly_like(d), end: End::Open };
+        let words = rule.describe();
+        format!("M{}", words.trim_start_matches('m'))
+    });
+    REPEATS
+        .iter()
+        .map(|(value, words)| match (*value, &monthly) {
+            ("monthly", Some(m)) => (*value, m.clone()),
+            _ => (*value, words.to_string()),
+        })
+        .collect()
+}
+
 /// The rule the booking form's `repeat`, `count` and `until` fields ask
 /// for, for a first session at `start`; `None` for a single session.
 /// Bad fields get their message next to them in `form`.
@@ -152,7 +169,7 @@ pub fn show(ctx: &mut Ctx<'_>, id: i64, confirm_cancel: bool) -> Result<Resp> {
         .collect();
     let live = sessions.iter().filter(|s| !s.cancelled).count();
     let (first, horizon) = (series.local_start.clone(), ctx.app.settings()?.series_horizon_weeks);
-    let frame = ctx.frame("today")?;
+    let frame = ctx.frame("week")?;
     ctx.render(200, "admin_series.html", Page { frame, series, first, horizon, sessions, live, confirm_cancel })
 }
 

@@ -81,6 +81,13 @@ impl App {
         if clients.is_empty() {
             return Err(Error::input("an appointment needs at least one --client"));
         }
+        if clients.len() > model::MAX_PARTICIPANTS {
+            return Err(Error::input(format!(
+                "{} clients in one appointment: at most {} take part in one session",
+                clients.len(),
+                model::MAX_PARTICIPANTS
+            )));
+        }
         for (i, id) in clients.iter().enumerate() {
             if clients[..i].contains(id) {
                 return Err(Error::input(format!("client {id} is listed twice")));

@@ -131,8 +131,15 @@ impl App {
                 Store::insert_audit(tx, at, &e)?;
             }
             Store::set_archived(tx, client, Some(at))?;
-            let detail =
-                format!("{} session(s) cancelled, left {} shared session(s)", plan.cancelled.len(), plan.left.len());
+            // No later session of their series is made for them, and
+            // restoring them does not bring them back into one: a solo
+            // series ends (nobody is left in it), a couple's goes on.
+            let series = Store::leave_series(tx, client, at)?;
+            let detail = format!(
+                "{} session(s) cancelled, left {} shared session(s) and {series} series",
+                plan.cancelled.len(),
+                plan.left.len()
+            );
             Store::insert_audit(
                 tx,
                 at,
@@ -143,7 +150,8 @@ impl App {
     }
 
     /// Bring an archived client back. Their cancelled sessions stay
-    /// cancelled; their portal link works again.
+    /// cancelled and they are in no series again (book them anew); their
+    /// portal link works again.
     pub fn restore_client(&mut self, client: i64, now: DateTime<Utc>) -> Result<ClientView> {
         if self.client_row(client)?.archived_at.is_some() {
             let at = now.timestamp();

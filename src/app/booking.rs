@@ -12,6 +12,7 @@ use super::duplicates::fold;
 use super::schedule::{Force, Made, refuse_expired};
 use super::series::{SeriesMade, all_of_it, refused};
 use crate::error::{Error, Result};
+use crate::model::MAX_PARTICIPANTS;
 use crate::recurrence::{self, End, Rule};
 
 /// What to book.
@@ -56,6 +57,9 @@ impl App {
         if b.clients.is_empty() && names.is_empty() {
             return Err(Error::input("an appointment needs at least one --client"));
         }
+        if b.clients.len() + names.len() > MAX_PARTICIPANTS {
+            return Err(Error::input(format!("at most {MAX_PARTICIPANTS} clients take part in one session")));
+        }
         if !b.clients.is_empty() {
             self.check_people(b.clients)?;
         }
@@ -87,8 +91,19 @@ impl App {
     /// `duplicates::fold` compares names). Booking never adds a namesake:
     /// the clients page does, after asking.
     pub fn check_new_names(&mut self, names: &[String]) -> Result<Vec<String>> {
+        // Bounded before any name is looked at: a pasted list of a
+        // thousand lines is refused at once.
+        if names.len() > MAX_PARTICIPANTS {
+            return Err(Error::input(format!(
+                "{} new clients: at most {MAX_PARTICIPANTS} take part in one session",
+                names.len()
+            )));
+        }
         let mut out: Vec<String> = vec![];
-        for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        for name in names {
+            if name.trim().is_empty() {
+                return Err(Error::input("a new client needs a name"));
+            }
             let name = super::validate_name(name)?;
             if let Some(same) = self.similar_clients(&name, None)?.first() {
                 return Err(Error::input(format!(

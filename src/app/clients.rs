@@ -24,10 +24,18 @@ pub struct ClientView {
     pub no_mail: bool,
 }
 
-/// A display name: 1 to 100 characters, no control characters.
+/// A display name: 1 to 100 characters, no control characters, and none
+/// of the invisible characters that make a name show as another: the
+/// bidirectional embeddings, overrides and isolates (U+202A to U+202E,
+/// U+2066 to U+2069, which reorder the text around them: Unicode TR #9,
+/// and the "Trojan Source" trick), zero width space, word joiner and the
+/// byte order mark. Zero width joiner and non-joiner stay: names in
+/// Persian and Indic scripts use them.
 pub fn validate_name(name: &str) -> Result<String> {
     let name = name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+    let hidden =
+        |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}' | '\u{2060}' | '\u{FEFF}');
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(|c| c.is_control() || hidden(c)) {
         return Err(Error::input(format!("bad name {name:?}: use 1 to 100 printable characters")));
     }
     Ok(name.to_string())
@@ -218,5 +226,20 @@ mod tests {
             assert!(err.to_string().contains(needle), "{err}");
         }
         assert!(app.rotate_portal(42, now()).unwrap_err().to_string().contains("42"));
+    }
+
+    #[test]
+    fn a_name_may_not_hide_or_reorder_its_text() {
+        for bad in ["Ann\u{202E}htimS", "An\u{200B}n", "\u{2066}Ann\u{2069}", "Ann\u{FEFF}", "Ann\u{7}"] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+        // Persian uses the zero width non-joiner; Devanagari the joiner.
+        for good in [
+            "\u{645}\u{6CC}\u{200C}\u{62E}\u{648}\u{627}\u{647}\u{645}",
+            "\u{915}\u{94D}\u{200D}\u{937}",
+            "Zoë O'Neil-Smith",
+        ] {
+            assert_eq!(validate_name(good).unwrap(), good);
+        }
     }
 }

@@ -49,6 +49,21 @@ impl App {
         let new_start = start.with_timezone(&p.zone).naive_local();
         let (kept, rule) = recurrence::split(&p.rule, p.dtstart, p.zone, recurrence_at, new_start).map_err(refused)?;
         recurrence::occurrences(&rule, new_start, p.zone, start, all_of_it(start)).map_err(refused)?;
+        // The sessions before this one stay where they are: the new ones
+        // must begin after the last of them, or the client is booked twice.
+        let earlier = self.store.occurrences(series.id, i64::MIN)?;
+        let before = earlier.iter().rev().find(|a| a.recurrence_at < this.recurrence_at && a.cancelled_at.is_none());
+        if let Some(prev) = before
+            && start.timestamp() < prev.start_at + prev.minutes * 60
+        {
+            let zone = self.settings()?.timezone;
+            return Err(Error::input(format!(
+                "the new time is not after the session before it in the series (appointment {}, {}): \
+                 change the sessions from that one on, or move this one alone",
+                prev.id,
+                times::Local::new(times::from_unix(prev.start_at), zone).line()
+            )));
+        }
         let review = self.review_time(start, minutes, Some(id), now)?;
         refuse_expired(&review, start, force)?;
         let later = self.store.occurrences(series.id, recurrence_at.timestamp())?;
@@ -57,13 +72,18 @@ impl App {
         // extension below makes the rest up to the horizon.
         let last = slots.get(later.len().saturating_sub(1)).copied().unwrap_or(start);
         let made_until = last + chrono::Duration::seconds(1);
+        // The sessions being moved are no clash for each other: each leaves
+        // its old time.
+        let moving: Vec<i64> = later.iter().map(|a| a.id).collect();
         let mut clashes = review.clashes;
         for (occ, at) in later.iter().zip(&slots).skip(1) {
             if occ.cancelled_at.is_none() {
                 clashes.extend(self.review_time(*at, minutes, Some(occ.id), now)?.clashes);
             }
         }
-        let clients: Vec<i64> = self.store.series_clients(series.id)?.into_iter().map(|c| c.0).collect();
+        clashes.retain(|c| !moving.contains(&c.id));
+        let clients: Vec<i64> =
+            self.store.series_clients(series.id)?.into_iter().filter(|c| !c.2).map(|c| c.0).collect();
         let (hours, at) = (self.reminder_hours()?, now.timestamp());
         let (rrule, dtstart) = (rule.to_rrule(), new_start.format(super::series::DTSTART).to_string());
         let new = NewSeries {
@@ -124,7 +144,10 @@ impl App {
         let (kept, _) = recurrence::split(&p.rule, p.dtstart, p.zone, recurrence_at, local).map_err(refused)?;
         let later = self.store.occurrences(series.id, recurrence_at.timestamp())?;
         let (hours, at) = (self.reminder_hours()?, now.timestamp());
-        let live: Vec<&ApptRow> = later.iter().filter(|a| a.cancelled_at.is_none()).collect();
+        // As when a whole series is cancelled, a session already begun or
+        // over stays as it was.
+        let live: Vec<&ApptRow> =
+            later.iter().filter(|a| a.cancelled_at.is_none() && a.start_at > now.timestamp()).collect();
         let detail = format!(
             "series {}: cancelled from {} on ({} session(s)); {}",
             series.id,
@@ -257,6 +280,31 @@ mod tests {
         let one = app.add_appointment(&[ann], t("2026-12-05T15:00:00Z"), 50, now).unwrap();
         let err = app.cancel_following(one.id, now).unwrap_err();
         assert!(err.to_string().contains("not part of a series"), "{err}");
+    }
+
+    #[test]
+    fn a_following_move_onto_an_earlier_session_is_refused_and_moving_ones_are_no_clash() {
+        let now = t("2026-12-01T12:00:00Z");
+        let (mut app, ids, _) = setup(Freq::Weekly, "2026-12-01T15:00:00Z", now);
+        // The 3rd session (15 December) to the 2nd's time, 8 December: the
+        // client would be booked twice.
+        let err = app.move_following(ids[2], t("2026-12-08T15:00:00Z"), None, Force::No, now).unwrap_err();
+        assert!(err.to_string().contains(&format!("appointment {}", ids[1])), "{err}");
+        assert_eq!(app.appointment_view(ids[2], now).unwrap().start, "2026-12-15T15:00:00Z");
+        // A week later instead: every session lands on the next one's old
+        // time, which it leaves; nothing clashes.
+        let made = app.move_following(ids[2], t("2026-12-22T15:00:00Z"), None, Force::No, now).unwrap();
+        assert!(made.clashes.is_empty(), "{:?}", made.clashes);
+    }
+
+    #[test]
+    fn cancelling_the_following_spares_a_session_already_over() {
+        let now = t("2026-12-01T12:00:00Z");
+        let (mut app, ids, _) = setup(Freq::Weekly, "2026-12-01T15:00:00Z", now);
+        let later = t("2026-12-09T12:00:00Z");
+        assert_eq!(app.cancel_following(ids[1], later).unwrap(), 10, "the 8 December session is over");
+        assert_eq!(app.appointment_view(ids[1], later).unwrap().status, "scheduled");
+        assert_eq!(app.appointment_view(ids[2], later).unwrap().status, "cancelled");
     }
 
     #[test]

@@ -46,6 +46,12 @@ impl App {
         if who.archived_at.is_some() {
             return Err(Error::input(format!("client {client} ({}) is archived; restore them first", who.name)));
         }
+        if self.store.participants(appt)?.len() >= crate::model::MAX_PARTICIPANTS {
+            return Err(Error::input(format!(
+                "appointment {appt} has {} clients already, the most one session takes",
+                crate::model::MAX_PARTICIPANTS
+            )));
+        }
         let membership = self.store.membership(appt, client)?;
         if membership.as_ref().is_some_and(|m| m.removed_at.is_none()) {
             return Err(Error::input(format!("client {client} ({}) is already in appointment {appt}", who.name)));

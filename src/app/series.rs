@@ -120,7 +120,12 @@ impl App {
         {
             return Err(Error::input(format!("the series would end on {last}, before its first session")));
         }
-        recurrence::occurrences(&rule, dtstart, zone, start, all_of_it(start)).map_err(refused)?;
+        let all = recurrence::occurrences(&rule, dtstart, zone, start, all_of_it(start)).map_err(refused)?;
+        if all.len() < 2 {
+            return Err(Error::input(
+                "this series would have one session only: end it later, or book the session without Repeats",
+            ));
+        }
         let horizon = (now + Duration::weeks(settings.series_horizon_weeks)).max(start + Duration::seconds(1));
         let instants = recurrence::occurrences(&rule, dtstart, zone, start, horizon).map_err(refused)?;
         let first = self.review_time(start, minutes, None, now)?;
@@ -236,7 +241,12 @@ impl App {
             .filter(|a| a.cancelled_at.is_none() && a.start_at + a.minutes * 60 > now.timestamp())
             .take(NEXT)
             .collect();
-        let next = upcoming.iter().map(|a| self.appointment_view(a.id, now)).collect::<Result<_>>()?;
+        let next: Vec<ApptView> = upcoming.iter().map(|a| self.appointment_view(a.id, now)).collect::<Result<_>>()?;
+        // Nothing ahead and nothing more the rule would make: over, though
+        // never cancelled (a counted or dated series that ran its course,
+        // or one whose following sessions were cancelled).
+        let more =
+            recurrence::occurrences(&p.rule, p.dtstart, p.zone, now, all_of_it(now)).is_ok_and(|v| !v.is_empty());
         Ok(SeriesView {
             id,
             rule: p.rule.to_rrule(),
@@ -244,7 +254,7 @@ impl App {
             start: times::rfc3339(first),
             zone: row.tzid.clone(),
             minutes: row.minutes,
-            status: if row.ended_at.is_some() { "ended" } else { "active" },
+            status: if row.ended_at.is_some() || (next.is_empty() && !more) { "ended" } else { "active" },
             clients: clients.collect(),
             next,
             local_start: Local::new(first, zone).line(),
@@ -258,6 +268,13 @@ impl App {
         let rows = self.store.occurrences(id, i64::MIN)?;
         let ahead = rows.into_iter().filter(|a| a.start_at + a.minutes * 60 > now.timestamp());
         ahead.map(|a| self.appointment_view(a.id, now)).collect()
+    }
+
+    /// Running series kept in a zone other than `zone` (after the practice
+    /// zone changed): they keep their own zone's wall time.
+    pub fn series_in_other_zones(&mut self, zone: Tz) -> Result<usize> {
+        let rows = self.store.series_list(None)?;
+        Ok(rows.iter().filter(|r| r.ended_at.is_none() && r.tzid != zone.name()).count())
     }
 
     /// Every series (newest first), or one client's.
@@ -412,5 +429,39 @@ mod tests {
         app.archive_client(ann, now).unwrap();
         assert_eq!(app.extend_series(now + Duration::weeks(4)).unwrap(), 0);
         assert_eq!(app.series_view(made.series_id, now).unwrap().status, "ended");
+    }
+
+    #[test]
+    fn a_one_session_series_is_refused_and_a_series_that_ran_its_course_is_ended() {
+        let now = t("2026-12-01T12:00:00Z");
+        let (mut app, ann) = practice(now);
+        let same_day = weekly(End::Until("2026-12-02".parse().unwrap()));
+        let err = app.create_series(&[ann], t("2026-12-02T15:00:00Z"), 50, same_day, Force::No, now).unwrap_err();
+        assert!(err.to_string().contains("one session only"), "{err}");
+        let two =
+            app.create_series(&[ann], t("2026-12-02T15:00:00Z"), 50, weekly(End::Count(2)), Force::No, now).unwrap();
+        assert_eq!(app.series_view(two.series_id, now).unwrap().status, "active");
+        let after = t("2026-12-10T12:00:00Z");
+        assert_eq!(app.series_view(two.series_id, after).unwrap().status, "ended", "both sessions are over");
+    }
+
+    #[test]
+    fn an_archived_client_leaves_their_series_for_good_and_a_couple_goes_on() {
+        let now = t("2026-12-01T12:00:00Z");
+        let (mut app, ann) = practice(now);
+        let ben = app.add_client("Ben", None, None, now).unwrap().id;
+        let couple =
+            app.create_series(&[ann, ben], t("2026-12-02T15:00:00Z"), 50, weekly(End::Open), Force::No, now).unwrap();
+        let solo = app.create_series(&[ann], t("2026-12-03T15:00:00Z"), 50, weekly(End::Open), Force::No, now).unwrap();
+        app.archive_client(ann, now).unwrap();
+        assert_eq!(app.series_view(solo.series_id, now).unwrap().status, "ended");
+        app.restore_client(ann, now).unwrap();
+        let later = now + Duration::weeks(4);
+        assert_eq!(app.extend_series(later).unwrap(), 4, "the couple's four new sessions, none of Ann's own");
+        let newest = app.series_view(couple.series_id, later).unwrap();
+        let last = app.series_sessions(couple.series_id, later).unwrap().pop().unwrap();
+        let names: Vec<&str> = last.participants.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["Ben"], "restored, Ann is in no series until booked again");
+        assert_eq!(newest.status, "active");
     }
 }

@@ -78,6 +78,16 @@ pub fn run(cli: Cli) -> Result<()> {
                 };
             }
             let value = app.set_setting(&key, &value, now)?;
+            if key == "timezone" {
+                let zone = app.settings()?.timezone;
+                let other = app.series_in_other_zones(zone)?;
+                if other > 0 {
+                    eprintln!(
+                        "porchlight: warning: {other} repeating series keep the local time of the zone they were \
+                         made in; to follow {value}, cancel them (series cancel ID) and book them again"
+                    );
+                }
+            }
             if crate::settings::is_secret(&key)? {
                 print::line(&format!("{key} set (write-only: settings show masks it)"))?;
             } else {

@@ -66,7 +66,8 @@ pub const KEYS: &[Key] = &[
         "timezone",
         Some("UTC"),
         "Time zone",
-        "IANA name, e.g. America/New_York or Europe/London. All times are read and shown in it.",
+        "IANA name, e.g. America/New_York or Europe/London. All times are read and shown in it. Set it before \
+         booking repeating sessions: a series keeps the local time of the zone it was made in.",
     ),
     text(
         "public_url",

@@ -109,10 +109,11 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    /// The series' clients as (id, name, archived), in the order added.
+    /// The series' clients as (id, name, gone: archived or left), in the
+    /// order added.
     pub fn series_clients(&self, series: i64) -> Result<Vec<(i64, String, bool)>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT c.id, c.name, c.archived_at IS NOT NULL FROM series_clients sc
+            "SELECT c.id, c.name, c.archived_at IS NOT NULL OR sc.left_at IS NOT NULL FROM series_clients sc
              JOIN clients c ON c.id = sc.client_id WHERE sc.series_id = ?1 ORDER BY c.id",
         )?;
         let rows = stmt.query_map([series], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
@@ -148,6 +149,22 @@ impl Store {
             params![series, now],
         )?;
         Ok(())
+    }
+
+    /// Take `client` out of every series they are in (archiving them);
+    /// a series left with nobody ends. Returns how many they left.
+    pub fn leave_series(tx: &Transaction<'_>, client: i64, now: i64) -> Result<usize> {
+        let left = tx.execute(
+            "UPDATE series_clients SET left_at = ?2 WHERE client_id = ?1 AND left_at IS NULL",
+            params![client, now],
+        )?;
+        tx.execute(
+            "UPDATE series SET ended_at = ?1, updated_at = ?1
+             WHERE ended_at IS NULL
+               AND id NOT IN (SELECT series_id FROM series_clients WHERE left_at IS NULL)",
+            [now],
+        )?;
+        Ok(left)
     }
 
     /// Forget a series none of whose occurrences is left with it (all

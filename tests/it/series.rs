@@ -286,7 +286,7 @@ fn the_admin_page_books_changes_and_cancels_a_series() {
 
     // The whole new series, after a confirmation.
     let confirm = clinician.browser.get(&format!("/admin/series/{split}/cancel"));
-    assert!(confirm.body.contains("Cancel the whole series?") && confirm.body.contains("The 2 session(s) ahead"));
+    assert!(confirm.body.contains("Cancel the whole series?") && confirm.body.contains("The 2 sessions ahead"));
     assert_eq!(clinician.post(&format!("/admin/series/{split}/cancel"), "").status, 303);
     for id in &sessions[1..3] {
         assert_eq!(p.json(&["appt", "show", &id.to_string()])["status"], "cancelled");
@@ -403,4 +403,28 @@ fn people_and_links_change_on_one_session_of_a_series_only() {
     live_days_ahead(&p, 14);
     let later = p.json(&["appt", "list", "--client", "Ben Smith", "--from", "2000-01-01T00:00:00Z"]);
     assert_eq!(ids(&later), [sessions[1]["id"].as_i64().unwrap()]);
+}
+
+#[test]
+fn a_pasted_list_of_names_is_refused_at_once_and_adds_nobody() {
+    let (p, server) = crate::clinician::with_password(&[]);
+    p.set("series_horizon_weeks", "104");
+    let mut clinician = crate::clinician::Clinician::sign_in(&server);
+    let day = (now() + chrono::Duration::days(2)).date_naive();
+    let names: Vec<String> = (0..1000).map(|i| format!("N{i}")).collect();
+    let form = format!("date={day}&time=10:00&minutes=50&repeat=weekly&new_clients={}", names.join("%0A"));
+    let started = Instant::now();
+    let r = clinician.post("/admin/appointments", &form);
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("1000 new clients: at most 12"), "{}", r.body);
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(p.json(&["client", "list"]).as_array().unwrap().len(), 0);
+    // Twelve, a large family or group, is the most one session takes.
+    let twelve: Vec<String> = (0..12).map(|i| format!("--new-client=M{i}")).collect();
+    let mut args = vec!["appt", "add", "--start", "2027-01-05T10:00", "--minutes", "50", "--repeat", "weekly"];
+    args.extend(twelve.iter().map(String::as_str));
+    p.json(&args);
+    let mut thirteen = args.clone();
+    thirteen.push("--new-client=M12");
+    p.run(&thirteen).input_error(&["at most 12"]);
 }
