@@ -188,9 +188,12 @@ impl App {
                 Err(e) => return self.end_series_for(row.id, &format!("ended: {e}"), now).map(|()| 0),
                 Ok(_) if clients.is_empty() => {
                     return self
-                        .end_series_for(row.id, "ended: every client of the series is archived", now)
+                        .end_series_for(row.id, "ended: every client of the series is archived or left it", now)
                         .map(|()| 0);
                 }
+                // Nothing new within reach: no write (the horizon moves
+                // with every second; the disk should not).
+                Ok(instants) if instants.is_empty() => return Ok(0),
                 Ok(instants) => instants,
             };
         let (keys, hours, at) = (self.keys.clone(), self.reminder_hours()?, now.timestamp());
