@@ -165,16 +165,22 @@ impl Store {
         Ok(self.conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM clients)", [], |r| r.get(0))?)
     }
 
-    /// Remove every practice row (clients, appointments, links, mail, audit), for
-    /// re-seeding a demo data directory. Settings stay.
+    /// Remove every practice row (clients, series, appointments, links,
+    /// mail, audit), for re-seeding a demo data directory: every table but
+    /// [`KEPT_BY_WIPE`], children before the rows they point to.
     pub fn wipe_practice(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         tx.execute_batch(
             "DELETE FROM outbox; DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
+             DELETE FROM series_clients; DELETE FROM series;
              DELETE FROM portal_links; DELETE FROM clients; DELETE FROM audit;",
         )?;
         Ok(())
     }
 }
+
+/// The tables a demo's fresh start keeps: the settings, the program's own
+/// facts, the admin password and sessions, the calendar feed's address.
+pub const KEPT_BY_WIPE: &[&str] = &["settings", "meta", "admin", "admin_sessions", "calendar_feeds"];
 
 /// Set `key` to `value` in one of the key/value tables.
 fn upsert(tx: &rusqlite::Transaction<'_>, table: &'static str, key: &str, value: &str) -> Result<()> {
