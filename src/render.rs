@@ -163,6 +163,22 @@ impl Default for Pages {
     }
 }
 
+/// One CSV record (RFC 4180: fields joined by commas, ended by CRLF),
+/// for a spreadsheet: a field holding a comma, quote or line break is
+/// quoted, and one starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return is prefixed with `'` so no spreadsheet runs it as a formula
+/// (OWASP, CSV injection).
+pub fn csv_record<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut out = cells.iter().map(|c| csv_field(c.as_ref())).collect::<Vec<_>>().join(",");
+    out.push_str("\r\n");
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,5 +220,12 @@ mod tests {
         let mut env = env.clone();
         env.add_template_owned("t.txt", "{{ v }}".to_string()).unwrap();
         assert_eq!(env.get_template("t.txt").unwrap().render(minijinja::context! { v => hostile }).unwrap(), hostile);
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(super::csv_record(&["plain", "a,b", "say \"hi\""]), "plain,\"a,b\",\"say \"\"hi\"\"\"\r\n");
+        assert_eq!(super::csv_record(&["=HYPERLINK(x)", "-1+2", "@SUM", "+1"]), "'=HYPERLINK(x),'-1+2,'@SUM,'+1\r\n");
+        assert_eq!(super::csv_record(&["\tx", "two\nlines"]), "'\tx,\"two\nlines\"\r\n");
     }
 }

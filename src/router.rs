@@ -110,7 +110,8 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
     use crate::admin::{
-        appointments, archive, audit, clients, id, login, mail, participants, series, session, settings, today, week,
+        appointments, archive, audit, clients, export, id, login, mail, participants, series, session, settings, today,
+        week,
     };
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
@@ -136,6 +137,7 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["clients", n, "archive"] if get => archive::confirm_form(ctx, id(n)?),
                 ["clients", n, "archive"] if post => archive::archive(ctx, id(n)?),
                 ["clients", n, "portal"] if post => clients::rotate_portal(ctx, id(n)?),
+                ["appointments.csv"] if get => export::appointments(ctx),
                 ["appointments", "new"] if get => appointments::new_form(ctx, None),
                 ["appointments"] if post => appointments::create(ctx),
                 ["appointments", n] if get => appointments::edit_form(ctx, id(n)?, None),

@@ -85,13 +85,6 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     ctx.render(200, "admin_audit.html", page)
 }
 
-/// A CSV field, quoted when needed; a leading `=`, `+`, `-` or `@` is
-/// defused so a spreadsheet never runs it as a formula.
-fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-}
-
 pub fn csv(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let (f, from, to) = filter(ctx)?;
     let mut out = String::from("at,event,appointment_id,client_id,addr,detail\r\n");
@@ -104,23 +97,8 @@ pub fn csv(ctx: &mut Ctx<'_>) -> Result<Resp> {
             e.addr.unwrap_or_default(),
             e.detail,
         ];
-        out += &cells.iter().map(|c| field(c)).collect::<Vec<_>>().join(",");
-        out += "\r\n";
+        out += &crate::render::csv_record(&cells);
     }
     Ok(Resp::new(200, "text/csv; charset=utf-8", out.into_bytes())
         .with("Content-Disposition", format!("attachment; filename=\"porchlight-audit-{from}-to-{to}.csv\"")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("=HYPERLINK(x)"), "'=HYPERLINK(x)");
-        assert_eq!(field("-1+2"), "'-1+2");
-    }
 }

@@ -16,6 +16,7 @@ pub mod archive;
 pub mod audit;
 pub mod booking;
 pub mod clients;
+pub mod export;
 pub mod history;
 pub mod login;
 pub mod mail;

@@ -27,6 +27,8 @@ struct Page {
     /// `YYYY-MM-DD` (the date field's value and the links' `?date=`);
     /// `None` past the years a time can have.
     monday: String,
+    /// Its Sunday, `YYYY-MM-DD`: the last day of the CSV download.
+    sunday: String,
     previous: Option<String>,
     next: Option<String>,
     /// The week shown holds today.
@@ -142,6 +144,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
         zone: zone.name().to_string(),
         title,
         monday: iso_date(monday),
+        sunday: iso_date(monday + Duration::days(6)),
         previous: within(monday - Duration::days(7)),
         next: within(monday + Duration::days(7)),
         this_week: monday == monday_of(today),

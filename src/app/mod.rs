@@ -13,6 +13,7 @@ mod calendar;
 mod check;
 mod clients;
 mod duplicates;
+mod export;
 mod following;
 mod history;
 pub mod mail;

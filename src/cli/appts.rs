@@ -40,7 +40,7 @@ pub(super) fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()
             let v = app.appointment_view(id, now)?;
             print::out(json.json, &v, print::appt)
         }
-        ApptCmd::List { client, from, to, json } => {
+        ApptCmd::List { client, csv, from, to, json } => {
             let zone = app.settings()?.timezone;
             let (mut lo, mut hi) = crate::app::default_list_range(now, zone);
             if let Some(t) = from {
@@ -48,6 +48,11 @@ pub(super) fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()
             }
             if let Some(t) = to {
                 hi = parse_time(app, &t)?;
+            }
+            if csv {
+                let client = client.map(|c| app.client_id(&c)).transpose()?;
+                let text = app.appointments_csv(client, lo, hi, now)?;
+                return print::raw(&text);
             }
             let list = match client {
                 Some(c) => {

@@ -116,6 +116,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Client(cmd) => client(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Appt(ApptCmd::Cancel { id, following }) => appt(&mut app, ApptCmd::Cancel { id, following }, now),
         Command::Series(cmd) => series(&mut app, cmd, now),
+        // A CSV carries no link: nothing to warn about.
+        Command::Appt(cmd @ ApptCmd::List { csv: true, .. }) => appt(&mut app, cmd, now),
         Command::Appt(cmd) => appt(&mut app, cmd, now).and_then(|()| warn_loopback(&mut app, data)),
         Command::Link(LinkCmd::Rotate { appt, client, json }) => {
             let client = app.client_id(&client)?;

@@ -295,6 +295,10 @@ pub enum ApptCmd {
         /// Only this client's appointments (an id, or their exact name).
         #[arg(long, value_name = "ID")]
         client: Option<String>,
+        /// As CSV for a spreadsheet: local date and times with the zone,
+        /// clients, state; never a link or code.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
         #[arg(long, value_name = "TIME")]
         from: Option<String>,
         #[arg(long, value_name = "TIME")]

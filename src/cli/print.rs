@@ -30,6 +30,16 @@ pub fn line(text: &str) -> Result<()> {
     }
 }
 
+/// Print `text` on stdout as it is (a CSV document brings its own CRLF
+/// line ends); a reader that went away ends it quietly, as [`line`].
+pub fn raw(text: &str) -> Result<()> {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
 pub fn settings(rows: &[Shown]) -> String {
     rows.iter()
         .map(|s| {

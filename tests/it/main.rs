@@ -38,6 +38,7 @@ mod clinician;
 mod clock;
 mod connections;
 mod durability;
+mod export;
 mod fuzz;
 mod guessing;
 mod guests;
