@@ -162,7 +162,7 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["backup"] if post => settings::backup(ctx),
                 ["audit"] if get => audit::page(ctx),
                 ["audit.csv"] if get => audit::csv(ctx),
-                _ => Err(Error::not_found("no such admin page")),
+                _ => Err(Error::not_found("nothing is at this address in the admin pages")),
             },
         },
     }?;
@@ -211,7 +211,13 @@ fn write(method: Method, handler: impl FnOnce() -> Result<Resp>) -> Routed {
 /// full 503 with `Retry-After`, anything else 500. Causes are logged
 /// (they never hold a token or code), never shown.
 fn failed(app: &mut App, shared: &Shared, e: Error, segments: &[&str]) -> Resp {
+    // The clinician, past the admin gate, is told what was wrong in the
+    // error's own words (they never hold a secret); a client gets the
+    // plain pages below.
+    let admin = segments.first() == Some(&"admin");
     match e {
+        Error::Input(msg) if admin => admin_error(app, shared, 400, "That didn't work", &msg),
+        Error::NotFound(msg) if admin => admin_error(app, shared, 404, "No such admin page", &msg),
         Error::Input(_) => error_page(app, shared, 400),
         Error::NotFound(_) => not_found(app, shared, segments),
         Error::Full(msg) => {
@@ -245,6 +251,16 @@ fn not_found(app: &mut App, shared: &Shared, segments: &[&str]) -> Resp {
         }
         _ => error_page(app, shared, 404),
     }
+}
+
+/// An admin page's error: `title`, the error's words, the way back.
+fn admin_error(app: &mut App, shared: &Shared, status: u16, title: &str, msg: &str) -> Resp {
+    let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
+    let mut what: String = msg.chars().take(1).flat_map(char::to_uppercase).chain(msg.chars().skip(1)).collect();
+    if !what.ends_with('.') {
+        what.push('.');
+    }
+    shared.pages.message(status, &practice, title, &[&what, "Go back, or start again from the dashboard at /admin."])
 }
 
 fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {

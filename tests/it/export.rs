@@ -71,8 +71,19 @@ fn appointments_leave_as_csv_a_spreadsheet_reads_without_links() {
     assert_eq!(week.len(), 2, "only the week asked for: {week:?}");
     assert_eq!(week[1][1], "2027-03-30");
     for bad in ["from=2027-13-01", "from=2027-04-04&to=2027-03-29", "to=1999-01-01", "from=2000-01-01&to=2099-12-31"] {
-        assert_eq!(clinician.browser.get(&format!("/admin/appointments.csv?{bad}")).status, 400, "{bad}");
+        let r = clinician.browser.get(&format!("/admin/appointments.csv?{bad}"));
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.body.contains("That didn&#x27;t work") || r.body.contains("That didn't work"), "{}", r.body);
+        assert!(
+            r.body.contains("Bad from date") || r.body.contains("Bad to date") || r.body.contains("Bad range"),
+            "{bad}: {}",
+            r.body
+        );
     }
+    // An admin address with nothing at it says so, in the admin's words.
+    let r = clinician.browser.get("/admin/series/99");
+    assert_eq!(r.status, 404);
+    assert!(r.body.contains("No series with id 99.") && !r.body.contains("copied the whole link"), "{}", r.body);
     let week_page = clinician.browser.get("/admin/week?date=2027-03-30").body;
     assert!(week_page.contains("/admin/appointments.csv?from=2027-03-29&amp;to=2027-04-04"), "{week_page}");
     // Not signed in: no file.
