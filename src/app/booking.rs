@@ -10,10 +10,10 @@ use super::App;
 use super::appointments::validate_minutes;
 use super::duplicates::fold;
 use super::schedule::{Force, Made, refuse_expired};
-use super::series::{SeriesMade, all_of_it, refused};
+use super::series::SeriesMade;
 use crate::error::{Error, Result};
 use crate::model::MAX_PARTICIPANTS;
-use crate::recurrence::{self, End, Rule};
+use crate::recurrence::Rule;
 
 /// What to book.
 #[derive(Debug, Clone)]
@@ -65,14 +65,7 @@ impl App {
         }
         let minutes = validate_minutes(b.minutes)?;
         if let Some(rule) = &b.repeat {
-            let zone = self.settings()?.timezone;
-            let dtstart = b.start.with_timezone(&zone).naive_local();
-            if let End::Until(last) = rule.end
-                && last < dtstart.date()
-            {
-                return Err(Error::input(format!("the series would end on {last}, before its first session")));
-            }
-            recurrence::occurrences(rule, dtstart, zone, b.start, all_of_it(b.start)).map_err(refused)?;
+            self.check_rule(rule, b.start)?;
         }
         let review = self.review_time(b.start, minutes, None, now)?;
         refuse_expired(&review, b.start, b.force)?;
@@ -124,7 +117,7 @@ impl App {
 mod tests {
     use super::*;
     use crate::app::test_app;
-    use crate::recurrence::Freq;
+    use crate::recurrence::{End, Freq};
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()

@@ -112,20 +112,10 @@ impl App {
     ) -> Result<SeriesMade> {
         let minutes = validate_minutes(minutes)?;
         self.check_people(clients)?;
+        self.check_rule(&rule, start)?;
         let settings = self.settings()?;
         let zone = settings.timezone;
         let dtstart = start.with_timezone(&zone).naive_local();
-        if let End::Until(last) = rule.end
-            && last < dtstart.date()
-        {
-            return Err(Error::input(format!("the series would end on {last}, before its first session")));
-        }
-        let all = recurrence::occurrences(&rule, dtstart, zone, start, all_of_it(start)).map_err(refused)?;
-        if all.len() < 2 {
-            return Err(Error::input(
-                "this series would have one session only: end it later, or book the session without Repeats",
-            ));
-        }
         let horizon = (now + Duration::weeks(settings.series_horizon_weeks)).max(start + Duration::seconds(1));
         let instants = recurrence::occurrences(&rule, dtstart, zone, start, horizon).map_err(refused)?;
         let first = self.review_time(start, minutes, None, now)?;
@@ -163,6 +153,27 @@ impl App {
         })?;
         let appointments = ids.into_iter().map(|id| self.appointment_view(id, now)).collect::<Result<_>>()?;
         Ok(SeriesMade { series_id, appointments, clashes })
+    }
+
+    /// Whether `rule`, first at `start` in the practice zone, makes a
+    /// series: it ends on or after its first session, has two sessions at
+    /// least, and none of them falls on a local time the zone skips or
+    /// repeats (the error names the date).
+    pub(super) fn check_rule(&mut self, rule: &Rule, start: DateTime<Utc>) -> Result<()> {
+        let zone = self.settings()?.timezone;
+        let dtstart = start.with_timezone(&zone).naive_local();
+        if let End::Until(last) = rule.end
+            && last < dtstart.date()
+        {
+            return Err(Error::input(format!("the series would end on {last}, before its first session")));
+        }
+        let all = recurrence::occurrences(rule, dtstart, zone, start, all_of_it(start)).map_err(refused)?;
+        if all.len() < 2 {
+            return Err(Error::input(
+                "this series would have one session only: end it later, or book the session without Repeats",
+            ));
+        }
+        Ok(())
     }
 
     /// Make the occurrences every running series lacks up to
