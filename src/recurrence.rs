@@ -137,10 +137,6 @@ const DAYS: [(Weekday, &str); 7] = [
     (Weekday::Sun, "SU"),
 ];
 
-fn day_name(day: Weekday) -> &'static str {
-    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][day.num_days_from_monday() as usize]
-}
-
 fn day_code(day: Weekday) -> &'static str {
     DAYS[day.num_days_from_monday() as usize].1
 }
@@ -182,7 +178,7 @@ impl Rule {
             Freq::Monthly { nth, day } => {
                 let nth = ["1st", "2nd", "3rd", "4th", "5th"][usize::from(nth.clamp(1, 5) - 1)];
                 let skipped = if nth == "5th" { " (months without one are skipped)" } else { "" };
-                format!("monthly on the {nth} {}{skipped}", day_name(day))
+                format!("monthly on the {nth} {}{skipped}", crate::times::weekday_name(day))
             }
         };
         match self.end {

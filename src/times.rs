@@ -94,21 +94,6 @@ impl Local {
     /// cost more than the rest of a link page together.
     pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
         use chrono::{Datelike, Timelike};
-        const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-        const MONTHS: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
         let local = t.with_timezone(&zone);
         let (pm, hour) = local.hour12();
         let time = format!("{hour}:{:02} {}", local.minute(), if pm { "PM" } else { "AM" });
@@ -121,9 +106,9 @@ impl Local {
         Local {
             date: format!(
                 "{} {} {} {}",
-                DAYS[local.weekday().num_days_from_monday() as usize],
+                weekday_name(local.weekday()),
                 local.day(),
-                MONTHS[local.month0() as usize],
+                month_name(local.month0()),
                 local.year()
             ),
             time,
@@ -139,6 +124,31 @@ impl Local {
     pub fn line(&self) -> String {
         format!("{} at {}", self.date, self.zoned)
     }
+}
+
+/// "Monday": a weekday's name as every date Porchlight writes has it.
+pub fn weekday_name(day: chrono::Weekday) -> &'static str {
+    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+    DAYS[day.num_days_from_monday() as usize]
+}
+
+/// "October": the name of the month `month0` (0 is January).
+pub fn month_name(month0: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    MONTHS[month0 as usize % 12]
 }
 
 /// Midnight at the start of the local day containing `t`, as UTC. Around a

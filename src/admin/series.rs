@@ -88,9 +88,8 @@ pub struct Membership {
 /// The series `id` is part of, for its session's page.
 pub fn membership(ctx: &mut Ctx<'_>, series: Option<i64>) -> Result<Option<Membership>> {
     let Some(id) = series else { return Ok(None) };
-    let view = ctx.app.series_view(id, ctx.now)?;
-    let repeat = view.rule.parse::<Rule>().map_or("", |r| r.freq.name());
-    Ok(Some(Membership { id, repeats: view.repeats, repeat }))
+    let rule = ctx.app.series_rule(id)?;
+    Ok(Some(Membership { id, repeats: rule.describe(), repeat: rule.freq.name() }))
 }
 
 /// A series on its client's page.

@@ -113,7 +113,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
         .map(|i| {
             let d = monday + Duration::days(i);
             Day {
-                label: format!("{} {} {}", weekday(d), d.day(), month(d)),
+                label: format!("{} {} {}", times::weekday_name(d.weekday()), d.day(), times::month_name(d.month0())),
                 date: iso_date(d),
                 today: d == today,
                 sessions: vec![],
@@ -135,10 +135,10 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let within = |d: NaiveDate| YEARS.contains(&d.year()).then(|| iso_date(d));
     let sunday = monday + Duration::days(6);
     let first = match monday.year() == sunday.year() {
-        true => format!("{} {}", monday.day(), month(monday)),
-        false => format!("{} {} {}", monday.day(), month(monday), monday.year()),
+        true => format!("{} {}", monday.day(), times::month_name(monday.month0())),
+        false => format!("{} {} {}", monday.day(), times::month_name(monday.month0()), monday.year()),
     };
-    let title = format!("{first} – {} {} {}", sunday.day(), month(sunday), sunday.year());
+    let title = format!("{first} – {} {} {}", sunday.day(), times::month_name(sunday.month0()), sunday.year());
     let page = Page {
         frame: ctx.frame("week")?,
         zone: zone.name().to_string(),
@@ -153,31 +153,6 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     };
     let status = if page.error.is_some() { 400 } else { 200 };
     ctx.render(status, "admin_week.html", page)
-}
-
-/// "Monday": the weekday's name as `Local` writes it.
-fn weekday(date: NaiveDate) -> &'static str {
-    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-    DAYS[date.weekday().num_days_from_monday() as usize]
-}
-
-/// "October": the month's name as `Local` writes it.
-fn month(date: NaiveDate) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    MONTHS[date.month0() as usize]
 }
 
 #[cfg(test)]

@@ -240,6 +240,12 @@ impl App {
         self.store.series(id)?.ok_or_else(|| Error::not_found(format!("no series with id {id}")))
     }
 
+    /// The rule of series `id`, read and checked: what a session's page
+    /// says of its series, without its sessions.
+    pub fn series_rule(&self, id: i64) -> Result<Rule> {
+        Ok(parse(&self.series_row(id)?)?.rule)
+    }
+
     /// One series with its next occurrences.
     pub fn series_view(&mut self, id: i64, now: DateTime<Utc>) -> Result<SeriesView> {
         let row = self.series_row(id)?;
