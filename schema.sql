@@ -200,3 +200,38 @@ CREATE INDEX series_clients_client ON series_clients (client_id);
 ALTER TABLE appointments ADD COLUMN series_id INTEGER REFERENCES series (id);
 ALTER TABLE appointments ADD COLUMN recurrence_at INTEGER;
 CREATE UNIQUE INDEX appointments_occurrence ON appointments (series_id, recurrence_at);
+
+-- migration 6
+-- Appointments brought in from another calendar (SPEC, `import ics` and
+-- `calendar_import_url`), found again by the event's UID and, for one
+-- occurrence of a repeating event, its RECURRENCE-ID instant (RFC 5545
+-- section 3.8.4.4; 0 for an event that does not repeat). Importing again
+-- moves, changes or cancels the appointment it made, keeping its links.
+-- `start_at`, `minutes` and `attendees` are the event's as last imported:
+-- a change made here stands until the calendar itself changes the event.
+CREATE TABLE imported (
+    uid            TEXT NOT NULL,
+    recurrence_at  INTEGER NOT NULL,
+    appointment_id INTEGER NOT NULL UNIQUE REFERENCES appointments (id),
+    -- Only what the synced address gave is cancelled when it disappears
+    -- from it; a file may hold part of a calendar.
+    origin         TEXT NOT NULL CHECK (origin IN ('file', 'sync')),
+    start_at       INTEGER NOT NULL,
+    minutes        INTEGER NOT NULL,
+    -- The client attendees' addresses as last imported, lower case,
+    -- sorted, one per line.
+    attendees      TEXT NOT NULL,
+    imported_at    INTEGER NOT NULL,
+    PRIMARY KEY (uid, recurrence_at)
+) STRICT;
+
+-- The last fetch of `calendar_import_url`, for the dashboard: when it was
+-- tried, when it last worked, why the last try failed (never the address
+-- itself: it is a secret), and the last good import's counts as JSON.
+CREATE TABLE calendar_sync (
+    id         INTEGER PRIMARY KEY CHECK (id = 1),
+    tried_at   INTEGER NOT NULL,
+    ok_at      INTEGER,
+    error      TEXT,
+    summary    TEXT
+) STRICT;

@@ -16,6 +16,7 @@ mod duplicates;
 mod export;
 mod following;
 mod history;
+pub mod import;
 pub mod mail;
 pub mod message;
 mod participants;

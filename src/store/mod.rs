@@ -170,7 +170,8 @@ impl Store {
     /// [`KEPT_BY_WIPE`], children before the rows they point to.
     pub fn wipe_practice(tx: &rusqlite::Transaction<'_>) -> Result<()> {
         tx.execute_batch(
-            "DELETE FROM outbox; DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
+            "DELETE FROM imported; DELETE FROM calendar_sync;
+             DELETE FROM outbox; DELETE FROM links; DELETE FROM participants; DELETE FROM appointments;
              DELETE FROM series_clients; DELETE FROM series;
              DELETE FROM portal_links; DELETE FROM clients; DELETE FROM audit;",
         )?;
