@@ -32,6 +32,7 @@ pub mod db;
 pub mod demo;
 pub mod email;
 pub mod error;
+pub mod fetch;
 pub mod hosts;
 pub mod http;
 pub mod ical;

@@ -212,7 +212,8 @@ mod tests {
 
     #[test]
     fn rule_parts_are_read_strictly() {
-        for bad in ["BYDAY=TU", "FREQ=FORTNIGHTLY", "FREQ=WEEKLY;BYDAY=XX", "FREQ=WEEKLY;COUNT=-1", "FREQ=WEEKLY;FOO=1"] {
+        for bad in ["BYDAY=TU", "FREQ=FORTNIGHTLY", "FREQ=WEEKLY;BYDAY=XX", "FREQ=WEEKLY;COUNT=-1", "FREQ=WEEKLY;FOO=1"]
+        {
             assert!(rule(bad, &|w| Ok(w.naive())).is_err(), "{bad}");
         }
         assert!(rule("FREQ=WEEKLY;X-NAME=1;WKST=SU", &|w| Ok(w.naive())).is_ok());

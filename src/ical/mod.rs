@@ -87,7 +87,7 @@ pub struct Calendar {
     pub occurrences: Vec<Occurrence>,
     pub skipped: Vec<Skipped>,
     /// The UIDs of every event in the file, in the span or not.
-    pub uids: Vec<String>,
+    pub uids: std::collections::HashSet<String>,
 }
 
 /// The occurrences of the events of iCalendar text `ics` that start in
@@ -112,7 +112,8 @@ pub fn read(ics: &str, floating: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> 
     let zones = Zones::new(&root.components);
     let events: Vec<&Component<'_>> =
         root.components.iter().filter(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT")).collect();
-    let mut reader = Reader { zones, floating, from, to, budget: expand::Budget::new(expand::MAX_STEPS), out: Calendar::default() };
+    let mut reader =
+        Reader { zones, floating, from, to, budget: expand::Budget::new(expand::MAX_STEPS), out: Calendar::default() };
     reader.events(&events);
     let out = &mut reader.out;
     if out.occurrences.len() > MAX_OCCURRENCES {
@@ -125,7 +126,7 @@ pub fn read(ics: &str, floating: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> 
     Ok(reader.out)
 }
 
-/// The text unfolded (section 3.1) with LF line ends and no blank lines,
+/// The text unfolded (section 3.1) with CRLF line ends and no blank lines,
 /// after checking that it is iCalendar, its nesting and its event count:
 /// the crate's parser recurses once per nested component.
 fn prepare(ics: &str) -> Result<String, String> {
@@ -154,7 +155,10 @@ fn prepare(ics: &str) -> Result<String, String> {
             depth = depth.saturating_sub(1);
         }
         out.push_str(line);
-        out.push('\n');
+        // CRLF, as RFC 5545 writes it: the crate's parser looks for the
+        // end of each value with a search for CRLF first, which with bare
+        // LF ends would run to the end of the file every time.
+        out.push_str("\r\n");
     }
     if out.is_empty() {
         return Err("the file is empty".to_string());
@@ -203,9 +207,7 @@ impl Reader {
                     continue;
                 }
             };
-            if !self.out.uids.contains(&uid) {
-                self.out.uids.push(uid.clone());
-            }
+            self.out.uids.insert(uid.clone());
             let event = Event { c, uid: uid.clone(), summary: summary.clone(), start };
             match prop(c, "RECURRENCE-ID").map(whens) {
                 Some(Ok(w)) if !w.is_empty() => overrides.push((event, w[0].clone())),
@@ -357,7 +359,8 @@ impl Reader {
         };
         let (rdates, exdates) = (dates("RDATE")?, dates("EXDATE")?);
         let end = zone.wall(self.to) + Duration::days(1);
-        expand::wall_times(start, rules, &rdates, &exdates, end, &mut self.budget).map_err(|e| format!("its RRULE: {e}"))
+        expand::wall_times(start, rules, &rdates, &exdates, end, &mut self.budget)
+            .map_err(|e| format!("its RRULE: {e}"))
     }
 
     /// One occurrence of master `m` at `rid`, the master's length from there.

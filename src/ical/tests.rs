@@ -90,7 +90,8 @@ fn a_time_the_clocks_skip_is_skipped_with_its_date_and_zone() {
 
 #[test]
 fn an_unknown_zone_or_a_missing_uid_skips_that_event_only() {
-    let text = cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Elsewhere\r\nDTSTART;TZID=Mars/Base:20270105T100000\r\nEND:VEVENT\r\n\
+    let text =
+        cal("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Elsewhere\r\nDTSTART;TZID=Mars/Base:20270105T100000\r\nEND:VEVENT\r\n\
         BEGIN:VEVENT\r\nSUMMARY:No uid\r\nDTSTART:20270105T100000Z\r\nEND:VEVENT\r\n\
         BEGIN:VEVENT\r\nUID:ok\r\nDTSTART:20270105T100000Z\r\nDURATION:PT1H\r\nEND:VEVENT\r\n");
     let (from, to) = span();
@@ -117,7 +118,9 @@ fn hostile_files_are_refused_whole_with_a_reason() {
     assert!(refuse(&broken).contains("line"), "{}", refuse(&broken));
     // Every day for the whole span, 300 times over: more than one import takes.
     let crowd: String = (0..300)
-        .map(|i| format!("BEGIN:VEVENT\nUID:c{i}\nDTSTART:20270104T100000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY\nEND:VEVENT\n"))
+        .map(|i| {
+            format!("BEGIN:VEVENT\nUID:c{i}\nDTSTART:20270104T100000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY\nEND:VEVENT\n")
+        })
         .collect();
     assert!(refuse(&cal(&crowd)).contains("more than the 5000"));
 }

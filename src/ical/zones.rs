@@ -139,8 +139,11 @@ impl Custom {
         offsets.sort_unstable();
         offsets.dedup();
         let wall = t.and_utc().timestamp();
-        let fits: Vec<i64> =
-            offsets.iter().map(|&o| wall - i64::from(o)).filter(|&u| i64::from(self.offset_at(u)) == wall - u).collect();
+        let fits: Vec<i64> = offsets
+            .iter()
+            .map(|&o| wall - i64::from(o))
+            .filter(|&u| i64::from(self.offset_at(u)) == wall - u)
+            .collect();
         match fits.as_slice() {
             [one] => Fit::One(DateTime::from_timestamp(*one, 0).unwrap_or_default()),
             [] => Fit::Gap,
