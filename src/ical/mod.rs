@@ -140,6 +140,17 @@ fn prepare(ics: &str) -> Result<String, String> {
         if i == 0 && !upper("BEGIN:VCALENDAR") {
             return Err("this is not an iCalendar file: it does not begin with BEGIN:VCALENDAR".to_string());
         }
+        // Every content line is NAME[;PARAM=...]:VALUE (section 3.1): said
+        // here with its line, where the parser would only name the
+        // component it was in.
+        let name_end = line.find([':', ';']).unwrap_or(0);
+        if name_end == 0 || !line[..name_end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            let shown: String = line.chars().take(40).collect();
+            return Err(format!(
+                "line {} of the calendar (counting folded lines as one) is not iCalendar: {shown:?}",
+                i + 1
+            ));
+        }
         if upper("BEGIN:") {
             depth += 1;
             if depth > MAX_DEPTH {
