@@ -96,8 +96,11 @@ impl App {
         let local = |t: DateTime<Utc>| t.with_timezone(&zone).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let mut plan = Plan::default();
         let mut seen: HashSet<(String, i64)> = HashSet::new();
-        for o in &cal.occurrences {
-            let key = (o.uid.clone(), o.recurrence_id.map_or(0, |t| t.timestamp()));
+        // Those after the span count only for appointments made earlier,
+        // which follow their event there.
+        let beyond = cal.beyond.iter().filter(|o| imported.contains_key(&key_of(o)));
+        for o in cal.occurrences.iter().chain(beyond) {
+            let key = key_of(o);
             seen.insert(key.clone());
             let before = imported.get(&key);
             let appt = match before {
@@ -131,7 +134,16 @@ impl App {
             };
             match (before, appt) {
                 (None, _) => plan.creates.push((row, matched.who)),
-                (Some(_), Some(a)) if a.cancelled_at.is_some() => plan.report.unchanged += 1,
+                // Cancelled here (or by an earlier import): it stays so
+                // unless the calendar changed the event since, which
+                // books it anew, with new links.
+                (Some(b), Some(a)) if a.cancelled_at.is_some() => {
+                    if (b.start_at, b.minutes, &b.attendees) == (start, minutes, &row.attendees) {
+                        plan.report.unchanged += 1;
+                    } else {
+                        plan.creates.push((row, matched.who));
+                    }
+                }
                 (Some(b), Some(a)) => {
                     let moved = (b.start_at, b.minutes) != (start, minutes);
                     let (add, remove) = attendee_changes(&book, &b.attendees, &matched.attendees, &matched.who);
@@ -145,27 +157,7 @@ impl App {
             }
         }
         if origin == Origin::Sync {
-            for (key, row) in &imported {
-                let in_span = key.1 == 0 || (key.1 >= from.timestamp() && key.1 < to.timestamp());
-                let gone = !seen.contains(key) && (!cal.uids.contains(&key.0) || in_span);
-                if gone && row.origin == "sync" {
-                    let a = self.appointment_row(row.appointment_id)?;
-                    if a.cancelled_at.is_none() && a.start_at > now.timestamp() {
-                        let o = Occurrence {
-                            uid: key.0.clone(),
-                            recurrence_id: None,
-                            start: times::from_unix(a.start_at),
-                            end: times::from_unix(a.start_at + a.minutes * 60),
-                            all_day: false,
-                            summary: String::new(),
-                            status: String::new(),
-                            organizer: None,
-                            attendees: vec![],
-                        };
-                        plan.cancels.push((a.id, o, "the event left the calendar"));
-                    }
-                }
-            }
+            plan.cancels.extend(self.gone(&cal, &imported, (from, to), now)?);
         }
         for s in &cal.skipped {
             let start = s.start.map(&local).unwrap_or_default();
@@ -189,6 +181,66 @@ impl App {
         Ok(plan.report)
     }
 }
+
+/// An occurrence's key in `imported`: UID and RECURRENCE-ID (0 for none).
+fn key_of(o: &Occurrence) -> (String, i64) {
+    (o.uid.clone(), o.recurrence_id.map_or(0, |t| t.timestamp()))
+}
+
+impl App {
+    /// The future appointments a synced calendar no longer has: those
+    /// made by sync whose event left the file, or whose occurrence in the
+    /// span (by RECURRENCE-ID) the file no longer gives. Errors: a sync
+    /// that would cancel most of what it made (an empty or cut-off answer
+    /// from a calendar service is far likelier than a practice clearing
+    /// its calendar): nothing is cancelled, and the error says why.
+    fn gone(
+        &mut self,
+        cal: &ical::Calendar,
+        imported: &HashMap<(String, i64), ImportedRow>,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(i64, Occurrence, &'static str)>> {
+        let mut out = vec![];
+        let mut live = 0;
+        for (key, row) in imported.iter().filter(|(_, r)| r.origin == Origin::Sync.name()) {
+            let a = self.appointment_row(row.appointment_id)?;
+            if a.cancelled_at.is_some() || a.start_at <= now.timestamp() {
+                continue;
+            }
+            live += 1;
+            let in_span = key.1 >= from.timestamp() && key.1 < to.timestamp();
+            let gone = !cal.present.contains(key) && (!cal.uids.contains(&key.0) || (key.1 != 0 && in_span));
+            if gone {
+                let o = Occurrence {
+                    uid: key.0.clone(),
+                    recurrence_id: None,
+                    start: times::from_unix(a.start_at),
+                    end: times::from_unix(a.start_at + a.minutes * 60),
+                    all_day: false,
+                    summary: String::new(),
+                    status: String::new(),
+                    organizer: None,
+                    attendees: vec![],
+                };
+                out.push((a.id, o, "the event left the calendar"));
+            }
+        }
+        if out.len() > MASS_CANCEL && out.len() * 2 > live {
+            return Err(Error::input(format!(
+                "the calendar no longer has {} of the {live} future sessions it gave: nothing was changed, \
+                 since a calendar service answering with part of a calendar is likelier than so many \
+                 sessions going at once; if they are gone, cancel them here",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+}
+
+/// Cancellations one sync may make without question, however few the
+/// sessions it made (see `App::gone`).
+pub const MASS_CANCEL: usize = 5;
 
 impl Origin {
     /// As stored in `imported.origin`.

@@ -173,3 +173,46 @@ fn a_hostile_file_is_refused_with_nothing_written() {
     assert!(err.to_string().contains("more than the 5000"), "{err}");
     assert!(app.list_clients().unwrap().is_empty());
 }
+
+/// Ann weekly on Tuesdays at 10:00 UTC from 5 January, `count` times.
+fn weekly_of(count: u32) -> String {
+    weekly("").replace("COUNT=3", &format!("COUNT={count}"))
+}
+
+#[test]
+fn a_sync_that_would_cancel_most_sessions_at_once_changes_nothing() {
+    let mut app = test_app();
+    assert_eq!(import(&mut app, &cal(&weekly_of(10)), Origin::Sync).created, 10);
+    let err = app.import_calendar(&cal(""), Origin::Sync, false, t(NOW)).unwrap_err().to_string();
+    assert!(err.contains("no longer has 10 of the 10 future sessions"), "{err}");
+    let all = app.list_appointments(t(NOW), t("2027-12-31T00:00:00Z"), t(NOW)).unwrap();
+    assert!(all.iter().all(|a| a.status != "cancelled"), "nothing cancelled");
+    // A few going is a calendar's ordinary change.
+    assert_eq!(import(&mut app, &cal(&weekly_of(6)), Origin::Sync).cancelled, 4);
+}
+
+#[test]
+fn an_event_moved_past_the_span_is_kept_and_a_cancelled_one_changed_since_is_booked_anew() {
+    let mut app = test_app();
+    let one = |start: &str| {
+        cal(&format!(
+            "BEGIN:VEVENT\r\nUID:one\r\nSUMMARY:Ann\r\nDTSTART:{start}\r\nDURATION:PT50M\r\n\
+             ATTENDEE;CN=Ann Smith:mailto:ann@example.org\r\nEND:VEVENT\r\n"
+        ))
+    };
+    let made = import(&mut app, &one("20270106T100000Z"), Origin::Sync);
+    let id = made.changes[0].appointment_id.unwrap();
+    // Moved to next year, past the 12 weeks imported: it follows, links kept.
+    let link = app.appointment_view(id, t(NOW)).unwrap().participants[0].link.clone();
+    let r = import(&mut app, &one("20280106T100000Z"), Origin::Sync);
+    assert_eq!((r.cancelled, r.updated), (0, 1), "{r:?}");
+    let moved = app.appointment_view(id, t(NOW)).unwrap();
+    assert_eq!((moved.start.as_str(), moved.participants[0].link.clone()), ("2028-01-06T10:00:00Z", link));
+    assert_eq!(import(&mut app, &one("20280106T100000Z"), Origin::Sync).unchanged, 1);
+    import(&mut app, &one("20270106T100000Z"), Origin::Sync);
+    app.cancel_appointment(id, t(NOW)).unwrap();
+    assert_eq!(import(&mut app, &one("20270106T100000Z"), Origin::Sync).unchanged, 1, "cancelled here stays so");
+    let r = import(&mut app, &one("20270107T100000Z"), Origin::Sync);
+    assert_eq!(r.created, 1, "the calendar moved it since: booked anew");
+    assert_ne!(r.changes[0].appointment_id, Some(id));
+}

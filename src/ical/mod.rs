@@ -88,6 +88,13 @@ pub struct Calendar {
     pub skipped: Vec<Skipped>,
     /// The UIDs of every event in the file, in the span or not.
     pub uids: std::collections::HashSet<String>,
+    /// Every occurrence the file gives up to a day past the span, in it
+    /// or not, as (UID, RECURRENCE-ID in Unix seconds, 0 for an event that
+    /// does not repeat): what a calendar still has, wherever it moved it.
+    pub present: std::collections::HashSet<(String, i64)>,
+    /// Occurrences after the span (events moved far ahead, one-off events
+    /// beyond it): an appointment made earlier follows its event there.
+    pub beyond: Vec<Occurrence>,
 }
 
 /// The occurrences of the events of iCalendar text `ics` that start in
@@ -420,17 +427,22 @@ impl Reader {
             Ok(z) => z,
             Err(why) => return self.out.skipped.push(skip(why, rid)),
         };
+        self.out.present.insert((e.uid.clone(), rid.map_or(0, |t| t.timestamp())));
         let all_day = matches!(e.start, When::Date(_));
         let start = match self.instant(&e.start, &zone) {
             Ok(t) => t,
             Err(why) => {
-                if rid.is_none_or(|r| r >= self.from && r < self.to) {
+                // Said only of times near the span: a calendar's past is
+                // no business of an import.
+                let day = Duration::days(1);
+                let wall = e.start.naive();
+                if wall >= (self.from - day).naive_utc() && wall < (self.to + day).naive_utc() {
                     self.out.skipped.push(skip(why, rid));
                 }
                 return;
             }
         };
-        if start < self.from || start >= self.to {
+        if start < self.from {
             return;
         }
         let end = match self.length(e.c, &zone, all_day) {
@@ -440,7 +452,8 @@ impl Reader {
         let attendees = props(e.c, "ATTENDEE").filter_map(attendee).collect();
         let organizer = prop(e.c, "ORGANIZER").and_then(|p| mailto(p.val.as_str()));
         let status = prop(e.c, "STATUS").map(|p| text(p).to_ascii_uppercase()).unwrap_or_default();
-        self.out.occurrences.push(Occurrence {
+        let list = if start < self.to { &mut self.out.occurrences } else { &mut self.out.beyond };
+        list.push(Occurrence {
             uid: e.uid.clone(),
             recurrence_id: rid,
             start,
