@@ -241,6 +241,13 @@ pub fn quick(req: &Req) -> bool {
         && !req.path.starts_with("/room/")
 }
 
+/// Whether a request may bring a body over `MAX_BODY`, up to
+/// `MAX_IMPORT_BODY` (`server::limits`): an uploaded calendar, the
+/// only one. `path` is without its query.
+pub fn large_body(method: Method, path: &str) -> bool {
+    method == Method::Post && path == "/admin/import"
+}
+
 /// The 404 page. Under `/v/` and `/p/` (in any case, of any shape) it is
 /// the unknown-link page with its next steps, the same whether or not
 /// anything like the address exists.

@@ -165,7 +165,7 @@ pub fn start(config: Config) -> Result<Running> {
         &listeners,
         shared.clone(),
         stop.clone(),
-        conn::Handler { serve: crate::router::answer, quick: crate::router::quick },
+        conn::Handler { serve: crate::router::answer, quick: crate::router::quick, large: crate::router::large_body },
     )?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());
