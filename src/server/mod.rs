@@ -157,6 +157,7 @@ pub fn start(config: Config) -> Result<Running> {
         mail: crate::mail::sender::Wake::default(),
         pools: Pools::new(pool()?, pool()?),
         backups: Mutex::new(backup_status::Status { plan: config.backups.clone(), ..Default::default() }),
+        imports: Default::default(),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let listeners: Vec<(TcpListener, bool)> =

@@ -78,9 +78,8 @@ impl Bodies {
 
     /// A permit for one large body, if one is free.
     fn permit(&self) -> Option<Permit> {
-        let taken = self.reading.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (n < MAX_LARGE_BODIES).then_some(n + 1)
-        });
+        let taken =
+            self.reading.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_LARGE_BODIES).then_some(n + 1));
         taken.ok().map(|_| Permit(self.reading.clone()))
     }
 }
