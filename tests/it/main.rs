@@ -44,6 +44,7 @@ mod fuzz;
 mod guessing;
 mod guests;
 mod hostile;
+mod import;
 mod import_page;
 mod lan;
 mod layers;
