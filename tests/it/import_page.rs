@@ -133,11 +133,20 @@ fn a_preview_writes_nothing_and_import_these_writes_once() {
     assert_eq!(again.status, 409, "{}", again.text());
     assert!(again.text().contains("already imported"), "{}", again.text());
     assert_eq!(appointments(&p), 1);
-    // Another session cannot confirm a preview it did not see.
+    // The same file again has nothing to import, and says so.
     let r = upload(&server, &c.browser, &form(Some(&c.csrf), Some(&calendar(start, 0))));
+    assert!(r.text().contains("Nothing to import"), "{}", r.text());
+    assert!(!r.body.contains("/admin/import/confirm"), "no button for nothing");
+    // The event moved: one update. Another session cannot confirm it.
+    let r = upload(&server, &c.browser, &form(Some(&c.csrf), Some(&calendar(start + chrono::Duration::hours(1), 0))));
+    assert!(r.text().contains("create 0, update 1 and cancel 0"), "{}", r.text());
     let id = confirm_id(&r);
     let mut other = Clinician::sign_in(&server);
     assert_eq!(other.post("/admin/import/confirm", &format!("id={id}")).status, 409);
+    let moved = c.post("/admin/import/confirm", &format!("id={id}"));
+    assert!(moved.text().contains("Created 0, updated 1"), "{}", moved.text());
+    assert!(moved.body.contains(&format!("href=\"/admin/appointments/{appt}\"")), "the same appointment, moved");
+    assert_eq!(appointments(&p), 1);
     server.assert_healthy();
 }
 
