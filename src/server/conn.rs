@@ -88,6 +88,7 @@ pub fn connection(
             Ok((req, keep)) => {
                 let head_only = req.method == Method::Head;
                 let resp = (handler.serve)(shared, req);
+                reader.body_done();
                 if write_response(&mut stream, &mut out, resp, head_only, !keep).is_err() || !keep {
                     break;
                 }

@@ -327,6 +327,7 @@ impl Conn {
                     }
                     let head_only = req.method == Method::Head;
                     conn::encode_response(&mut self.out, (handler.serve)(shared, req), head_only, !keep);
+                    self.reader.body_done();
                     self.start_writing(!keep, WRITE_TIME);
                     continue;
                 }

@@ -24,7 +24,8 @@
 //! ([`Bodies`], `router::large_body`) may bring up to
 //! [`MAX_IMPORT_BODY`], while it holds the server's one permit for it
 //! (else 503 at its head, before any of its body is read); the permit is
-//! given back once its answer is written or its connection ends.
+//! given back once the request is answered, before the answer is
+//! written ([`Reader::body_done`]), or when its connection ends.
 
 use std::mem::MaybeUninit;
 use std::net::IpAddr;
@@ -108,7 +109,7 @@ pub struct Reader {
     served: usize,
     deadline: Instant,
     bodies: Bodies,
-    /// Held from a large body's head until its answer is written.
+    /// Held from a large body's head until it is answered.
     permit: Option<Permit>,
 }
 
@@ -132,6 +133,13 @@ impl Reader {
     /// [`IDLE_TIME`], and a large body's permit is free again.
     pub fn answered(&mut self, now: Instant) {
         self.deadline = now + IDLE_TIME;
+        self.permit = None;
+    }
+
+    /// The request handed out was answered (its body is gone): a large
+    /// body's permit is free again, before the answer is written, so a
+    /// client that reads it and sends the next upload finds it free.
+    pub fn body_done(&mut self) {
         self.permit = None;
     }
 
@@ -624,7 +632,7 @@ mod tests {
         assert_eq!(req.body.len(), MAX_IMPORT_BODY);
         assert!(first.buf.capacity() <= MAX_HEAD, "no large buffer kept: {}", first.buf.capacity());
         assert!(matches!(start("/upload", MAX_BODY + 1).1, Step::Refuse(503)), "held until answered");
-        first.answered(t0);
+        first.body_done();
         let (second, step) = start("/upload", MAX_BODY + 1);
         assert!(matches!(step, Step::Read), "free once answered");
         drop(second);
