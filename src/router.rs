@@ -110,8 +110,8 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
     use crate::admin::{
-        appointments, archive, audit, clients, export, id, login, mail, participants, series, session, settings, today,
-        week,
+        appointments, archive, audit, clients, export, id, import, login, mail, participants, series, session,
+        settings, today, week,
     };
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
     if let Some(refused) = admin::outer_gate(ctx) {
@@ -160,6 +160,9 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["password"] if post => settings::change_password(ctx),
                 ["calendar"] if post => settings::calendar_feed(ctx),
                 ["backup"] if post => settings::backup(ctx),
+                ["import"] if get => import::form(ctx),
+                ["import"] if post => import::preview(ctx),
+                ["import", "confirm"] if post => import::confirm(ctx),
                 ["audit"] if get => audit::page(ctx),
                 ["audit.csv"] if get => audit::csv(ctx),
                 _ => Err(Error::not_found("nothing is at this address in the admin pages")),
@@ -239,6 +242,13 @@ pub fn quick(req: &Req) -> bool {
     matches!(req.method, Method::Get | Method::Head)
         && !req.path.starts_with("/admin")
         && !req.path.starts_with("/room/")
+}
+
+/// Whether a request may bring a body over `MAX_BODY`, up to
+/// `MAX_IMPORT_BODY` (`server::limits`): an uploaded calendar, the
+/// only one. `path` is without its query.
+pub fn large_body(method: Method, path: &str) -> bool {
+    method == Method::Post && path == "/admin/import"
 }
 
 /// The 404 page. Under `/v/` and `/p/` (in any case, of any shape) it is

@@ -18,8 +18,10 @@ pub mod booking;
 pub mod clients;
 pub mod export;
 pub mod history;
+pub mod import;
 pub mod login;
 pub mod mail;
+pub mod multipart;
 pub mod participants;
 pub mod series;
 pub mod session;
@@ -194,13 +196,25 @@ pub fn session_gate(ctx: &mut Ctx<'_>, polling: bool) -> Result<Option<Resp>> {
         }));
     }
     if post {
-        let presented = ctx.req.field("csrf").unwrap_or_default();
+        let presented = csrf_field(ctx.req)?;
         let session = ctx.session.as_ref().expect("checked above");
         if !auth::csrf_ok(&ctx.shared.keys, session, &presented) {
             return Ok(Some(ctx.forbidden("This form is out of date. Go back, reload the page and try again.")));
         }
     }
     Ok(None)
+}
+
+/// The `csrf` field of a POST: a plain form's, or an upload's
+/// (`multipart/form-data`), whose body must then be well formed: a
+/// malformed one is an input error (400) before its token is looked at.
+fn csrf_field(req: &Req) -> Result<String> {
+    let content_type = req.content_type.as_deref();
+    if multipart::is_multipart(content_type) {
+        let upload = multipart::Upload::read(content_type, &req.body)?;
+        return Ok(upload.text("csrf")?.unwrap_or_default().to_string());
+    }
+    Ok(req.field("csrf").unwrap_or_default())
 }
 
 /// An admin page's id segment (`/admin/clients/12`): a number, else 404.

@@ -22,11 +22,14 @@ use crate::state::Shared;
 /// What answers requests, handed down to transport by the server's start,
 /// so that transport knows no route: `serve` answers a request, `quick`
 /// says whether the event loop may answer it itself (it must never wait on
-/// a disk write, argon2 or a long poll) or must give it a thread.
+/// a disk write, argon2 or a long poll) or must give it a thread, and
+/// `large` whether a request (method, path without query) may bring a
+/// body over `limits::MAX_BODY` (`reader::Bodies`).
 #[derive(Clone, Copy)]
 pub struct Handler {
     pub serve: fn(&Shared, Req) -> Resp,
     pub quick: fn(&Req) -> bool,
+    pub large: fn(Method, &str) -> bool,
 }
 
 /// Answer a connection that gets no slot and close it: 503 over
@@ -41,9 +44,11 @@ pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
     let _ = stream.write(&out);
 }
 
-/// The error page refusing a request the reader could not take.
+/// The error page refusing a request the reader could not take; a 503
+/// (a large body while another is read) says when to try again.
 pub fn refusal(shared: &Shared, status: u16) -> Resp {
-    shared.pages.error(status, "Porchlight")
+    let page = shared.pages.error(status, "Porchlight");
+    if status == 503 { page.with("Retry-After", super::limits::LARGE_BODY_RETRY) } else { page }
 }
 
 /// Why reading a request stopped.
@@ -83,6 +88,7 @@ pub fn connection(
             Ok((req, keep)) => {
                 let head_only = req.method == Method::Head;
                 let resp = (handler.serve)(shared, req);
+                reader.body_done();
                 if write_response(&mut stream, &mut out, resp, head_only, !keep).is_err() || !keep {
                     break;
                 }

@@ -27,7 +27,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::conn::{self, Handler};
 use super::limits::{CHUNK, REFUSAL_TIME, STACK, WRITE_TIME};
-use super::reader::{Reader, Step};
+use super::reader::{Bodies, Reader, Step};
 use super::slots::{Full, Slots};
 use crate::http::{Method, Req};
 use crate::state::Shared;
@@ -56,6 +56,7 @@ pub fn start(
         listener.set_nonblocking(true)?;
     }
     let open = Arc::new(Slots::new(shared.trust_proxy.clone()));
+    let bodies = Bodies::new(handler.large);
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut workers = vec![];
     // Two per core: a worker that other work on the machine preempts
@@ -75,6 +76,7 @@ pub fn start(
             retry_accept: None,
             shared: shared.clone(),
             open: open.clone(),
+            bodies: bodies.clone(),
             handler,
         };
         let stop = stop.clone();
@@ -98,6 +100,8 @@ struct Worker {
     shared: Arc<Shared>,
     /// Connections open on every path, in all and per address.
     open: Arc<Slots>,
+    /// Which requests may bring a large body, and the server's permits.
+    bodies: Bodies,
     handler: Handler,
 }
 
@@ -192,7 +196,7 @@ impl Worker {
             self.open.give(peer);
             return;
         }
-        self.conns[i] = Some(Conn::new(stream, peer, public));
+        self.conns[i] = Some(Conn::new(stream, peer, public, self.bodies.clone()));
         self.live += 1;
         // Bytes that came with the connection are reported by the
         // registration itself.
@@ -280,13 +284,13 @@ struct Conn {
 }
 
 impl Conn {
-    fn new(stream: Stream, peer: IpAddr, public: bool) -> Conn {
+    fn new(stream: Stream, peer: IpAddr, public: bool, bodies: Bodies) -> Conn {
         let now = Instant::now();
         Conn {
             stream,
             peer,
             public,
-            reader: Reader::new(now),
+            reader: Reader::new(now, bodies),
             out: Vec::new(),
             sent: 0,
             writing: false,
@@ -323,6 +327,7 @@ impl Conn {
                     }
                     let head_only = req.method == Method::Head;
                     conn::encode_response(&mut self.out, (handler.serve)(shared, req), head_only, !keep);
+                    self.reader.body_done();
                     self.start_writing(!keep, WRITE_TIME);
                     continue;
                 }

@@ -13,6 +13,15 @@ pub const MAX_HEADERS: usize = 100;
 pub const MAX_URL: usize = 2048;
 /// Largest request body (64 KiB); more is answered 413.
 pub const MAX_BODY: usize = 64 * 1024;
+/// Largest body of the few requests the router allows more (4 MiB: an
+/// uploaded calendar, `POST /admin/import`); more is answered 413. Only
+/// [`MAX_LARGE_BODIES`] such bodies are read at once, so the server's
+/// bodies take at most `MAX_CONNECTIONS` × [`MAX_BODY`] +
+/// [`MAX_LARGE_BODIES`] × [`MAX_IMPORT_BODY`] (32 MiB + 4 MiB).
+pub const MAX_IMPORT_BODY: usize = 4 * 1024 * 1024;
+/// Large bodies read at once, server-wide; one more is answered 503 with
+/// `Retry-After` at its head, before any of its body is read.
+pub const MAX_LARGE_BODIES: usize = 1;
 
 /// Time to send a connection's first request head, however slowly it
 /// drips; silence past it closes quietly, a part of a head gets 408.
@@ -22,6 +31,11 @@ pub const HEAD_TIME: Duration = Duration::from_secs(10);
 pub const IDLE_TIME: Duration = Duration::from_secs(15);
 /// Time to send a body of at most [`MAX_BODY`], from the end of its head.
 pub const BODY_TIME: Duration = Duration::from_secs(15);
+/// Time to send a larger body (at most [`MAX_IMPORT_BODY`]): 4 MiB at
+/// 70 KB/s, a phone on weak Wi-Fi.
+pub const LARGE_BODY_TIME: Duration = Duration::from_secs(60);
+/// What a request refused for a busy large-body permit is told to wait.
+pub const LARGE_BODY_RETRY: &str = "10";
 /// Time a client has to take a response.
 pub const WRITE_TIME: Duration = Duration::from_secs(30);
 /// Time a refused client has to take its error page.

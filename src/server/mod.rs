@@ -157,6 +157,7 @@ pub fn start(config: Config) -> Result<Running> {
         mail: crate::mail::sender::Wake::default(),
         pools: Pools::new(pool()?, pool()?),
         backups: Mutex::new(backup_status::Status { plan: config.backups.clone(), ..Default::default() }),
+        imports: Default::default(),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let listeners: Vec<(TcpListener, bool)> =
@@ -165,7 +166,7 @@ pub fn start(config: Config) -> Result<Running> {
         &listeners,
         shared.clone(),
         stop.clone(),
-        conn::Handler { serve: crate::router::answer, quick: crate::router::quick },
+        conn::Handler { serve: crate::router::answer, quick: crate::router::quick, large: crate::router::large_body },
     )?;
     let flusher = {
         let (store, shared, stop) = (store()?, shared.clone(), stop.clone());

@@ -18,12 +18,25 @@
 //!   the same in every line (RFC 9112 §6.3: a server may refuse);
 //! - at most [`MAX_HEADERS`] header lines in at most [`MAX_HEAD`] bytes
 //!   (else 431), a body of at most [`MAX_BODY`] (else 413).
+//!
+//! The one exception to [`MAX_BODY`] is decided here too
+//! ([`Reader::admit_body`]): a request the router names as large
+//! ([`Bodies`], `router::large_body`) may bring up to
+//! [`MAX_IMPORT_BODY`], while it holds the server's one permit for it
+//! (else 503 at its head, before any of its body is read); the permit is
+//! given back once the request is answered, before the answer is
+//! written ([`Reader::body_done`]), or when its connection ends.
 
 use std::mem::MaybeUninit;
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
-use super::limits::{BODY_TIME, HEAD_TIME, IDLE_TIME, MAX_BODY, MAX_HEAD, MAX_HEADERS, MAX_REQUESTS, MAX_URL};
+use super::limits::{
+    BODY_TIME, HEAD_TIME, IDLE_TIME, LARGE_BODY_TIME, MAX_BODY, MAX_HEAD, MAX_HEADERS, MAX_IMPORT_BODY,
+    MAX_LARGE_BODIES, MAX_REQUESTS, MAX_URL,
+};
 use crate::http::{Method, Req};
 use crate::net::Cidr;
 
@@ -48,6 +61,39 @@ pub struct Request {
     pub keep: bool,
 }
 
+/// Which requests may bring a body over [`MAX_BODY`] (the router's rule,
+/// handed down: a method and a path without its query), and the permits
+/// every connection of one server shares for reading one.
+#[derive(Clone)]
+pub struct Bodies {
+    large: fn(Method, &str) -> bool,
+    reading: Arc<AtomicUsize>,
+}
+
+impl Bodies {
+    /// One server's rule and permits: at most [`MAX_LARGE_BODIES`] large
+    /// bodies read (and answered) at once.
+    pub fn new(large: fn(Method, &str) -> bool) -> Bodies {
+        Bodies { large, reading: Arc::new(AtomicUsize::new(0)) }
+    }
+
+    /// A permit for one large body, if one is free.
+    fn permit(&self) -> Option<Permit> {
+        let taken =
+            self.reading.fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < MAX_LARGE_BODIES).then_some(n + 1));
+        taken.ok().map(|_| Permit(self.reading.clone()))
+    }
+}
+
+/// Leave to read one large body; given back when dropped.
+struct Permit(Arc<AtomicUsize>);
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The state of one connection's reading. `buf` holds what was read and
 /// not yet taken by a request (pipelined requests stay in it).
 pub struct Reader {
@@ -62,11 +108,15 @@ pub struct Reader {
     /// Requests handed out so far.
     served: usize,
     deadline: Instant,
+    bodies: Bodies,
+    /// Held from a large body's head until it is answered.
+    permit: Option<Permit>,
 }
 
 impl Reader {
     /// A new connection: its first head is due within [`HEAD_TIME`].
-    pub fn new(now: Instant) -> Reader {
+    /// `bodies` is the server's rule and permits for large bodies.
+    pub fn new(now: Instant, bodies: Bodies) -> Reader {
         Reader {
             buf: Vec::with_capacity(1024),
             scanned: 0,
@@ -74,13 +124,23 @@ impl Reader {
             continue_due: false,
             served: 0,
             deadline: now + HEAD_TIME,
+            bodies,
+            permit: None,
         }
     }
 
     /// The last request was answered: the next head is due within
-    /// [`IDLE_TIME`].
+    /// [`IDLE_TIME`], and a large body's permit is free again.
     pub fn answered(&mut self, now: Instant) {
         self.deadline = now + IDLE_TIME;
+        self.permit = None;
+    }
+
+    /// The request handed out was answered (its body is gone): a large
+    /// body's permit is free again, before the answer is written, so a
+    /// client that reads it and sends the next upload finds it free.
+    pub fn body_done(&mut self) {
+        self.permit = None;
     }
 
     /// When what is being read must have arrived.
@@ -134,7 +194,7 @@ impl Reader {
                 Ok(head) => head,
                 Err(status) => return Step::Refuse(status),
             };
-            let length = match body_length(&head) {
+            let length = match self.admit_body(&head) {
                 Ok(length) => length,
                 Err(status) => return Step::Refuse(status),
             };
@@ -143,7 +203,9 @@ impl Reader {
             if self.buf.len() < length {
                 self.continue_due = head.get("Expect").is_some_and(|e| e.eq_ignore_ascii_case("100-continue"));
                 self.body = Some((head, length));
-                self.deadline = now + BODY_TIME;
+                self.deadline = now + if length > MAX_BODY { LARGE_BODY_TIME } else { BODY_TIME };
+                // Exactly the body: doubling would overshoot the cap.
+                self.buf.reserve_exact(length - self.buf.len());
                 return Step::Read;
             }
             return Step::Request(self.take(head, length));
@@ -157,9 +219,34 @@ impl Reader {
         }
     }
 
+    /// The length of the body that follows `head`, the one place its cap
+    /// is decided: [`MAX_BODY`], or [`MAX_IMPORT_BODY`] for a request the
+    /// router names as large, which then takes a permit (503 when none is
+    /// free). Else the status refusing it.
+    fn admit_body(&mut self, head: &Head) -> Result<usize, u16> {
+        let path = head.target.split('?').next().unwrap_or_default();
+        let cap = if (self.bodies.large)(head.method, path) { MAX_IMPORT_BODY } else { MAX_BODY };
+        let length = body_length(head, cap)?;
+        if length > MAX_BODY {
+            self.permit = Some(self.bodies.permit().ok_or(503u16)?);
+        }
+        Ok(length)
+    }
+
     /// Hand out the request whose body is the first `length` bytes of `buf`.
     fn take(&mut self, head: Head, length: usize) -> Request {
-        let body = if length == 0 { Vec::new() } else { self.buf.drain(..length).collect() };
+        let body = if length == 0 {
+            Vec::new()
+        } else if length == self.buf.len() {
+            // The usual case: the body is all there is, so it is handed
+            // out without a copy, and a large one leaves no large buffer
+            // behind on a connection that stays open.
+            std::mem::replace(&mut self.buf, Vec::with_capacity(1024))
+        } else {
+            let body = self.buf.drain(..length).collect();
+            self.buf.shrink_to(MAX_HEAD);
+            body
+        };
         self.continue_due = false;
         self.served += 1;
         let keep = head.http11 && !head.closes() && self.served < MAX_REQUESTS;
@@ -311,8 +398,9 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, u16> {
     Ok(Head { method, target: target.to_string(), http11, headers, host })
 }
 
-/// The length of the body that follows `head`, or the status refusing it.
-pub fn body_length(head: &Head) -> Result<usize, u16> {
+/// The length of the body that follows `head`, at most `cap` bytes, or
+/// the status refusing it.
+pub fn body_length(head: &Head, cap: usize) -> Result<usize, u16> {
     if head.get("Transfer-Encoding").is_some() {
         // Browsers never send chunked form bodies; refusing them removes
         // every question of which length to believe.
@@ -336,7 +424,7 @@ pub fn body_length(head: &Head) -> Result<usize, u16> {
             first
         }
     };
-    if length > MAX_BODY {
+    if length > cap {
         return Err(413);
     }
     Ok(length)
@@ -350,9 +438,18 @@ mod tests {
         parse_head(s.as_bytes())
     }
 
+    /// The router's rule in small: `POST /upload` may be large.
+    fn bodies() -> Bodies {
+        Bodies::new(|method, path| method == Method::Post && path == "/upload")
+    }
+
+    fn reader() -> Reader {
+        Reader::new(Instant::now(), bodies())
+    }
+
     /// What a reader fed `bytes` at once makes of them.
     fn read(bytes: &[u8]) -> Step {
-        let mut r = Reader::new(Instant::now());
+        let mut r = reader();
         r.feed(bytes);
         r.next(Instant::now())
     }
@@ -498,9 +595,53 @@ mod tests {
         assert_eq!(r.body, b"hello");
     }
 
+    fn head_of(target: &str, length: usize) -> Vec<u8> {
+        format!("POST {target} HTTP/1.1\r\nHost: a\r\nContent-Length: {length}\r\n\r\n").into_bytes()
+    }
+
+    #[test]
+    fn only_the_routes_named_large_may_send_more_and_one_at_a_time() {
+        let shared = bodies();
+        let t0 = Instant::now();
+        let start = |target: &str, length: usize| {
+            let mut r = Reader::new(t0, shared.clone());
+            r.feed(&head_of(target, length));
+            let step = r.next(t0);
+            (r, step)
+        };
+        // Over the cap of each: 413, and no permit is taken.
+        assert!(matches!(start("/upload", MAX_IMPORT_BODY + 1).1, Step::Refuse(413)));
+        assert!(matches!(start("/other", MAX_BODY + 1).1, Step::Refuse(413)));
+        assert!(matches!(start("/upload/x", MAX_BODY + 1).1, Step::Refuse(413)));
+        let get = format!("GET /upload HTTP/1.1\r\nHost: a\r\nContent-Length: {}\r\n\r\n", MAX_BODY + 1);
+        let mut r = Reader::new(t0, shared.clone());
+        r.feed(get.as_bytes());
+        assert!(matches!(r.next(t0), Step::Refuse(413)), "a GET is never large");
+        // At the cap: read, with the longer deadline, holding the permit.
+        let (mut first, step) = start("/upload?x=1", MAX_IMPORT_BODY);
+        assert!(matches!(step, Step::Read));
+        assert_eq!(first.deadline(), t0 + LARGE_BODY_TIME);
+        assert_eq!(first.room(), MAX_IMPORT_BODY);
+        // A second large body waits its turn: 503 at its head; small
+        // bodies, even on the same route, do not need a permit.
+        assert!(matches!(start("/upload", MAX_BODY + 1).1, Step::Refuse(503)));
+        assert!(matches!(start("/upload", MAX_BODY).1, Step::Read));
+        // The body arrives whole and is handed out without a copy left behind.
+        first.feed(&vec![b'x'; MAX_IMPORT_BODY]);
+        let Step::Request(req) = first.next(t0) else { panic!("the large request") };
+        assert_eq!(req.body.len(), MAX_IMPORT_BODY);
+        assert!(first.buf.capacity() <= MAX_HEAD, "no large buffer kept: {}", first.buf.capacity());
+        assert!(matches!(start("/upload", MAX_BODY + 1).1, Step::Refuse(503)), "held until answered");
+        first.body_done();
+        let (second, step) = start("/upload", MAX_BODY + 1);
+        assert!(matches!(step, Step::Read), "free once answered");
+        drop(second);
+        assert!(matches!(start("/upload", MAX_BODY + 1).1, Step::Read), "free once its connection ends");
+    }
+
     #[test]
     fn an_oversize_head_is_refused() {
-        let mut r = Reader::new(Instant::now());
+        let mut r = reader();
         r.feed(b"GET / HTTP/1.1\r\nHost: a\r\nX: ");
         while r.room() > 0 {
             assert!(matches!(r.next(Instant::now()), Step::Read));
@@ -534,7 +675,7 @@ mod tests {
 
     #[test]
     fn a_body_is_read_to_its_length_and_pipelining_works() {
-        let mut r = Reader::new(Instant::now());
+        let mut r = reader();
         r.feed(b"POST /join HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 6\r\n\r\nco");
         assert!(matches!(r.next(Instant::now()), Step::Read));
         assert!(r.in_body());
@@ -553,7 +694,7 @@ mod tests {
     #[test]
     fn a_head_dripped_byte_by_byte_is_read() {
         let raw = b"GET /v/abc HTTP/1.1\r\nHost: a\r\n\r\n";
-        let mut r = Reader::new(Instant::now());
+        let mut r = reader();
         for (i, b) in raw.iter().enumerate() {
             r.feed(&[*b]);
             let step = r.next(Instant::now());
@@ -570,7 +711,7 @@ mod tests {
     #[test]
     fn deadlines_follow_the_phase() {
         let t0 = Instant::now();
-        let mut r = Reader::new(t0);
+        let mut r = Reader::new(t0, bodies());
         assert_eq!(r.deadline(), t0 + HEAD_TIME);
         r.feed(b"POST /join HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\n");
         let t1 = t0 + std::time::Duration::from_secs(2);
@@ -584,7 +725,7 @@ mod tests {
 
     #[test]
     fn a_connection_ends_after_its_last_allowed_request() {
-        let mut r = Reader::new(Instant::now());
+        let mut r = reader();
         for n in 1..=MAX_REQUESTS {
             r.feed(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
             let Step::Request(req) = r.next(Instant::now()) else { panic!("request {n}") };

@@ -2,11 +2,13 @@
 //! connections they are answered with (`pool.rs`), typed-code budgets
 //! (`limit.rs`), who is waiting (`presence.rs`), batched page views
 //! (`views.rs`), how the nightly backups stand (`backups.rs`), the
-//! built-in rooms' leavers (`rooms.rs`), and [`Shared`], which holds them
+//! built-in rooms' leavers (`rooms.rs`), uploaded calendars waiting for
+//! their confirmation (`imports.rs`), and [`Shared`], which holds them
 //! all with the rest of one running server's state. The server builds it
 //! at start-up; the router and the handlers read it.
 
 pub mod backups;
+pub mod imports;
 pub mod limit;
 mod pool;
 pub mod presence;
@@ -65,4 +67,6 @@ pub struct Shared {
     pub pools: Pools,
     /// How the nightly backups stand, for the dashboard.
     pub backups: Mutex<backups::Status>,
+    /// Uploaded calendars waiting for their "Import these".
+    pub imports: imports::Pending,
 }

@@ -11,7 +11,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import {
-  Porchlight, browser, clickAndLoad, signIn, printed, path, weakFocus,
+  Porchlight, browser, clickAndLoad, signIn, printed, path, weakFocus, screenshot,
 } from "./harness.mjs";
 
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -238,12 +238,98 @@ test("admin pages, the waiting page and the room", async (t) => {
   noProblems(problems);
 });
 
+/** A calendar as Google exports one, `days` from now: two sessions with
+ *  client attendees (one a couple, one client new to the practice) and an
+ *  all-day event, which is left out. */
+function calendar(days) {
+  const at = (d, h) => {
+    const t = new Date(Date.now() + d * 86400e3);
+    t.setUTCHours(h, 0, 0, 0);
+    return t.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  };
+  const event = (uid, d, h, who) => ["BEGIN:VEVENT", `UID:${uid}@google.com`, `DTSTART:${at(d, h)}`,
+    `DTEND:${at(d, h + 1)}`, `DTSTAMP:${at(0, 0)}`, "SUMMARY:Session",
+    "ORGANIZER;CN=The Clinician:mailto:clinician@example.org",
+    ...who.map(([name, email]) => `ATTENDEE;CN=${name};PARTSTAT=ACCEPTED:mailto:${email}`), "END:VEVENT"];
+  const allDay = at(days, 0).slice(0, 8);
+  return ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Google Inc//Google Calendar 70.9054//EN",
+    ...event("pages-1", days, 14, [["Jordan Importwell", "jordan@example.org"]]),
+    ...event("pages-2", days + 1, 15, [["Sam Lakeside", "sam@example.org"], ["Robin Lakeside", "robin@example.org"]]),
+    "BEGIN:VEVENT", "UID:pages-3@google.com", `DTSTART;VALUE=DATE:${allDay}`, "SUMMARY:Training day",
+    "END:VEVENT", "END:VCALENDAR", ""].join("\r\n");
+}
+
+test("the Import page: the form, its error, the preview, the report", async (t) => {
+  const problems = [];
+  const password = (await printed(demo, /demo admin password: (\S+)/))[1];
+  const admin = await open(t);
+  await signIn(admin, demo, password);
+  await admin.goto(demo.url + "/admin/week");
+  await clickAndLoad(admin, admin.getByRole("link", { name: "import them" }));
+  assert.equal(path(admin), "/admin/import");
+  assert.equal(await admin.getByRole("link", { name: "Import", exact: true }).getAttribute("aria-current"), "page");
+  await check(problems, admin, "admin-import");
+  // The focus checks leave the skip link focused: not what a reader sees.
+  const shot = async (name) => { await admin.evaluate(() => document.activeElement?.blur()); await screenshot(admin, name); };
+  await shot("admin-import-390");
+  // No file chosen: the form again, with the reason (the browser's own
+  // checks cannot ask for one of two fields).
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Preview" }));
+  await check(problems, admin, "admin-import-error", 400);
+  assert.match(await admin.getByRole("alert").innerText(), /Choose a \.ics file/);
+
+  const before = demo.json("appt", "list").length;
+  await admin.getByLabel("Calendar file (.ics)").setInputFiles({
+    name: "practice.ics", mimeType: "text/calendar", buffer: Buffer.from(calendar(3)),
+  });
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Preview" }));
+  await check(problems, admin, "admin-import-preview");
+  assert.match(await admin.getByRole("status").innerText(), /create 2, update 0 and cancel 0/);
+  assert.ok(await admin.getByRole("table", { name: /Appointments to create/ }).isVisible());
+  assert.ok(await admin.getByRole("table", { name: /Left out/ }).getByText("Training day").isVisible());
+  assert.equal(demo.json("appt", "list").length, before, "the preview wrote nothing");
+  await shot("admin-import-preview-390");
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await shot("admin-import-preview-1280");
+  await admin.setViewportSize({ width: 390, height: 844 });
+
+  const id = await admin.locator("input[name=id]").inputValue();
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Import these" }));
+  await check(problems, admin, "admin-import-done");
+  assert.match(await admin.getByRole("status").innerText(), /Created 2, updated 0 and cancelled 0/);
+  assert.equal(demo.json("appt", "list").length, before + 2);
+  await shot("admin-import-done-390");
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await shot("admin-import-done-1280");
+  await admin.setViewportSize({ width: 390, height: 844 });
+  // The report leads to the appointments made, and to their week.
+  await clickAndLoad(admin, admin.getByRole("link", { name: "See them in the week view" }));
+  assert.match(path(admin), /^\/admin\/week\?date=\d{4}-\d\d-\d\d$/);
+  assert.ok(await admin.getByText("Jordan Importwell").first().isVisible());
+  // The same preview's "Import these" sent again: refused, nothing
+  // written twice.
+  await admin.goto(demo.url + "/admin/import");
+  await admin.evaluate((id) => {
+    const form = document.querySelector("form.import-form");
+    form.action = "/admin/import/confirm";
+    form.enctype = "application/x-www-form-urlencoded";
+    const field = document.createElement("input");
+    Object.assign(field, { type: "hidden", name: "id", value: id });
+    form.append(field);
+  }, id);
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Preview" }));
+  await check(problems, admin, "admin-import-used", 409);
+  assert.equal(demo.json("appt", "list").length, before + 2);
+  noProblems(problems);
+});
+
 test("every page was kept for the HTML validator", () => {
   const expected = ["link-open", "link-early", "link-expired", "link-cancelled", "link-revoked", "link-unknown",
     "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
     "admin-login", "admin-login-error", "admin-today", "admin-appointment", "admin-appointment-new", "admin-cancel",
     "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
     "admin-clients-error", "admin-week", "admin-week-error", "waiting", "room", "link-removed", "portal-archived",
-    "admin-archive", "admin-remove", "admin-clients-duplicate"];
+    "admin-archive", "admin-remove", "admin-clients-duplicate", "admin-import", "admin-import-error",
+    "admin-import-preview", "admin-import-done", "admin-import-used"];
   assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
 });

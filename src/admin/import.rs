@@ -1,0 +1,236 @@
+//! The Import page (`/admin/import`, SPEC `import ics`): a calendar from
+//! another program, uploaded as a `.ics` file (or, once syncing is built,
+//! read from its private address), shown first as a preview of what an
+//! import would create, update, cancel and leave out (a dry run: nothing
+//! written), then applied by "Import these" from the same text, which
+//! waits in memory between the two (`state::imports`), named by a random
+//! id rather than sent again.
+//!
+//! The upload is the one request that may be larger than 64 KiB
+//! (`router::large_body`, `server::limits::MAX_IMPORT_BODY`).
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::multipart::Upload;
+use super::{Ctx, Frame};
+use crate::app::import::{Change, ImportReport, Origin, Unmatched};
+use crate::error::{Error, Result};
+use crate::http::Resp;
+use crate::state::imports;
+use crate::times::Local;
+
+#[derive(Serialize)]
+struct Page {
+    #[serde(flatten)]
+    frame: Frame,
+    /// `upload` (the form), `preview` or `done`.
+    stage: &'static str,
+    /// Why the last upload was not read, shown by the form.
+    error: Option<String>,
+    /// The address typed, shown again with its error.
+    address: String,
+    /// The file's name, on the preview and after the import.
+    file: String,
+    /// The id the confirm form sends back.
+    id: String,
+    report: Option<Report>,
+}
+
+/// An import's report as the page shows it: times in the practice zone.
+#[derive(Serialize)]
+struct Report {
+    created: usize,
+    updated: usize,
+    cancelled: usize,
+    unchanged: usize,
+    left_out: usize,
+    creates: Vec<Row>,
+    updates: Vec<Row>,
+    cancels: Vec<Row>,
+    unmatched: Vec<Left>,
+    /// The week of the first appointment written, for the link to it.
+    first_week: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    when: String,
+    /// `YYYY-MM-DD`, for the week view's `?date=`.
+    date: String,
+    iso: String,
+    minutes: i64,
+    clients: Vec<Client>,
+    appointment_id: Option<i64>,
+}
+
+#[derive(Serialize)]
+struct Client {
+    name: String,
+    new: bool,
+}
+
+#[derive(Serialize)]
+struct Left {
+    summary: String,
+    when: String,
+    why: String,
+}
+
+/// A start as the report gives it (RFC 3339), written in the practice zone.
+fn when(start: &str, zone: Tz) -> (String, String, String) {
+    match DateTime::parse_from_rfc3339(start) {
+        Ok(t) => {
+            let local = Local::new(t.with_timezone(&Utc), zone);
+            let date = t.with_timezone(&zone).format("%Y-%m-%d").to_string();
+            (format!("{}, {}", local.date, local.zoned), date, local.iso)
+        }
+        Err(_) => (start.to_string(), String::new(), String::new()),
+    }
+}
+
+impl Report {
+    fn new(r: &ImportReport, zone: Tz) -> Report {
+        let rows = |action: &str| -> Vec<Row> {
+            r.changes
+                .iter()
+                .filter(|c| c.action == action)
+                .map(|c: &Change| {
+                    let (when, date, iso) = when(&c.start, zone);
+                    let clients = c
+                        .clients
+                        .iter()
+                        .map(|name| Client { name: name.clone(), new: c.new_clients.contains(name) })
+                        .collect();
+                    Row { when, date, iso, minutes: c.minutes, clients, appointment_id: c.appointment_id }
+                })
+                .collect()
+        };
+        let unmatched = r
+            .unmatched
+            .iter()
+            .map(|u: &Unmatched| {
+                let summary = if u.summary.trim().is_empty() { "(no title)".to_string() } else { u.summary.clone() };
+                let when = if u.start.is_empty() { "no usable start".to_string() } else { when(&u.start, zone).0 };
+                Left { summary, when, why: u.why.clone() }
+            })
+            .collect();
+        let (creates, updates, cancels) = (rows("create"), rows("update"), rows("cancel"));
+        let first_week = creates.iter().chain(&updates).map(|r| r.date.clone()).find(|d| !d.is_empty());
+        Report {
+            created: r.created,
+            updated: r.updated,
+            cancelled: r.cancelled,
+            unchanged: r.unchanged,
+            left_out: r.unmatched.len(),
+            creates,
+            updates,
+            cancels,
+            unmatched,
+            first_week,
+        }
+    }
+}
+
+fn page(ctx: &mut Ctx<'_>, stage: &'static str) -> Result<Page> {
+    let frame = ctx.frame("import")?;
+    Ok(Page { frame, stage, error: None, address: String::new(), file: String::new(), id: String::new(), report: None })
+}
+
+/// `GET /admin/import`: the form.
+pub fn form(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let page = page(ctx, "upload")?;
+    ctx.render(200, "admin_import.html", page)
+}
+
+/// The form again with what was wrong (400).
+fn refused(ctx: &mut Ctx<'_>, error: String, address: &str) -> Result<Resp> {
+    let mut page = page(ctx, "upload")?;
+    page.error = Some(error);
+    page.address = address.to_string();
+    ctx.render(400, "admin_import.html", page)
+}
+
+/// `POST /admin/import` (multipart, already read whole by the gate's CSRF
+/// check): the file, or the address, read and previewed without writing.
+pub fn preview(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let upload = Upload::read(ctx.req.content_type.as_deref(), &ctx.req.body)?;
+    let address = upload.text("address")?.unwrap_or_default().trim().to_string();
+    let (name, text) = match upload.file("file") {
+        Some(file) => match std::str::from_utf8(file.data) {
+            // RFC 5545 §3.1.4: UTF-8; a byte-order mark is not content.
+            Ok(text) => (file.filename.clone().unwrap_or_default(), text.trim_start_matches('\u{feff}').to_string()),
+            Err(_) => return refused(ctx, "This file is not UTF-8 text, so it is not an iCalendar file.".into(), ""),
+        },
+        None if !address.is_empty() => match fetch_address(&address) {
+            Ok(text) => (address.clone(), text),
+            Err(Error::Input(why)) => return refused(ctx, sentence(&why), &address),
+            Err(e) => return Err(e),
+        },
+        None => return refused(ctx, "Choose a .ics file to import.".into(), ""),
+    };
+    let now = ctx.now;
+    let report = match ctx.app.import_calendar(&text, Origin::File, true, now) {
+        Ok(report) => report,
+        Err(Error::Input(why)) => return refused(ctx, sentence(&why), &address),
+        Err(e) => return Err(e),
+    };
+    let zone = ctx.app.settings()?.timezone;
+    let session = ctx.session.as_ref().expect("past the session gate").id.clone();
+    let id = ctx.shared.imports.keep(&session, imports::Upload { name: name.clone(), text }, now);
+    let mut page = page(ctx, "preview")?;
+    page.file = name;
+    page.id = id;
+    page.report = Some(Report::new(&report, zone));
+    ctx.render(200, "admin_import.html", page)
+}
+
+/// `POST /admin/import/confirm`: the previewed upload imported for good.
+/// An id already used, expired or replaced by a newer upload is refused
+/// (409) with the way back to the form.
+pub fn confirm(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let id = ctx.req.field("id").unwrap_or_default();
+    let session = ctx.session.as_ref().expect("past the session gate").id.clone();
+    let now = ctx.now;
+    let Some(upload) = ctx.shared.imports.take(&session, &id, now) else {
+        let mut page = page(ctx, "upload")?;
+        page.error = Some(
+            "This preview was already imported, replaced by a newer upload, or is over 30 minutes old. \
+             Nothing more was written; upload the file again to see a new preview."
+                .into(),
+        );
+        return ctx.render(409, "admin_import.html", page);
+    };
+    let report = match ctx.app.import_calendar(&upload.text, Origin::File, false, now) {
+        Ok(report) => report,
+        Err(Error::Input(why)) => return refused(ctx, sentence(&why), ""),
+        Err(e) => return Err(e),
+    };
+    // Appointments made may have reminders due at once.
+    ctx.shared.mail.kick();
+    let zone = ctx.app.settings()?.timezone;
+    let mut page = page(ctx, "done")?;
+    page.file = upload.name;
+    page.report = Some(Report::new(&report, zone));
+    ctx.render(200, "admin_import.html", page)
+}
+
+/// The iCalendar text at a calendar's private address. Reading addresses
+/// is the calendar sync's (`calendar_import_url`), which this will call
+/// once it is built; until then an address is refused with the way round.
+fn fetch_address(address: &str) -> Result<String> {
+    let _ = address;
+    Err(Error::input(
+        "reading a calendar's address is not available yet: download the calendar as a .ics file and upload it",
+    ))
+}
+
+/// An error's words as a sentence for the page.
+fn sentence(why: &str) -> String {
+    let mut s: String = why.chars().take(1).flat_map(char::to_uppercase).chain(why.chars().skip(1)).collect();
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
