@@ -107,7 +107,7 @@ fuzz-http:
 # Needs cargo-fuzz (installed on first use); the machine's stable Rust
 # runs it with RUSTC_BOOTSTRAP, without a sanitizer (the code is safe Rust).
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS = code local_time request_head form_query_cookie addresses calendar
+FUZZ_TARGETS = code local_time request_head form_query_cookie addresses calendar multipart
 fuzz:
 	command -v cargo-fuzz >/dev/null || $(CARGO) install cargo-fuzz --locked
 	for t in $(FUZZ_TARGETS); do \

@@ -15,6 +15,7 @@
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`import`]: `import ics` on the command line: once, again, a move keeps links, hostile files refused whole.
 //! - [`import_page`]: the admin's Import page: upload, preview, import once, the 4 MiB upload limit.
 //! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
