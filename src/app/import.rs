@@ -86,6 +86,9 @@ impl App {
         dry_run: bool,
         now: DateTime<Utc>,
     ) -> Result<ImportReport> {
+        // One calendar read at a time in a process: the sync and an upload
+        // on the Import page never hold two large files' worth at once.
+        let _one = READING.lock().unwrap_or_else(|p| p.into_inner());
         let settings = self.settings()?;
         let (zone, weeks) = (settings.timezone, settings.series_horizon_weeks);
         let (from, to) = (now, now + Duration::weeks(weeks));
@@ -237,6 +240,9 @@ impl App {
         Ok(out)
     }
 }
+
+/// Held while a calendar is read and written (see `import_calendar`).
+static READING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Cancellations one sync may make without question, however few the
 /// sessions it made (see `App::gone`).
