@@ -34,6 +34,7 @@ pub mod email;
 pub mod error;
 pub mod hosts;
 pub mod http;
+pub mod ical;
 pub mod mail;
 pub mod model;
 pub mod net;

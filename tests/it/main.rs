@@ -15,6 +15,7 @@
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
+//! - [`ical_zones`]: the Windows zone table is CLDR's, as Python's `icalendar` carries it.
 //! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`outside`]: the public listener: client pages through a tunnel, no admin.
@@ -43,6 +44,7 @@ mod fuzz;
 mod guessing;
 mod guests;
 mod hostile;
+mod ical_zones;
 mod lan;
 mod layers;
 mod leaks;
