@@ -17,6 +17,7 @@
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`import`]: `import ics` on the command line: once, again, a move keeps links, hostile files refused whole.
 //! - [`import_page`]: the admin's Import page: upload, preview, import once, the 4 MiB upload limit.
+//! - [`ical_zones`]: the Windows zone table is CLDR's, as Python's `icalendar` carries it.
 //! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`outside`]: the public listener: client pages through a tunnel, no admin.
@@ -47,6 +48,7 @@ mod guests;
 mod hostile;
 mod import;
 mod import_page;
+mod ical_zones;
 mod lan;
 mod layers;
 mod leaks;
