@@ -56,6 +56,9 @@ pub struct Change {
     /// `create`, `update` or `cancel`.
     pub action: &'static str,
     pub uid: String,
+    /// The occurrence's RECURRENCE-ID (RFC 3339, UTC); `None` for an
+    /// event that does not repeat.
+    pub recurrence_id: Option<String>,
     /// `None` for an appointment a dry run would create.
     pub appointment_id: Option<i64>,
     /// RFC 3339 in the practice zone.
@@ -217,7 +220,7 @@ impl App {
             if gone {
                 let o = Occurrence {
                     uid: key.0.clone(),
-                    recurrence_id: None,
+                    recurrence_id: (key.1 != 0).then(|| times::from_unix(key.1)),
                     start: times::from_unix(a.start_at),
                     end: times::from_unix(a.start_at + a.minutes * 60),
                     all_day: false,
@@ -284,6 +287,7 @@ impl Plan {
         let change = |action, row: &ImportedRow, id: Option<i64>, who: &[Who]| Change {
             action,
             uid: row.uid.clone(),
+            recurrence_id: (row.recurrence_at != 0).then(|| times::rfc3339(times::from_unix(row.recurrence_at))),
             appointment_id: id,
             start: local(times::from_unix(row.start_at)),
             minutes: row.minutes,
@@ -309,7 +313,7 @@ impl Plan {
         for (id, o, _) in &self.cancels {
             let row = ImportedRow {
                 uid: o.uid.clone(),
-                recurrence_at: 0,
+                recurrence_at: o.recurrence_id.map_or(0, |t| t.timestamp()),
                 appointment_id: *id,
                 origin: String::new(),
                 start_at: o.start.timestamp(),

@@ -17,6 +17,7 @@
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
 //! - [`import`]: `import ics` on the command line: once, again, a move keeps links, hostile files refused whole.
 //! - [`import_page`]: the admin's Import page: upload, preview, import once, the 4 MiB upload limit.
+//! - [`ical_oracle`]: each producer's calendar imports at the times an independent reader finds.
 //! - [`ical_zones`]: the Windows zone table is CLDR's, as Python's `icalendar` carries it.
 //! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
@@ -46,9 +47,10 @@ mod fuzz;
 mod guessing;
 mod guests;
 mod hostile;
+mod ical_oracle;
+mod ical_zones;
 mod import;
 mod import_page;
-mod ical_zones;
 mod lan;
 mod layers;
 mod leaks;
