@@ -25,9 +25,12 @@ fn utc(s: &str) -> String {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// (uid, recurrence id, start, minutes) of what the oracle finds that is
-/// not all-day, and the uids of all it finds.
-fn oracle(file: &str, zone: &str) -> (BTreeSet<(String, Option<String>, String, i64)>, BTreeSet<String>) {
+/// An occurrence as both sides write it: uid, RECURRENCE-ID and start
+/// (UTC), minutes.
+type Key = (String, Option<String>, String, i64);
+
+/// The timed occurrences the oracle finds, and the uids of all it finds.
+fn oracle(file: &str, zone: &str) -> (BTreeSet<Key>, BTreeSet<String>) {
     let out = Command::new(python())
         .arg(python_script("ics_oracle.py"))
         .args([&fixture(file), AT, UNTIL, zone])
