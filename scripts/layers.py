@@ -25,11 +25,10 @@ LAYERS = [
     ["pages", "admin", "demo"],  # handlers
     ["state"],  # what requests share: pools, budgets, presence, views
     ["app"],  # the facade both the command line and the server call
-    ["video", "auth", "mail",
-     "fetch"],  # a calendar fetched from its address
+    ["video", "auth", "mail", "fetch"],
     ["store"],
     ["settings", "password", "sealed", "render", "http", "hosts", "canon"],
-    ["model", "recurrence", "token", "times", "clock", "net", "db", "error", "email", "urls"],
+    ["model", "recurrence", "ical", "token", "times", "clock", "net", "db", "error", "email", "urls"],
 ]
 MAX_CODE = 400
 

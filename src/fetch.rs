@@ -22,10 +22,11 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
-/// The largest calendar taken, in bytes of body: 4 MiB, the same bound
-/// the file import uses. A practice's years of appointments are a few
-/// hundred KiB; a larger body is refused whole, not cut.
-pub const MAX_ICS: usize = 4 * 1024 * 1024;
+/// The largest calendar taken, in bytes of body: 4 MiB, the one bound
+/// of `ical` that a file import checks too. A practice's years of
+/// appointments are a few hundred KiB; a larger body is refused whole,
+/// not cut, and not read past the bound.
+pub const MAX_ICS: usize = crate::ical::MAX_ICS;
 
 /// How long one fetch may take in all, connecting, TLS, every redirect
 /// and reading the body together: a server that sends a byte now and

@@ -36,6 +36,7 @@ pub mod error;
 pub mod fetch;
 pub mod hosts;
 pub mod http;
+pub mod ical;
 pub mod mail;
 pub mod model;
 pub mod net;

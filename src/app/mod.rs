@@ -17,6 +17,8 @@ mod export;
 mod following;
 mod history;
 pub mod import;
+mod import_apply;
+mod import_match;
 pub mod mail;
 pub mod message;
 mod participants;

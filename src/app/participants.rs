@@ -60,19 +60,7 @@ impl App {
         let keys = self.keys.clone();
         let hours = self.reminder_hours()?;
         self.store.write(|tx| {
-            let participant = match &membership {
-                Some(m) => {
-                    Store::revive_participant(tx, m.participant_id)?;
-                    m.participant_id
-                }
-                None => Store::insert_participant(tx, appt, client)?,
-            };
-            insert_fresh_link(tx, &keys, participant, at)?;
-            // As if the session were booked now: the moves before today
-            // are no news to someone who never had the old time.
-            let fresh = Facts { start_at: row.start_at, sequence: 0, cancelled: false };
-            let planned = plan::plan(fresh, &hours, at).into_iter().map(|m| (m.kind, m.hours, m.due_at));
-            Store::put_outbox_for(tx, participant, row.sequence, planned)?;
+            add_in(tx, &keys, &row, membership.as_ref().map(|m| m.participant_id), client, &hours, at)?;
             let detail = if membership.is_some() { "added back".to_string() } else { String::new() };
             Store::insert_audit(
                 tx,
@@ -137,6 +125,35 @@ impl App {
         }
         Ok(row)
     }
+}
+
+/// Add `client` to `appt` inside the caller's transaction: on their old
+/// row (`earlier`, a participant id) if they were removed before, with a
+/// fresh link, and the reminders of a new booking. Returns the
+/// participant id.
+pub(super) fn add_in(
+    tx: &rusqlite::Transaction<'_>,
+    keys: &crate::token::Keyring,
+    appt: &ApptRow,
+    earlier: Option<i64>,
+    client: i64,
+    hours: &[u32],
+    at: i64,
+) -> Result<i64> {
+    let participant = match earlier {
+        Some(p) => {
+            Store::revive_participant(tx, p)?;
+            p
+        }
+        None => Store::insert_participant(tx, appt.id, client)?,
+    };
+    insert_fresh_link(tx, keys, participant, at)?;
+    // As if the session were booked now: the moves before today are no
+    // news to someone who never had the old time.
+    let fresh = Facts { start_at: appt.start_at, sequence: 0, cancelled: false };
+    let planned = plan::plan(fresh, hours, at).into_iter().map(|m| (m.kind, m.hours, m.due_at));
+    Store::put_outbox_for(tx, participant, appt.sequence, planned)?;
+    Ok(participant)
 }
 
 /// Remove one participant of `appt` inside the caller's transaction, and

@@ -125,6 +125,7 @@ pub fn run(cli: Cli) -> Result<()> {
             print::out(json.json, &p, print::participant)?;
             warn_loopback(&mut app, data)
         }
+        Command::Import(cmd) => super::import::run(&mut app, cmd, now),
         Command::Check { input, at, json } => {
             let at = match at {
                 Some(t) => parse_time(&mut app, &t)?,

@@ -6,6 +6,7 @@
 
 mod appts;
 mod commands;
+mod import;
 mod print;
 
 use std::path::PathBuf;
@@ -97,6 +98,9 @@ pub enum Command {
     /// Rotate one participant's link and code.
     #[command(subcommand)]
     Link(LinkCmd),
+    /// Bring appointments in from another calendar.
+    #[command(subcommand)]
+    Import(ImportCmd),
     /// Check a link, token or access code: its state and window.
     Check {
         /// A full link, its token, or an access code (XXXX-XXXX).
@@ -121,6 +125,29 @@ pub enum Command {
         /// Only entries at or after this time.
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Appointments from an iCalendar file or address (Google, Outlook,
+    /// Apple, a practice suite's export), from now to
+    /// series_horizon_weeks ahead; importing again moves, changes or
+    /// cancels what the calendar changed, keeping links.
+    Ics {
+        /// A .ics file, `-` for standard input, or an https:// (or
+        /// webcal://) address.
+        #[arg(value_name = "FILE_OR_URL")]
+        source: String,
+        /// Show what would be created, updated, cancelled and left
+        /// unmatched, and write nothing.
+        #[arg(long = "dry-run")]
+        dry_run: bool,
+        /// With --dry-run: read the calendar as of this time instead of now.
+        #[arg(long, value_name = "TIME", requires = "dry_run")]
+        at: Option<String>,
         #[command(flatten)]
         json: Json,
     },

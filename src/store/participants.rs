@@ -54,6 +54,15 @@ impl Store {
         Ok(tx.prepare_cached(&sql)?.query_row([id], |r| appt_from(r, 0)).optional()?)
     }
 
+    /// The client's participant id in the appointment, whether or not
+    /// they were removed, read inside a writing transaction.
+    pub fn participant_row_in(tx: &Transaction<'_>, appointment_id: i64, client_id: i64) -> Result<Option<i64>> {
+        Ok(tx
+            .prepare_cached("SELECT id FROM participants WHERE appointment_id = ?1 AND client_id = ?2")?
+            .query_row([appointment_id, client_id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The client's participant id in the appointment while they take
     /// part, read inside a writing transaction.
     pub fn membership_in(tx: &Transaction<'_>, appointment_id: i64, client_id: i64) -> Result<Option<i64>> {

@@ -43,6 +43,7 @@ mod fuzz;
 mod guessing;
 mod guests;
 mod hostile;
+mod import;
 mod lan;
 mod layers;
 mod leaks;
