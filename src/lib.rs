@@ -10,6 +10,7 @@
 //!   `serve --demo`; [`state`]: what requests share.
 //! - [`app`]: the link lifecycle both the CLI and the server call.
 //! - [`video`], [`auth`], [`mail`]: rooms, admin sessions, messages.
+//! - [`fetch`]: a calendar fetched from its address, bounded.
 //! - [`store`]: every SQL statement.
 //! - [`settings`]: the settings keys, defaults and validation; [`render`]:
 //!   the templates; [`http`]: `Req` and `Resp`.

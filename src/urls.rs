@@ -102,9 +102,102 @@ pub fn port(url: &str) -> Option<u16> {
     web(url)?.port()
 }
 
+/// What a calendar address must be (SPEC, `calendar_import_url`), as the
+/// settings say it when refusing one.
+pub const CALENDAR_RULE: &str = "use the calendar's https:// (or webcal://) address; plain http:// only to a \
+     machine on this network (a private or loopback IP address, or a name ending in .local, .lan or .home.arpa)";
+
+/// `webcal://p01-caldav.icloud.com/...` → `https://p01-caldav.icloud.com/...`:
+/// the address a calendar is fetched from (SPEC, `calendar_import_url`),
+/// or why it is refused. `webcal://` and `webcals://` (what Apple and
+/// Google show) are read as https. Plain `http://` is taken only to a
+/// host on this network ([`on_this_network`]): a private calendar's
+/// address is a bearer secret, and over plain http on the internet it
+/// travels in the clear. The fragment is dropped (never sent).
+pub fn calendar_address(value: &str) -> Result<Url, &'static str> {
+    let lower = value.get(..10).unwrap_or(value).to_ascii_lowercase();
+    let value = if let Some(rest) =
+        ["webcal://", "webcals://"].iter().find(|p| lower.starts_with(*p)).map(|p| &value[p.len()..])
+    {
+        format!("https://{rest}")
+    } else {
+        value.to_string()
+    };
+    let mut url = Url::parse(&value).map_err(|_| CALENDAR_RULE)?;
+    url.set_fragment(None);
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(url),
+        "http" if on_this_network(&url) => Ok(url),
+        _ => Err(CALENDAR_RULE),
+    }
+}
+
+/// Is `url`'s host on this network, where plain http is taken: a
+/// loopback or private IP literal (127/8, 10/8, 172.16/12, 192.168/16,
+/// `::1`, fc00::/7 of RFC 4193), or a name under `.local` (mDNS, RFC
+/// 6762), `.lan` or `.home.arpa` (RFC 8375), as a home router or NAS names
+/// itself. A public address or DNS name is not.
+pub fn on_this_network(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback() || ip.is_private(),
+        Some(Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback() || v4.is_private())
+        }
+        Some(Host::Domain(name)) => {
+            let name = name.strip_suffix('.').unwrap_or(name);
+            [".local", ".lan", ".home.arpa"].iter().any(|suffix| name.len() > suffix.len() && name.ends_with(suffix))
+        }
+        None => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_addresses_are_https_or_plain_http_on_this_network() {
+        for (typed, fetched) in [
+            ("https://calendar.google.com/calendar/ical/x/private-abc/basic.ics", None),
+            ("webcal://p01-caldav.icloud.com/published/2/abc", Some("https://p01-caldav.icloud.com/published/2/abc")),
+            (
+                "WEBCAL://Outlook.Office365.com/owa/calendar/a/b/calendar.ics",
+                Some("https://outlook.office365.com/owa/calendar/a/b/calendar.ics"),
+            ),
+            ("webcals://cal.example.org/x.ics", Some("https://cal.example.org/x.ics")),
+            ("http://127.0.0.1:8000/cal.ics", None),
+            ("http://192.168.1.20/cal.ics#frag", Some("http://192.168.1.20/cal.ics")),
+            ("http://10.1.2.3/c.ics", None),
+            ("http://172.31.0.1/c.ics", None),
+            ("http://[::1]:9000/c.ics", None),
+            ("http://[fd12::5]/c.ics", None),
+            ("http://nas.local:5000/cal.ics", None),
+            ("http://NAS.lan/cal.ics", Some("http://nas.lan/cal.ics")),
+            ("http://nas.home.arpa./cal.ics", None),
+        ] {
+            let url = calendar_address(typed).unwrap_or_else(|e| panic!("{typed}: {e}"));
+            assert_eq!(url.as_str(), fetched.unwrap_or(typed), "{typed}");
+        }
+        for bad in [
+            "http://8.8.8.8/cal.ics",
+            "http://172.32.0.1/c.ics",
+            "http://calendar.example.org/c.ics",
+            "http://local/c.ics",
+            "http://evil-local/c.ics",
+            "http://lan/c.ics",
+            "http://[2001:db8::1]/c.ics",
+            "ftp://nas.local/c.ics",
+            "file:///etc/passwd",
+            "calendar.google.com/x.ics",
+            "https://",
+            "webcal:",
+            "",
+        ] {
+            assert_eq!(calendar_address(bad).map(String::from), Err(CALENDAR_RULE), "{bad}");
+        }
+    }
 
     #[test]
     fn public_urls_are_normalised() {

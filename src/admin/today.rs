@@ -35,6 +35,8 @@ struct Page {
     /// Links open only on this machine: what to do about it.
     loopback: Option<LoopbackFix>,
     backup: BackupNote,
+    /// How the calendar sync stands, when `calendar_import_url` is set.
+    sync: Option<BackupNote>,
 }
 
 /// One line about the nightly backups; `alert` when something is wrong.
@@ -151,6 +153,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mail = super::mail::panel(ctx)?;
     let untold = super::mail::untold(ctx, None)?;
     let loopback = loopback(ctx)?;
+    let sync = sync_note(ctx, zone)?;
     // Start redirects to the video room: the page's forms may lead there.
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(
@@ -168,6 +171,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             untold,
             loopback,
             backup: backup_note(ctx, zone),
+            sync,
         },
     )
     .map(|r| r.with_form_action(room))
@@ -277,6 +281,44 @@ fn backup_note(ctx: &Ctx<'_>, zone: chrono_tz::Tz) -> BackupNote {
         );
     }
     note(false, said)
+}
+
+/// "Calendar: synced 10:15 (2 new, 1 moved, 0 cancelled)", or the last
+/// try's error and what the last good one brought; `None` with sync off.
+fn sync_note(ctx: &mut Ctx<'_>, zone: chrono_tz::Tz) -> Result<Option<BackupNote>> {
+    if ctx.app.settings()?.calendar_import_url.is_none() {
+        return Ok(None);
+    }
+    let today = Local::new(ctx.now, zone).date;
+    let when = |at| {
+        let l = Local::new(at, zone);
+        if l.date == today { format!("{} {}", l.time, l.abbrev) } else { format!("{} {} {}", l.date, l.time, l.abbrev) }
+    };
+    let note = |alert, text: String| Some(BackupNote { alert, text });
+    let Some(status) = ctx.app.sync_status()? else {
+        return Ok(note(false, "Calendar: the first sync is on its way.".into()));
+    };
+    let brought = status
+        .ok
+        .map(|(at, c)| (when(at), format!("{} new, {} moved, {} cancelled", c.created, c.updated, c.cancelled)));
+    Ok(match (status.error, brought) {
+        (None, Some((at, counts))) => note(false, format!("Calendar: synced {at} ({counts}).")),
+        (Some(why), Some((at, counts))) => note(
+            true,
+            format!(
+                "Calendar: the last sync at {} failed: {why}; showing what {at} brought ({counts}).",
+                when(status.tried_at)
+            ),
+        ),
+        (why, None) => note(
+            true,
+            format!(
+                "Calendar: the last sync at {} failed: {}; nothing has been imported from it yet.",
+                when(status.tried_at),
+                why.unwrap_or_else(|| "no answer".into())
+            ),
+        ),
+    })
 }
 
 /// `GET /admin/api/waiting`: polled by the dashboard every few seconds.

@@ -27,6 +27,7 @@ mod repeats;
 mod room;
 pub mod schedule;
 pub mod series;
+pub mod sync;
 pub mod untold;
 mod upkeep;
 
@@ -202,6 +203,7 @@ impl App {
         let detail =
             if key == "smtp_url" { format!("{key} = {}", crate::settings::shown_value(key, &value)) } else { detail };
         let stored = if crate::settings::is_sealed(key) { self.keys.seal(key, &value) } else { value.clone() };
+        let synced_before = self.settings()?.calendar_import_url.clone();
         self.store.write(|tx| {
             Store::set_setting(tx, key, &stored)?;
             Store::insert_audit(tx, now.timestamp(), &NewAudit { event: "settings.set", detail, ..Default::default() })
@@ -213,6 +215,10 @@ impl App {
         if key == "series_horizon_weeks" {
             // A longer horizon is seen at once, not at the next hourly round.
             self.extend_series(now)?;
+        }
+        if key == "calendar_import_url" && synced_before.as_ref() != Some(&value) {
+            // What the old address brought is no news about the new one.
+            self.forget_sync()?;
         }
         Ok(value)
     }
@@ -231,6 +237,9 @@ impl App {
         self.invalidate();
         if key == "reminder_hours" {
             self.replan_all(now)?;
+        }
+        if key == "calendar_import_url" {
+            self.forget_sync()?;
         }
         Ok(())
     }

@@ -1,12 +1,14 @@
 //! The server's own threads beside the requests: batched page views and
 //! the clock mark written every [`views::FLUSH_EVERY`], the built-in
-//! rooms swept for people who went silent, and repeating series given
-//! their sessions as time passes.
+//! rooms swept for people who went silent, repeating series given
+//! their sessions as time passes, and the synced calendar fetched.
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::app::App;
+use crate::app::import::Origin;
 use crate::state::{Shared, rooms, views};
 use crate::store::Store;
 
@@ -71,5 +73,89 @@ pub fn extend_series(mut app: App, shared: &Shared, stop: &AtomicBool) {
             last = Some(Instant::now());
         }
         std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// How often the calendar at `calendar_import_url` is fetched and
+/// imported (SPEC, Settings: every 15 minutes).
+pub const SYNC_EVERY: Duration = Duration::from_secs(15 * 60);
+
+/// How often the sync looks whether `calendar_import_url` changed (by
+/// the settings page or the command line): a new address is fetched
+/// within this, not at the next round.
+const SETTING_CHECK: Duration = Duration::from_secs(1);
+
+/// While `calendar_import_url` is set: fetch it at start, whenever it
+/// changes, and every [`SYNC_EVERY`]; import it as a sync (what left the
+/// calendar is cancelled if still to come) and record the outcome for
+/// the dashboard. A failed fetch or import changes nothing but the
+/// recorded error: the last good result stands. New reminders wake the
+/// mail sender.
+pub fn sync_calendar(mut app: App, shared: &Shared, stop: &AtomicBool) {
+    let mut synced: Option<(String, Instant)> = None;
+    let mut looked: Option<Instant> = None;
+    while !stop.load(Ordering::SeqCst) {
+        if looked.is_none_or(|t| t.elapsed() >= SETTING_CHECK) {
+            looked = Some(Instant::now());
+            let address = match app.settings() {
+                Ok(s) => s.calendar_import_url.clone(),
+                Err(e) => {
+                    eprintln!("porchlight: calendar sync: cannot read the settings: {e}");
+                    None
+                }
+            };
+            let due = match (&address, &synced) {
+                (None, _) => false,
+                (Some(a), Some((was, at))) => a != was || at.elapsed() >= SYNC_EVERY,
+                (Some(_), None) => true,
+            };
+            if let (true, Some(address)) = (due, address) {
+                let Some(fetched) = fetch_unless_stopped(&address, stop) else { return };
+                sync_once(&mut app, shared, fetched);
+                synced = Some((address, Instant::now()));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Fetch on a thread of its own, so that stopping the server does not
+/// wait out a slow calendar server (up to `fetch::TOTAL_TIME`); `None`
+/// if the server stops first.
+fn fetch_unless_stopped(address: &str, stop: &AtomicBool) -> Option<crate::error::Result<String>> {
+    let (tx, rx) = mpsc::channel();
+    let address = address.to_string();
+    let spawned = std::thread::Builder::new().name("fetch".into()).spawn(move || {
+        let _ = tx.send(crate::fetch::calendar(&address));
+    });
+    if let Err(e) = spawned {
+        return Some(Err(crate::error::Error::internal(format!("cannot start the fetch: {e}"))));
+    }
+    loop {
+        match rx.recv_timeout(Duration::from_millis(250)) {
+            Ok(fetched) => return Some(fetched),
+            Err(mpsc::RecvTimeoutError::Timeout) if !stop.load(Ordering::SeqCst) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+/// Import what was fetched and record how it went. Errors are sentences
+/// without the address (`fetch` and `import_calendar` keep it out).
+fn sync_once(app: &mut App, shared: &Shared, fetched: crate::error::Result<String>) {
+    let now = shared.clock.now(chrono::Utc::now()).now;
+    let imported = fetched.and_then(|text| app.import_calendar(&text, Origin::Sync, false, now));
+    let recorded = match &imported {
+        Ok(report) => app.record_sync(Ok(report), now),
+        Err(e) => {
+            eprintln!("porchlight: calendar sync: {e}");
+            app.record_sync(Err(&e.to_string()), now)
+        }
+    };
+    if let Err(e) = recorded {
+        eprintln!("porchlight: calendar sync: could not record the outcome: {e}");
+    }
+    if imported.is_ok_and(|r| r.created + r.updated + r.cancelled > 0) {
+        shared.mail.kick();
     }
 }

@@ -51,6 +51,8 @@ pub struct Running {
     sender: Option<JoinHandle<()>>,
     /// Gives repeating series their sessions as time passes.
     extender: Option<JoinHandle<()>>,
+    /// Fetches and imports `calendar_import_url`.
+    syncer: Option<JoinHandle<()>>,
     backer: Option<JoinHandle<()>>,
     checker: Option<JoinHandle<()>>,
     integrity: Arc<Integrity>,
@@ -201,6 +203,14 @@ pub fn start(config: Config) -> Result<Running> {
                 .spawn(move || chores::extend_series(app, &shared, &stop))?,
         )
     };
+    let syncer = {
+        let (app, shared, stop) = (App::with(store()?, app.keys().clone()), shared.clone(), stop.clone());
+        Some(
+            std::thread::Builder::new()
+                .name("calendar".into())
+                .spawn(move || chores::sync_calendar(app, &shared, &stop))?,
+        )
+    };
     let backer = match config.backups.clone() {
         Some(plan) => {
             if !plan.dir.is_dir() {
@@ -243,6 +253,7 @@ pub fn start(config: Config) -> Result<Running> {
         sweeper,
         sender,
         extender,
+        syncer,
         backer,
         checker,
         integrity,
@@ -341,6 +352,9 @@ impl Running {
         }
         if let Some(x) = self.extender.take() {
             let _ = x.join();
+        }
+        if let Some(c) = self.syncer.take() {
+            let _ = c.join();
         }
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {

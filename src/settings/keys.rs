@@ -138,6 +138,12 @@ pub const KEYS: &[Key] = &[
         "Repeating sessions made ahead (weeks)",
         "How many weeks ahead the sessions of a repeating series exist, each with its own links (1 to 104).",
     ),
+    secret(
+        "calendar_import_url",
+        "Calendar to import (private address)",
+        "Another calendar's private address (https:// or webcal://), imported every 15 minutes; the dashboard \
+         shows the last sync. Write-only, as it opens the calendar to anyone who has it; leave empty to keep it.",
+    ),
     choice("waiting_room", ON_OFF, "Waiting room", "on or off."),
     text(
         "stun_urls",
@@ -190,6 +196,6 @@ mod tests {
             }
         }
         let sealed: Vec<&str> = KEYS.iter().filter(|k| k.sealed).map(|k| k.name).collect();
-        assert_eq!(sealed, ["jitsi_secret", "turn_secret", "smtp_url"]);
+        assert_eq!(sealed, ["jitsi_secret", "calendar_import_url", "turn_secret", "smtp_url"]);
     }
 }

@@ -56,6 +56,9 @@ pub struct Settings {
     pub reminder_hours: Vec<u32>,
     /// How far ahead a series' occurrences exist, in weeks (SPEC, Settings).
     pub series_horizon_weeks: i64,
+    /// The calendar synced every 15 minutes (already unsealed, as typed;
+    /// `crate::urls::calendar_address` reads it); `None`: no sync.
+    pub calendar_import_url: Option<String>,
 }
 
 /// Where Join leads (`video_provider`).
@@ -128,6 +131,7 @@ impl Settings {
                 "turn_secret" => s.ice.turn_secret = Some(value.to_string()),
                 "smtp_url" => s.smtp_url = Some(value.to_string()),
                 "mail_from" => s.mail_from = Some(value.to_string()),
+                "calendar_import_url" => s.calendar_import_url = Some(value.to_string()),
                 "reminder_hours" => {
                     s.reminder_hours = value.split(',').filter_map(|h| h.trim().parse().ok()).collect();
                 }
@@ -157,6 +161,7 @@ impl Default for Settings {
             mail_from: None,
             reminder_hours: vec![24, 1],
             series_horizon_weeks: 12,
+            calendar_import_url: None,
         }
     }
 }
@@ -269,6 +274,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             why("use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://relay.lan:25")
         }
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
+        "calendar_import_url" => crate::urls::calendar_address(value).map(|_| value.to_string()).map_err(String::from),
         "mail_from" => crate::email::address(value).ok_or_else(|| "use an email address".to_string()),
         "reminder_hours" => {
             let mut hours = vec![];
@@ -425,6 +431,24 @@ mod tests {
         let text = serde_json::to_string(&shown).unwrap();
         assert!(!text.contains("a-very-long-secret") && !text.contains("hunter2"), "{text}");
         assert!(text.contains("smtps://me:********@mail.example.org:465"), "{text}");
+    }
+
+    #[test]
+    fn a_calendar_address_is_checked_and_never_quoted() {
+        for ok in
+            ["https://cal.example.org/private-abc/basic.ics", "webcal://cal.example.org/x", "http://127.0.0.1:8000/c"]
+        {
+            assert_eq!(validate("calendar_import_url", ok).unwrap(), ok);
+        }
+        let err = validate("calendar_import_url", "http://8.8.8.8/private-abc.ics?key=s3cret").unwrap_err();
+        let msg = err.to_string();
+        assert_eq!(err.exit_code(), 2);
+        assert!(msg.contains("calendar_import_url") && msg.contains("https://"), "{msg}");
+        assert!(!msg.contains("8.8.8.8") && !msg.contains("s3cret"), "the address is a secret: {msg}");
+        assert!(is_secret("calendar_import_url").unwrap() && is_sealed("calendar_import_url"));
+        let shown = show(|k| (k == "calendar_import_url").then_some("https://cal.example.org/private-abc"));
+        let text = serde_json::to_string(&shown).unwrap();
+        assert!(!text.contains("private-abc"), "{text}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ mod outbox;
 mod participants;
 mod series;
 mod sessions;
+mod sync;
 
 use std::path::Path;
 
@@ -36,6 +37,7 @@ pub use links::{By, LinkRow};
 pub use outbox::{MessageKind, OutboxRow};
 pub use participants::{Addressee, Booked, Membership};
 pub use series::{NewSeries, SeriesRow};
+pub use sync::SyncRow;
 
 /// One connection to the practice database.
 pub struct Store {

@@ -31,6 +31,7 @@
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
+//! - [`sync`]: the synced calendar address: fetched, imported, shown on the dashboard; its bounds; kept secret.
 //! - [`layers`]: imports point down the floors of `scripts/layers.py`, and files stay short.
 
 mod accepting;
@@ -66,6 +67,7 @@ mod series;
 mod signin;
 mod slow;
 mod support;
+mod sync;
 mod torture;
 mod truth;
 mod video;
