@@ -35,6 +35,12 @@ struct Page {
     file: String,
     /// The id the confirm form sends back.
     id: String,
+    /// The calendar came from an address: it may be kept in sync.
+    from_address: bool,
+    /// "Import these" turned on the sync of that address.
+    synced: bool,
+    /// The last day of the span imported, in the practice zone.
+    until: String,
     report: Option<Report>,
 }
 
@@ -135,7 +141,18 @@ impl Report {
 
 fn page(ctx: &mut Ctx<'_>, stage: &'static str) -> Result<Page> {
     let frame = ctx.frame("import")?;
-    Ok(Page { frame, stage, error: None, address: String::new(), file: String::new(), id: String::new(), report: None })
+    Ok(Page {
+        frame,
+        stage,
+        error: None,
+        address: String::new(),
+        file: String::new(),
+        id: String::new(),
+        from_address: false,
+        synced: false,
+        until: String::new(),
+        report: None,
+    })
 }
 
 /// `GET /admin/import`: the form.
@@ -163,8 +180,9 @@ pub fn preview(ctx: &mut Ctx<'_>) -> Result<Resp> {
             Ok(text) => (file.filename.clone().unwrap_or_default(), text.trim_start_matches('\u{feff}').to_string()),
             Err(_) => return refused(ctx, "This file is not UTF-8 text, so it is not an iCalendar file.".into(), ""),
         },
-        None if !address.is_empty() => match fetch_address(&address) {
-            Ok(text) => (address.clone(), text),
+        None if !address.is_empty() => match crate::fetch::calendar(&address) {
+            // The address is a secret: the page names its host only.
+            Ok(text) => (format!("the private address at {}", host_of(&address)), text),
             Err(Error::Input(why)) => return refused(ctx, sentence(&why), &address),
             Err(e) => return Err(e),
         },
@@ -178,10 +196,14 @@ pub fn preview(ctx: &mut Ctx<'_>) -> Result<Resp> {
     };
     let zone = ctx.app.settings()?.timezone;
     let session = ctx.session.as_ref().expect("past the session gate").id.clone();
-    let id = ctx.shared.imports.keep(&session, imports::Upload { name: name.clone(), text }, now);
+    let from_address = upload.file("file").is_none();
+    let kept = imports::Upload { name: name.clone(), text, address: from_address.then_some(address) };
+    let id = ctx.shared.imports.keep(&session, kept, now);
     let mut page = page(ctx, "preview")?;
     page.file = name;
     page.id = id;
+    page.from_address = from_address;
+    page.until = until(&report, zone);
     page.report = Some(Report::new(&report, zone));
     ctx.render(200, "admin_import.html", page)
 }
@@ -202,28 +224,41 @@ pub fn confirm(ctx: &mut Ctx<'_>) -> Result<Resp> {
         );
         return ctx.render(409, "admin_import.html", page);
     };
-    let report = match ctx.app.import_calendar(&upload.text, Origin::File, false, now) {
+    // "Keep it in sync": imported as the sync will import it, so that
+    // what later leaves the calendar is cancelled here too.
+    let sync = upload.address.as_deref().filter(|_| ctx.req.field("sync").as_deref() == Some("on"));
+    let origin = if sync.is_some() { Origin::Sync } else { Origin::File };
+    let report = match ctx.app.import_calendar(&upload.text, origin, false, now) {
         Ok(report) => report,
         Err(Error::Input(why)) => return refused(ctx, sentence(&why), ""),
         Err(e) => return Err(e),
     };
+    if let Some(address) = sync {
+        ctx.app.set_setting("calendar_import_url", address, now)?;
+    }
     // Appointments made may have reminders due at once.
     ctx.shared.mail.kick();
     let zone = ctx.app.settings()?.timezone;
     let mut page = page(ctx, "done")?;
     page.file = upload.name;
+    page.synced = sync.is_some();
+    page.until = until(&report, zone);
     page.report = Some(Report::new(&report, zone));
     ctx.render(200, "admin_import.html", page)
 }
 
-/// The iCalendar text at a calendar's private address. Reading addresses
-/// is the calendar sync's (`calendar_import_url`), which this will call
-/// once it is built; until then an address is refused with the way round.
-fn fetch_address(address: &str) -> Result<String> {
-    let _ = address;
-    Err(Error::input(
-        "reading a calendar's address is not available yet: download the calendar as a .ics file and upload it",
-    ))
+/// The host of an address, to name it without its secret path.
+fn host_of(address: &str) -> String {
+    crate::urls::calendar_address(address)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_else(|| "that address".to_string())
+}
+
+/// The span's last day as people read it ("Monday 22 February 2027").
+fn until(report: &ImportReport, zone: Tz) -> String {
+    let Ok(to) = DateTime::parse_from_rfc3339(&report.to) else { return String::new() };
+    Local::new(to.with_timezone(&Utc), zone).date
 }
 
 /// An error's words as a sentence for the page.

@@ -22,6 +22,9 @@ pub struct Upload {
     pub name: String,
     /// The iCalendar text.
     pub text: String,
+    /// The private address it was read from, if it was (a secret: never
+    /// shown whole), which "Import these" may keep in sync.
+    pub address: Option<String>,
 }
 
 struct Entry {
@@ -78,7 +81,7 @@ mod tests {
     use super::*;
 
     fn upload(text: &str) -> Upload {
-        Upload { name: "cal.ics".into(), text: text.into() }
+        Upload { name: "cal.ics".into(), text: text.into(), address: None }
     }
 
     #[test]

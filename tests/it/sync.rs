@@ -334,3 +334,50 @@ fn a_calendar_address_is_checked_when_set_and_never_shown() {
     let row = shown.as_array().unwrap().iter().find(|s| s["key"] == "calendar_import_url").unwrap().clone();
     assert!(row["value"].is_null(), "reset turns sync off: {row}");
 }
+
+#[test]
+fn the_import_page_reads_an_address_names_only_its_host_and_keeps_it_in_sync() {
+    let p = practice();
+    let cal_server = CalServer::start(Answer::Ics(practice_calendar(10, true)));
+    let server = Server::start(p.path(), false);
+    let mut c = Clinician::sign_in(&server);
+    let address = cal_server.address("page");
+    let boundary = "----PorchlightTestBoundary1";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\"\r\n\
+         Content-Type: application/octet-stream\r\n\r\n\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"address\"\r\n\r\n{address}\r\n--{boundary}--\r\n",
+        csrf = c.csrf
+    );
+    let head = format!(
+        "POST /admin/import HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nOrigin: http://127.0.0.1\r\n\
+         Cookie: {}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        c.browser.cookie_header(),
+        body.len()
+    );
+    let preview = server.raw(&[head.into_bytes(), body.into_bytes()].concat());
+    assert_eq!(preview.status, 200, "{}", preview.text());
+    let text = preview.text();
+    assert!(text.contains("Importing would create 3"), "{text}");
+    assert!(text.contains("the private address at 127.0.0.1"), "{text}");
+    assert!(text.contains("Keep this calendar in sync"), "{text}");
+    let at = preview.body.find("name=\"id\" value=\"").expect("a confirm form");
+    let id = &preview.body[at + 17..][..64.min(preview.body.len() - at - 17)];
+    let id = &id[..id.find('"').unwrap_or(id.len())];
+
+    let done = c.post("/admin/import/confirm", &format!("id={id}&sync=on"));
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(done.text().contains("now kept in sync"), "{}", done.text());
+    let origins: Vec<String> = db(&p)
+        .prepare("SELECT origin FROM imported")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(origins, ["sync", "sync", "sync"], "imported as the sync imports");
+    let shown = p.run(&["settings", "show", "--json"]).json();
+    assert!(shown.to_string().contains("calendar_import_url"), "{shown}");
+    address_kept_secret(&p, &server, &(text + &done.text()));
+}
