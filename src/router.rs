@@ -163,6 +163,7 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["import"] if get => import::form(ctx),
                 ["import"] if post => import::preview(ctx),
                 ["import", "confirm"] if post => import::confirm(ctx),
+                ["import", "stop-sync"] if post => import::stop_sync(ctx),
                 ["audit"] if get => audit::page(ctx),
                 ["audit.csv"] if get => audit::csv(ctx),
                 _ => Err(Error::not_found("nothing is at this address in the admin pages")),

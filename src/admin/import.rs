@@ -247,6 +247,15 @@ pub fn confirm(ctx: &mut Ctx<'_>) -> Result<Resp> {
     ctx.render(200, "admin_import.html", page)
 }
 
+/// `POST /admin/import/stop-sync`: `calendar_import_url` reset, from the
+/// dashboard (the settings page keeps a secret when its field is left
+/// empty, so it cannot clear one). What sync brought stays.
+pub fn stop_sync(ctx: &mut Ctx<'_>) -> Result<Resp> {
+    let now = ctx.now;
+    ctx.app.clear_setting("calendar_import_url", now)?;
+    Ok(Resp::see_other("/admin".into()))
+}
+
 /// The host of an address, to name it without its secret path.
 fn host_of(address: &str) -> String {
     crate::urls::calendar_address(address)

@@ -380,4 +380,14 @@ fn the_import_page_reads_an_address_names_only_its_host_and_keeps_it_in_sync() {
     let shown = p.run(&["settings", "show", "--json"]).json();
     assert!(shown.to_string().contains("calendar_import_url"), "{shown}");
     address_kept_secret(&p, &server, &(text + &done.text()));
+
+    // The dashboard can turn it off again (the settings page keeps a
+    // secret whose field is left empty).
+    assert!(c.browser.get("/admin").text().contains("Stop syncing this calendar"));
+    let stopped = c.post("/admin/import/stop-sync", "");
+    assert_eq!(stopped.status, 303, "{}", stopped.text());
+    let shown = p.run(&["settings", "show", "--json"]).json();
+    let url = shown.as_array().unwrap().iter().find(|s| s["key"] == "calendar_import_url").cloned();
+    assert!(url.as_ref().is_none_or(|u| u["value"].is_null() || u["value"] == ""), "sync is off: {url:?}");
+    assert!(!c.browser.get("/admin").text().contains("Stop syncing"), "and the dashboard says nothing of it");
 }
