@@ -12,6 +12,7 @@
 //! - [`slow`]: idle, dripping and endless clients.
 //! - [`people`]: adding and removing a participant, archiving a client, duplicate clients flagged.
 //! - [`routes`]: participant pages, portal, typed codes, rotation, couples, demo.
+//! - [`fetch_tls`]: the calendar fetch over real TLS (nginx, a test authority): trusted or refused.
 //! - [`fuzz`]: random and malformed requests over raw sockets.
 //! - [`lan`]: the admin over plain http on a LAN name; the `Host` checks.
 //! - [`hostile`]: hostile paths and bodies, and the headers of every response.
@@ -44,6 +45,7 @@ mod clock;
 mod connections;
 mod durability;
 mod export;
+mod fetch_tls;
 mod fuzz;
 mod guessing;
 mod guests;
