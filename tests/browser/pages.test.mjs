@@ -323,6 +323,39 @@ test("the Import page: the form, its error, the preview, the report", async (t) 
   noProblems(problems);
 });
 
+test("the Import page reads a private address and keeps it in sync; the dashboard shows it", async (t) => {
+  const problems = [];
+  const { createServer } = await import("node:http");
+  const body = calendar(5).replaceAll("pages-", "sync-");
+  const cal = createServer((req, res) => { res.writeHead(200, { "Content-Type": "text/calendar" }); res.end(body); });
+  await new Promise((ok) => cal.listen(0, "127.0.0.1", ok));
+  t.after(() => cal.close());
+  const address = `http://127.0.0.1:${cal.address().port}/calendar/private-Q7x/basic.ics`;
+  const password = (await printed(demo, /demo admin password: (\S+)/))[1];
+  const admin = await open(t);
+  await signIn(admin, demo, password);
+  await admin.goto(demo.url + "/admin/import");
+  await admin.getByLabel("Or the calendar's private address").fill(address);
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Preview" }));
+  await check(problems, admin, "admin-import-address");
+  const text = await admin.locator("main").innerText();
+  assert.match(text, /the private address at 127\.0\.0\.1/);
+  assert.ok(!text.includes("private-Q7x"), "the secret path is not shown");
+  assert.ok(await admin.getByLabel("Keep this calendar in sync").isChecked());
+  await admin.evaluate(() => document.activeElement?.blur());
+  await screenshot(admin, "admin-import-address-390");
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Import these" }));
+  assert.match(await admin.locator("main").innerText(), /now kept in sync/);
+  await admin.goto(demo.url + "/admin");
+  await check(problems, admin, "admin-today-sync");
+  assert.match(await admin.locator("#sync").innerText(), /^Calendar: /);
+  await admin.evaluate(() => document.activeElement?.blur());
+  await screenshot(admin, "admin-today-sync-390");
+  await clickAndLoad(admin, admin.getByRole("button", { name: "Stop syncing this calendar" }));
+  assert.equal(await admin.locator("#sync").count(), 0, "sync is off");
+  noProblems(problems);
+});
+
 test("every page was kept for the HTML validator", () => {
   const expected = ["link-open", "link-early", "link-expired", "link-cancelled", "link-revoked", "link-unknown",
     "join", "join-error", "portal", "portal-off", "portal-revoked", "admin-setup", "admin-setup-error",
@@ -330,6 +363,6 @@ test("every page was kept for the HTML validator", () => {
     "admin-clients", "admin-client", "admin-settings", "admin-audit", "admin-appointment-new-error",
     "admin-clients-error", "admin-week", "admin-week-error", "waiting", "room", "link-removed", "portal-archived",
     "admin-archive", "admin-remove", "admin-clients-duplicate", "admin-import", "admin-import-error",
-    "admin-import-preview", "admin-import-done", "admin-import-used"];
+    "admin-import-preview", "admin-import-done", "admin-import-used", "admin-import-address", "admin-today-sync"];
   assert.deepEqual(expected.filter((n) => !seen.has(n)), []);
 });
