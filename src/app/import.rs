@@ -227,7 +227,7 @@ impl App {
                     summary: String::new(),
                     status: String::new(),
                     organizer: None,
-                    attendees: vec![],
+                    attendees: Vec::new().into(),
                 };
                 out.push((a.id, o, "the event left the calendar"));
             }
