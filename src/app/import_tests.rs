@@ -255,3 +255,25 @@ fn thousands_of_new_clients_are_looked_up_at_once() {
     assert_eq!(r.created, 4000);
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
 }
+
+#[test]
+fn a_synced_event_that_can_no_longer_be_read_is_not_taken_for_gone() {
+    let mut app = test_app();
+    let made = import(&mut app, &cal(&weekly("")), Origin::Sync);
+    assert_eq!(made.created, 3);
+    // The calendar now writes a rule part (RFC 7529) this reader refuses,
+    // then a zone nobody knows: the event is still there.
+    for changed in [
+        weekly("").replace("COUNT=3", "COUNT=3;RSCALE=GREGORIAN"),
+        weekly("").replace("DTSTART:20270105T100000Z", "DTSTART;TZID=Mars/Base:20270105T100000"),
+    ] {
+        let r = import(&mut app, &cal(&changed), Origin::Sync);
+        assert_eq!(r.cancelled, 0, "{:?}", r.changes);
+        assert!(r.unmatched.iter().any(|u| u.uid == "w1"), "{:?}", r.unmatched);
+    }
+    for c in &made.changes {
+        assert_eq!(app.appointment_view(c.appointment_id.unwrap(), t(NOW)).unwrap().status, "scheduled");
+    }
+    // Gone for good: cancelled as before.
+    assert_eq!(import(&mut app, &cal(""), Origin::Sync).cancelled, 3);
+}

@@ -240,6 +240,9 @@ impl Reader {
                 self.skip(skip("it has no UID, so a later import could not find it again".into()));
                 continue;
             }
+            // Known to be in the file, read or not: a sync never takes an
+            // event it could not read for one that left the calendar.
+            self.out.uids.insert(uid.clone());
             if uid.len() > MAX_UID {
                 self.skip(skip(format!("its UID is longer than {MAX_UID} bytes")));
                 continue;
@@ -261,7 +264,6 @@ impl Reader {
                     continue;
                 }
             };
-            self.out.uids.insert(uid.clone());
             let event = Event { c, uid: uid.clone(), summary: summary.clone(), start, people };
             match prop(c, "RECURRENCE-ID").map(whens) {
                 Some(Ok(w)) if !w.is_empty() => overrides.push((event, w[0].clone())),
