@@ -209,6 +209,11 @@ impl App {
     ) -> Result<Vec<(i64, Occurrence, &'static str)>> {
         let mut out = vec![];
         let mut live = 0;
+        // An event the calendar still has but that could not be read (a
+        // rule part or zone this reader does not know, a bound passed) is
+        // not gone: its sessions stay, and the report says why it was
+        // left out.
+        let unread: HashSet<&str> = cal.skipped.iter().map(|s| s.uid.as_str()).collect();
         for (key, row) in imported.iter().filter(|(_, r)| r.origin == Origin::Sync.name()) {
             let a = self.appointment_row(row.appointment_id)?;
             if a.cancelled_at.is_some() || a.start_at <= now.timestamp() {
@@ -216,7 +221,9 @@ impl App {
             }
             live += 1;
             let in_span = key.1 >= from.timestamp() && key.1 < to.timestamp();
-            let gone = !cal.present.contains(key) && (!cal.uids.contains(&key.0) || (key.1 != 0 && in_span));
+            let gone = !unread.contains(key.0.as_str())
+                && !cal.present.contains(key)
+                && (!cal.uids.contains(&key.0) || (key.1 != 0 && in_span));
             if gone {
                 let o = Occurrence {
                     uid: key.0.clone(),
@@ -227,7 +234,7 @@ impl App {
                     summary: String::new(),
                     status: String::new(),
                     organizer: None,
-                    attendees: vec![],
+                    attendees: Vec::new().into(),
                 };
                 out.push((a.id, o, "the event left the calendar"));
             }

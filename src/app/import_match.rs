@@ -38,6 +38,12 @@ pub struct Book {
     by_name: HashMap<String, Vec<ClientRow>>,
     /// (name, address) of each client to add.
     pub new_clients: Vec<(String, String)>,
+    /// Indexes into `new_clients` by address and by folded name: an
+    /// import may add thousands, each looked up once per attendee.
+    new_by_email: HashMap<String, usize>,
+    new_by_name: HashMap<String, usize>,
+    /// Names of the clients by id.
+    names: HashMap<i64, String>,
     clinician: Option<String>,
 }
 
@@ -54,6 +60,7 @@ pub struct Matched {
 impl Book {
     pub fn new(clients: Vec<ClientRow>, mail_from: Option<&str>) -> Book {
         let (mut by_email, mut by_name) = (HashMap::<_, Vec<_>>::new(), HashMap::<_, Vec<_>>::new());
+        let names = clients.iter().map(|c| (c.id, c.name.clone())).collect();
         for c in clients {
             if let Some(e) = &c.email {
                 by_email.entry(e.trim().to_ascii_lowercase()).or_default().push(c.clone());
@@ -61,16 +68,22 @@ impl Book {
             by_name.entry(fold(&c.name)).or_default().push(c);
         }
         let clinician = mail_from.map(|m| address_of(m).to_ascii_lowercase());
-        Book { by_email, by_name, new_clients: vec![], clinician }
+        Book {
+            by_email,
+            by_name,
+            new_clients: vec![],
+            new_by_email: HashMap::new(),
+            new_by_name: HashMap::new(),
+            names,
+            clinician,
+        }
     }
 
     /// The names of `who`.
     pub fn names(&self, who: &[Who]) -> Vec<String> {
         who.iter()
             .map(|w| match w {
-                Who::Known(id) => {
-                    self.by_name.values().flatten().find(|c| c.id == *id).map(|c| c.name.clone()).unwrap_or_default()
-                }
+                Who::Known(id) => self.names.get(id).cloned().unwrap_or_default(),
                 Who::New(i) => self.new_clients[*i].0.clone(),
             })
             .collect()
@@ -144,8 +157,14 @@ impl Book {
             Some([_, _, ..]) => return Err(format!("more than one client has the address {email}")),
             _ => {}
         }
-        if let Some(i) = self.new_clients.iter().position(|(_, e)| e == email) {
+        if let Some(&i) = self.new_by_email.get(email) {
             return Ok(Who::New(i));
+        }
+        // A new client's address is held to the rule every client's is:
+        // it is where reminders go.
+        if crate::email::address(email).is_none() {
+            let shown: String = email.chars().take(100).collect();
+            return Err(format!("the attendee's address {shown:?} is not an email address"));
         }
         let name = cn.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(email);
         let name = super::validate_name(name).map_err(|e| format!("the attendee <{email}>: {e}"))?;
@@ -157,11 +176,15 @@ impl Book {
                 same.email.as_deref().unwrap_or("not known")
             ));
         }
-        if self.new_clients.iter().any(|(n, _)| fold(n) == fold(&name)) {
+        let folded = fold(&name);
+        if self.new_by_name.contains_key(&folded) {
             return Err(format!("two attendees named {name} have different addresses"));
         }
+        let i = self.new_clients.len();
         self.new_clients.push((name, email.to_string()));
-        Ok(Who::New(self.new_clients.len() - 1))
+        self.new_by_email.insert(email.to_string(), i);
+        self.new_by_name.insert(folded, i);
+        Ok(Who::New(i))
     }
 
     fn by_summary(&self, o: &Occurrence) -> Result<i64, String> {

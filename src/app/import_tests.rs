@@ -216,3 +216,64 @@ fn an_event_moved_past_the_span_is_kept_and_a_cancelled_one_changed_since_is_boo
     assert_eq!(r.created, 1, "the calendar moved it since: booked anew");
     assert_ne!(r.changes[0].appointment_id, Some(id));
 }
+
+#[test]
+fn a_new_clients_address_is_held_to_the_rule_every_address_is() {
+    let mut app = test_app();
+    let event = |uid: &str, at: &str, address: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTART:20270105T{at}Z\r\nDURATION:PT50M\r\n\
+             ATTENDEE;CN=Guest {uid}:mailto:{address}\r\nEND:VEVENT\r\n"
+        )
+    };
+    let bad = ["a@example.org, victim@example.net", "\"quoted\"@example.org", "b@localhost", "<c>@example.org"];
+    let mut text: String = bad.iter().enumerate().map(|(i, a)| event(&format!("b{i}"), "100000", a)).collect();
+    text.push_str(&event("good", "120000", "good@example.org"));
+    let r = import(&mut app, &cal(&text), Origin::File);
+    assert_eq!(r.created, 1);
+    assert_eq!(r.unmatched.len(), bad.len(), "{:?}", r.unmatched);
+    assert!(r.unmatched.iter().all(|u| u.why.contains("is not an email address")), "{:?}", r.unmatched);
+    let clients = app.list_clients().unwrap();
+    assert_eq!(clients.iter().map(|c| c.email.as_deref()).collect::<Vec<_>>(), [Some("good@example.org")]);
+}
+
+#[test]
+fn thousands_of_new_clients_are_looked_up_at_once() {
+    let mut app = test_app();
+    // 4 000 sessions, each with a new client: a name and address search
+    // per attendee through every client added so far took minutes.
+    let text: String = (0..4000)
+        .map(|i| {
+            format!(
+                "BEGIN:VEVENT\r\nUID:n{i}\r\nDTSTART:20270105T100000Z\r\nDURATION:PT50M\r\n\
+                 ATTENDEE;CN=Client Number {i}:mailto:c{i}@example.org\r\nEND:VEVENT\r\n"
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let r = app.import_calendar(&cal(&text), Origin::File, true, t(NOW)).unwrap();
+    assert_eq!(r.created, 4000);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_synced_event_that_can_no_longer_be_read_is_not_taken_for_gone() {
+    let mut app = test_app();
+    let made = import(&mut app, &cal(&weekly("")), Origin::Sync);
+    assert_eq!(made.created, 3);
+    // The calendar now writes a rule part (RFC 7529) this reader refuses,
+    // then a zone nobody knows: the event is still there.
+    for changed in [
+        weekly("").replace("COUNT=3", "COUNT=3;RSCALE=GREGORIAN"),
+        weekly("").replace("DTSTART:20270105T100000Z", "DTSTART;TZID=Mars/Base:20270105T100000"),
+    ] {
+        let r = import(&mut app, &cal(&changed), Origin::Sync);
+        assert_eq!(r.cancelled, 0, "{:?}", r.changes);
+        assert!(r.unmatched.iter().any(|u| u.uid == "w1"), "{:?}", r.unmatched);
+    }
+    for c in &made.changes {
+        assert_eq!(app.appointment_view(c.appointment_id.unwrap(), t(NOW)).unwrap().status, "scheduled");
+    }
+    // Gone for good: cancelled as before.
+    assert_eq!(import(&mut app, &cal(""), Origin::Sync).cancelled, 3);
+}

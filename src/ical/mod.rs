@@ -15,12 +15,13 @@ pub mod windows_zones;
 mod zones;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use icalendar::parser::Component;
 
-use values::{When, param, prop, props, text, whens};
+use values::{When, param, prepare, prop, props, text, whens};
 use zones::{Fit, Zone, Zones};
 
 /// Largest calendar read, in bytes (a busy practice's calendar of several
@@ -35,6 +36,18 @@ pub const MAX_EVENTS: usize = 20_000;
 pub const MAX_OCCURRENCES: usize = 5_000;
 /// Most EXDATE and RDATE values of one event.
 pub const MAX_DATES: usize = 2_000;
+/// Most ATTENDEE lines of one event (a session has at most
+/// `model::MAX_PARTICIPANTS` clients; a meeting of more is no session).
+pub const MAX_ATTENDEES: usize = 100;
+/// Longest UID kept, in bytes (Outlook's, the longest producers write,
+/// are about 120): each occurrence carries its UID.
+pub const MAX_UID: usize = 1024;
+/// Most characters of a SUMMARY or an attendee's CN kept (a client's
+/// name has at most 100, so a longer one matches no one either way).
+pub const MAX_TEXT: usize = 200;
+/// Most events or occurrences one file may leave unread: each carries a
+/// reason, and a repeating event could otherwise give one per step.
+pub const MAX_SKIPPED: usize = MAX_EVENTS + MAX_OCCURRENCES;
 
 /// One occurrence of an event in the span read.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +66,9 @@ pub struct Occurrence {
     pub status: String,
     /// The organizer's address, lower case.
     pub organizer: Option<String>,
-    pub attendees: Vec<Attendee>,
+    /// Shared by the occurrences of one event: read once, however often
+    /// it repeats.
+    pub attendees: Arc<[Attendee]>,
 }
 
 /// An ATTENDEE (section 3.8.4.1) with a `mailto:` address.
@@ -119,69 +134,25 @@ pub fn read(ics: &str, floating: Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> 
     let zones = Zones::new(&root.components);
     let events: Vec<&Component<'_>> =
         root.components.iter().filter(|c| c.name.as_str().eq_ignore_ascii_case("VEVENT")).collect();
-    let mut reader =
-        Reader { zones, floating, from, to, budget: expand::Budget::new(expand::MAX_STEPS), out: Calendar::default() };
+    let mut reader = Reader {
+        zones,
+        floating,
+        from,
+        to,
+        budget: expand::Budget::new(expand::MAX_STEPS),
+        over: false,
+        out: Calendar::default(),
+    };
     reader.events(&events);
-    let out = &mut reader.out;
-    if out.occurrences.len() > MAX_OCCURRENCES {
+    if reader.over {
         return Err(format!(
-            "the calendar has {} events in the span imported, more than the {MAX_OCCURRENCES} one import takes",
-            out.occurrences.len()
+            "the calendar has more than the {MAX_OCCURRENCES} events in the span imported that one import \
+             takes (or more than {MAX_SKIPPED} it cannot read)"
         ));
     }
+    let out = &mut reader.out;
     out.occurrences.sort_by(|a, b| (a.start, &a.uid).cmp(&(b.start, &b.uid)));
     Ok(reader.out)
-}
-
-/// The text unfolded (section 3.1) with CRLF line ends and no blank lines,
-/// after checking that it is iCalendar, its nesting and its event count:
-/// the crate's parser recurses once per nested component.
-fn prepare(ics: &str) -> Result<String, String> {
-    let ics = ics.strip_prefix('\u{feff}').unwrap_or(ics);
-    let lf = ics.replace("\r\n", "\n").replace('\r', "\n");
-    let unfolded = icalendar::parser::unfold(&lf);
-    let mut out = String::with_capacity(unfolded.len());
-    let (mut depth, mut events) = (0usize, 0usize);
-    for (i, line) in unfolded.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let upper = |prefix: &str| line.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
-        if i == 0 && !upper("BEGIN:VCALENDAR") {
-            return Err("this is not an iCalendar file: it does not begin with BEGIN:VCALENDAR".to_string());
-        }
-        // Every content line is NAME[;PARAM=...]:VALUE (section 3.1): said
-        // here with its line, where the parser would only name the
-        // component it was in.
-        let name_end = line.find([':', ';']).unwrap_or(0);
-        if name_end == 0 || !line[..name_end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-            let shown: String = line.chars().take(40).collect();
-            return Err(format!(
-                "line {} of the calendar (counting folded lines as one) is not iCalendar: {shown:?}",
-                i + 1
-            ));
-        }
-        if upper("BEGIN:") {
-            depth += 1;
-            if depth > MAX_DEPTH {
-                return Err(format!("the calendar nests components more than {MAX_DEPTH} deep"));
-            }
-            if upper("BEGIN:VEVENT") {
-                events += 1;
-                if events > MAX_EVENTS {
-                    return Err(format!("the calendar has more than {MAX_EVENTS} events"));
-                }
-            }
-        } else if upper("END:") {
-            depth = depth.saturating_sub(1);
-        }
-        out.push_str(line);
-        // CRLF, as RFC 5545 writes it: the crate's parser looks for the
-        // end of each value with a search for CRLF first, which with bare
-        // LF ends would run to the end of the file every time.
-        out.push_str("\r\n");
-    }
-    if out.is_empty() {
-        return Err("the file is empty".to_string());
-    }
-    Ok(out)
 }
 
 struct Reader {
@@ -190,6 +161,9 @@ struct Reader {
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     budget: expand::Budget,
+    /// Past [`MAX_OCCURRENCES`] or [`MAX_SKIPPED`]: reading stops there,
+    /// before a hostile file's repeats fill memory, and the file is refused.
+    over: bool,
     out: Calendar,
 }
 
@@ -199,6 +173,7 @@ struct Event<'c, 'a> {
     uid: String,
     summary: String,
     start: When,
+    people: Arc<[Attendee]>,
 }
 
 impl Reader {
@@ -208,30 +183,42 @@ impl Reader {
         let mut overrides: Vec<(Event<'_, '_>, When)> = vec![];
         for c in events {
             let uid = prop(c, "UID").map(text).unwrap_or_default();
-            let summary = prop(c, "SUMMARY").map(text).unwrap_or_default();
-            let skip = |why: String| Skipped { uid: uid.clone(), summary: summary.clone(), start: None, why };
+            let summary = prop(c, "SUMMARY").map(|p| clip(&text(p))).unwrap_or_default();
+            let skip = |why: String| Skipped { uid: clip(&uid), summary: summary.clone(), start: None, why };
             if uid.is_empty() {
-                self.out.skipped.push(skip("it has no UID, so a later import could not find it again".into()));
+                self.skip(skip("it has no UID, so a later import could not find it again".into()));
                 continue;
             }
+            // Known to be in the file, read or not: a sync never takes an
+            // event it could not read for one that left the calendar.
+            self.out.uids.insert(uid.clone());
+            if uid.len() > MAX_UID {
+                self.skip(skip(format!("its UID is longer than {MAX_UID} bytes")));
+                continue;
+            }
+            let count = props(c, "ATTENDEE").count();
+            if count > MAX_ATTENDEES {
+                self.skip(skip(format!("it has {count} attendees, more than the {MAX_ATTENDEES} read")));
+                continue;
+            }
+            let people: Arc<[Attendee]> = props(c, "ATTENDEE").filter_map(attendee).collect();
             let start = match prop(c, "DTSTART").map(whens) {
                 Some(Ok(w)) if !w.is_empty() => w[0].clone(),
                 Some(Err(e)) => {
-                    self.out.skipped.push(skip(format!("its DTSTART: {e}")));
+                    self.skip(skip(format!("its DTSTART: {e}")));
                     continue;
                 }
                 _ => {
-                    self.out.skipped.push(skip("it has no start (DTSTART)".into()));
+                    self.skip(skip("it has no start (DTSTART)".into()));
                     continue;
                 }
             };
-            self.out.uids.insert(uid.clone());
-            let event = Event { c, uid: uid.clone(), summary: summary.clone(), start };
+            let event = Event { c, uid: uid.clone(), summary: summary.clone(), start, people };
             match prop(c, "RECURRENCE-ID").map(whens) {
                 Some(Ok(w)) if !w.is_empty() => overrides.push((event, w[0].clone())),
-                Some(_) => self.out.skipped.push(skip("its RECURRENCE-ID is not a date or time".into())),
+                Some(_) => self.skip(skip("its RECURRENCE-ID is not a date or time".into())),
                 None if masters.contains_key(&uid) => {
-                    self.out.skipped.push(skip("another event has the same UID".into()));
+                    self.skip(skip("another event has the same UID".into()));
                 }
                 None => {
                     masters.insert(uid, event);
@@ -259,6 +246,15 @@ impl Reader {
                 self.occurrence(&event, None);
             }
         }
+    }
+
+    /// Keep `s` as unread, up to [`MAX_SKIPPED`]; past it the file is refused.
+    fn skip(&mut self, s: Skipped) {
+        if self.out.skipped.len() >= MAX_SKIPPED {
+            self.over = true;
+            return;
+        }
+        self.out.skipped.push(s);
     }
 
     /// The zone a value is written in (a DATE's is the floating one).
@@ -310,7 +306,7 @@ impl Reader {
         let skip = |why: String| Skipped { uid: m.uid.clone(), summary: m.summary.clone(), start: None, why };
         let zone = match self.zone_of(&m.start) {
             Ok(z) => z,
-            Err(why) => return self.out.skipped.push(skip(why)),
+            Err(why) => return self.skip(skip(why)),
         };
         let repeats = props(m.c, "RRULE").next().is_some() || props(m.c, "RDATE").next().is_some();
         if !repeats {
@@ -324,7 +320,7 @@ impl Reader {
         let start = m.start.naive();
         let walls = match self.walls(m, &zone, start) {
             Ok(w) => w,
-            Err(why) => return self.out.skipped.push(skip(why)),
+            Err(why) => return self.skip(skip(why)),
         };
         let mut moved: HashMap<NaiveDateTime, Event<'_, '_>> = HashMap::new();
         for (o, rid) in overrides {
@@ -332,14 +328,14 @@ impl Reader {
                 Ok(at) => {
                     moved.insert(at, o);
                 }
-                Err(why) => self.out.skipped.push(Skipped { why, ..skip(String::new()) }),
+                Err(why) => self.skip(Skipped { why, ..skip(String::new()) }),
             }
         }
         for wall in walls {
             let rid = match self.instant(&When::Floating(wall), &zone) {
                 Ok(t) => t,
                 Err(why) => {
-                    self.out.skipped.push(Skipped { why, ..skip(String::new()) });
+                    self.skip(Skipped { why, ..skip(String::new()) });
                     continue;
                 }
             };
@@ -390,7 +386,8 @@ impl Reader {
             When::Zoned(_, tz) => When::Zoned(wall, tz.clone()),
             When::Floating(_) => When::Floating(wall),
         };
-        let instance = Event { c: m.c, uid: m.uid.clone(), summary: m.summary.clone(), start };
+        let instance =
+            Event { c: m.c, uid: m.uid.clone(), summary: m.summary.clone(), start, people: m.people.clone() };
         self.occurrence(&instance, Some(rid));
     }
 
@@ -417,6 +414,9 @@ impl Reader {
 
     /// Record `e` (starting at `e.start`) if it starts in the span.
     fn occurrence(&mut self, e: &Event<'_, '_>, rid: Option<DateTime<Utc>>) {
+        if self.over {
+            return;
+        }
         let skip = |why: String, start: Option<DateTime<Utc>>| Skipped {
             uid: e.uid.clone(),
             summary: e.summary.clone(),
@@ -425,9 +425,14 @@ impl Reader {
         };
         let zone = match self.zone_of(&e.start) {
             Ok(z) => z,
-            Err(why) => return self.out.skipped.push(skip(why, rid)),
+            Err(why) => return self.skip(skip(why, rid)),
         };
-        self.out.present.insert((e.uid.clone(), rid.map_or(0, |t| t.timestamp())));
+        // An occurrence the rule gave before the span is nothing a sync
+        // looks for (`App::gone`): not kept, so a rule stepping from 1970
+        // fills no memory.
+        if rid.is_none_or(|r| r >= self.from - Duration::days(1)) {
+            self.out.present.insert((e.uid.clone(), rid.map_or(0, |t| t.timestamp())));
+        }
         let all_day = matches!(e.start, When::Date(_));
         let start = match self.instant(&e.start, &zone) {
             Ok(t) => t,
@@ -437,7 +442,7 @@ impl Reader {
                 let day = Duration::days(1);
                 let wall = e.start.naive();
                 if wall >= (self.from - day).naive_utc() && wall < (self.to + day).naive_utc() {
-                    self.out.skipped.push(skip(why, rid));
+                    self.skip(skip(why, rid));
                 }
                 return;
             }
@@ -447,11 +452,15 @@ impl Reader {
         }
         let end = match self.length(e.c, &zone, all_day) {
             Ok(d) => start + d,
-            Err(why) => return self.out.skipped.push(skip(why, Some(start))),
+            Err(why) => return self.skip(skip(why, Some(start))),
         };
-        let attendees = props(e.c, "ATTENDEE").filter_map(attendee).collect();
+        let attendees = e.people.clone();
         let organizer = prop(e.c, "ORGANIZER").and_then(|p| mailto(p.val.as_str()));
         let status = prop(e.c, "STATUS").map(|p| text(p).to_ascii_uppercase()).unwrap_or_default();
+        if start < self.to && self.out.occurrences.len() >= MAX_OCCURRENCES {
+            self.over = true;
+            return;
+        }
         let list = if start < self.to { &mut self.out.occurrences } else { &mut self.out.beyond };
         list.push(Occurrence {
             uid: e.uid.clone(),
@@ -471,11 +480,16 @@ fn attendee(p: &icalendar::parser::Property<'_>) -> Option<Attendee> {
     let upper = |key: &str, default: &str| param(p, key).unwrap_or(default).to_ascii_uppercase();
     Some(Attendee {
         email: mailto(p.val.as_str())?,
-        name: param(p, "CN").map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        name: param(p, "CN").map(|n| clip(n.trim())).filter(|n| !n.is_empty()),
         partstat: upper("PARTSTAT", "NEEDS-ACTION"),
         cutype: upper("CUTYPE", "INDIVIDUAL"),
         role: upper("ROLE", "REQ-PARTICIPANT"),
     })
+}
+
+/// At most [`MAX_TEXT`] characters of `s`.
+fn clip(s: &str) -> String {
+    s.chars().take(MAX_TEXT).collect()
 }
 
 /// The address of a `mailto:` URI, lower case.

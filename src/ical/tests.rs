@@ -126,6 +126,48 @@ fn hostile_files_are_refused_whole_with_a_reason() {
 }
 
 #[test]
+fn a_small_file_cannot_make_a_large_calendar() {
+    let (from, to) = span();
+    // Every minute, with 100 attendees of long names: one copy of them,
+    // and reading stops at the bound rather than after every repeat.
+    let people: String =
+        (0..MAX_ATTENDEES).map(|i| format!("ATTENDEE;CN={}:mailto:p{i}@example.org\r\n", "N".repeat(10_000))).collect();
+    let minutely = |uid: &str, rule: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:{}\r\nDTSTART:20270105T100000Z\r\n\
+             DURATION:PT1M\r\n{rule}\r\n{people}END:VEVENT\r\n",
+            "S".repeat(100_000)
+        )
+    };
+    let started = std::time::Instant::now();
+    let err = read(&cal(&minutely("m", "RRULE:FREQ=MINUTELY")), chrono_tz::UTC, from, to).unwrap_err();
+    assert!(err.contains("more than the 5000"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "{:?}", started.elapsed());
+    let c = read(&cal(&minutely("m", "RRULE:FREQ=MINUTELY;COUNT=3000")), chrono_tz::UTC, from, to).unwrap();
+    assert_eq!(c.occurrences.len(), 3000);
+    assert!(c.occurrences.iter().all(|o| Arc::ptr_eq(&o.attendees, &c.occurrences[0].attendees)));
+    assert_eq!(c.occurrences[0].attendees[0].name.as_ref().map(|n| n.chars().count()), Some(MAX_TEXT));
+    assert_eq!(c.occurrences[0].summary.chars().count(), MAX_TEXT);
+    // Over the bounds of one event: that event is left out, with why.
+    let crowd = format!(
+        "BEGIN:VEVENT\r\nUID:crowd\r\nDTSTART:20270105T100000Z\r\n{}END:VEVENT\r\n\
+         BEGIN:VEVENT\r\nUID:{}\r\nDTSTART:20270105T100000Z\r\nEND:VEVENT\r\n",
+        "ATTENDEE:mailto:a@example.org\r\n".repeat(MAX_ATTENDEES + 1),
+        "U".repeat(MAX_UID + 1)
+    );
+    let c = read(&cal(&crowd), chrono_tz::UTC, from, to).unwrap();
+    let why: Vec<&str> = c.skipped.iter().map(|s| s.why.as_str()).collect();
+    assert!(why[0].contains("101 attendees") && why[1].contains("UID is longer"), "{why:?}");
+    assert!(c.skipped[1].uid.len() <= MAX_TEXT);
+    // An event that cannot be read at each of its repeats: its reasons
+    // are bounded too.
+    let unread = cal("BEGIN:VEVENT\r\nUID:u\r\nDTSTART:20270105T100000Z\r\nDTEND;TZID=Mars/Base:20270105T110000\r\n\
+         RRULE:FREQ=MINUTELY\r\nEND:VEVENT\r\n");
+    let err = read(&unread, chrono_tz::UTC, from, to).unwrap_err();
+    assert!(err.contains("cannot read"), "{err}");
+}
+
+#[test]
 fn an_endless_rule_is_bounded_by_the_span_and_a_hostile_one_is_skipped() {
     let (from, to) = span();
     let text = cal("BEGIN:VEVENT\nUID:daily\nDTSTART:20270104T100000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY\nEND:VEVENT\n\

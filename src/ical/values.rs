@@ -1,9 +1,13 @@
 //! Property values of RFC 5545 section 3.3 as events carry them: DATE,
 //! DATE-TIME in its three forms (UTC, with a TZID, floating), DURATION,
-//! and the parameters that say which.
+//! and the parameters that say which; and the text itself, unfolded and
+//! checked against the nesting and event bounds before the parser sees
+//! it ([`prepare`]).
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use icalendar::parser::{Component, Property};
+
+use super::{MAX_DEPTH, MAX_EVENTS};
 
 /// A DATE or DATE-TIME value as written, before any zone is applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +141,57 @@ pub fn duration(value: &str) -> Result<Duration, String> {
         return Err(bad());
     }
     Ok(Duration::seconds(sign * total))
+}
+
+/// The text unfolded (section 3.1) with CRLF line ends and no blank lines,
+/// after checking that it is iCalendar, its nesting and its event count:
+/// the crate's parser recurses once per nested component.
+pub fn prepare(ics: &str) -> Result<String, String> {
+    let ics = ics.strip_prefix('\u{feff}').unwrap_or(ics);
+    let lf = ics.replace("\r\n", "\n").replace('\r', "\n");
+    let unfolded = icalendar::parser::unfold(&lf);
+    let mut out = String::with_capacity(unfolded.len());
+    let (mut depth, mut events) = (0usize, 0usize);
+    for (i, line) in unfolded.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let upper = |prefix: &str| line.get(..prefix.len()).is_some_and(|p| p.eq_ignore_ascii_case(prefix));
+        if i == 0 && !upper("BEGIN:VCALENDAR") {
+            return Err("this is not an iCalendar file: it does not begin with BEGIN:VCALENDAR".to_string());
+        }
+        // Every content line is NAME[;PARAM=...]:VALUE (section 3.1): said
+        // here with its line, where the parser would only name the
+        // component it was in.
+        let name_end = line.find([':', ';']).unwrap_or(0);
+        if name_end == 0 || !line[..name_end].bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            let shown: String = line.chars().take(40).collect();
+            return Err(format!(
+                "line {} of the calendar (counting folded lines as one) is not iCalendar: {shown:?}",
+                i + 1
+            ));
+        }
+        if upper("BEGIN:") {
+            depth += 1;
+            if depth > MAX_DEPTH {
+                return Err(format!("the calendar nests components more than {MAX_DEPTH} deep"));
+            }
+            if upper("BEGIN:VEVENT") {
+                events += 1;
+                if events > MAX_EVENTS {
+                    return Err(format!("the calendar has more than {MAX_EVENTS} events"));
+                }
+            }
+        } else if upper("END:") {
+            depth = depth.saturating_sub(1);
+        }
+        out.push_str(line);
+        // CRLF, as RFC 5545 writes it: the crate's parser looks for the
+        // end of each value with a search for CRLF first, which with bare
+        // LF ends would run to the end of the file every time.
+        out.push_str("\r\n");
+    }
+    if out.is_empty() {
+        return Err("the file is empty".to_string());
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
