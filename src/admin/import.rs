@@ -189,14 +189,17 @@ pub fn preview(ctx: &mut Ctx<'_>) -> Result<Resp> {
         None => return refused(ctx, "Choose a .ics file to import.".into(), ""),
     };
     let now = ctx.now;
-    let report = match ctx.app.import_calendar(&text, Origin::File, true, now) {
+    // From an address, the preview is what keeping it in sync (ticked by
+    // default) would do, cancellations included.
+    let from_address = upload.file("file").is_none();
+    let origin = if from_address { Origin::Sync } else { Origin::File };
+    let report = match ctx.app.import_calendar(&text, origin, true, now) {
         Ok(report) => report,
         Err(Error::Input(why)) => return refused(ctx, sentence(&why), &address),
         Err(e) => return Err(e),
     };
     let zone = ctx.app.settings()?.timezone;
     let session = ctx.session.as_ref().expect("past the session gate").id.clone();
-    let from_address = upload.file("file").is_none();
     let kept = imports::Upload { name: name.clone(), text, address: from_address.then_some(address) };
     let id = ctx.shared.imports.keep(&session, kept, now);
     let mut page = page(ctx, "preview")?;

@@ -164,6 +164,13 @@ impl App {
         }
         if origin == Origin::Sync {
             plan.cancels.extend(self.gone(&cal, &imported, (from, to), now)?);
+            // What a file brought that this calendar still has is the
+            // sync's from now on: when it leaves the calendar, it goes.
+            plan.claim = imported
+                .iter()
+                .filter(|(key, row)| row.origin != Origin::Sync.name() && cal.uids.contains(&key.0))
+                .map(|(key, _)| key.clone())
+                .collect();
         }
         for s in &cal.skipped {
             let start = s.start.map(&local).unwrap_or_default();
@@ -214,7 +221,11 @@ impl App {
         // not gone: its sessions stay, and the report says why it was
         // left out.
         let unread: HashSet<&str> = cal.skipped.iter().map(|s| s.uid.as_str()).collect();
-        for (key, row) in imported.iter().filter(|(_, r)| r.origin == Origin::Sync.name()) {
+        // The sync's own, and what a file brought whose event this
+        // calendar has (claimed for the sync as this import is written).
+        let owned =
+            |key: &(String, i64), row: &ImportedRow| row.origin == Origin::Sync.name() || cal.uids.contains(&key.0);
+        for (key, row) in imported.iter().filter(|(key, row)| owned(key, row)) {
             let a = self.appointment_row(row.appointment_id)?;
             if a.cancelled_at.is_some() || a.start_at <= now.timestamp() {
                 continue;
@@ -277,6 +288,8 @@ pub(super) struct Plan {
     pub updates: Vec<Update>,
     /// Appointment, the event, and why.
     pub cancels: Vec<(i64, Occurrence, &'static str)>,
+    /// Rows a file made that a sync now owns, by (UID, RECURRENCE-ID).
+    pub claim: Vec<(String, i64)>,
 }
 
 /// An appointment the calendar changed.

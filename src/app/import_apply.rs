@@ -19,7 +19,8 @@ impl App {
     /// Returns the ids of the appointments made, in the order of `plan.creates`.
     pub(super) fn apply(&mut self, plan: &Plan, book: &Book, origin: Origin, now: DateTime<Utc>) -> Result<Vec<i64>> {
         let r = &plan.report;
-        if r.created + r.updated + r.cancelled == 0 {
+        let changed = r.created + r.updated + r.cancelled > 0;
+        if !changed && plan.claim.is_empty() {
             return Ok(vec![]);
         }
         let at = now.timestamp();
@@ -47,6 +48,12 @@ impl App {
                 let appt = Store::insert_appointment(tx, row.start_at, row.minutes, &token::random_name(), at)?;
                 seat(tx, &keys, appt, &clients, at)?;
                 super::mail::plan_outbox(tx, appt, &hours, at)?;
+                for (uid, recurrence_at) in &plan.claim {
+                    Store::claim_for_sync(tx, uid, *recurrence_at)?;
+                }
+                if !changed {
+                    return Ok(made);
+                }
                 let detail = format!("imported: {} participant(s), {} min", clients.len(), row.minutes);
                 audit(tx, "appointment.create", Some(appt), None, detail)?;
                 Store::put_imported(tx, &crate::store::ImportedRow { appointment_id: appt, ..row.clone() }, at)?;
@@ -87,6 +94,12 @@ impl App {
                 Store::cancel_appointment(tx, *id, at)?;
                 super::mail::plan_outbox(tx, *id, &hours, at)?;
                 audit(tx, "appointment.cancel", Some(*id), None, format!("imported: {why}"))?;
+            }
+            for (uid, recurrence_at) in &plan.claim {
+                Store::claim_for_sync(tx, uid, *recurrence_at)?;
+            }
+            if !changed {
+                return Ok(made);
             }
             let detail = format!(
                 "{}: {} created, {} updated, {} cancelled, {} unchanged, {} unmatched",

@@ -277,3 +277,17 @@ fn a_synced_event_that_can_no_longer_be_read_is_not_taken_for_gone() {
     // Gone for good: cancelled as before.
     assert_eq!(import(&mut app, &cal(""), Origin::Sync).cancelled, 3);
 }
+
+#[test]
+fn a_sync_takes_over_what_a_file_brought_from_the_same_calendar() {
+    let mut app = test_app();
+    let made = import(&mut app, &cal(&weekly("")), Origin::File);
+    // The README's path: the file first, then the address kept in sync.
+    let r = import(&mut app, &cal(&weekly_of(2)), Origin::Sync);
+    assert_eq!(r.cancelled, 1, "the session the calendar dropped goes: {r:?}");
+    assert!(app.store.imported().unwrap().iter().all(|row| row.origin == "sync"), "all the sync's now");
+    // And when the whole event leaves the calendar, its sessions go too.
+    assert_eq!(import(&mut app, &cal(""), Origin::Sync).cancelled, 2);
+    let last = made.changes[2].appointment_id.unwrap();
+    assert_eq!(app.appointment_view(last, t(NOW)).unwrap().status, "cancelled");
+}

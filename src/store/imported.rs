@@ -64,4 +64,11 @@ impl Store {
         ])?;
         Ok(())
     }
+
+    /// Hand a file-imported row to the sync (`origin = 'sync'`).
+    pub fn claim_for_sync(tx: &Transaction<'_>, uid: &str, recurrence_at: i64) -> Result<()> {
+        tx.prepare_cached("UPDATE imported SET origin = 'sync' WHERE uid = ?1 AND recurrence_at = ?2")?
+            .execute(params![uid, recurrence_at])?;
+        Ok(())
+    }
 }
