@@ -1,7 +1,7 @@
 // The clinician's admin pages (/admin) in a real headless Chromium:
 // first-run setup, login with its growing delays, clients and a couples
 // appointment, copying over plain HTTP, the live "Waiting now" list,
-// rotating and cancelling links, logout, idle expiry, refusal of
+// rotating and cancelling links, importing a calendar file, logout, idle expiry, refusal of
 // cross-site POSTs, and screenshots plus keyboard and label checks.
 //
 // Every test starts its own server (127.0.0.1, port 0, a temporary data
@@ -370,6 +370,29 @@ test("cancelling an appointment: badge 'cancelled' and its link answers 410", as
   assert.equal(await page.getByRole("link", { name: "Cancel this session…" }).count(), 0, "no second cancel");
   assert.equal(await statusOf(link), 410);
   assert.equal(server.json("appt", "show", String(appt.id)).status, "cancelled");
+});
+
+test("importing a calendar file: upload, preview, import once (multipart over plain http too)", async (t) => {
+  const server = await startServer(t);
+  const page = await newPage(t);
+  await signIn(page, server);
+  await page.goto(`${server.url}/admin/import`);
+  const day = new Date(Date.now() + 3 * 86400000).toISOString().slice(0, 10).replaceAll("-", "");
+  const ics = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Apple Inc.//macOS 15.2//EN", "BEGIN:VEVENT",
+    "UID:browser-import-1", "SUMMARY:Session", `DTSTART:${day}T150000Z`, "DURATION:PT50M",
+    "ATTENDEE;CN=\"Noor Haddad\";PARTSTAT=ACCEPTED:mailto:noor@example.net", "END:VEVENT", "END:VCALENDAR", ""].join("\r\n");
+  await page.getByLabel("Calendar file (.ics)").setInputFiles({
+    name: "calendar.ics", mimeType: "text/calendar", buffer: Buffer.from(ics),
+  });
+  await clickAndLoad(page, page.getByRole("button", { name: "Preview" }));
+  assert.equal(await h1(page), "Preview of the import");
+  assert.match(await page.getByRole("status").innerText(), /create 1, update 0 and cancel 0/);
+  assert.equal(server.json("appt", "list").length, 0, "a preview writes nothing");
+  await clickAndLoad(page, page.getByRole("button", { name: "Import these" }));
+  assert.equal(await h1(page), "Imported");
+  const made = server.json("appt", "list");
+  assert.equal(made.length, 1);
+  assert.equal(made[0].participants[0].name, "Noor Haddad");
 });
 
 test("signing out ends the session: the old cookie no longer works", async (t) => {
