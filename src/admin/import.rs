@@ -1,10 +1,12 @@
 //! The Import page (`/admin/import`, SPEC `import ics`): a calendar from
-//! another program, uploaded as a `.ics` file (or, once syncing is built,
-//! read from its private address), shown first as a preview of what an
-//! import would create, update, cancel and leave out (a dry run: nothing
-//! written), then applied by "Import these" from the same text, which
-//! waits in memory between the two (`state::imports`), named by a random
-//! id rather than sent again.
+//! another program, uploaded as a `.ics` file or read from its private
+//! address (`fetch`), shown first as a preview of what an import would
+//! create, update, cancel and leave out (a dry run: nothing written; from
+//! an address, the dry run of the sync it may start), then applied by
+//! "Import these" from the same text, which waits in memory between the
+//! two (`state::imports`), named by a random id rather than sent again;
+//! "Keep this calendar in sync" then sets `calendar_import_url`, and the
+//! dashboard's "Stop syncing" (`stop_sync`) clears it.
 //!
 //! The upload is the one request that may be larger than 64 KiB
 //! (`router::large_body`, `server::limits::MAX_IMPORT_BODY`).
