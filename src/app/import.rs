@@ -143,6 +143,16 @@ impl App {
                 // Cancelled here (or by an earlier import): it stays so
                 // unless the calendar changed the event since, which
                 // books it anew, with new links.
+                // Over, its links expired, and now the calendar puts it
+                // ahead (a missed session moved to next week): a past
+                // session stays as it was, so the new time is booked anew.
+                (Some(b), Some(a))
+                    if a.cancelled_at.is_none()
+                        && !crate::model::can_move(now, &self.window_of(&a)?, false)
+                        && (b.start_at, b.minutes) != (start, minutes) =>
+                {
+                    plan.creates.push((row, matched.who));
+                }
                 (Some(b), Some(a)) if a.cancelled_at.is_some() => {
                     if (b.start_at, b.minutes, &b.attendees) == (start, minutes, &row.attendees) {
                         plan.report.unchanged += 1;

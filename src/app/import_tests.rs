@@ -291,3 +291,21 @@ fn a_sync_takes_over_what_a_file_brought_from_the_same_calendar() {
     let last = made.changes[2].appointment_id.unwrap();
     assert_eq!(app.appointment_view(last, t(NOW)).unwrap().status, "cancelled");
 }
+
+#[test]
+fn a_past_session_the_calendar_moves_ahead_is_booked_anew_and_the_past_kept() {
+    let mut app = test_app();
+    let one = |start: &str| {
+        cal(&format!(
+            "BEGIN:VEVENT\r\nUID:missed\r\nSUMMARY:Ann\r\nDTSTART:{start}\r\nDURATION:PT50M\r\n\
+             ATTENDEE;CN=Ann Smith:mailto:ann@example.org\r\nEND:VEVENT\r\n"
+        ))
+    };
+    let made = app.import_calendar(&one("20270105T100000Z"), Origin::File, false, t(NOW)).unwrap();
+    let old = made.changes[0].appointment_id.unwrap();
+    // A week later the session was missed, and the calendar moves it on.
+    let later = t("2027-01-12T09:00:00Z");
+    let r = app.import_calendar(&one("20270114T100000Z"), Origin::File, false, later).unwrap();
+    assert_eq!((r.created, r.updated), (1, 0), "{r:?}");
+    assert_eq!(app.appointment_view(old, later).unwrap().start, "2027-01-05T10:00:00Z", "the past stays");
+}
