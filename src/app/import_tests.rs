@@ -26,6 +26,14 @@ fn weekly(extra: &str) -> String {
     )
 }
 
+/// A calendar of one 50-minute session for Ann at `start` (UTC).
+fn ann_once(uid: &str, start: &str) -> String {
+    cal(&format!(
+        "BEGIN:VEVENT\r\nUID:{uid}\r\nSUMMARY:Ann\r\nDTSTART:{start}\r\nDURATION:PT50M\r\n\
+         ATTENDEE;CN=Ann Smith:mailto:ann@example.org\r\nEND:VEVENT\r\n"
+    ))
+}
+
 fn import(app: &mut App, ics: &str, origin: Origin) -> ImportReport {
     app.import_calendar(ics, origin, false, t(NOW)).unwrap()
 }
@@ -194,12 +202,7 @@ fn a_sync_that_would_cancel_most_sessions_at_once_changes_nothing() {
 #[test]
 fn an_event_moved_past_the_span_is_kept_and_a_cancelled_one_changed_since_is_booked_anew() {
     let mut app = test_app();
-    let one = |start: &str| {
-        cal(&format!(
-            "BEGIN:VEVENT\r\nUID:one\r\nSUMMARY:Ann\r\nDTSTART:{start}\r\nDURATION:PT50M\r\n\
-             ATTENDEE;CN=Ann Smith:mailto:ann@example.org\r\nEND:VEVENT\r\n"
-        ))
-    };
+    let one = |start: &str| ann_once("one", start);
     let made = import(&mut app, &one("20270106T100000Z"), Origin::Sync);
     let id = made.changes[0].appointment_id.unwrap();
     // Moved to next year, past the 12 weeks imported: it follows, links kept.
@@ -295,12 +298,7 @@ fn a_sync_takes_over_what_a_file_brought_from_the_same_calendar() {
 #[test]
 fn a_past_session_the_calendar_moves_ahead_is_booked_anew_and_the_past_kept() {
     let mut app = test_app();
-    let one = |start: &str| {
-        cal(&format!(
-            "BEGIN:VEVENT\r\nUID:missed\r\nSUMMARY:Ann\r\nDTSTART:{start}\r\nDURATION:PT50M\r\n\
-             ATTENDEE;CN=Ann Smith:mailto:ann@example.org\r\nEND:VEVENT\r\n"
-        ))
-    };
+    let one = |start: &str| ann_once("missed", start);
     let made = app.import_calendar(&one("20270105T100000Z"), Origin::File, false, t(NOW)).unwrap();
     let old = made.changes[0].appointment_id.unwrap();
     // A week later the session was missed, and the calendar moves it on.

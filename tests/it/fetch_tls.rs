@@ -6,8 +6,8 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
+use crate::proxy::run_nginx;
 use crate::support::{BIN, Practice, unavailable};
 
 fn openssl(dir: &Path, args: &[&str]) {
@@ -71,19 +71,6 @@ fn certificates(dir: &Path) {
     );
 }
 
-struct Nginx(std::process::Child);
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 /// `import ics url` trusting only the authority in the file `ca`.
 fn import(p: &Practice, url: &str, ca: &Path) -> std::process::Output {
     let mut cmd = Command::new(BIN);
@@ -109,38 +96,17 @@ fn a_calendar_is_fetched_over_tls_only_from_a_trusted_server() {
         ),
     )
     .unwrap();
-    let port = free_port();
     let dd = d.display();
-    std::fs::write(
-        d.join("nginx.conf"),
+    let server = run_nginx(nginx, d, |port, _| {
         format!(
             "daemon off;\nmaster_process off;\npid {dd}/nginx.pid;\nerror_log {dd}/error.log;\nevents {{}}\n\
              http {{\n client_body_temp_path {dd}/body;\n proxy_temp_path {dd}/proxy;\n fastcgi_temp_path {dd}/fcgi;\n \
              uwsgi_temp_path {dd}/uwsgi;\n scgi_temp_path {dd}/scgi;\n access_log off;\n \
              server {{\n  listen 127.0.0.1:{port} ssl;\n  ssl_certificate {dd}/leaf.pem;\n  ssl_certificate_key {dd}/leaf.key;\n  \
              root {dd}/www;\n }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    let child = Command::new(nginx)
-        .arg("-c")
-        .arg(d.join("nginx.conf"))
-        .arg("-p")
-        .arg(d)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn nginx");
-    let _nginx = Nginx(child);
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "nginx did not start: {:?}",
-            std::fs::read_to_string(d.join("error.log"))
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        )
+    });
+    let port = server.port;
 
     let p = Practice::new();
     let url = format!("https://127.0.0.1:{port}/basic.ics");

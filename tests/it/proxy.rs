@@ -18,9 +18,10 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
-struct Nginx {
+/// A running nginx, stopped when dropped; `port` is its https port.
+pub(crate) struct Nginx {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl Drop for Nginx {
@@ -66,9 +67,16 @@ fn start_nginx(dir: &Path, upstream: u16) -> Option<Nginx> {
         .status()
         .expect("openssl makes the test certificate (apt-get install openssl)");
     assert!(cert.success(), "openssl could not make a test certificate");
+    Some(run_nginx(nginx, dir, |https_port, http_port| config(dir, https_port, http_port, upstream)))
+}
+
+/// nginx (the binary `nginx`) run from `dir` with the config `conf(https
+/// port, http port)` makes for two free loopback ports, once it answers
+/// on the first; the tiny race for the ports is tried again, five times.
+pub(crate) fn run_nginx(nginx: &str, dir: &Path, conf: impl Fn(u16, u16) -> String) -> Nginx {
     for _ in 0..5 {
         let (https_port, http_port) = (free_port(), free_port());
-        std::fs::write(dir.join("nginx.conf"), config(dir, https_port, http_port, upstream)).expect("write conf");
+        std::fs::write(dir.join("nginx.conf"), conf(https_port, http_port)).expect("write conf");
         let child = Command::new(nginx)
             .arg("-c")
             .arg(dir.join("nginx.conf"))
@@ -82,7 +90,7 @@ fn start_nginx(dir: &Path, upstream: u16) -> Option<Nginx> {
         let started = Instant::now();
         while started.elapsed() < Duration::from_secs(5) {
             if std::net::TcpStream::connect(("127.0.0.1", https_port)).is_ok() {
-                return Some(n);
+                return n;
             }
             if n.child.try_wait().ok().flatten().is_some() {
                 break;
