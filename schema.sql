@@ -235,3 +235,38 @@ CREATE TABLE calendar_sync (
     error      TEXT,
     summary    TEXT
 ) STRICT;
+
+-- migration 7
+-- The clinician's "running late" note to everyone waiting for one
+-- session: one line of plain text (at most 200 characters, no control
+-- characters; `app::late` checks it), shown on its participants' pages
+-- while its window is open. Cleared by setting it to NULL.
+ALTER TABLE appointments ADD COLUMN late_note TEXT;
+ALTER TABLE appointments ADD COLUMN late_note_at INTEGER;
+
+-- "Send the link again" to a participant who has not arrived: a message
+-- of its own kind, as many as the clinician presses (the rule of one
+-- per two minutes is `app::late`'s), while every other kind stays once
+-- per participant, kind, version and hour. SQLite cannot change a CHECK
+-- in place: the table is made anew and its rows copied, ids and all.
+CREATE TABLE outbox_new (
+    id             INTEGER PRIMARY KEY,
+    participant_id INTEGER NOT NULL REFERENCES participants (id),
+    kind           TEXT NOT NULL CHECK (kind IN ('reminder', 'update', 'cancel', 'resend')),
+    sequence       INTEGER NOT NULL,
+    hours          INTEGER NOT NULL DEFAULT 0,
+    due_at         INTEGER NOT NULL,
+    state          TEXT NOT NULL DEFAULT 'pending'
+                   CHECK (state IN ('pending', 'sending', 'sent', 'failed', 'unknown', 'skipped')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    next_try_at    INTEGER NOT NULL,
+    sent_at        INTEGER,
+    error          TEXT
+) STRICT;
+INSERT INTO outbox_new SELECT id, participant_id, kind, sequence, hours, due_at, state, attempts, next_try_at,
+    sent_at, error FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE UNIQUE INDEX outbox_once ON outbox (participant_id, kind, sequence, hours) WHERE kind != 'resend';
+CREATE INDEX outbox_next ON outbox (state, next_try_at);
+CREATE INDEX outbox_participant ON outbox (participant_id, sequence);

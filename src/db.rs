@@ -258,6 +258,40 @@ mod tests {
     }
 
     #[test]
+    fn migration_7_keeps_every_outbox_row_and_takes_links_sent_again() {
+        let conn = Connection::open_in_memory().unwrap();
+        for (number, sql) in migrations().into_iter().take(6) {
+            conn.execute_batch(sql).unwrap();
+            conn.pragma_update(None, "user_version", number).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO clients (id, name, created_at) VALUES (1, 'Ann', 0);
+             INSERT INTO appointments (id, start_at, minutes, room, created_at, updated_at) VALUES (1, 9, 50, 'r', 0, 0);
+             INSERT INTO participants (id, appointment_id, client_id) VALUES (1, 1, 1);
+             INSERT INTO outbox (id, participant_id, kind, sequence, hours, due_at, next_try_at, state, error)
+                 VALUES (41, 1, 'reminder', 0, 24, 5, 5, 'failed', 'refused');",
+        )
+        .unwrap();
+        let (_, seven) = migrations().into_iter().nth(6).unwrap();
+        conn.execute_batch(seven).unwrap();
+        let kept: (i64, String, String, Option<String>) = conn
+            .query_row("SELECT id, kind, state, error FROM outbox", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .unwrap();
+        assert_eq!(kept, (41, "reminder".into(), "failed".into(), Some("refused".into())));
+        let resend =
+            "INSERT INTO outbox (participant_id, kind, sequence, due_at, next_try_at) VALUES (1, 'resend', 0, 9, 9)";
+        conn.execute(resend, []).unwrap();
+        conn.execute(resend, []).expect("a second press is a second message");
+        let again = "INSERT INTO outbox (participant_id, kind, sequence, hours, due_at, next_try_at)
+                     VALUES (1, 'reminder', 0, 24, 5, 5)";
+        assert!(conn.execute(again, []).is_err(), "a reminder is still once per hour and version");
+        assert!(conn.execute("UPDATE outbox SET kind = 'spam' WHERE id = 41", []).is_err(), "kinds are checked");
+        conn.execute("UPDATE appointments SET late_note = 'Five minutes', late_note_at = 7", []).unwrap();
+    }
+
+    #[test]
     fn a_newer_database_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let conn = open(dir.path()).unwrap();

@@ -110,7 +110,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
 /// does not take is answered as an unknown page, 404.
 fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, rest: &[&str]) -> Result<Resp> {
     use crate::admin::{
-        appointments, archive, audit, clients, export, id, import, login, mail, participants, series, session,
+        appointments, archive, audit, clients, export, id, import, late, login, mail, participants, series, session,
         settings, today, week,
     };
     let ctx = &mut admin::Ctx::new(app, shared, req, now);
@@ -150,6 +150,8 @@ fn admin_page(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>, r
                 ["appointments", n, "remove"] if post => participants::remove(ctx, id(n)?),
                 ["appointments", n, "start"] if post => session::start(ctx, id(n)?),
                 ["appointments", n, "admit"] if post => session::admit(ctx, id(n)?),
+                ["appointments", n, "note"] if post => late::note(ctx, id(n)?),
+                ["appointments", n, "resend"] if post => late::resend(ctx, id(n)?),
                 ["series", n] if get => series::show(ctx, id(n)?, false),
                 ["series", n, "cancel"] if get => series::show(ctx, id(n)?, true),
                 ["series", n, "cancel"] if post => series::cancel(ctx, id(n)?),

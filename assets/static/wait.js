@@ -19,10 +19,22 @@
     form.submit();
   }
 
+  // The clinician's running-late note: shown, changed or taken away as
+  // the server says, always as text.
+  var noteBox = document.getElementById("late-note-box");
+  var noteText = document.getElementById("late-note-text");
+  function showNote(note) {
+    if (!noteBox || !noteText) return;
+    var text = typeof note === "string" ? note : "";
+    if (noteText.textContent !== text) noteText.textContent = text;
+    noteBox.hidden = text === "";
+  }
+
   function ask() {
     fetch(status, { cache: "no-store", credentials: "omit" })
       .then(function (r) { return r.json(); })
       .then(function (body) {
+        showNote(body.note);
         if (body.ready) { enter(); return; }
         // The window closed or the link changed: the link page explains.
         if (body.state !== "open") { location.replace(form.getAttribute("data-back")); return; }

@@ -72,6 +72,8 @@ struct EditPage<'a> {
     /// "and every later session" was ticked (kept through a confirmation).
     following: bool,
     people: super::participants::People,
+    /// The one-tap running-late notes.
+    presets: [&'static str; 2],
 }
 
 /// The client ids ticked in a form.
@@ -173,15 +175,19 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
         .map_or_else(|_| String::new(), |t| t.with_timezone(&zone).format("%Y-%m-%d").to_string());
     let waiting = today::waiting(ctx)?;
     let (date, card) = today::card(ctx, view, &waiting)?;
-    let form = form.unwrap_or_else(|| {
+    // A form of another section (the note, Send again) still shows the
+    // move fields with the session's time.
+    let mut form = form.unwrap_or_default();
+    if !form.values.contains_key("date") {
         let start = times::from_unix(ctx.app.appointment_row(id).map(|r| r.start_at).unwrap_or_default());
         let local = start.with_timezone(&zone);
-        let mut f = Form::default();
-        f.values.insert("date".into(), local.format("%Y-%m-%d").to_string());
-        f.values.insert("time".into(), local.format("%H:%M").to_string());
-        f.values.insert("minutes".into(), card.minutes.to_string());
-        f
-    });
+        form.values.insert("date".into(), local.format("%Y-%m-%d").to_string());
+        form.values.insert("time".into(), local.format("%H:%M").to_string());
+        form.values.insert("minutes".into(), card.minutes.to_string());
+    }
+    if let Some(note) = &card.late_note {
+        form.values.entry("note".into()).or_insert_with(|| note.clone());
+    }
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("today")?;
     let rows = ctx.app.outbox_of(id)?;
@@ -206,6 +212,7 @@ fn edit_page(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>, confirm: Option<Con
         another,
         week,
         people,
+        presets: crate::app::late::PRESETS,
     };
     let room = crate::video::origin(&*ctx.app.settings()?);
     ctx.render(status, "admin_appt.html", page).map(|r| r.with_form_action(room))

@@ -81,6 +81,7 @@ fn what(row: &OutboxRow) -> String {
         Kind::Reminder => format!("Reminder, {} hours before", row.hours),
         Kind::Update => "New time".into(),
         Kind::Cancel => "Cancellation".into(),
+        Kind::Resend => "Link sent again".into(),
     }
 }
 

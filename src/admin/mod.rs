@@ -19,6 +19,7 @@ pub mod clients;
 pub mod export;
 pub mod history;
 pub mod import;
+pub mod late;
 pub mod login;
 pub mod mail;
 pub mod multipart;
@@ -126,6 +127,9 @@ fn notice(done: &str) -> Option<&'static str> {
         "rotated" => "New link made. The old link and code no longer work.",
         "sending" => "Sending now. This page shows it here again if it fails.",
         "told" => "Marked as sent by you. Nothing will send it again.",
+        "note-set" => "Note shown to everyone waiting for this session. Their pages show it within a few seconds.",
+        "note-cleared" => "Note cleared: it is no longer shown.",
+        "resent" => "Link sent again by email. It is on its way.",
         "admitted" => "Let in. Their waiting page takes them into the video room within a few seconds.",
         "client-added" => "Client added.",
         "client-saved" => "Client saved.",

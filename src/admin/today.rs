@@ -5,6 +5,7 @@ use chrono::Duration;
 use serde::Serialize;
 
 use super::{Ctx, Frame};
+use crate::app::late;
 use crate::app::message::Invitation;
 use crate::app::{ApptView, LoopbackFix};
 use crate::error::Result;
@@ -69,6 +70,12 @@ pub struct Card {
     participants: Vec<Person>,
     /// The series it is a session of.
     series: Option<i64>,
+    /// The running-late note those waiting read (`app::late`).
+    pub late_note: Option<String>,
+    /// The note can be set: not cancelled, window not closed.
+    notable: bool,
+    /// Mail is set up: "Send the link again" can mail a link.
+    mail_on: bool,
 }
 
 #[derive(Serialize)]
@@ -82,6 +89,13 @@ struct Person {
     waiting_since: Option<String>,
     stage: Option<Stage>,
     admitted: bool,
+    /// Past `not_here_after_minutes` and not arrived (`app::late`).
+    not_here: bool,
+    phone: Option<String>,
+    /// `tel:` URI of `phone`.
+    tel: Option<String>,
+    /// Has an email address and takes email.
+    mailable: bool,
 }
 
 /// Someone who arrived in an open window.
@@ -203,6 +217,12 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         }
         .text();
         let arrival = waiting.iter().find(|w| w.appointment_id == appt.id && w.client_id == p.client_id);
+        let arrived = arrival.is_some_and(|w| w.stage >= Stage::Waiting);
+        let state = if row.cancelled_at.is_some() { LinkState::Cancelled } else { window.state_at(ctx.now) };
+        let not_here = late::not_here_yet(ctx.now, window.starts_at, settings.not_here_after_minutes, state, arrived);
+        let client = ctx.app.find_client(p.client_id)?;
+        let phone = client.as_ref().and_then(|c| c.phone.clone()).filter(|p| !p.trim().is_empty());
+        let mailable = client.as_ref().is_some_and(|c| c.email.is_some() && !c.no_mail);
         participants.push(Person {
             client_id: p.client_id,
             name: p.name,
@@ -213,6 +233,10 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
             waiting_since: arrival.map(|w| w.since_local.clone()),
             stage: arrival.map(|w| w.stage),
             admitted,
+            not_here,
+            tel: phone.as_deref().and_then(late::tel_uri),
+            phone,
+            mailable,
         });
     }
     let cancelled = row.cancelled_at.is_some();
@@ -228,6 +252,9 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         gated: settings.waiting_room && row.started_at.is_none(),
         participants,
         series: row.series_id,
+        late_note: row.late_note.clone().filter(|_| !cancelled && window.state_at(ctx.now) != LinkState::Expired),
+        notable: !cancelled && window.state_at(ctx.now) != LinkState::Expired,
+        mail_on: settings.smtp_url.is_some() && settings.mail_from.is_some(),
     };
     Ok((when.date, card))
 }

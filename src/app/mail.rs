@@ -165,6 +165,9 @@ impl App {
             return Ok(Compose::Skip("the client is no longer in this session".into()));
         };
         let window = self.window_of(&appt)?;
+        if row.kind == Kind::Resend && window.state_at(now) != crate::model::LinkState::Open {
+            return Ok(Compose::Skip("the session's window had closed".into()));
+        }
         let to_whom = self.addressed(&settings, &window, &client, Some(&seed))?;
         let (link_url, code, base, when) = (&to_whom.link, &to_whom.code, &to_whom.base, &to_whom.when);
         let (text, html) =
@@ -175,6 +178,7 @@ impl App {
             Kind::Reminder => format!("Reminder: your video session with {practice}, {at}"),
             Kind::Update => format!("New time: your video session with {practice} is now {at}"),
             Kind::Cancel => format!("Cancelled: your video session with {practice}, {at}"),
+            Kind::Resend => format!("Your session with {practice} has started: join with this link"),
         };
         let (method, status) = match row.kind {
             Kind::Cancel => ("CANCEL", Status::Cancelled),

@@ -19,6 +19,7 @@ mod history;
 pub mod import;
 mod import_apply;
 mod import_match;
+pub mod late;
 pub mod mail;
 pub mod message;
 mod participants;

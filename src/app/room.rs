@@ -197,7 +197,12 @@ impl App {
     /// Polled by the waiting page; writes nothing.
     pub fn gate(&mut self, token: &str, now: DateTime<Utc>) -> Result<Gate> {
         let checked = self.check_token(token, now)?;
-        let Some((link, appt, _)) = open_link(&checked) else { return Ok(Gate::NotOpen(checked.state)) };
+        self.gate_of(&checked)
+    }
+
+    /// [`App::gate`] of a link already checked.
+    pub(super) fn gate_of(&mut self, checked: &Checked) -> Result<Gate> {
+        let Some((link, appt, _)) = open_link(checked) else { return Ok(Gate::NotOpen(checked.state)) };
         Ok(if self.gate_open(link, appt)? { Gate::Ready(who(link, appt)) } else { Gate::Waiting(who(link, appt)) })
     }
 

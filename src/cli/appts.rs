@@ -91,6 +91,13 @@ pub(super) fn appt(app: &mut App, cmd: ApptCmd, now: DateTime<Utc>) -> Result<()
                 "client {client} ({name}) removed from appointment {id}; their link no longer opens it, and {told}"
             ))
         }
+        ApptCmd::Note { id, text, clear } => {
+            let text = if clear { String::new() } else { text.unwrap_or_default() };
+            match app.set_late_note(id, &text, now, None)? {
+                Some(note) => print::line(&format!("appointment {id}: those waiting now read {note:?}")),
+                None => print::line(&format!("appointment {id}: note cleared")),
+            }
+        }
         ApptCmd::Cancel { id, following: true } => {
             let n = app.cancel_following(id, now)?;
             print::line(&format!(

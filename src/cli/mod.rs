@@ -359,6 +359,18 @@ pub enum ApptCmd {
         #[arg(long)]
         following: bool,
     },
+    /// Show a one-line note to everyone waiting for this session, such as
+    /// "I'll be with you in 5 minutes", on their pages until its window
+    /// closes; --clear takes it away.
+    Note {
+        #[arg(value_name = "ID")]
+        id: i64,
+        /// At most 200 characters on one line.
+        #[arg(value_name = "TEXT", required_unless_present = "clear", conflicts_with = "clear")]
+        text: Option<String>,
+        #[arg(long)]
+        clear: bool,
+    },
     /// Add a client to this appointment only, with their own link and code.
     #[command(name = "add-client")]
     AddClient {

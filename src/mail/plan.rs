@@ -57,8 +57,14 @@ pub fn plan(a: Facts, hours: &[u32], now: i64) -> Vec<Planned> {
     out
 }
 
-/// Why a planned message must not go out now, if it must not.
+/// Why a planned message must not go out now, if it must not. A link
+/// sent again is meant for a session under way: only a cancellation (or
+/// the participant's removal) stops it here; the sender also drops it
+/// once the window has closed.
 pub fn stale(kind: Kind, row_sequence: i64, a: Facts, now: i64) -> Option<&'static str> {
+    if kind == Kind::Resend {
+        return a.cancelled.then_some("the session was cancelled");
+    }
     if now >= a.start_at {
         return Some("the session had started");
     }
@@ -132,6 +138,8 @@ mod tests {
         assert!(stale(Kind::Reminder, 1, facts(2, true), now).is_some(), "cancelled since");
         assert_eq!(stale(Kind::Cancel, 2, facts(2, true), now), None);
         assert!(stale(Kind::Update, 1, facts(1, false), START).is_some(), "started");
+        assert_eq!(stale(Kind::Resend, 0, facts(1, false), START + H), None, "for a session under way");
+        assert!(stale(Kind::Resend, 1, facts(1, true), START + 60).is_some(), "cancelled since");
     }
 
     #[test]

@@ -22,6 +22,8 @@ struct LivePage<'a> {
     minutes: i64,
     join_opens_minutes: i64,
     now: String,
+    /// The clinician's running-late note (`app::late`).
+    note: Option<String>,
 }
 
 /// `POST /v/{token}/here`: the page's script says a person has it open
@@ -50,6 +52,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let settings = app.settings()?;
     let practice = settings.practice_name.as_str();
     let zone = settings.timezone;
+    let note = crate::app::late::note_of(&checked);
     let Checked { state, found } = checked;
     let when = found.as_ref().map(|(_, _, w)| Local::new(w.starts_at, zone));
     if let (LinkState::Early | LinkState::Open, Some((_, appt, w))) = (state, &found) {
@@ -64,6 +67,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                 minutes: appt.minutes,
                 join_opens_minutes: settings.window.join_opens_minutes,
                 now: times::rfc3339(now),
+                note,
             },
         )?;
         return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));

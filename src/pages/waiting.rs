@@ -23,6 +23,8 @@ struct Page<'a> {
     token: &'a str,
     ready: bool,
     when: Local,
+    /// The clinician's running-late note (`app::late`).
+    note: Option<String>,
 }
 
 /// `GET /v/{token}/wait`.
@@ -39,9 +41,11 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let Some((_, appt, _)) = app.check_token(token, now)?.found else {
         return Ok(Resp::see_other(format!("/v/{token}")));
     };
+    let note = appt.late_note.clone();
     let settings = app.settings()?;
     let when = Local::new(crate::times::from_unix(appt.start_at), settings.timezone);
-    let html = shared.pages.render("wait.html", Page { practice: &settings.practice_name, token, ready, when })?;
+    let page = Page { practice: &settings.practice_name, token, ready, when, note };
+    let html = shared.pages.render("wait.html", page)?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
 }
 
@@ -49,12 +53,16 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
 struct Status {
     state: LinkState,
     ready: bool,
+    /// The running-late note, `null` when there is none (or the link is
+    /// not open): the page shows it, or takes it away, as it changes.
+    note: Option<String>,
 }
 
 /// `GET /v/{token}/wait/status`: asked by the waiting page; writes nothing
 /// to disk. Unknown tokens get the same 404 as everywhere.
 pub fn status(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
-    let (state, ready) = match app.gate(token, now)? {
+    let status = app.wait_status(token, now)?;
+    let (state, ready) = match status.gate {
         Gate::NotOpen(state) => (state, false),
         Gate::Waiting(who) => {
             shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
@@ -62,7 +70,8 @@ pub fn status(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -
         }
         Gate::Ready(_) => (LinkState::Open, true),
     };
-    Ok(Resp::json(state.http_status(), &Status { state, ready }))
+    let note = if state == LinkState::Open { status.note } else { None };
+    Ok(Resp::json(state.http_status(), &Status { state, ready, note }))
 }
 
 /// `POST /v/{token}/enter`: from the waiting page, into the room once the

@@ -146,6 +146,13 @@ pub const KEYS: &[Key] = &[
     ),
     choice("waiting_room", ON_OFF, "Waiting room", "on or off."),
     text(
+        "not_here_after_minutes",
+        Some("2"),
+        "Not here yet (minutes after the start)",
+        "How many minutes after the start a client who has not arrived is marked Not here yet, with Send the link \
+         again and their phone number (0 to 60).",
+    ),
+    text(
         "stun_urls",
         None,
         "STUN servers (built-in room)",

@@ -47,6 +47,9 @@ pub struct Settings {
     pub jitsi: Jitsi,
     /// Clients wait until the clinician starts or admits them.
     pub waiting_room: bool,
+    /// Minutes after the start from which a participant who has not
+    /// arrived is marked "Not here yet" (`not_here_after_minutes`, 0 to 60).
+    pub not_here_after_minutes: i64,
     /// How browsers in the built-in room reach each other across networks.
     pub ice: Ice,
     /// Outgoing mail server (already unsealed); `None`: no mail.
@@ -126,6 +129,7 @@ impl Settings {
                 "jitsi_audience" => s.jitsi.audience = value.to_string(),
                 "jitsi_sub" => s.jitsi.sub = Some(value.to_string()),
                 "waiting_room" => s.waiting_room = value != "off",
+                "not_here_after_minutes" => s.not_here_after_minutes = value.parse().unwrap_or(2),
                 "stun_urls" => s.ice.stun_urls = value.split(',').map(|u| u.trim().to_string()).collect(),
                 "turn_url" => s.ice.turn_url = Some(value.to_string()),
                 "turn_secret" => s.ice.turn_secret = Some(value.to_string()),
@@ -156,6 +160,7 @@ impl Default for Settings {
             video_url_template: None,
             jitsi: Jitsi { app_id: None, secret: None, audience: "jitsi".into(), sub: None },
             waiting_room: true,
+            not_here_after_minutes: 2,
             ice: Ice::default(),
             smtp_url: None,
             mail_from: None,
@@ -247,6 +252,11 @@ fn check(key: &str, value: &str) -> Result<String, String> {
             Ok(n) if (1..=104).contains(&n) => Ok(n.to_string()),
             Ok(_) => why("use 1 to 104 weeks"),
             Err(_) => why("use a whole number of weeks"),
+        },
+        "not_here_after_minutes" => match value.parse::<i64>() {
+            Ok(n) if (0..=60).contains(&n) => Ok(n.to_string()),
+            Ok(_) => why("use 0 to 60 minutes"),
+            Err(_) => why("use a whole number of minutes"),
         },
         "session_minutes" => match value.parse::<i64>() {
             Ok(n) if (1..=crate::model::MAX_MINUTES).contains(&n) => Ok(n.to_string()),
@@ -349,6 +359,11 @@ mod tests {
         assert_eq!(validate("join_opens_minutes", " 15 ").unwrap(), "15");
         assert_eq!(validate("session_minutes", "045").unwrap(), "45");
         assert_eq!(validate("session_minutes", "720").unwrap(), "720");
+        assert_eq!(validate("not_here_after_minutes", " 05 ").unwrap(), "5");
+        assert_eq!(validate("not_here_after_minutes", "0").unwrap(), "0");
+        assert_eq!(Settings::default().not_here_after_minutes, 2);
+        assert_eq!(default_of("not_here_after_minutes").unwrap(), Some("2"));
+        assert_eq!(Settings::from_pairs([("not_here_after_minutes", "5")]).not_here_after_minutes, 5);
         assert_eq!(validate("timezone", "Europe/London").unwrap(), "Europe/London");
         assert_eq!(validate("jitsi_sub", "Meet.Jitsi").unwrap(), "meet.jitsi");
         assert_eq!(
@@ -375,6 +390,9 @@ mod tests {
             ("join_opens_minutes", "ten"),
             ("link_expires_minutes", "99999"),
             ("session_minutes", "0"),
+            ("not_here_after_minutes", "61"),
+            ("not_here_after_minutes", "-1"),
+            ("not_here_after_minutes", "2.5"),
             ("session_minutes", "721"),
             ("session_minutes", "50.5"),
             ("portal_links", "yes"),

@@ -19,6 +19,10 @@ pub struct ApptRow {
     /// it (RFC 5545 RECURRENCE-ID, UTC seconds), which a move keeps.
     pub series_id: Option<i64>,
     pub recurrence_at: Option<i64>,
+    /// The clinician's "running late" note to those waiting, and when it
+    /// was set (see `app::late`).
+    pub late_note: Option<String>,
+    pub late_note_at: Option<i64>,
 }
 
 /// A client taking part in an appointment, with their live link (a
@@ -32,9 +36,10 @@ pub struct ParticipantRow {
 }
 
 pub(super) const APPT_COLUMNS: &str =
-    "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence, a.started_at, a.series_id, a.recurrence_at";
+    "a.id, a.start_at, a.minutes, a.room, a.cancelled_at, a.sequence, a.started_at, a.series_id, a.recurrence_at,
+     a.late_note, a.late_note_at";
 /// How many columns [`APPT_COLUMNS`] selects.
-pub(super) const APPT_WIDTH: usize = 9;
+pub(super) const APPT_WIDTH: usize = 11;
 
 pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<ApptRow> {
     Ok(ApptRow {
@@ -47,6 +52,8 @@ pub(super) fn appt_from(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Ap
         started_at: r.get(at + 6)?,
         series_id: r.get(at + 7)?,
         recurrence_at: r.get(at + 8)?,
+        late_note: r.get(at + 9)?,
+        late_note_at: r.get(at + 10)?,
     })
 }
 
@@ -175,6 +182,16 @@ impl Store {
         )?;
         let rows = stmt.query_map(params![appointment_id, client_id, now], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Set the running-late note (`None` clears it). Returns whether the
+    /// appointment exists.
+    pub fn set_late_note(tx: &Transaction<'_>, id: i64, note: Option<&str>, now: i64) -> Result<bool> {
+        Ok(tx.execute(
+            "UPDATE appointments SET late_note = ?2, late_note_at = CASE WHEN ?2 IS NULL THEN NULL ELSE ?3 END
+             WHERE id = ?1",
+            params![id, note, now],
+        )? == 1)
     }
 
     pub fn cancel_appointment(tx: &Transaction<'_>, id: i64, now: i64) -> Result<()> {

@@ -21,6 +21,9 @@ pub enum MessageKind {
     Update,
     /// The session was cancelled, sent at once.
     Cancel,
+    /// "Your session has started: join with this link", sent at once when
+    /// the clinician presses "Send the link again" (`app::late`).
+    Resend,
 }
 
 impl MessageKind {
@@ -29,6 +32,7 @@ impl MessageKind {
             MessageKind::Reminder => "reminder",
             MessageKind::Update => "update",
             MessageKind::Cancel => "cancel",
+            MessageKind::Resend => "resend",
         }
     }
 
@@ -37,6 +41,7 @@ impl MessageKind {
             "reminder" => Some(MessageKind::Reminder),
             "update" => Some(MessageKind::Update),
             "cancel" => Some(MessageKind::Cancel),
+            "resend" => Some(MessageKind::Resend),
             _ => None,
         }
     }
@@ -107,7 +112,7 @@ impl Store {
         tx.execute(
             "UPDATE outbox SET state = 'skipped', error = 'the session was changed; a newer message replaces this one'
              WHERE participant_id IN (SELECT id FROM participants WHERE appointment_id = ?1 AND removed_at IS NULL)
-               AND sequence < ?2 AND +state = 'pending'",
+               AND sequence < ?2 AND kind != 'resend' AND +state = 'pending'",
             params![appointment_id, sequence],
         )?;
         let mut insert = tx.prepare_cached(
@@ -212,10 +217,13 @@ impl Store {
                 "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1 AND state = 'pending'",
                 [row.id],
             )?;
-            if claimed == 1 && row.kind != MessageKind::Cancel {
+            // A reminder and an update due together go as one; a
+            // cancellation and a link sent again always go on their own.
+            if claimed == 1 && matches!(row.kind, MessageKind::Reminder | MessageKind::Update) {
                 tx.execute(
                     "UPDATE outbox SET state = 'skipped', error = 'sent together with message ' || ?1
-                     WHERE participant_id = ?2 AND sequence = ?3 AND kind != 'cancel' AND +state = 'pending'
+                     WHERE participant_id = ?2 AND sequence = ?3 AND kind IN ('reminder', 'update')
+                       AND +state = 'pending'
                        AND due_at <= ?4 AND id != ?1",
                     params![row.id, row.participant_id, row.sequence, now],
                 )?;
@@ -249,6 +257,23 @@ impl Store {
             tx.execute("UPDATE outbox SET state = ?2, error = ?3 WHERE id = ?1", params![id, state, why])?;
             Ok(())
         })
+    }
+
+    /// Queue "Send the link again" for one participant, due at once.
+    pub fn queue_resend(tx: &Transaction<'_>, participant_id: i64, sequence: i64, now: i64) -> Result<i64> {
+        tx.execute(
+            "INSERT INTO outbox (participant_id, kind, sequence, hours, due_at, next_try_at)
+             VALUES (?1, 'resend', ?2, 0, ?3, ?3)",
+            params![participant_id, sequence, now],
+        )?;
+        Ok(tx.last_insert_rowid())
+    }
+
+    /// When the link was last queued again for this participant, if ever.
+    pub fn last_resend(tx: &Transaction<'_>, participant_id: i64) -> Result<Option<i64>> {
+        Ok(tx
+            .prepare_cached("SELECT max(due_at) FROM outbox WHERE participant_id = ?1 AND kind = 'resend'")?
+            .query_row([participant_id], |r| r.get(0))?)
     }
 
     /// The clinician's Send now: a failed, unknown or waiting row is tried

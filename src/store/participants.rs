@@ -137,7 +137,7 @@ impl Store {
         let mut upsert = tx.prepare_cached(
             "INSERT INTO outbox (participant_id, kind, sequence, hours, due_at, next_try_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?5)
-             ON CONFLICT (participant_id, kind, sequence, hours) DO UPDATE
+             ON CONFLICT (participant_id, kind, sequence, hours) WHERE kind != 'resend' DO UPDATE
              SET state = 'pending', due_at = excluded.due_at, next_try_at = excluded.due_at, attempts = 0,
                  sent_at = NULL, error = NULL
              WHERE state != 'sending'",

@@ -15,14 +15,14 @@ use crate::support::{Practice, Server, minutes, now, python, python_script, time
 const FROM: &str = "care@harbour.example";
 
 /// An SMTP server of our own on 127.0.0.1 (tests/python/smtp_sink.py).
-struct Sink {
+pub struct Sink {
     child: Child,
     dir: tempfile::TempDir,
     port: u16,
 }
 
 impl Sink {
-    fn start() -> Sink {
+    pub fn start() -> Sink {
         Sink::start_with(&[])
     }
 
@@ -65,7 +65,7 @@ impl Sink {
 
     /// Wait until `n` messages arrived (at most 20 s), then read them all.
     #[track_caller]
-    fn wait_for(&self, n: usize) -> Vec<Value> {
+    pub fn wait_for(&self, n: usize) -> Vec<Value> {
         let until = Instant::now() + Duration::from_secs(20);
         while self.messages().len() < n {
             assert!(Instant::now() < until, "{} message(s) arrived, waited for {n}", self.messages().len());
@@ -76,7 +76,7 @@ impl Sink {
 
     /// Assert that nothing more arrives for `secs` seconds.
     #[track_caller]
-    fn stays_at(&self, n: usize, secs: u64) {
+    pub fn stays_at(&self, n: usize, secs: u64) {
         std::thread::sleep(Duration::from_secs(secs));
         assert_eq!(self.messages().len(), n, "no more messages");
     }
@@ -105,7 +105,7 @@ fn inspect_ics(body: &str) -> Value {
 
 /// A practice in New York that mails through `sink`; its server looks at
 /// the outbox every second.
-fn practice(sink: &Sink) -> (Practice, Server) {
+pub fn practice(sink: &Sink) -> (Practice, Server) {
     let (p, server) = with_password(&["--mail-poll-seconds", "1"]);
     p.set("practice_name", "Harbour Counselling");
     p.set("timezone", "America/New_York");
@@ -114,13 +114,13 @@ fn practice(sink: &Sink) -> (Practice, Server) {
     (p, server)
 }
 
-fn client(p: &Practice, name: &str, email: &str) -> i64 {
+pub fn client(p: &Practice, name: &str, email: &str) -> i64 {
     p.json(&["client", "add", "--name", name, "--email", email])["id"].as_i64().unwrap()
 }
 
 /// Keep the HTML part of `mail` as `NAME.html` for the Nu Html Checker,
 /// which `make test` runs over it after the tests (tests/browser/validate).
-fn keep_html(name: &str, mail: &Value) {
+pub fn keep_html(name: &str, mail: &Value) {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("html-check/mail");
     std::fs::create_dir_all(&dir).expect("html-check dir");
     let html = mail["html"].as_str().unwrap_or_else(|| panic!("{name} has an HTML part"));

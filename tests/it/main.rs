@@ -23,6 +23,7 @@
 //! - [`protocol`]: each refusal of a request head, `Connection` lists, responses without a body.
 //! - [`guests`]: a hostile guest on the LAN: connection shares, guessing codes, join floods, forwarded headers.
 //! - [`outside`]: the public listener: client pages through a tunnel, no admin.
+//! - [`late`]: the clinician's minutes before: the running-late note, Not here yet, the link sent again.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
 //! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
 //! - [`signin`]: sign-in links and the setup code get the person at the machine past a guest's guessing.
@@ -55,6 +56,7 @@ mod ical_zones;
 mod import;
 mod import_page;
 mod lan;
+mod late;
 mod layers;
 mod leaks;
 mod links;
