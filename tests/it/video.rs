@@ -39,14 +39,14 @@ fn assert_waits(server: &Server, token: &str) {
     assert_eq!(page.status, 200);
     assert_eq!(page.heading(), "Your clinician knows you're here");
     page.assert_private();
-    assert_eq!(status(server, token), json!({"state": "open", "ready": false}));
+    assert_eq!(status(server, token), json!({"state": "open", "ready": false, "note": null}));
     let again = server.post(&format!("/v/{token}/enter"), "");
     assert_eq!((again.status, again.location()), (303, wait.as_str()), "no way in before Start or Admit");
 }
 
 #[track_caller]
 fn assert_enters(server: &Server, token: &str) -> String {
-    assert_eq!(status(server, token), json!({"state": "open", "ready": true}));
+    assert_eq!(status(server, token), json!({"state": "open", "ready": true, "note": null}));
     let r = server.post(&format!("/v/{token}/enter"), "");
     assert_eq!(r.status, 303, "{r:?}");
     assert!(r.location().starts_with(ROOMS), "into the room: {}", r.location());
@@ -151,7 +151,7 @@ fn links_that_are_not_open_never_reach_a_room_or_a_token() {
                 410
             }
         );
-        assert_eq!(st.json(), json!({"state": s.state, "ready": false}));
+        assert_eq!(st.json(), json!({"state": s.state, "ready": false, "note": null}));
     }
     // The clinician can't start a session outside its window either.
     let (_, later) = p.solo("Later Client", now() + chrono::Duration::hours(3));
