@@ -308,14 +308,27 @@ test("on a 390 × 844 phone: alone, two, three people without scrolling; own pic
     assert.ok(inside(l.self, l), `${who}: my picture is on screen`);
   }
   await screenshot(sam, "room-390-three");
+  // The same phone on its side: still one screen, side by side.
+  await sam.setViewportSize({ width: 844, height: 390 });
+  l = await layout(sam);
+  fitsOneScreen(l, "three people, phone on its side");
+  assert.equal(l.remotes[0].top, l.remotes[1].top, "side by side");
+  await screenshot(sam, "room-844x390-three");
+  await sam.setViewportSize({ width: 390, height: 844 });
   await screenshot(room, "room-1280-three");
+  l = await layout(room);
+  fitsOneScreen(l, "the clinician at 1280");
+  assert.equal(l.remotes[0].top, l.remotes[1].top, "at 1280 the others are side by side");
+  assert.ok(l.self.width < l.remotes[0].width / 2, "and the clinician's own picture is small");
 
   // The device picker opens over the stage, not under the controls.
   await sam.getByText("Camera and microphone").click();
   assert.ok(await sam.getByLabel("Camera").isVisible(), "the camera picker shows");
-  fitsOneScreen(await layout(sam), "with the device picker open");
-  assert.ok(inside(await sam.getByLabel("Microphone").boundingBox().then((b) => ({ left: b.x, top: b.y, right: b.x + b.width, bottom: b.y + b.height })), l),
-    "the microphone picker is on screen");
+  l = await layout(sam);
+  fitsOneScreen(l, "with the device picker open");
+  const mic = await sam.getByLabel("Microphone").boundingBox();
+  assert.ok(inside({ left: mic.x, top: mic.y, right: mic.x + mic.width, bottom: mic.y + mic.height }, l),
+    `the microphone picker is on screen: ${JSON.stringify(mic)}`);
   await screenshot(sam, "room-390-devices");
   await accessible(sam, "the room at 390 with the picker open");
   await sam.getByText("Camera and microphone").click();
