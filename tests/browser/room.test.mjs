@@ -30,7 +30,7 @@ const PHONE = { viewport: { width: 390, height: 800 }, permissions: ["camera", "
 const DESK = { viewport: { width: 1280, height: 900 }, permissions: ["camera", "microphone"] };
 /** An iPhone-sized screen; axe is injected as a script, which the page's
  *  Content-Security-Policy would refuse: the context bypasses it. */
-const IPHONE = { viewport: { width: 390, height: 844 }, permissions: ["camera", "microphone"], bypassCSP: true };
+const IPHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, permissions: ["camera", "microphone"], bypassCSP: true };
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 /** Reaching `connected` takes a few signalling round trips. */
 const CONNECT_TIMEOUT = 20000;
@@ -351,6 +351,20 @@ test("on a 390 × 844 phone: alone, two, three people without scrolling; own pic
   assert.ok(l.self.left < before.left && l.self.top < before.top, "it moved");
   assert.ok(inside(l.self, l) && l.self.top >= l.stage.top && l.self.left >= l.stage.left, "and stays in view");
   fitsOneScreen(l, "after dragging my picture");
+
+  // With a finger, on Jordan's phone: up to the top right.
+  const finger = await jordan.context().newCDPSession(jordan);
+  const start = (await layout(jordan)).self;
+  const touch = (type, x, y) => finger.send("Input.dispatchTouchEvent",
+    { type, touchPoints: type === "touchEnd" ? [] : [{ x, y }] });
+  let [x, y] = [start.left + start.width / 2, start.top + start.height / 2];
+  await touch("touchStart", x, y);
+  for (; y > 100; y -= 40) await touch("touchMove", x, y);
+  await touch("touchEnd");
+  l = await layout(jordan);
+  assert.equal(l.corner, "tr", `a finger moves it too: ${JSON.stringify(l.self)}`);
+  assert.ok(l.self.top < start.top && inside(l.self, l), "up, and in view");
+  fitsOneScreen(l, "Jordan, after moving their picture");
 
   // The button moves it too, corner by corner, without a drag.
   const move = sam.getByRole("button", { name: "Move my picture" });
