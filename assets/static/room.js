@@ -3,14 +3,24 @@
 // Porchlight: the newcomer calls everyone already there; messages arrive
 // by long polls of <base>/messages. Each tile says how its connection
 // stands (data-state) and how many frames it decoded (data-frames).
+// One's own picture is a small tile over the others' (data-corner, moved
+// by dragging or the "Move my picture" button) once someone is there;
+// after Leave or the end, the camera is off and only the way back stays.
 (function () {
   "use strict";
   var root = document.getElementById("room");
   if (!root) return;
   var base = root.getAttribute("data-base");
+  var clinician = root.getAttribute("data-clinician") === "yes";
+  // How a visit that cannot simply enter again comes back: the client by
+  // their own link, the clinician from the dashboard (linked below).
+  var AGAIN = clinician ? "Rejoin from today's sessions to come back."
+    : "Open your session link again to come back.";
   var stateLine = document.getElementById("state");
   var tiles = document.getElementById("tiles");
   var selfVideo = document.getElementById("self");
+  var selfTile = document.getElementById("self-tile");
+  var moveButton = document.getElementById("move-self");
   var me = null;          // our peer id for this visit
   var ice = [];
   var local = null;       // our MediaStream
@@ -42,6 +52,9 @@
   function summary() {
     if (done) return;
     var ids = Object.keys(peers);
+    // Alone, one's own picture has the stage; with others it is small.
+    tiles.setAttribute("data-others", String(ids.length));
+    moveButton.hidden = ids.length === 0;
     if (ids.length === 0) { say("Waiting for the others to join…"); return; }
     var connected = ids.filter(function (id) { return peers[id].state === "connected"; });
     if (connected.length === ids.length) {
@@ -115,6 +128,7 @@
     var p = peers[id];
     if (!p) return;
     p.pc.close();
+    p.video.srcObject = null;
     p.tile.remove();
     delete peers[id];
     summary();
@@ -145,12 +159,31 @@
     }
   }
 
-  function finish(text) {
+  // The end of this visit, whoever ended it. The camera goes off for
+  // real (a stopped track still shows its last frame, so the picture
+  // goes too), the controls that no longer do anything go, and what
+  // stays says how to come back: `back` when this seat may enter again
+  // (its ticket still holds; the page's own address is the way).
+  function finish(text, back) {
     done = true;
     Object.keys(peers).forEach(drop);
-    if (local) local.getTracks().forEach(function (t) { t.stop(); });
+    stopLocal();
+    selfVideo.srcObject = null;
+    tiles.hidden = true;
+    document.getElementById("devices").open = false;
+    document.getElementById("controls").hidden = true;
+    document.getElementById("after-back").hidden = !back;
+    var later = document.getElementById("after-link");
+    if (later) later.hidden = !back;
+    var after = document.getElementById("after");
+    after.hidden = false;
     say(text);
-    document.querySelectorAll(".controls button").forEach(function (b) { b.disabled = true; });
+    after.setAttribute("tabindex", "-1");
+    after.focus();
+  }
+
+  function stopLocal() {
+    if (local) local.getTracks().forEach(function (t) { t.stop(); });
   }
 
   function listen() {
@@ -159,7 +192,7 @@
       .then(function (r) {
         if (done) return null;
         if (r.status === 410) { finish("The session has ended."); return null; }
-        if (r.status === 403) { finish("This visit to the room has ended. Open your session link again to come back."); return null; }
+        if (r.status === 403) { finish("This visit to the room has ended. " + AGAIN, false); return null; }
         if (r.status === 409) { enterAgain(); return null; }
         if (!r.ok) throw new Error("status " + r.status);
         return r.json();
@@ -171,7 +204,7 @@
           else if (m.type === "left") drop(m.peer);
           else if (m.type === "ended") {
             post("leave", { peer: me }).catch(function () {});
-            finish("The clinician ended the session. Thank you.");
+            finish("The clinician ended the session. Thank you. You can close this page.");
           }
           else if (m.type === "signal") onSignal(m.from, m.data);
         });
@@ -205,7 +238,7 @@
     entered = Date.now();
     return post("enter", {}).then(function (r) {
       if (r.status === 410) throw final("The clinician ended this session.");
-      if (r.status === 403) throw final("This visit to the room has ended. Open your session link again to come back.");
+      if (r.status === 403) throw final("This visit to the room has ended. " + AGAIN);
       if (r.status === 503) throw new Error("The room is full right now. Please try again in a moment.");
       if (!r.ok) throw new Error("The room could not be entered. Open your session link again.");
       return r.json();
@@ -263,6 +296,7 @@
     var want = kind === "video" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } };
     navigator.mediaDevices.getUserMedia(want).then(function (s) {
       var track = s.getTracks()[0];
+      if (done) { track.stop(); return; }
       var old = local.getTracks().filter(function (t) { return t.kind === kind; })[0];
       if (old) { track.enabled = old.enabled; local.removeTrack(old); old.stop(); }
       local.addTrack(track);
@@ -294,7 +328,7 @@
   document.getElementById("mic-pick").addEventListener("change", function (e) { switchDevice("audio", e.target.value); });
   document.getElementById("leave").addEventListener("click", function () {
     if (me) post("leave", { peer: me });
-    finish("You left the session. Open your session link again to come back.");
+    finish("You left the session. You can come back while it lasts.", true);
   });
   var end = document.getElementById("end");
   if (end) end.addEventListener("click", function () {
@@ -312,6 +346,8 @@
   }
   navigator.mediaDevices.getUserMedia({ video: true, audio: true })
     .then(function (stream) {
+      // Left before the camera answered: it must not start after all.
+      if (done) { stream.getTracks().forEach(function (t) { t.stop(); }); return; }
       local = stream;
       selfVideo.srcObject = stream;
       say("Entering the room…");
@@ -323,4 +359,65 @@
       say(denied ? "Please allow the camera and microphone for this page, then reload it." : (e.message || "The camera could not be started."), true);
     });
   setInterval(countFrames, 1000);
+
+  // ---- one's own picture: its shape, and moving it ----------------------
+
+  // The tile takes the camera's shape, so the small picture shows the
+  // whole frame the others see, without bars.
+  function fitSelf() {
+    if (selfVideo.videoWidth && selfVideo.videoHeight) {
+      selfTile.style.setProperty("--camera-shape", selfVideo.videoWidth + " / " + selfVideo.videoHeight);
+    }
+  }
+  selfVideo.addEventListener("loadedmetadata", fitSelf);
+  selfVideo.addEventListener("resize", fitSelf);
+
+  var CORNERS = ["br", "bl", "tl", "tr"];
+  function putSelf(corner) {
+    selfTile.style.left = "";
+    selfTile.style.top = "";
+    selfTile.setAttribute("data-corner", corner);
+  }
+  moveButton.addEventListener("click", function () {
+    var at = CORNERS.indexOf(selfTile.getAttribute("data-corner"));
+    putSelf(CORNERS[(at + 1) % CORNERS.length]);
+  });
+
+  // Dragging with a finger or a mouse: the tile follows inside the stage,
+  // and on release goes to the nearest corner, so it never rests half
+  // over a face or off the screen.
+  var drag = null;
+  function small() { return tiles.getAttribute("data-others") !== "0" && !done; }
+  selfTile.addEventListener("pointerdown", function (e) {
+    if (!small() || (e.pointerType === "mouse" && e.button !== 0)) return;
+    var box = selfTile.getBoundingClientRect();
+    drag = { id: e.pointerId, dx: e.clientX - box.left, dy: e.clientY - box.top, x: e.clientX, y: e.clientY, moved: false };
+    selfTile.setPointerCapture(e.pointerId);
+    e.preventDefault();
+  });
+  selfTile.addEventListener("pointermove", function (e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    if (!drag.moved && Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) < 6) return;
+    drag.moved = true;
+    var stage = tiles.getBoundingClientRect();
+    var box = selfTile.getBoundingClientRect();
+    var left = Math.min(Math.max(e.clientX - drag.dx - stage.left, 0), stage.width - box.width);
+    var top = Math.min(Math.max(e.clientY - drag.dy - stage.top, 0), stage.height - box.height);
+    selfTile.setAttribute("data-corner", "");
+    selfTile.style.left = left + "px";
+    selfTile.style.top = top + "px";
+  });
+  function endDrag(e) {
+    if (!drag || e.pointerId !== drag.id) return;
+    var moved = drag.moved;
+    drag = null;
+    if (!moved) return;
+    var stage = tiles.getBoundingClientRect();
+    var box = selfTile.getBoundingClientRect();
+    var right = box.left + box.width / 2 > stage.left + stage.width / 2;
+    var bottom = box.top + box.height / 2 > stage.top + stage.height / 2;
+    putSelf((bottom ? "b" : "t") + (right ? "r" : "l"));
+  }
+  selfTile.addEventListener("pointerup", endDrag);
+  selfTile.addEventListener("pointercancel", endDrag);
 }());
