@@ -112,7 +112,7 @@ fn the_summary_reaches_waiting_now_as_one_line_and_bad_ones_are_refused() {
     ] {
         assert_eq!(report(&server, &token, bad, "").status, 400, "{bad}");
     }
-    let long = format!("{},{}}}", &ALL_OK[..ALL_OK.len() - 1], " ".repeat(300));
+    let long = format!("{}{}}}", &ALL_OK[..ALL_OK.len() - 1], " ".repeat(300));
     assert_eq!(report(&server, &token, &long, "").status, 400, "over 256 bytes");
     // Links that lead to no session: their page's status.
     for s in &samples {
