@@ -128,10 +128,15 @@
   }
 
   function blocked() {
-    var mine = $("blocked-list").querySelector('[data-browser="' + browserKind() + '"]');
+    var kind = browserKind();
     var yours = $("blocked-yours");
     yours.textContent = "";
-    if (mine) yours.appendChild(mine.cloneNode(true));
+    // This browser's way first; the list below keeps the others.
+    Array.prototype.forEach.call($("blocked-list").children, function (way) {
+      var mine = way.getAttribute("data-browser") === kind;
+      if (mine) yours.appendChild(way.cloneNode(true));
+      way.hidden = mine;
+    });
     $("check-blocked").hidden = false;
     ["camera", "microphone"].forEach(function (step) {
       result(step, "no", "blocked by the browser's permission settings (see above).");
@@ -353,7 +358,7 @@
     Promise.all([gather(servers, mine), hasTurn ? relays(servers, mine) : Promise.resolve(null)]).then(function (r) {
       if (mine !== run) return;
       var types = r[0], relayed = r[1];
-      var path = types.host && (onLan() || !(types.srflx || relayed)) ? "same network: your device and the practice reach each other directly on this network"
+      var path = types.host && (onLan() || !(types.srflx || relayed)) ? "straight over this network (the same network as the practice)"
         : types.srflx ? "directly through the internet (the STUN server answered)"
         : relayed || types.relay ? "through the practice's relay server (TURN)"
         : null;
@@ -363,7 +368,7 @@
       $("connection-detail").textContent = notes.join(" ");
       $("connection-detail").hidden = false;
       var ok = path && (!hasTurn || relayed);
-      if (path) result("connection", ok ? "yes" : "no", "video would go " + path + ".");
+      if (path) result("connection", ok ? "yes" : "no", "video can go " + path + ".");
       else result("connection", "no", "your browser could not prepare a video connection.");
       help("connection", ok ? null : "A firewall or this network may block video calls. Try another Wi-Fi or mobile data, and tell your clinician if it stays like this.");
       report("connection", ok ? "ok" : "problem");
