@@ -149,7 +149,7 @@
     if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return blocked();
     var why = {
       NotFoundError: "no " + step + " was found on this device.",
-      NotReadableError: "another app is using it (a call, Zoom, Teams, FaceTime?). Close that app, then press “Check again”.",
+      NotReadableError: "another app is using it (a call, Zoom, Teams, FaceTime?). Close that app, then press “Run the check again”.",
       OverconstrainedError: "this device's " + step + " could not be used."
     }[name] || "it could not be started here.";
     result(step, "no", why);
@@ -170,7 +170,7 @@
       if (video.videoWidth > 0) { result("camera", "yes", "we can see your camera's picture above."); report("camera", "ok"); return; }
       if (Date.now() > until) {
         result("camera", "no", "the camera started but sends no picture.");
-        help("camera", "Is it covered, or switched off by a key or a switch on the device? Close other apps that may use it, then press “Check again”.");
+        help("camera", "Is it covered, or switched off by a key or a switch on the device? Close other apps that may use it, then press “Run the check again”.");
         report("camera", "problem");
         return;
       }
@@ -334,7 +334,7 @@
   function checkConnection(got, mine) {
     if (!got) {
       result("connection", "no", "Porchlight did not answer.");
-      help("connection", "Check that you are online (Wi-Fi or mobile data), then press “Check again”.");
+      help("connection", "Check that you are online (Wi-Fi or mobile data), then press “Run the check again”.");
       report("connection", "problem");
       return;
     }
