@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::canon;
 use crate::error::{Error, Result};
 use crate::http::{Method, Req, Resp};
-use crate::pages::{assets, calendar, client, code, portal, room, waiting};
+use crate::pages::{assets, calendar, check, client, code, portal, room, waiting};
 use crate::state::{Lease, Shared};
 
 /// Answer one request with a pooled database connection. Nothing here
@@ -73,6 +73,8 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["v", token, "wait"] => read(m, || waiting::page(app, shared, token, now)),
         ["v", token, "wait", "status"] => read(m, || waiting::status(app, shared, token, now)),
         ["v", token, "enter"] => write(m, || waiting::enter(app, shared, req, token, now)),
+        ["v", token, "check"] => write(m, || check::note(app, shared, req, token, now)),
+        ["v", token, "check", "ice"] => read(m, || check::ice(app, shared, token, now)),
         ["v", token, "calendar.ics"] => read(m, || calendar::participant(app, shared, token, now)),
         ["p", token, "calendar.ics"] => read(m, || calendar::portal(app, shared, token, now)),
         ["cal", file] => read(m, || calendar::feed(app, shared, file, now)),

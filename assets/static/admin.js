@@ -158,6 +158,13 @@
       since.className = "since";
       since.textContent = " " + describe(w);
       li.appendChild(a); li.appendChild(since);
+      // The client's device check, in the server's words (admin_today.html).
+      if (w.device) {
+        var device = document.createElement("span");
+        device.className = "device";
+        device.textContent = w.device;
+        li.appendChild(document.createTextNode(" ")); li.appendChild(device);
+      }
       if (isWaiting(w)) { li.appendChild(document.createTextNode(" ")); li.appendChild(admitForm(w)); }
       list.appendChild(li);
     });

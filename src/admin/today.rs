@@ -111,6 +111,8 @@ pub struct Waiting {
     let_in: bool,
     /// Seconds since their page last asked (a waiting page asks every few).
     quiet_for: i64,
+    /// Their device check's one line ("Device checked: OK"), if they ran it.
+    device: Option<String>,
 }
 
 /// Everyone who opened their page or portal, waits, or went into the room
@@ -141,6 +143,11 @@ pub fn waiting(ctx: &mut Ctx<'_>) -> Result<Vec<Waiting>> {
             stage: a.stage,
             let_in: !waiting_room || appt.started_at.is_some() || admitted,
             quiet_for: ctx.now.timestamp() - a.last,
+            device: ctx
+                .shared
+                .presence
+                .check_of(a.appointment_id, a.client_id, ctx.now.timestamp())
+                .and_then(|c| c.line()),
         });
     }
     out.sort_by(|x, y| x.since.cmp(&y.since));

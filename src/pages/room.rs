@@ -199,7 +199,7 @@ fn no_entry(app: &mut App, shared: &Shared) -> Result<Resp> {
 /// credentials: the user name is the expiry and the seat, the password
 /// the base64 HMAC-SHA1 of the user name under the shared secret, so
 /// coturn needs nothing from Porchlight but that secret.
-fn ice_servers(ice: &Ice, seat: &str, expires: i64) -> Vec<Value> {
+pub(crate) fn ice_servers(ice: &Ice, seat: &str, expires: i64) -> Vec<Value> {
     let mut servers = vec![];
     if !ice.stun_urls.is_empty() {
         servers.push(json!({"urls": ice.stun_urls}));

@@ -31,6 +31,7 @@
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
+//! - [`check`]: the device check's routes: ICE servers for live links, the summary in Waiting now, bounds.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 //! - [`sync`]: the synced calendar address: fetched, imported, shown on the dashboard; its bounds; kept secret.
@@ -40,6 +41,7 @@ mod accepting;
 mod acme;
 mod admin;
 mod backups;
+mod check;
 mod cli;
 mod clinician;
 mod clock;

@@ -1,0 +1,430 @@
+// The client's device check, on the link page and the waiting page
+// (templates/check.html). Everything happens in this browser: the camera
+// preview, the microphone level and the test sound never leave it. The
+// server is asked only for the ICE servers the built-in room would use
+// (GET …/check/ice, which also shows the box answers) and told the
+// four-word summary the clinician sees (POST …/check).
+//
+// On load, before anything is opened, it looks for an in-app browser
+// (Gmail, Facebook, Instagram… open links in a WebView of their own, where
+// the camera often cannot be used) and says so above the Join button.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var panel = $("check-panel");
+  if (!panel) return;
+  var ua = navigator.userAgent || "";
+  var isIOS = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
+  var isAndroid = /Android/.test(ua);
+
+  // ---- in-app browsers ------------------------------------------------
+
+  // By what the browser can do first: in a secure context every real
+  // browser has getUserMedia and RTCPeerConnection, a WebView often not;
+  // iOS apps' WKWebViews carry window.webkit.messageHandlers (Safari does
+  // not; Chrome, Firefox and Edge on iOS do, and say so in their names);
+  // Android's WebView marks itself "; wv)". App names only second.
+  function inApp() {
+    var media = navigator.mediaDevices && navigator.mediaDevices.getUserMedia;
+    if (window.isSecureContext && (!media || !window.RTCPeerConnection)) return true;
+    var iosBrowser = /CriOS|FxiOS|EdgiOS|OPiOS|OPT\//.test(ua);
+    if (isIOS && !iosBrowser && window.webkit && window.webkit.messageHandlers) return true;
+    if (isAndroid && /; wv\)/.test(ua)) return true;
+    return /FBAN|FBAV|FB_IAB|FBIOS|Instagram|LinkedInApp|GSA\/|\bLine\/|MicroMessenger|Twitter|Snapchat|Pinterest|GmailApp|Outlook-(iOS|Android)|MSOutlook/.test(ua);
+  }
+
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return legacyCopy(text); });
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+  // Where navigator.clipboard is not allowed (plain http, some WebViews):
+  // select a field off screen and copy it.
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "offscreen";
+    document.body.appendChild(area);
+    area.select();
+    area.setSelectionRange(0, text.length);
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  function showInApp() {
+    var box = $("inapp");
+    // Above the way in, so it is read before Join is pressed.
+    var form = $("join") || $("enter");
+    if (form) form.parentNode.insertBefore(box, form);
+    var platform = isIOS ? "ios" : isAndroid ? "android" : "other";
+    box.querySelector('[data-platform="' + platform + '"]').hidden = false;
+    if (isAndroid) {
+      // Chrome's intent: the same address, opened by Chrome itself.
+      var intent = "intent://" + location.host + location.pathname + location.search +
+        "#Intent;scheme=" + location.protocol.replace(":", "") + ";package=com.android.chrome;end";
+      $("inapp-intent").href = intent;
+    }
+    $("copy-address").addEventListener("click", function () {
+      copyText(location.href).then(function (ok) {
+        $("copied").textContent = ok ? "Copied" : "Could not copy: press and hold the address bar to copy it.";
+      });
+    });
+    box.hidden = false;
+  }
+  if (inApp()) showInApp();
+
+  // ---- the check ------------------------------------------------------
+
+  var summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
+  var stream = null, audio = null, peers = [], timers = [], run = 0, provider = null;
+
+  function result(step, state, text) {
+    var line = $(step + "-result");
+    line.setAttribute("data-result", state);
+    line.textContent = (state === "yes" ? "✓ Yes: " : state === "no" ? "✗ No: " : "") + text;
+  }
+  function help(step, text) {
+    var el = $(step + "-help");
+    if (text !== undefined && text !== null) el.textContent = text;
+    el.hidden = text === null;
+  }
+  function report(step, value) {
+    summary[step] = value;
+    fetch(panel.getAttribute("data-report"), {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(summary),
+      credentials: "omit", cache: "no-store"
+    }).catch(function () {});
+  }
+
+  // Stop every track, sound and connection: after Close, a new run, or
+  // when the page goes (Join, the waiting page moving into the room).
+  function stop() {
+    run += 1;
+    timers.forEach(clearTimeout); timers = [];
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    var video = $("check-video");
+    video.srcObject = null;
+    video.hidden = true;
+    if (audio) audio.close().catch(function () {});
+    audio = null;
+    peers.forEach(function (pc) { try { pc.close(); } catch (e) { /* already closed */ } });
+    peers = [];
+  }
+  window.addEventListener("pagehide", stop);
+
+  function later(f, ms) { timers.push(setTimeout(f, ms)); }
+
+  function browserKind() {
+    if (isIOS) return "ios";
+    if (isAndroid) return "android";
+    if (/Edg\//.test(ua)) return "edge";
+    if (/Firefox\//.test(ua)) return "firefox";
+    return "chrome";
+  }
+
+  function blocked() {
+    var kind = browserKind();
+    var yours = $("blocked-yours");
+    yours.textContent = "";
+    // This browser's way first; the list below keeps the others.
+    Array.prototype.forEach.call($("blocked-list").children, function (way) {
+      var mine = way.getAttribute("data-browser") === kind;
+      if (mine) yours.appendChild(way.cloneNode(true));
+      way.hidden = mine;
+    });
+    $("check-blocked").hidden = false;
+    ["camera", "microphone"].forEach(function (step) {
+      result(step, "no", "blocked by the browser's permission settings (see above).");
+      report(step, "problem");
+    });
+  }
+
+  function mediaFailed(e, step) {
+    var name = e && e.name;
+    if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return blocked();
+    var why = {
+      NotFoundError: "no " + step + " was found on this device.",
+      NotReadableError: "another app is using it (a call, Zoom, Teams, FaceTime?). Close that app, then press “Run the check again”.",
+      OverconstrainedError: "this device's " + step + " could not be used."
+    }[name] || "it could not be started here.";
+    result(step, "no", why);
+    help(step, name === "NotFoundError" ? (step === "camera"
+      ? "Is a camera plugged in or built in? On a computer without one, try your phone."
+      : "Is a microphone or headset connected? On a computer without one, try your phone.") : null);
+    report(step, "problem");
+  }
+
+  function checkCamera(s, mine) {
+    var video = $("check-video");
+    video.srcObject = s;
+    video.hidden = false;
+    video.play().catch(function () {});
+    var until = Date.now() + 10000;
+    (function frames() {
+      if (mine !== run) return;
+      if (video.videoWidth > 0) { result("camera", "yes", "we can see your camera's picture above."); report("camera", "ok"); return; }
+      if (Date.now() > until) {
+        result("camera", "no", "the camera started but sends no picture.");
+        help("camera", "Is it covered, or switched off by a key or a switch on the device? Close other apps that may use it, then press “Run the check again”.");
+        report("camera", "problem");
+        return;
+      }
+      later(frames, 200);
+    })();
+  }
+
+  function checkMicrophone(s, mine) {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { result("microphone", "no", "this browser cannot measure sound."); report("microphone", "skipped"); return; }
+    audio = new Ctx();
+    audio.resume().catch(function () {});
+    var analyser = audio.createAnalyser();
+    analyser.fftSize = 1024;
+    audio.createMediaStreamSource(s).connect(analyser);
+    var data = new Float32Array(analyser.fftSize);
+    var meter = $("mic-level");
+    var until = Date.now() + 10000, heard = false;
+    result("microphone", "waiting", "say something, or tap near the microphone…");
+    (function listen() {
+      if (mine !== run) return;
+      analyser.getFloatTimeDomainData(data);
+      var sum = 0;
+      for (var i = 0; i < data.length; i++) sum += data[i] * data[i];
+      var level = Math.min(100, Math.round(Math.sqrt(sum / data.length) * 400));
+      meter.value = level;
+      meter.textContent = String(level);
+      if (!heard && level >= 8) {
+        heard = true;
+        help("microphone", null);
+        result("microphone", "yes", "we hear you (the bar moves when you speak).");
+        report("microphone", "ok");
+      }
+      if (!heard && Date.now() > until) {
+        heard = true;
+        result("microphone", "no", "we hear nothing: is it muted?");
+        help("microphone");
+        report("microphone", "problem");
+      }
+      later(listen, 100);
+    })();
+  }
+
+  function checkMedia(mine) {
+    if (!window.isSecureContext || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      $("check-insecure").hidden = false;
+      var step = provider === "builtin" ? "problem" : "skipped";
+      ["camera", "microphone"].forEach(function (s) {
+        result(s, "no", "this address cannot use it (see above).");
+        report(s, step);
+      });
+      return;
+    }
+    result("camera", "waiting", "asking your browser… If it asks, choose Allow.");
+    result("microphone", "waiting", "asking your browser…");
+    var md = navigator.mediaDevices;
+    md.getUserMedia({ video: true, audio: true }).then(function (s) {
+      if (mine !== run) { s.getTracks().forEach(function (t) { t.stop(); }); return; }
+      stream = s;
+      checkCamera(s, mine);
+      checkMicrophone(s, mine);
+    }, function (e) {
+      if (mine !== run) return;
+      if (e && (e.name === "NotAllowedError" || e.name === "SecurityError")) return blocked();
+      // One of the two may be missing or busy: try each on its own.
+      ["camera", "microphone"].forEach(function (step) {
+        md.getUserMedia(step === "camera" ? { video: true } : { audio: true }).then(function (s) {
+          if (mine !== run) { s.getTracks().forEach(function (t) { t.stop(); }); return; }
+          if (stream) s.getTracks().forEach(function (t) { stream.addTrack(t); }); else stream = s;
+          if (step === "camera") checkCamera(s, mine); else checkMicrophone(s, mine);
+        }, function (e2) { if (mine === run) mediaFailed(e2, step); });
+      });
+    });
+  }
+
+  // A short three-note chime made here, so no sound file is needed.
+  function playSound() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) { result("speakers", "no", "this browser cannot play the test sound."); return; }
+    var ctx = new Ctx();
+    var t0 = ctx.currentTime + 0.05;
+    [523.25, 659.25, 783.99].forEach(function (f, i) {
+      var o = ctx.createOscillator(), g = ctx.createGain();
+      o.frequency.value = f;
+      g.gain.setValueAtTime(0.0001, t0 + i * 0.35);
+      g.gain.exponentialRampToValueAtTime(0.5, t0 + i * 0.35 + 0.03);
+      g.gain.exponentialRampToValueAtTime(0.0001, t0 + i * 0.35 + 0.6);
+      o.connect(g); g.connect(ctx.destination);
+      o.start(t0 + i * 0.35); o.stop(t0 + i * 0.35 + 0.65);
+    });
+    setTimeout(function () { ctx.close().catch(function () {}); }, 1800);
+    $("heard").hidden = false;
+    result("speakers", "waiting", "playing… did you hear three rising notes?");
+  }
+
+  // ---- connection -----------------------------------------------------
+
+  function timedFetch(url, ms) {
+    var ctl = window.AbortController ? new AbortController() : null;
+    var t = setTimeout(function () { if (ctl) ctl.abort(); }, ms);
+    var started = Date.now();
+    return fetch(url, { cache: "no-store", credentials: "omit", signal: ctl && ctl.signal }).then(function (r) {
+      clearTimeout(t);
+      if (!r.ok) throw new Error("status " + r.status);
+      return r.json().then(function (body) { return { body: body, ms: Date.now() - started }; });
+    }, function (e) { clearTimeout(t); throw e; });
+  }
+
+  // The candidates one peer connection gathers with the room's servers:
+  // host (this network), srflx (STUN answered: straight through the
+  // internet), relay (TURN answered).
+  function gather(servers, mine) {
+    return new Promise(function (resolve) {
+      var types = {};
+      var pc = new RTCPeerConnection({ iceServers: servers });
+      peers.push(pc);
+      var done = function () { if (mine === run) resolve(types); };
+      pc.onicecandidate = function (ev) {
+        if (!ev.candidate) { done(); return; }
+        var m = / typ (host|srflx|prflx|relay)/.exec(ev.candidate.candidate);
+        if (m) types[m[1]] = true;
+      };
+      pc.createDataChannel("check");
+      pc.createOffer().then(function (o) { return pc.setLocalDescription(o); }).catch(done);
+      later(done, 8000);
+    });
+  }
+
+  // Two peer connections in this page that may only use the relay: a data
+  // channel between them opens only if TURN really relays.
+  function relays(servers, mine) {
+    return new Promise(function (resolve) {
+      var config = { iceServers: servers, iceTransportPolicy: "relay" };
+      var a = new RTCPeerConnection(config), b = new RTCPeerConnection(config);
+      peers.push(a, b);
+      var finish = function (ok) { if (mine === run) resolve(ok); finish = function () {}; };
+      a.onicecandidate = function (ev) { if (ev.candidate) b.addIceCandidate(ev.candidate).catch(function () {}); };
+      b.onicecandidate = function (ev) { if (ev.candidate) a.addIceCandidate(ev.candidate).catch(function () {}); };
+      b.ondatachannel = function (ev) { ev.channel.onmessage = function (m) { finish(m.data === "ping"); }; };
+      var channel = a.createDataChannel("relay-check");
+      channel.onopen = function () { channel.send("ping"); };
+      a.createOffer().then(function (o) { return a.setLocalDescription(o); })
+        .then(function () { return b.setRemoteDescription(a.localDescription); })
+        .then(function () { return b.createAnswer(); })
+        .then(function (o) { return b.setLocalDescription(o); })
+        .then(function () { return a.setRemoteDescription(b.localDescription); })
+        .catch(function () { finish(false); });
+      later(function () { finish(false); }, 10000);
+    });
+  }
+
+  // Whether this page was reached on the practice's own network: a name
+  // ending in .local or .lan, or a private address.
+  function onLan() {
+    var h = location.hostname;
+    return /\.(local|lan|home|internal|test)$|^localhost$|^127\.|^10\.|^192\.168\.|^172\.(1[6-9]|2\d|3[01])\.|^\[?(fe80|fd|fc)/i.test(h);
+  }
+
+  // `got`: the answer to the ICE question, or null when the box did not
+  // answer it in time.
+  function checkConnection(got, mine) {
+    if (!got) {
+      result("connection", "no", "Porchlight did not answer.");
+      help("connection", "Check that you are online (Wi-Fi or mobile data), then press “Run the check again”.");
+      report("connection", "problem");
+      return;
+    }
+    var answered = "Porchlight answered in " + got.ms + " ms.";
+    if (provider !== "builtin") {
+      result("connection", "yes", "this page's server answers. " + answered);
+      $("connection-detail").textContent = "Your video call runs on another service, which this check cannot reach: it will check your connection itself when you join.";
+      $("connection-detail").hidden = false;
+      report("connection", "ok");
+      return;
+    }
+    if (!window.RTCPeerConnection) {
+      result("connection", "no", "this browser cannot make video calls.");
+      help("connection", "Open this page in an up-to-date Safari, Chrome, Firefox or Edge.");
+      report("connection", "problem");
+      return;
+    }
+    var servers = got.body.ice || [];
+    var hasTurn = servers.some(function (s) { return [].concat(s.urls).some(function (u) { return /^turns?:/.test(u); }); });
+    var hasStun = servers.some(function (s) { return [].concat(s.urls).some(function (u) { return /^stun:/.test(u); }); });
+    Promise.all([gather(servers, mine), hasTurn ? relays(servers, mine) : Promise.resolve(null)]).then(function (r) {
+      if (mine !== run) return;
+      var types = r[0], relayed = r[1];
+      var path = types.host && (onLan() || !(types.srflx || relayed)) ? "straight over this network (the same network as the practice)"
+        : types.srflx ? "directly through the internet (the STUN server answered)"
+        : relayed || types.relay ? "through the practice's relay server (TURN)"
+        : null;
+      var notes = [answered];
+      if (hasStun) notes.push(types.srflx ? "STUN answered." : "STUN did not answer.");
+      if (hasTurn) notes.push(relayed ? "The relay (TURN) works: video can get through even strict networks." : "The relay (TURN) did not answer.");
+      $("connection-detail").textContent = notes.join(" ");
+      $("connection-detail").hidden = false;
+      var ok = path && (!hasTurn || relayed);
+      if (path) result("connection", ok ? "yes" : "no", "video can go " + path + ".");
+      else result("connection", "no", "your browser could not prepare a video connection.");
+      help("connection", ok ? null : "A firewall or this network may block video calls. Try another Wi-Fi or mobile data, and tell your clinician if it stays like this.");
+      report("connection", ok ? "ok" : "problem");
+    });
+  }
+
+  function start() {
+    stop();
+    var mine = run;
+    $("check-blocked").hidden = true;
+    $("check-insecure").hidden = true;
+    $("heard").hidden = true;
+    ["camera", "microphone", "speakers", "connection"].forEach(function (s) { help(s, null); });
+    $("connection-detail").hidden = true;
+    result("speakers", "waiting", "press “Play a test sound”.");
+    summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
+    result("connection", "waiting", "checking…");
+    // One question to the box: whether it answers, which room the session
+    // uses (the insecure-address note depends on it), and its ICE servers.
+    timedFetch(panel.getAttribute("data-ice"), 8000).then(function (got) { return got; }, function () { return null; })
+      .then(function (got) {
+        if (mine !== run) return;
+        provider = got ? got.body.provider : null;
+        var note = $("check-insecure");
+        note.querySelector('[data-provider="builtin"]').hidden = provider !== "builtin";
+        note.querySelector('[data-provider="outside"]').hidden = provider === "builtin" || provider === null;
+        checkMedia(mine);
+        checkConnection(got, mine);
+      });
+  }
+
+  $("check-start").hidden = false;
+  var open = $("check-open");
+  open.addEventListener("click", function () {
+    var opening = panel.hidden;
+    panel.hidden = !opening;
+    open.setAttribute("aria-expanded", String(opening));
+    if (opening) { start(); $("check-h").focus(); } else stop();
+  });
+  $("check-h").tabIndex = -1;
+  $("check-again").addEventListener("click", start);
+  $("check-close").addEventListener("click", function () {
+    stop();
+    panel.hidden = true;
+    open.setAttribute("aria-expanded", "false");
+    open.focus();
+  });
+  $("play-sound").addEventListener("click", playSound);
+  $("heard-yes").addEventListener("click", function () {
+    result("speakers", "yes", "your speakers work.");
+    help("speakers", null);
+    report("speakers", "ok");
+  });
+  $("heard-no").addEventListener("click", function () {
+    result("speakers", "no", "no sound reached you.");
+    $("speakers-help").hidden = false;
+    report("speakers", "problem");
+  });
+})();
