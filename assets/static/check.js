@@ -383,7 +383,7 @@
     $("heard").hidden = true;
     ["camera", "microphone", "speakers", "connection"].forEach(function (s) { help(s, null); });
     $("connection-detail").hidden = true;
-    result("speakers", "waiting", "press “Play a test sound”.");
+    result("speakers", "waiting", "Not checked yet: press “Play a test sound”, then say whether you heard it.");
     summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
     result("connection", "waiting", "checking…");
     // One question to the box: whether it answers, which room the session
