@@ -273,4 +273,19 @@ mod tests {
         let notes: Vec<&str> = trail.iter().filter(|e| e.event == "session.note").map(|e| e.detail.as_str()).collect();
         assert_eq!(notes, ["note shown to those waiting (14 characters)", "note cleared"]);
     }
+
+    #[test]
+    fn a_moved_session_drops_the_note_about_its_old_time() {
+        let mut app = test_app();
+        let now = t("2027-03-15T16:03:00Z");
+        let ann = app.add_client("Ann", None, None, now).unwrap().id;
+        let appt = app.add_appointment(&[ann], t("2027-03-15T16:00:00Z"), 50, now).unwrap();
+        let link = &appt.participants[0].link;
+        let token = link[link.rfind('/').unwrap() + 1..].to_string();
+        app.set_late_note(appt.id, PRESETS[0], now, None).unwrap();
+        // Nobody came: the clinician moves it to the same time next week.
+        app.move_appointment(appt.id, t("2027-03-22T16:00:00Z"), None, now).unwrap();
+        let next_week = t("2027-03-22T15:55:00Z");
+        assert_eq!(app.wait_status(&token, next_week).unwrap().note, None, "\"5 minutes\" was about last week");
+    }
 }

@@ -153,11 +153,12 @@ impl Store {
     }
 
     /// Reschedule; links stay as they are. Raises the sequence for calendars.
-    /// The moved session has not started: Start and admissions are cleared.
+    /// The moved session has not started: Start and admissions are cleared,
+    /// and so is a running-late note, which was about the old time.
     pub fn move_appointment(tx: &Transaction<'_>, id: i64, start_at: i64, minutes: i64, now: i64) -> Result<()> {
         tx.execute(
             "UPDATE appointments SET start_at = ?2, minutes = ?3, sequence = sequence + 1, updated_at = ?4,
-                    started_at = NULL
+                    started_at = NULL, late_note = NULL, late_note_at = NULL
              WHERE id = ?1",
             params![id, start_at, minutes, now],
         )?;

@@ -110,9 +110,12 @@ fn the_admin_page_asks_before_a_dead_or_clashing_time() {
         .to_string();
     assert_eq!(p.json(&["appt", "list"]).as_array().map(Vec::len), Some(1), "nothing made before the confirmation");
     // Confirmed for another time: asked again.
-    let (_, other) = local(tomorrow + minutes(25));
-    let again =
-        c.post("/admin/appointments", &format!("client={ann}&date={date}&time={other}&minutes=50&confirm={confirm}"));
+    // Date and time from the same instant: near midnight the two differ.
+    let (other_date, other) = local(tomorrow + minutes(25));
+    let again = c.post(
+        "/admin/appointments",
+        &format!("client={ann}&date={other_date}&time={other}&minutes=50&confirm={confirm}"),
+    );
     assert!(again.text().contains("Create anyway"));
     let made = c.post("/admin/appointments", &format!("{form}&confirm={confirm}"));
     assert_eq!(made.status, 303, "{}", made.body);
