@@ -155,7 +155,7 @@ test("a client waits until the clinician starts, then lands in the room", async 
   const client = await joinAndWait(t, participant);
   const status = await fetch(participant.link + "/wait/status");
   assert.equal(status.status, 200);
-  assert.deepEqual(await status.json(), { state: "open", ready: false }, "not ready before Start");
+  assert.deepEqual(await status.json(), { state: "open", ready: false, note: null }, "not ready before Start");
   // Pressing "Check again" before Start only leads back to waiting.
   await clickAndLoad(client, client.getByRole("button", { name: "Check again" }));
   assert.match(path(client), /\/wait$/);
