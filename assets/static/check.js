@@ -279,6 +279,14 @@
     }, function (e) { clearTimeout(t); throw e; });
   }
 
+  // Close a check's own peer connection as soon as its answer is known:
+  // an open one keeps its TURN allocation refreshed for as long as the
+  // panel stays open.
+  function drop(pc) {
+    try { pc.close(); } catch (e) { /* already closed */ }
+    peers = peers.filter(function (p) { return p !== pc; });
+  }
+
   // The candidates one peer connection gathers with the room's servers:
   // host (this network), srflx (STUN answered: straight through the
   // internet), relay (TURN answered).
@@ -287,28 +295,49 @@
       var types = {};
       var pc = new RTCPeerConnection({ iceServers: servers });
       peers.push(pc);
-      var done = function () { if (mine === run) resolve(types); };
+      var done = function () { drop(pc); if (mine === run) resolve(types); done = function () {}; };
       pc.onicecandidate = function (ev) {
         if (!ev.candidate) { done(); return; }
         var m = / typ (host|srflx|prflx|relay)/.exec(ev.candidate.candidate);
         if (m) types[m[1]] = true;
       };
       pc.createDataChannel("check");
-      pc.createOffer().then(function (o) { return pc.setLocalDescription(o); }).catch(done);
-      later(done, 8000);
+      pc.createOffer().then(function (o) { return pc.setLocalDescription(o); }).catch(function () { done(); });
+      later(function () { done(); }, 8000);
     });
   }
 
   // Two peer connections in this page that may only use the relay: a data
-  // channel between them opens only if TURN really relays.
+  // channel between them opens only if TURN really relays. Resolves to
+  // "yes", "refused" (the relay answered but turned the credentials down:
+  // a wrong turn_secret, or a clock far off) or "no" (no relay candidate,
+  // or no data through it within 10 s).
   function relays(servers, mine) {
     return new Promise(function (resolve) {
       var config = { iceServers: servers, iceTransportPolicy: "relay" };
       var a = new RTCPeerConnection(config), b = new RTCPeerConnection(config);
       peers.push(a, b);
-      var finish = function (ok) { if (mine === run) resolve(ok); finish = function () {}; };
-      a.onicecandidate = function (ev) { if (ev.candidate) b.addIceCandidate(ev.candidate).catch(function () {}); };
-      b.onicecandidate = function (ev) { if (ev.candidate) a.addIceCandidate(ev.candidate).catch(function () {}); };
+      var refused = false;
+      var finish = function (ok) {
+        finish = function () {};
+        drop(a); drop(b);
+        if (mine === run) resolve(ok ? "yes" : refused ? "refused" : "no");
+      };
+      // 401 Unauthorized, 403 Forbidden, 437/441 (allocation or credential
+      // mismatch): RFC 8656 §6.2, §7.2. Chromium reports them here.
+      var failed = function (ev) { if ([401, 403, 437, 441].indexOf(ev.errorCode) >= 0) refused = true; };
+      a.onicecandidateerror = failed;
+      b.onicecandidateerror = failed;
+      // Relay-only: a side that finished gathering without a single
+      // candidate has no relay, and waiting out the timer proves nothing.
+      var wire = function (pc, other) {
+        var any = false;
+        pc.onicecandidate = function (ev) {
+          if (ev.candidate) { any = true; other.addIceCandidate(ev.candidate).catch(function () {}); }
+          else if (!any) finish(false);
+        };
+      };
+      wire(a, b); wire(b, a);
       b.ondatachannel = function (ev) { ev.channel.onmessage = function (m) { finish(m.data === "ping"); }; };
       var channel = a.createDataChannel("relay-check");
       channel.onopen = function () { channel.send("ping"); };
@@ -355,22 +384,42 @@
     var servers = got.body.ice || [];
     var hasTurn = servers.some(function (s) { return [].concat(s.urls).some(function (u) { return /^turns?:/.test(u); }); });
     var hasStun = servers.some(function (s) { return [].concat(s.urls).some(function (u) { return /^stun:/.test(u); }); });
+    var line = $("connection-result");
     Promise.all([gather(servers, mine), hasTurn ? relays(servers, mine) : Promise.resolve(null)]).then(function (r) {
       if (mine !== run) return;
-      var types = r[0], relayed = r[1];
-      var path = types.host && (onLan() || !(types.srflx || relayed)) ? "straight over this network (the same network as the practice)"
-        : types.srflx ? "directly through the internet (the STUN server answered)"
-        : relayed || types.relay ? "through the practice's relay server (TURN)"
-        : null;
+      var types = r[0], relay = r[1], relayed = relay === "yes";
+      var path = types.host && (onLan() || !(types.srflx || relayed)) ? "lan"
+        : types.srflx ? "internet"
+        : relayed || types.relay ? "relay"
+        : "none";
+      var says = {
+        lan: "straight over this network (the same network as the practice)",
+        internet: "directly through the internet (the STUN server answered)",
+        relay: "through the practice's relay server (TURN)"
+      }[path];
+      // What the page found, for the tests and whoever reads the page's
+      // source: the path named, and each configured server's answer.
+      line.setAttribute("data-path", path);
+      if (hasStun) line.setAttribute("data-stun", types.srflx ? "yes" : "no");
+      if (hasTurn) line.setAttribute("data-turn", relay);
       var notes = [answered];
       if (hasStun) notes.push(types.srflx ? "STUN answered." : "STUN did not answer.");
-      if (hasTurn) notes.push(relayed ? "The relay (TURN) works: video can get through even strict networks." : "The relay (TURN) did not answer.");
+      if (hasTurn) {
+        notes.push(relayed ? "The relay (TURN) works: video can get through even strict networks."
+          : relay === "refused" ? "The relay (TURN) turned down Porchlight's credentials."
+          : "The relay (TURN) could not be reached.");
+      }
       $("connection-detail").textContent = notes.join(" ");
       $("connection-detail").hidden = false;
-      var ok = path && (!hasTurn || relayed);
-      if (path) result("connection", ok ? "yes" : "no", "video can go " + path + ".");
-      else result("connection", "no", "your browser could not prepare a video connection.");
-      help("connection", ok ? null : "A firewall or this network may block video calls. Try another Wi-Fi or mobile data, and tell your clinician if it stays like this.");
+      var ok = says && (!hasTurn || relayed);
+      if (ok) result("connection", "yes", "video can go " + says + ".");
+      else if (hasTurn && !relayed) {
+        result("connection", "no", "the practice's relay server could not be reached, so video may not get through some networks" +
+          (says ? " (here it can still go " + says + ")." : "."));
+      } else result("connection", "no", "your browser could not prepare a video connection.");
+      help("connection", ok ? null : relay === "refused"
+        ? "This is the practice's setting, not your device: tell your clinician the relay refused the check."
+        : "A firewall or this network may block video calls. Try another Wi-Fi or mobile data, and tell your clinician if it stays like this.");
       report("connection", ok ? "ok" : "problem");
     });
   }
@@ -386,6 +435,7 @@
     result("speakers", "waiting", "Not checked yet: press “Play a test sound”, then say whether you heard it.");
     summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
     result("connection", "waiting", "checking…");
+    ["data-path", "data-stun", "data-turn"].forEach(function (a) { $("connection-result").removeAttribute(a); });
     // One question to the box: whether it answers, which room the session
     // uses (the insecure-address note depends on it), and its ICE servers.
     timedFetch(panel.getAttribute("data-ice"), 8000).then(function (got) { return got; }, function () { return null; })

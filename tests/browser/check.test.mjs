@@ -6,16 +6,23 @@
 // made up with an init script and an app's user agent) is warned about
 // before Join, with a working copy button; a plain-http LAN name gets the
 // "not a secure page" explanation; the clinician's dashboard shows the one
-// line. Every request the page makes goes to the box itself. Screenshots
-// at 390 × 844 (and one at 1280) of each state.
+// line; a TURN relay is proven against a real coturn, and a wrong
+// turn_secret is named and reported. Every request the page makes goes to
+// the box itself. Screenshots at 390 × 844 (and one at 1280) of each state.
 //
 // Under PORCHLIGHT_LAN_NAME the whole file runs on plain http, where no
 // browser offers the camera: the check then says so instead of passing.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import dgram from "node:dgram";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join } from "node:path";
 import {
   LAN_NAME, useBrowser, browser, startServer, newPage, clickAndLoad, signIn, path, inMinutes, clientWithAppointment,
-  lowContrast, unnamedButtons, unnamedFields, weakFocus, screenshot,
+  lowContrast, unnamedButtons, unnamedFields, weakFocus, screenshot, unavailable, httpFetch,
 } from "./harness.mjs";
 
 const FAKE = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"];
@@ -227,4 +234,197 @@ test("without JavaScript the page says the check needs it, and Join works", asyn
   assert.ok(await page.getByRole("button", { name: "Check my device" }).isHidden());
   await screenshot(page, "check-no-javascript-390");
   assert.ok(await page.getByRole("button", { name: "Join video call" }).isVisible());
+});
+
+// ---- the relay, against a real coturn ----------------------------------
+//
+// What one machine can prove: that Porchlight's coturn REST credentials
+// are accepted by coturn (and a wrong secret is refused), that the page
+// gets a relay allocation, that two relay-only peer connections carry a
+// data channel through coturn, and that the page names each outcome and
+// reports it. What it cannot: a STUN server on loopback sees the browser
+// at the address it already has, so Chromium drops the reflexive
+// candidate as a duplicate of the host one and the page says "STUN did
+// not answer" even though coturn answered (the test's own STUN request
+// below proves coturn does); nor can it prove the relay crosses a NAT or
+// a firewall, which needs a second network.
+
+/** Where Debian's coturn installs its server, or null. */
+function turnserverPath() {
+  const dirs = (process.env.PATH || "").split(delimiter).concat(["/usr/bin", "/usr/sbin"]);
+  return dirs.map((d) => join(d, "turnserver")).find((p) => existsSync(p)) || null;
+}
+
+/** A loopback UDP port nobody holds at this moment (coturn takes the
+ *  same number for TCP; a clash there shows as coturn not answering). */
+async function freeUdpPort() {
+  const socket = dgram.createSocket("udp4");
+  await new Promise((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  await new Promise((resolve) => socket.close(resolve));
+  return port;
+}
+
+/** One STUN Binding request (RFC 8489 §5) to 127.0.0.1:`port`; resolves
+ *  to the success response's XOR-MAPPED-ADDRESS port, or null without an
+ *  answer in `ms`. */
+function stunBinding(port, ms = 500) {
+  return new Promise((resolve) => {
+    const socket = dgram.createSocket("udp4");
+    const id = randomBytes(12);
+    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), id]);
+    const end = (v) => { clearTimeout(timer); socket.close(); resolve(v); };
+    const timer = setTimeout(() => end(null), ms);
+    socket.on("message", (m) => {
+      if (m.readUInt16BE(0) !== 0x0101 || !m.subarray(8, 20).equals(id)) return;
+      for (let at = 20; at + 4 <= m.length;) {
+        const [type, len] = [m.readUInt16BE(at), m.readUInt16BE(at + 2)];
+        if (type === 0x0020) return end(m.readUInt16BE(at + 6) ^ 0x2112);
+        at += 4 + Math.ceil(len / 4) * 4;
+      }
+      end(null);
+    });
+    socket.bind(0, "127.0.0.1", () => socket.send(request, port, "127.0.0.1"));
+  });
+}
+
+/** coturn on 127.0.0.1 with the REST-credential scheme Porchlight's
+ *  turn_secret speaks (README "Clients outside the network"), relaying on
+ *  loopback only, with no config file, its files in a temporary directory,
+ *  killed after `t` and in any case after two minutes. `{ port, secret }`,
+ *  or null when coturn is not installed (the test is then unavailable). */
+async function coturn(t) {
+  const bin = turnserverPath();
+  if (!bin) { unavailable(t, "coturn's turnserver is not installed (apt-get install coturn)"); return null; }
+  const dir = mkdtempSync(join(tmpdir(), "porchlight-coturn-"));
+  const secret = randomBytes(16).toString("hex");
+  const port = await freeUdpPort();
+  const child = spawn(bin, ["-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1", `--listening-port=${port}`,
+    "--use-auth-secret", `--static-auth-secret=${secret}`, "--realm=porchlight.test",
+    "--no-tls", "--no-dtls", "--no-cli", "--fingerprint",
+    // coturn refuses loopback peers by default (a relay into the box's own
+    // services); here both peers are on loopback. Never in production.
+    "--allow-loopback-peers",
+    `--log-file=${join(dir, "turn.log")}`, "--simple-log", "--verbose", `--pidfile=${join(dir, "turn.pid")}`,
+    `--userdb=${join(dir, "turndb")}`, "--min-port=49152", "--max-port=65535"],
+  { stdio: "ignore", timeout: 120000, killSignal: "SIGKILL" });
+  let exited = null;
+  child.on("exit", (code, signal) => { exited = signal || code; });
+  t.after(() => { child.kill("SIGKILL"); rmSync(dir, { recursive: true, force: true }); });
+  const log = () => { try { return readFileSync(join(dir, "turn.log"), "utf8"); } catch { return ""; } };
+  for (const until = Date.now() + 10000; ; ) {
+    if (await stunBinding(port) !== null) break;
+    assert.ok(exited === null && Date.now() < until, `coturn did not answer STUN on ${port} (${exited}): ${log()}`);
+  }
+  return { port, secret, log };
+}
+
+/** A practice whose built-in room uses `turn` for STUN and TURN, with the
+ *  given secret in Porchlight (coturn's, or a wrong one). */
+async function relayedPractice(t, turn, secret) {
+  const { server, link } = await practice(t);
+  server.cli("settings", "set", "stun_urls", `stun:127.0.0.1:${turn.port}`);
+  server.cli("settings", "set", "turn_url", `turn:127.0.0.1:${turn.port}?transport=udp`);
+  server.cli("settings", "set", "turn_secret", secret);
+  return { server, link };
+}
+
+/** Every RTCPeerConnection `page` makes, kept in `window.madePeers`. */
+async function countPeers(page) {
+  await page.addInitScript(() => {
+    const Made = window.RTCPeerConnection;
+    window.madePeers = [];
+    window.RTCPeerConnection = function (config) { const pc = new Made(config); window.madePeers.push(pc); return pc; };
+    window.RTCPeerConnection.prototype = Made.prototype;
+  });
+}
+
+/** `page`'s peer connections: how many, and how many not closed. */
+const peersOf = (page) => page.evaluate(() => ({
+  made: window.madePeers.length, open: window.madePeers.filter((pc) => pc.signalingState !== "closed").length,
+}));
+
+/** The summaries the page POSTs, as parsed objects. */
+function reports(page) {
+  const sent = [];
+  page.on("request", (r) => { if (r.method() === "POST" && /\/check$/.test(r.url())) sent.push(JSON.parse(r.postData())); });
+  return sent;
+}
+
+test("a configured TURN relay is proven by a data channel through coturn", async (t) => {
+  const turn = await coturn(t);
+  if (!turn) return;
+  const { server, link } = await relayedPractice(t, turn, turn.secret);
+  const ice = JSON.parse(await (await httpFetch(`${link}/check/ice`)).text());
+  assert.deepEqual(ice.ice.map((s) => s.urls), [[`stun:127.0.0.1:${turn.port}`], [`turn:127.0.0.1:${turn.port}?transport=udp`]]);
+  const page = await newPage(t, PHONE);
+  const sent = reports(page);
+  await countPeers(page);
+  await page.goto(link);
+  await page.getByRole("button", { name: "Check my device" }).click();
+  await resultIs(page, "connection", "yes");
+  // One to gather, two relay-only: each closed once its answer is known,
+  // so no TURN allocation stays refreshed while the panel is open.
+  assert.deepEqual(await peersOf(page), { made: 3, open: 0 });
+  const line = result(page, "connection");
+  assert.equal(await line.getAttribute("data-turn"), "yes", "two relay-only peers exchanged data through coturn");
+  // On one machine the host path wins, as it would on the practice LAN.
+  assert.equal(await line.getAttribute("data-path"), "lan");
+  assert.match(await line.innerText(), /video can go straight over this network/);
+  assert.match(await page.locator("#connection-detail").innerText(), /The relay \(TURN\) works/);
+  // coturn answered STUN (coturn's own check above), but the reflexive
+  // address on loopback is the host address: no srflx candidate here.
+  assert.equal(await line.getAttribute("data-stun"), "no");
+  // coturn saw Porchlight's REST user name, `{expiry}:{seat}`, accepted.
+  assert.match(turn.log(), /user <\d+:[^>]+>: incoming packet ALLOCATE processed, success/);
+  for (const until = Date.now() + CHECK_TIMEOUT; !sent.some((s) => s.connection === "ok"); await page.waitForTimeout(100)) {
+    assert.ok(Date.now() < until, `the page reported the connection: ${JSON.stringify(sent)}`);
+  }
+  await screenshot(page, "check-relay-works-390");
+
+  // A client outside the practice network (a name that is not the LAN's,
+  // made a secure context as https would be): the relay is the path named.
+  const origin = `http://clinic.example:${new URL(server.url).port}`;
+  const outside = await browser([...FAKE, "--host-resolver-rules=MAP clinic.example 127.0.0.1",
+    `--unsafely-treat-insecure-origin-as-secure=${origin}`]);
+  t.after(() => outside.close());
+  const away = await (await outside.newContext(PHONE)).newPage();
+  await away.goto(origin + new URL(link).pathname);
+  await away.getByRole("button", { name: "Check my device" }).click();
+  await resultIs(away, "connection", "yes");
+  assert.equal(await result(away, "connection").getAttribute("data-path"), "relay");
+  assert.match(await result(away, "connection").innerText(), /video can go through the practice's relay server \(TURN\)/);
+  await resultIs(away, "camera", "yes");
+  await screenshot(away, "check-relay-path-390");
+});
+
+test("a wrong TURN secret: coturn refuses it and the page says the relay could not be reached", async (t) => {
+  const turn = await coturn(t);
+  if (!turn) return;
+  const { server, link } = await relayedPractice(t, turn, randomBytes(16).toString("hex"));
+  const page = await newPage(t, PHONE);
+  const sent = reports(page);
+  await countPeers(page);
+  await page.goto(link);
+  await page.getByRole("button", { name: "Check my device" }).click();
+  const started = Date.now();
+  await resultIs(page, "connection", "no");
+  assert.deepEqual(await peersOf(page), { made: 3, open: 0 });
+  // Known at coturn's refusal, not at the 10 s timer.
+  assert.ok(Date.now() - started < 8000, `refusal known in ${Date.now() - started} ms`);
+  const line = result(page, "connection");
+  assert.equal(await line.getAttribute("data-turn"), "refused");
+  assert.match(await line.innerText(), /relay server could not be reached/);
+  assert.match(await page.locator("#connection-detail").innerText(), /turned down Porchlight's credentials/);
+  assert.match(await page.locator("#connection-help").innerText(), /tell your clinician/);
+  assert.match(turn.log(), /user <\d+:[^>]+>: incoming packet message processed, error 401: Unauthorized/);
+  for (const until = Date.now() + CHECK_TIMEOUT; !sent.some((s) => s.connection === "problem"); await page.waitForTimeout(100)) {
+    assert.ok(Date.now() < until, `the page reported the problem: ${JSON.stringify(sent)}`);
+  }
+  await accessible(page);
+  await screenshot(page, "check-relay-refused-390");
+  const dash = await newPage(t, DESK);
+  await signIn(dash, server);
+  await dash.locator("#waiting .device", { hasText: /Device check: problem \(.*connection.*\)/ })
+    .waitFor({ timeout: CHECK_TIMEOUT });
 });
