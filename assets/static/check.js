@@ -85,6 +85,8 @@
   function result(step, state, text) {
     var line = $(step + "-result");
     line.setAttribute("data-result", state);
+    // "✓ Yes: we can see…" reads on; a line of its own starts a sentence.
+    if (state !== "yes" && state !== "no") text = text.charAt(0).toUpperCase() + text.slice(1);
     line.textContent = (state === "yes" ? "✓ Yes: " : state === "no" ? "✗ No: " : "") + text;
   }
   function help(step, text) {
