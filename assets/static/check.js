@@ -403,9 +403,14 @@
       // source: the path named, and each configured server's answer.
       line.setAttribute("data-path", path);
       if (hasStun) line.setAttribute("data-stun", types.srflx ? "yes" : "no");
+      // The box hands out the relay only from an hour before the window
+      // opens (a link of a weekly series is early for months).
+      var later = !hasTurn && got.body.relay_from;
       if (hasTurn) line.setAttribute("data-turn", relay);
+      else if (later) line.setAttribute("data-turn", "later");
       var notes = [answered];
       if (hasStun) notes.push(types.srflx ? "STUN answered." : "STUN did not answer.");
+      if (later) notes.push("The practice's relay server (TURN) is checked from an hour before the session: run the check again then.");
       if (hasTurn) {
         notes.push(relayed ? "The relay (TURN) works: video can get through even strict networks."
           : relay === "refused" ? "The relay (TURN) turned down Porchlight's credentials."

@@ -12,7 +12,7 @@ use crate::app::App;
 use crate::error::Result;
 use crate::http::{Req, Resp};
 use crate::model::LinkState;
-use crate::settings::Provider;
+use crate::settings::{Ice, Provider};
 use crate::state::Shared;
 use crate::state::presence::DeviceCheck;
 use crate::video::ticket::{Person, seat_of};
@@ -21,28 +21,44 @@ use crate::video::ticket::{Person, seat_of};
 /// for the check, so a page left open does not hold a relay for days.
 pub const TURN_FOR: i64 = 10 * 60;
 
+/// The relay (TURN) is part of a link's check only from this long before
+/// its window opens (seconds): a link of a weekly series is early for
+/// months, and must not be a standing pass to the practice's relay.
+/// Earlier checks try STUN and say when the relay can be tried.
+pub const RELAY_BEFORE_OPEN: i64 = 60 * 60;
+
 /// `GET /v/{token}/check/ice`: `{"provider": "builtin"|"jitsi"|"url",
 /// "ice": [RTCIceServer, …]}` for a link in `early` or `open` (the list is
 /// empty but for the built-in room, whose STUN and TURN servers these are,
-/// TURN with coturn credentials valid [`TURN_FOR`] seconds); otherwise
+/// TURN with coturn credentials valid [`TURN_FOR`] seconds, and only from
+/// [`RELAY_BEFORE_OPEN`] before the window opens: until then TURN is left
+/// out and `"relay_from"` (RFC 3339, UTC) says when); otherwise
 /// `{"state"}` with the status of the link page (404, 410). `no-store`, as
 /// every response; the route is never logged.
 pub fn ice(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let checked = app.check_token(token, now)?;
-    let (LinkState::Early | LinkState::Open, Some((link, appt, _))) = (checked.state, &checked.found) else {
+    let (LinkState::Early | LinkState::Open, Some((link, appt, window))) = (checked.state, &checked.found) else {
         return Ok(Resp::json(checked.state.http_status(), &json!({ "state": checked.state })));
     };
     let settings = app.settings()?;
-    let ice = match settings.video_provider {
-        Provider::Builtin => {
-            // The seat the room would give this person: the TURN user
-            // name is the room's own shape, `{expires}:{seat}`.
-            let seat = seat_of(&shared.keys, appt.id, Person::Client(link.id));
-            super::room::ice_servers(&settings.ice, &seat, now.timestamp() + TURN_FOR)
-        }
-        Provider::Jitsi | Provider::Url => vec![],
-    };
-    Ok(Resp::json(200, &json!({ "provider": settings.video_provider, "ice": ice })))
+    if settings.video_provider != Provider::Builtin {
+        return Ok(Resp::json(200, &json!({ "provider": settings.video_provider, "ice": [] })));
+    }
+    let relay_from = window.opens_at - chrono::Duration::seconds(RELAY_BEFORE_OPEN);
+    let held = settings.ice.turn_url.is_some() && now < relay_from;
+    let ice =
+        if held { Ice { turn_url: None, turn_secret: None, ..settings.ice.clone() } } else { settings.ice.clone() };
+    // The seat the room would give this person: the TURN user name is
+    // the room's own shape, `{expires}:{seat}`.
+    let seat = seat_of(&shared.keys, appt.id, Person::Client(link.id));
+    let mut body = json!({
+        "provider": settings.video_provider,
+        "ice": super::room::ice_servers(&ice, &seat, now.timestamp() + TURN_FOR),
+    });
+    if held {
+        body["relay_from"] = json!(crate::times::rfc3339(relay_from));
+    }
+    Ok(Resp::json(200, &body))
 }
 
 /// `POST /v/{token}/check`: the page's summary, a JSON object of exactly

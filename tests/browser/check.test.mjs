@@ -396,6 +396,15 @@ test("a configured TURN relay is proven by a data channel through coturn", async
   assert.match(await result(away, "connection").innerText(), /video can go through the practice's relay server \(TURN\)/);
   await resultIs(away, "camera", "yes");
   await screenshot(away, "check-relay-path-390");
+
+  // A session hours away: its link is not yet a pass to the relay; the
+  // check says when the relay is tried.
+  const later = clientWithAppointment(server, "Bo Later", inMinutes(180)).appt.participants[0].link;
+  await page.goto(later);
+  await page.getByRole("button", { name: "Check my device" }).click();
+  await resultIs(page, "connection", "yes");
+  assert.equal(await result(page, "connection").getAttribute("data-turn"), "later");
+  assert.match(await page.locator("#connection-detail").innerText(), /checked from an hour before the session/);
 });
 
 test("a wrong TURN secret: coturn refuses it and the page says the relay could not be reached", async (t) => {

@@ -27,7 +27,7 @@ const PROBLEM_MIC: &str = r#"{"camera":"ok","microphone":"problem","speakers":"s
 const ALL_OK: &str = r#"{"camera":"ok","microphone":"ok","speakers":"ok","connection":"ok"}"#;
 
 #[test]
-fn ice_servers_go_to_early_and_open_links_only_with_short_lived_turn() {
+fn ice_servers_go_to_early_and_open_links_only_with_short_lived_turn_near_the_session() {
     let p = Practice::new();
     p.set("video_provider", "builtin");
     p.set("stun_urls", "stun:stun.example.org:3478");
@@ -40,9 +40,20 @@ fn ice_servers_go_to_early_and_open_links_only_with_short_lived_turn() {
         assert_eq!(r.header("cache-control"), Some("no-store"), "{}", s.state);
         let body: Value = serde_json::from_str(&r.body).expect("json");
         match s.state {
-            "early" | "open" => {
+            "early" => {
+                // Hours before its window: STUN only, and when the relay
+                // may be tried (an hour before the window opens).
+                assert_eq!(r.status, 200, "{}", r.body);
+                assert_eq!(body["ice"], serde_json::json!([{"urls": ["stun:stun.example.org:3478"]}]));
+                let from = chrono::DateTime::parse_from_rfc3339(body["relay_from"].as_str().expect("relay_from"));
+                let opens = now() + chrono::Duration::hours(3) - minutes(10);
+                let early = (opens - chrono::Duration::hours(1) - from.expect("a time").to_utc()).num_seconds();
+                assert!(early.abs() <= 60, "relay_from {early} s off");
+            }
+            "open" => {
                 assert_eq!(r.status, 200, "{}: {}", s.state, r.body);
                 assert_eq!(body["provider"], "builtin");
+                assert_eq!(body.get("relay_from"), None);
                 let ice = body["ice"].as_array().expect("ice");
                 assert_eq!(ice[0]["urls"], serde_json::json!(["stun:stun.example.org:3478"]));
                 assert_eq!(ice[1]["urls"], serde_json::json!(["turn:turn.example.org:3478"]));
@@ -61,6 +72,10 @@ fn ice_servers_go_to_early_and_open_links_only_with_short_lived_turn() {
             other => assert_eq!((r.status, body["state"].as_str()), (410, Some(other))),
         }
     }
+    // Within the hour before its window opens, the relay is part of it.
+    let soon = p.appt(&[p.client("Soon Person")], now() + minutes(65), 50);
+    let body: Value = serde_json::from_str(&server.get(&format!("/v/{}/check/ice", soon.token(0))).body).unwrap();
+    assert_eq!(body["ice"][1]["urls"], serde_json::json!(["turn:turn.example.org:3478"]), "{body}");
     let open = &samples[1];
     assert_eq!(server.send("POST", &format!("/v/{}/check/ice", open.token), Some("x=1")).status, 405);
     // Outside rooms: nothing to try, the provider named.
