@@ -51,7 +51,9 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
     let now = now - Duration::seconds(now.timestamp() % 60);
     let minute = Duration::minutes(1);
     let add = |app: &mut App, name: &str| app.add_client(name, None, None, now).map(|c| c.id);
-    let alex = add(app, "Alex Rivera")?;
+    // A phone number (a fictional 555-01xx one): Alex's session began five
+    // minutes ago, so the dashboard shows "Not here yet" with a number to call.
+    let alex = app.add_client("Alex Rivera", None, Some("+1 212 555 0143"), now)?.id;
     let sam = add(app, "Sam Taylor")?;
     let jordan = add(app, "Jordan Taylor")?;
     let riley = add(app, "Riley Chen")?;
@@ -67,6 +69,8 @@ pub fn seed(app: &mut App, now: DateTime<Utc>) -> Result<Demo> {
 
     let open = app.add_appointment(&[alex], now - minute * 5, 50, now)?;
     let couple = app.add_appointment(&[sam, jordan], now + minute * 5, 50, now)?;
+    // What the couple's waiting page shows, as a clinician running late would.
+    app.set_late_note(couple.id, crate::app::late::PRESETS[0], now, None)?;
     let early = app.add_appointment(&[riley], now + minute * 180, 50, now)?;
     // Opens about a minute after start-up: watch its page turn itself open.
     let soon = app.add_appointment(&[drew], now + minute * 12, 50, now)?;

@@ -55,12 +55,18 @@
     return ok;
   }
 
-  function showInApp() {
-    var box = $("inapp");
-    // Above the way in, so it is read before Join is pressed.
+  // Above the way in, so it is read before Join is pressed.
+  function beforeJoin(box) {
     var form = $("join") || $("enter");
     if (form) form.parentNode.insertBefore(box, form);
+    box.hidden = false;
+  }
+
+  function showInApp() {
+    var box = $("inapp");
     var platform = isIOS ? "ios" : isAndroid ? "android" : "other";
+    if (isIOS) box.querySelector("[data-platform-name]").textContent = "Safari";
+    if (isAndroid) box.querySelector("[data-platform-name]").textContent = "Chrome";
     box.querySelector('[data-platform="' + platform + '"]').hidden = false;
     if (isAndroid) {
       // Chrome's intent: the same address, opened by Chrome itself.
@@ -73,9 +79,13 @@
         $("copied").textContent = ok ? "Copied" : "Could not copy: press and hold the address bar to copy it.";
       });
     });
-    box.hidden = false;
+    beforeJoin(box);
   }
   if (inApp()) showInApp();
+  // The built-in room on a plain-http address (not localhost) cannot
+  // start: say so before Join, not only inside the check.
+  var plain = $("plain-http");
+  if (!window.isSecureContext && plain.getAttribute("data-provider") === "builtin") beforeJoin(plain);
 
   // ---- the check ------------------------------------------------------
 

@@ -127,7 +127,9 @@ fn notice(done: &str) -> Option<&'static str> {
         "rotated" => "New link made. The old link and code no longer work.",
         "sending" => "Sending now. This page shows it here again if it fails.",
         "told" => "Marked as sent by you. Nothing will send it again.",
-        "note-set" => "Note shown to everyone waiting for this session. Their pages show it within a few seconds.",
+        "note-set" => {
+            "Note shown to everyone waiting for this session. Their waiting pages show it within a few seconds; their link pages when next opened."
+        }
         "note-cleared" => "Note cleared: it is no longer shown.",
         "resent" => "Link sent again by email. It is on its way.",
         "admitted" => "Let in. Their waiting page takes them into the video room within a few seconds.",

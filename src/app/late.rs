@@ -81,10 +81,12 @@ pub fn tel_uri(phone: &str) -> Option<String> {
     Some(format!("tel:{plus}{digits}"))
 }
 
-/// What the waiting page learns when it asks: its gate, and the note.
+/// What the waiting page learns when it asks: its gate, the note, and
+/// the session's start (`None` for an unknown token).
 pub struct WaitStatus {
     pub gate: Gate,
     pub note: Option<String>,
+    pub starts_at: Option<DateTime<Utc>>,
 }
 
 impl App {
@@ -136,7 +138,8 @@ impl App {
     pub fn wait_status(&mut self, token: &str, now: DateTime<Utc>) -> Result<WaitStatus> {
         let checked = self.check_token(token, now)?;
         let gate = self.gate_of(&checked)?;
-        Ok(WaitStatus { gate, note: note_of(&checked) })
+        let starts_at = checked.found.as_ref().map(|(_, _, window)| window.starts_at);
+        Ok(WaitStatus { gate, note: note_of(&checked), starts_at })
     }
 
     /// Mail participant `client_id` of appointment `id` their link again
@@ -151,6 +154,10 @@ impl App {
         let appt = self.appointment_row(id)?;
         if appt.cancelled_at.is_some() || self.window_of(&appt)?.state_at(now) != LinkState::Open {
             return Err(Error::input("The link can be sent again only while the session's window is open."));
+        }
+        // The message says the session has started: not before it has.
+        if now.timestamp() < appt.start_at {
+            return Err(Error::input("The link can be sent again from the start of the session."));
         }
         let settings = self.settings()?;
         if settings.smtp_url.is_none() || settings.mail_from.is_none() {
@@ -177,7 +184,9 @@ impl App {
                 && at - last < RESEND_EVERY
             {
                 let sent = Local::new(times::from_unix(last), zone);
-                let again = Local::new(times::from_unix(last + RESEND_EVERY), zone);
+                // Shown to the minute: rounded up, so that pressing at the
+                // time it names is never refused again.
+                let again = Local::new(times::from_unix((last + RESEND_EVERY + 59) / 60 * 60), zone);
                 return Err(Error::input(format!(
                     "The link already went to {name} at {} {}. To spare their inbox it can be sent again from {} {}.",
                     sent.time, sent.abbrev, again.time, again.abbrev
@@ -272,6 +281,24 @@ mod tests {
         let trail = app.audit_since(0).unwrap();
         let notes: Vec<&str> = trail.iter().filter(|e| e.event == "session.note").map(|e| e.detail.as_str()).collect();
         assert_eq!(notes, ["note shown to those waiting (14 characters)", "note cleared"]);
+    }
+
+    #[test]
+    fn the_link_goes_again_from_the_start_and_names_a_time_it_can_go_again() {
+        let mut app = test_app();
+        let booked = t("2027-03-15T15:00:00Z");
+        app.set_setting("smtp_url", "smtp://relay.lan:25", booked).unwrap();
+        app.set_setting("mail_from", "clinic@example.net", booked).unwrap();
+        let ann = app.add_client("Ann", Some("ann@example.net"), None, booked).unwrap().id;
+        let appt = app.add_appointment(&[ann], t("2027-03-15T16:00:00Z"), 50, booked).unwrap();
+        // The window is open ten minutes before, but the mail says "has started".
+        let err = app.resend_link(appt.id, ann, t("2027-03-15T15:55:00Z"), "127.0.0.1").unwrap_err().to_string();
+        assert!(err.contains("from the start"), "{err}");
+        app.resend_link(appt.id, ann, t("2027-03-15T16:02:15Z"), "127.0.0.1").unwrap();
+        let err = app.resend_link(appt.id, ann, t("2027-03-15T16:03:00Z"), "127.0.0.1").unwrap_err().to_string();
+        // Two minutes after 16:02:15 is 16:04:15: "from 4:05 PM", never "4:04 PM".
+        assert!(err.contains("4:05"), "{err}");
+        app.resend_link(appt.id, ann, t("2027-03-15T16:04:15Z"), "127.0.0.1").unwrap();
     }
 
     #[test]

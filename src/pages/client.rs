@@ -24,6 +24,8 @@ struct LivePage<'a> {
     now: String,
     /// The clinician's running-late note (`app::late`).
     note: Option<String>,
+    /// The video provider, for the device check (`check.html`).
+    provider: crate::settings::Provider,
 }
 
 /// `POST /v/{token}/here`: the page's script says a person has it open
@@ -68,6 +70,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
                 join_opens_minutes: settings.window.join_opens_minutes,
                 now: times::rfc3339(now),
                 note,
+                provider: settings.video_provider,
             },
         )?;
         return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));

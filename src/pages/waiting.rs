@@ -25,12 +25,14 @@ struct Page<'a> {
     when: Local,
     /// The clinician's running-late note (`app::late`).
     note: Option<String>,
+    /// The video provider, for the device check (`check.html`).
+    provider: crate::settings::Provider,
 }
 
 /// `GET /v/{token}/wait`.
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
-    let gate = app.gate(token, now)?;
-    let ready = match gate {
+    let status = app.wait_status(token, now)?;
+    let ready = match status.gate {
         Gate::NotOpen(_) => return Ok(Resp::see_other(format!("/v/{token}"))),
         Gate::Waiting(who) => {
             shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
@@ -38,13 +40,11 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         }
         Gate::Ready(_) => true,
     };
-    let Some((_, appt, _)) = app.check_token(token, now)?.found else {
-        return Ok(Resp::see_other(format!("/v/{token}")));
-    };
-    let note = appt.late_note.clone();
+    let Some(starts_at) = status.starts_at else { return Ok(Resp::see_other(format!("/v/{token}"))) };
     let settings = app.settings()?;
-    let when = Local::new(crate::times::from_unix(appt.start_at), settings.timezone);
-    let page = Page { practice: &settings.practice_name, token, ready, when, note };
+    let when = Local::new(starts_at, settings.timezone);
+    let provider = settings.video_provider;
+    let page = Page { practice: &settings.practice_name, token, ready, when, note: status.note, provider };
     let html = shared.pages.render("wait.html", page)?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
 }

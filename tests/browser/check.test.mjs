@@ -144,6 +144,9 @@ test("an outside room: what cannot be checked is said, the box is", async (t) =>
   await page.getByRole("button", { name: "Check my device" }).click();
   await resultIs(page, "connection", "yes");
   assert.match(await page.locator("#connection-detail").innerText(), /another service, which this check cannot reach/);
+  // The outside room is on its own secure address: nothing to warn of
+  // before Join, even on plain http.
+  assert.ok(await page.locator("#plain-http").isHidden());
   await screenshot(page, "check-outside-room-390");
 });
 
@@ -214,6 +217,15 @@ test("a plain-http LAN name explains that no browser can use the camera there", 
   await page.goto(plain);
   assert.equal(await page.evaluate(() => window.isSecureContext), false);
   assert.ok(await page.locator("#inapp").isHidden(), "a browser on http is not taken for an app");
+  // Before Join, whether or not the check is opened: the built-in room
+  // cannot start here.
+  const warned = page.locator("#plain-http");
+  assert.ok(await warned.isVisible(), "the plain-http warning shows on load");
+  assert.ok(await page.evaluate(() => {
+    const w = document.getElementById("plain-http"), join = document.getElementById("join");
+    return Boolean(w.compareDocumentPosition(join) & Node.DOCUMENT_POSITION_FOLLOWING);
+  }), "the warning comes before Join");
+  assert.match(await warned.innerText(), /Ask .* for your secure link/);
   await page.getByRole("button", { name: "Check my device" }).click();
   const note = page.locator("#check-insecure");
   await note.waitFor({ timeout: CHECK_TIMEOUT });
