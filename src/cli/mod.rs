@@ -363,11 +363,13 @@ pub enum ApptCmd {
     /// "I'll be with you in 5 minutes", on their pages until its window
     /// closes; --clear takes it away.
     Note {
+        /// The appointment's id.
         #[arg(value_name = "ID")]
         id: i64,
         /// At most 200 characters on one line.
         #[arg(value_name = "TEXT", required_unless_present = "clear", conflicts_with = "clear")]
         text: Option<String>,
+        /// Take the note away.
         #[arg(long)]
         clear: bool,
     },
