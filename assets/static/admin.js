@@ -5,29 +5,8 @@
 (function () {
   "use strict";
 
-  // Copy: the text is already in the page. navigator.clipboard exists only
-  // in secure contexts (https or localhost); on a plain-HTTP LAN address the
-  // fallback selects a temporary field and uses execCommand("copy").
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return legacyCopy(text); });
-    }
-    return Promise.resolve(legacyCopy(text));
-  }
-  function legacyCopy(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.style.position = "fixed";
-    area.style.top = "-1000px";
-    document.body.appendChild(area);
-    area.select();
-    area.setSelectionRange(0, text.length);
-    var ok = false;
-    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-    document.body.removeChild(area);
-    return ok;
-  }
+  // Copy: the text is already in the page (copy.js does the copying).
+  var copyText = window.porchlightCopy;
   document.addEventListener("click", function (ev) {
     var button = ev.target.closest("button.copy");
     if (!button) return;

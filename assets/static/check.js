@@ -33,27 +33,7 @@
     return /FBAN|FBAV|FB_IAB|FBIOS|Instagram|LinkedInApp|GSA\/|\bLine\/|MicroMessenger|Twitter|Snapchat|Pinterest|GmailApp|Outlook-(iOS|Android)|MSOutlook/.test(ua);
   }
 
-  function copyText(text) {
-    if (navigator.clipboard && window.isSecureContext) {
-      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return legacyCopy(text); });
-    }
-    return Promise.resolve(legacyCopy(text));
-  }
-  // Where navigator.clipboard is not allowed (plain http, some WebViews):
-  // select a field off screen and copy it.
-  function legacyCopy(text) {
-    var area = document.createElement("textarea");
-    area.value = text;
-    area.setAttribute("readonly", "");
-    area.className = "offscreen";
-    document.body.appendChild(area);
-    area.select();
-    area.setSelectionRange(0, text.length);
-    var ok = false;
-    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
-    document.body.removeChild(area);
-    return ok;
-  }
+  var copyText = window.porchlightCopy; // copy.js
 
   // Above the way in, so it is read before Join is pressed.
   function beforeJoin(box) {
