@@ -7,6 +7,7 @@ use serde::Serialize;
 use super::{Ctx, Frame};
 use crate::app::late;
 use crate::app::message::Invitation;
+use crate::app::untold::unmailable;
 use crate::app::{ApptView, LoopbackFix};
 use crate::error::Result;
 use crate::http::Resp;
@@ -206,6 +207,9 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
     let window = ctx.app.window_of(&row)?;
     let when = Local::new(window.starts_at, settings.timezone);
     let rows = ctx.app.participant_rows(appt.id)?;
+    // The session's state now, as its links see it (cancelled first).
+    let state = if row.cancelled_at.is_some() { LinkState::Cancelled } else { window.state_at(ctx.now) };
+    let mail_on = ctx.app.mail_on()?;
     let mut participants = vec![];
     for p in appt.participants {
         let admitted = rows.iter().any(|r| r.client_id == p.client_id && r.link.as_ref().is_some_and(|l| l.admitted));
@@ -225,11 +229,10 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         .text();
         let arrival = waiting.iter().find(|w| w.appointment_id == appt.id && w.client_id == p.client_id);
         let arrived = arrival.is_some_and(|w| w.stage >= Stage::Waiting);
-        let state = if row.cancelled_at.is_some() { LinkState::Cancelled } else { window.state_at(ctx.now) };
         let not_here = late::not_here_yet(ctx.now, window.starts_at, settings.not_here_after_minutes, state, arrived);
         let client = ctx.app.find_client(p.client_id)?;
         let phone = client.as_ref().and_then(|c| c.phone.clone()).filter(|p| !p.trim().is_empty());
-        let mailable = client.as_ref().is_some_and(|c| c.email.is_some() && !c.no_mail);
+        let mailable = client.as_ref().is_some_and(|c| unmailable(true, c.email.as_deref(), c.no_mail).is_none());
         participants.push(Person {
             client_id: p.client_id,
             name: p.name,
@@ -254,14 +257,14 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         minutes: row.minutes,
         cancelled,
         movable: can_move(ctx.now, &window, cancelled),
-        startable: !cancelled && window.state_at(ctx.now) == LinkState::Open,
+        startable: state == LinkState::Open,
         started: row.started_at.map(|at| Local::new(times::from_unix(at), settings.timezone).time),
         gated: settings.waiting_room && row.started_at.is_none(),
         participants,
         series: row.series_id,
-        late_note: row.late_note.clone().filter(|_| !cancelled && window.state_at(ctx.now) != LinkState::Expired),
-        notable: !cancelled && window.state_at(ctx.now) != LinkState::Expired,
-        mail_on: settings.smtp_url.is_some() && settings.mail_from.is_some(),
+        late_note: late::note_shown(&row, state).map(str::to_string),
+        notable: late::note_settable(state),
+        mail_on,
     };
     Ok((when.date, card))
 }

@@ -53,7 +53,13 @@ pub fn clean_note(typed: &str) -> Result<Option<String>> {
 /// `state`: only while it is early or open, so once the window closes (or
 /// the session is cancelled) the note is gone from every page.
 pub fn note_shown(appt: &ApptRow, state: LinkState) -> Option<&str> {
-    matches!(state, LinkState::Early | LinkState::Open).then_some(appt.late_note.as_deref()).flatten()
+    note_settable(state).then_some(appt.late_note.as_deref()).flatten()
+}
+
+/// Whether a note can be set on a session in `state` (as its links see
+/// it): before or during its window, not once cancelled or over.
+pub fn note_settable(state: LinkState) -> bool {
+    matches!(state, LinkState::Early | LinkState::Open)
 }
 
 /// Is a participant "not here yet"? From `after_minutes` past the start
@@ -159,10 +165,10 @@ impl App {
         if now.timestamp() < appt.start_at {
             return Err(Error::input("The link can be sent again from the start of the session."));
         }
-        let settings = self.settings()?;
-        if settings.smtp_url.is_none() || settings.mail_from.is_none() {
+        if !self.mail_on()? {
             return Err(Error::input("Mail is not set up: copy the message and send it yourself."));
         }
+        let settings = self.settings()?;
         let participant = self
             .store
             .participants(id)?
@@ -170,9 +176,9 @@ impl App {
             .find(|p| p.client_id == client_id && p.link.is_some())
             .ok_or_else(|| Error::not_found(format!("client {client_id} has no link in appointment {id}")))?;
         let client = self.store.client(client_id)?.ok_or_else(|| Error::not_found("no such client"))?;
-        if client.no_mail || client.email.is_none() {
+        if let Some(why) = super::untold::unmailable(true, client.email.as_deref(), client.no_mail) {
             return Err(Error::input(format!(
-                "{} has no email address or asked for no email: copy the message and send it another way.",
+                "Not sent to {}: {why}. Copy the message and send it another way.",
                 client.name
             )));
         }
