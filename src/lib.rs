@@ -34,6 +34,7 @@ pub mod demo;
 pub mod email;
 pub mod error;
 pub mod fetch;
+pub mod files;
 pub mod hosts;
 pub mod http;
 pub mod ical;

@@ -21,7 +21,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -185,24 +185,14 @@ impl std::fmt::Debug for Keyring {
 
 impl Keyring {
     /// Load the key file from `dir`, creating it (mode 0600, synced) on first
-    /// use. A key file that other users can read is refused: it is the one
-    /// secret that turns the database into working links.
+    /// use. It is the one secret that turns the database into working
+    /// links: one that others could read is made 0600 before this runs
+    /// (`files::keep_private`, from `App::open`).
     pub fn open_or_create(dir: &Path) -> Result<Keyring> {
         let path = dir.join(KEY_FILE);
         match fs::read_to_string(&path) {
-            Ok(text) => {
-                let mode = fs::metadata(&path)?.permissions().mode();
-                if mode & 0o077 != 0 {
-                    return Err(Error::internal(format!(
-                        "{} is readable by other users (mode {:o}); run: chmod 600 {}",
-                        path.display(),
-                        mode & 0o777,
-                        path.display()
-                    )));
-                }
-                Self::from_hex(text.trim())
-                    .ok_or_else(|| Error::internal(format!("{} is not a Porchlight key file", path.display())))
-            }
+            Ok(text) => Self::from_hex(text.trim())
+                .ok_or_else(|| Error::internal(format!("{} is not a Porchlight key file", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let mut key = [0u8; 32];
                 random_bytes(&mut key);
@@ -721,20 +711,11 @@ mod tests {
     fn key_file_is_created_private_and_read_back() {
         let dir = tempfile::tempdir().unwrap();
         let k1 = Keyring::open_or_create(dir.path()).unwrap();
+        use std::os::unix::fs::PermissionsExt;
         let mode = fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
         let k2 = Keyring::open_or_create(dir.path()).unwrap();
         let seed = new_seed();
         assert_eq!(k1.token(Kind::Participant, &seed), k2.token(Kind::Participant, &seed));
-    }
-
-    #[test]
-    fn a_key_file_others_can_read_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        Keyring::open_or_create(dir.path()).unwrap();
-        let path = dir.path().join(KEY_FILE);
-        fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
-        let err = Keyring::open_or_create(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("chmod 600"), "{err}");
     }
 }

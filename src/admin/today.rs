@@ -39,6 +39,9 @@ struct Page {
     backup: BackupNote,
     /// How the calendar sync stands, when `calendar_import_url` is set.
     sync: Option<BackupNote>,
+    /// How fresh Litestream's copy is, when `litestream_socket` is set,
+    /// or the hint to set it where Litestream has copied this database.
+    replica: Option<BackupNote>,
 }
 
 /// One line about the nightly backups; `alert` when something is wrong.
@@ -178,6 +181,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let sync = sync_note(ctx, zone)?;
     // Start redirects to the video room: the page's forms may lead there.
     let room = crate::video::origin(&*ctx.app.settings()?);
+    let replica = replica_note(ctx, zone)?;
     ctx.render(
         200,
         "admin_today.html",
@@ -194,6 +198,7 @@ pub fn page(ctx: &mut Ctx<'_>) -> Result<Resp> {
             loopback,
             backup: backup_note(ctx, zone),
             sync,
+            replica,
         },
     )
     .map(|r| r.with_form_action(room))
@@ -356,6 +361,29 @@ fn sync_note(ctx: &mut Ctx<'_>, zone: chrono_tz::Tz) -> Result<Option<BackupNote
             ),
         ),
     })
+}
+
+/// "Continuous copy: current, last synced 2 s ago", an alert when it
+/// stalled or Litestream cannot be asked (`state::replica::judge`), or,
+/// with `litestream_socket` unset where Litestream's own folder sits
+/// beside the database, how to see it here. `None` otherwise.
+fn replica_note(ctx: &mut Ctx<'_>, zone: chrono_tz::Tz) -> Result<Option<BackupNote>> {
+    if ctx.app.settings()?.litestream_socket.is_none() {
+        let copied = ctx.shared.data.join(format!(".{}-litestream", crate::db::DB_FILE)).is_dir();
+        return Ok(copied.then(|| BackupNote {
+            alert: false,
+            text: "Litestream has copied this database (its folder is beside it). To see here whether the copy is \
+                   current, enable its socket and set litestream_socket."
+                .into(),
+        }));
+    }
+    let status = ctx.shared.replica.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let judged = crate::state::replica::judge(&status, chrono::Utc::now());
+    let when = |at| {
+        let l = Local::new(at, zone);
+        format!("{} {} {}", l.date, l.time, l.abbrev)
+    };
+    Ok(Some(BackupNote { alert: judged.alarming(), text: judged.describe(when) }))
 }
 
 /// `GET /admin/api/waiting`: polled by the dashboard every few seconds.

@@ -69,9 +69,14 @@ pub struct App {
 }
 
 impl App {
-    /// Open the data directory: key file and database, created if missing.
+    /// Open the data directory: key file and database, created if missing,
+    /// after making it and them owner-only (`files::keep_private`, said
+    /// on standard error).
     pub fn open(dir: &Path) -> Result<App> {
         create_private_dir(dir)?;
+        for line in crate::files::keep_private(dir)? {
+            eprintln!("porchlight: {line}");
+        }
         let keys = Arc::new(Keyring::open_or_create(dir)?);
         Ok(App::with(Store::open(dir)?, keys))
     }
@@ -307,7 +312,8 @@ impl LoopbackFix {
 }
 
 /// Create the data directory readable by its owner only (client names and
-/// the key live there). An existing directory is left as the owner set it.
+/// the key live there). An existing one is tightened by
+/// `files::keep_private`.
 fn create_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {

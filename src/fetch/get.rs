@@ -1,5 +1,6 @@
-//! One HTTP/1.1 GET (RFC 9112) over TCP, or TLS by rustls, under a
-//! deadline and a size bound: the whole client the calendar fetch needs.
+//! One HTTP/1.1 GET (RFC 9112) over TCP, or TLS by rustls, or a Unix
+//! socket, under a deadline and a size bound: the whole client the
+//! calendar fetch and Litestream's control socket (`fetch::replica`) need.
 //! The response head is parsed by httparse, chunked bodies' sizes by its
 //! `parse_chunk_size`; what is left here is the order of reads and the
 //! bounds. `Connection: close` on every request: one response a
@@ -7,6 +8,8 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,7 +53,8 @@ pub fn get(url: &Url, deadline: Instant, max: usize, tls: &Arc<ClientConfig>) ->
     let addrs = url.socket_addrs(|| None).map_err(|_| Failure::NoSuchHost)?;
     let tcp = connect(&addrs, deadline)?;
     let _ = tcp.set_nodelay(true);
-    let mut conn = Conn { tcp: tcp.try_clone().map_err(|e| Failure::Io(e.kind()))?, deadline, io: Io::Plain(tcp) };
+    let mut conn =
+        Conn { sock: Sock::Tcp(tcp.try_clone().map_err(|e| Failure::Io(e.kind()))?), deadline, io: Io::Plain(tcp) };
     if url.scheme() == "https" {
         let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_string())
             .map_err(|_| Failure::NoSuchHost)?;
@@ -60,10 +64,26 @@ pub fn get(url: &Url, deadline: Instant, max: usize, tls: &Arc<ClientConfig>) ->
     }
     let default_port = url.port().is_none_or(|p| Some(p) == url.port_or_known_default());
     let host_header = if default_port { host.to_string() } else { format!("{host}:{}", url.port().unwrap_or(0)) };
+    exchange(conn, &url[Position::BeforePath..Position::AfterQuery], &host_header, "text/calendar", max)
+}
+
+/// GET `target` (a path and query) from the HTTP server listening on the
+/// Unix socket `socket`, as [`get`] does over TCP.
+pub fn get_unix(socket: &Path, target: &str, deadline: Instant, max: usize) -> Result<Answer, Failure> {
+    let stream = UnixStream::connect(socket).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => Failure::NoSuchHost,
+        _ => Failure::Connect,
+    })?;
+    let sock = Sock::Unix(stream.try_clone().map_err(|e| Failure::Io(e.kind()))?);
+    exchange(Conn { sock, deadline, io: Io::Unix(stream) }, target, "localhost", "application/json", max)
+}
+
+/// Send the GET on `conn` and read its answer: the head always, the body
+/// (at most `max` bytes) for 200 only.
+fn exchange(mut conn: Conn, target: &str, host: &str, accept: &str, max: usize) -> Result<Answer, Failure> {
     let request = format!(
-        "GET {} HTTP/1.1\r\nHost: {host_header}\r\nAccept: text/calendar\r\nAccept-Encoding: identity\r\n\
+        "GET {target} HTTP/1.1\r\nHost: {host}\r\nAccept: {accept}\r\nAccept-Encoding: identity\r\n\
          User-Agent: porchlight/{}\r\nConnection: close\r\n\r\n",
-        &url[Position::BeforePath..Position::AfterQuery],
         env!("CARGO_PKG_VERSION")
     );
     conn.write_all(request.as_bytes())?;
@@ -146,12 +166,27 @@ fn connect(addrs: &[std::net::SocketAddr], deadline: Instant) -> Result<TcpStrea
 enum Io {
     Plain(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Unix(UnixStream),
+}
+
+/// The socket under [`Io`], for its timeouts.
+enum Sock {
+    Tcp(TcpStream),
+    Unix(UnixStream),
+}
+
+impl Sock {
+    fn timeouts(&self, left: Duration) {
+        let _ = match self {
+            Sock::Tcp(s) => s.set_read_timeout(Some(left)).and_then(|()| s.set_write_timeout(Some(left))),
+            Sock::Unix(s) => s.set_read_timeout(Some(left)).and_then(|()| s.set_write_timeout(Some(left))),
+        };
+    }
 }
 
 /// A connection whose every read and write ends by the deadline.
 struct Conn {
-    /// The same socket, for its timeouts.
-    tcp: TcpStream,
+    sock: Sock,
     deadline: Instant,
     io: Io,
 }
@@ -163,21 +198,23 @@ impl Conn {
     }
 
     fn write_all(&mut self, bytes: &[u8]) -> Result<(), Failure> {
-        let _ = self.tcp.set_write_timeout(Some(self.left()?));
+        self.sock.timeouts(self.left()?);
         let done = match &mut self.io {
             Io::Plain(s) => s.write_all(bytes).and_then(|()| s.flush()),
             Io::Tls(s) => s.write_all(bytes).and_then(|()| s.flush()),
+            Io::Unix(s) => s.write_all(bytes).and_then(|()| s.flush()),
         };
         done.map_err(failure)
     }
 
     /// Read more onto `buf`, at most up to `cap` bytes in it; 0 at the end.
     fn fill(&mut self, buf: &mut Vec<u8>, cap: usize) -> Result<usize, Failure> {
-        let _ = self.tcp.set_read_timeout(Some(self.left()?));
+        self.sock.timeouts(self.left()?);
         let mut chunk = [0u8; 16 * 1024];
         let room = cap.saturating_sub(buf.len()).clamp(1, chunk.len());
         let got = match &mut self.io {
             Io::Plain(s) => s.read(&mut chunk[..room]),
+            Io::Unix(s) => s.read(&mut chunk[..room]),
             // A server that closes without TLS's close_notify ends the
             // body as a plain close does; a cut calendar fails its parse.
             Io::Tls(s) => match s.read(&mut chunk[..room]) {

@@ -15,8 +15,12 @@
 //! at first; its 0.17 MB put the binary over its 8 MB bound, for one GET
 //! a quarter of an hour). The trusted roots are the system's, read by
 //! rustls-native-certs (which honours `SSL_CERT_FILE`).
+//!
+//! `replica.rs` asks Litestream's control socket how fresh the continuous
+//! copy is, with the same client over a Unix socket.
 
 mod get;
+pub mod replica;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,7 +1,8 @@
 //! The server's own threads beside the requests: batched page views and
 //! the clock mark written every [`views::FLUSH_EVERY`], the built-in
 //! rooms swept for people who went silent, repeating series given
-//! their sessions as time passes, and the synced calendar fetched.
+//! their sessions as time passes, the synced calendar fetched, and
+//! Litestream asked how fresh the continuous copy is.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::app::App;
 use crate::app::import::Origin;
+use crate::state::replica::{self, Freshness};
 use crate::state::{Shared, rooms, views};
 use crate::store::Store;
 
@@ -158,4 +160,45 @@ fn sync_once(app: &mut App, shared: &Shared, fetched: crate::error::Result<Strin
     if imported.is_ok_and(|r| r.created + r.updated + r.cancelled > 0) {
         shared.mail.kick();
     }
+}
+
+/// While `litestream_socket` is set: ask Litestream about our database
+/// every [`replica::ASK_EVERY`] (and within [`SETTING_CHECK`] of the
+/// setting changing), keep the answer for the dashboard, and say on
+/// standard error when the copy stops or starts again being current,
+/// once each way. Reads only: this thread writes nothing to the database.
+pub fn watch_replica(mut app: App, shared: &Shared, stop: &AtomicBool) {
+    let db = shared.data.join(crate::db::DB_FILE);
+    let mut asked: Option<(Option<std::path::PathBuf>, Instant)> = None;
+    let mut looked: Option<Instant> = None;
+    let mut alarmed = false;
+    while !stop.load(Ordering::SeqCst) {
+        if looked.is_none_or(|t| t.elapsed() >= SETTING_CHECK) {
+            looked = Some(Instant::now());
+            let socket = app.settings().ok().and_then(|s| s.litestream_socket.clone());
+            let changed = asked.as_ref().is_none_or(|(was, _)| *was != socket);
+            if changed || asked.as_ref().is_some_and(|(_, at)| at.elapsed() >= replica::ASK_EVERY) {
+                let judged = ask_replica(shared, socket.as_deref(), &db, changed);
+                if socket.is_some() && judged.alarming() != alarmed {
+                    alarmed = judged.alarming();
+                    eprintln!("porchlight: the continuous copy: {}", judged.describe(|t| t.to_rfc3339()));
+                }
+                asked = Some((socket, Instant::now()));
+            }
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+/// Ask Litestream at `socket` (if set), record the answer (starting
+/// afresh when the socket `changed`) and judge it.
+fn ask_replica(shared: &Shared, socket: Option<&std::path::Path>, db: &std::path::Path, changed: bool) -> Freshness {
+    let answer = socket.map(|path| crate::fetch::replica::ask(path, db));
+    let now = chrono::Utc::now();
+    let mut status = shared.replica.lock().unwrap_or_else(|p| p.into_inner());
+    if changed {
+        *status = replica::Status { socket: socket.map(Into::into), since: socket.map(|_| now), last: None };
+    }
+    status.last = answer.map(|a| (now, a));
+    replica::judge(&status, now)
 }

@@ -53,6 +53,7 @@ pub struct Running {
     extender: Option<JoinHandle<()>>,
     /// Fetches and imports `calendar_import_url`.
     syncer: Option<JoinHandle<()>>,
+    watcher: Option<JoinHandle<()>>,
     backer: Option<JoinHandle<()>>,
     checker: Option<JoinHandle<()>>,
     integrity: Arc<Integrity>,
@@ -160,6 +161,7 @@ pub fn start(config: Config) -> Result<Running> {
         pools: Pools::new(pool()?, pool()?),
         backups: Mutex::new(backup_status::Status { plan: config.backups.clone(), ..Default::default() }),
         imports: Default::default(),
+        replica: Default::default(),
     });
     let stop = Arc::new(AtomicBool::new(false));
     let listeners: Vec<(TcpListener, bool)> =
@@ -211,6 +213,14 @@ pub fn start(config: Config) -> Result<Running> {
                 .spawn(move || chores::sync_calendar(app, &shared, &stop))?,
         )
     };
+    let watcher = {
+        let (app, shared, stop) = (App::with(store()?, app.keys().clone()), shared.clone(), stop.clone());
+        Some(
+            std::thread::Builder::new()
+                .name("replica".into())
+                .spawn(move || chores::watch_replica(app, &shared, &stop))?,
+        )
+    };
     let backer = match config.backups.clone() {
         Some(plan) => {
             if !plan.dir.is_dir() {
@@ -254,6 +264,7 @@ pub fn start(config: Config) -> Result<Running> {
         sender,
         extender,
         syncer,
+        watcher,
         backer,
         checker,
         integrity,
@@ -355,6 +366,9 @@ impl Running {
         }
         if let Some(c) = self.syncer.take() {
             let _ = c.join();
+        }
+        if let Some(w) = self.watcher.take() {
+            let _ = w.join();
         }
         self.shared.mail.kick();
         if let Some(s) = self.sender.take() {

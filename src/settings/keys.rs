@@ -144,6 +144,14 @@ pub const KEYS: &[Key] = &[
         "Another calendar's private address (https:// or webcal://), imported every 15 minutes; the dashboard \
          shows the last sync. Write-only, as it opens the calendar to anyone who has it; leave empty to keep it.",
     ),
+    text(
+        "litestream_socket",
+        None,
+        "Litestream's control socket (continuous copy)",
+        "Where Litestream answers about the copy it streams off this box (socket: path: in litestream.yml), e.g. \
+         /var/lib/porchlight/litestream.sock. Set, the dashboard shows how fresh the copy is and warns when it \
+         stalls. Empty: not asked.",
+    ),
     choice("waiting_room", ON_OFF, "Waiting room", "on or off."),
     text(
         "not_here_after_minutes",

@@ -62,6 +62,9 @@ pub struct Settings {
     /// The calendar synced every 15 minutes (already unsealed, as typed;
     /// `crate::urls::calendar_address` reads it); `None`: no sync.
     pub calendar_import_url: Option<String>,
+    /// Litestream's control socket, asked how fresh the continuous copy
+    /// is; `None`: the dashboard does not ask.
+    pub litestream_socket: Option<std::path::PathBuf>,
 }
 
 /// Where Join leads (`video_provider`).
@@ -136,6 +139,7 @@ impl Settings {
                 "smtp_url" => s.smtp_url = Some(value.to_string()),
                 "mail_from" => s.mail_from = Some(value.to_string()),
                 "calendar_import_url" => s.calendar_import_url = Some(value.to_string()),
+                "litestream_socket" => s.litestream_socket = Some(value.into()),
                 "reminder_hours" => {
                     s.reminder_hours = value.split(',').filter_map(|h| h.trim().parse().ok()).collect();
                 }
@@ -167,6 +171,7 @@ impl Default for Settings {
             reminder_hours: vec![24, 1],
             series_horizon_weeks: 12,
             calendar_import_url: None,
+            litestream_socket: None,
         }
     }
 }
@@ -285,6 +290,7 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         }
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
         "calendar_import_url" => crate::urls::calendar_address(value).map(|_| value.to_string()).map_err(String::from),
+        "litestream_socket" => socket_path(value),
         "mail_from" => crate::email::address(value).ok_or_else(|| "use an email address".to_string()),
         "reminder_hours" => {
             let mut hours = vec![];
@@ -301,6 +307,18 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         }
         _ => Ok(value.to_string()),
     }
+}
+
+/// `/var/lib/porchlight/litestream.sock`: an absolute path a Unix socket
+/// can have (at most 107 bytes, the `sun_path` of Linux's `unix(7)` less
+/// its terminating NUL), without control characters.
+fn socket_path(value: &str) -> Result<String, String> {
+    if !value.starts_with('/') || value.len() > 107 || value.chars().any(char::is_control) {
+        return Err("use the absolute path of Litestream's control socket (socket: path: in litestream.yml), \
+                    at most 107 bytes, e.g. /var/lib/porchlight/litestream.sock"
+            .into());
+    }
+    Ok(value.to_string())
 }
 
 /// `stun:stun.example.org:3478`, `turn:203.0.113.5:3478?transport=udp`:

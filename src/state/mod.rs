@@ -1,7 +1,8 @@
 //! What requests share, below the handlers that use it: the database
 //! connections they are answered with (`pool.rs`), typed-code budgets
 //! (`limit.rs`), who is waiting (`presence.rs`), batched page views
-//! (`views.rs`), how the nightly backups stand (`backups.rs`), the
+//! (`views.rs`), how the nightly backups stand (`backups.rs`), how
+//! fresh Litestream's continuous copy is (`replica.rs`), the
 //! built-in rooms' leavers (`rooms.rs`), uploaded calendars waiting for
 //! their confirmation (`imports.rs`), and [`Shared`], which holds them
 //! all with the rest of one running server's state. The server builds it
@@ -12,6 +13,7 @@ pub mod imports;
 pub mod limit;
 mod pool;
 pub mod presence;
+pub mod replica;
 pub mod rooms;
 pub mod views;
 
@@ -67,6 +69,8 @@ pub struct Shared {
     pub pools: Pools,
     /// How the nightly backups stand, for the dashboard.
     pub backups: Mutex<backups::Status>,
+    /// What Litestream last said of the continuous copy.
+    pub replica: Mutex<replica::Status>,
     /// Uploaded calendars waiting for their "Import these".
     pub imports: imports::Pending,
 }

@@ -30,6 +30,7 @@
 //! - [`leaks`]: no token, code or password in logs or data files.
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
+//! - [`continuous`]: beside the real Litestream: a restored database made private, the copy's freshness on the dashboard.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
 //! - [`check`]: the device check's routes: ICE servers for live links, the summary in Waiting now, bounds.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
@@ -46,6 +47,7 @@ mod cli;
 mod clinician;
 mod clock;
 mod connections;
+mod continuous;
 mod durability;
 mod export;
 mod fetch_tls;

@@ -1,0 +1,138 @@
+//! The data directory and the files in it stay owner-only, whatever made
+//! them.
+//!
+//! Porchlight creates its directory 0700 and its database and key file
+//! 0600, but other programs put files there too: `litestream restore`
+//! writes the database 0644 (measured with Litestream 0.5.17), `cp` of a
+//! key file keeps the umask's 0644, an unpacked archive keeps whatever it
+//! recorded. Those files hold client names, addresses and the key that
+//! turns the database into working links, so every start (`serve` and
+//! every command) tightens them before SQLite opens anything: the
+//! directory to 0700, the files to 0600. What was changed is said on
+//! standard error; a file that cannot be changed (another user's, a
+//! read-only disk) stops Porchlight with the command that fixes it.
+//!
+//! With the directory 0700, files that other programs keep inside it
+//! (Litestream's `.porchlight.db-litestream/`, made 0755/0644) are out of
+//! other users' reach too; they are not chased one by one.
+
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Group and other permission bits: none of them may be set.
+const OTHERS: u32 = 0o077;
+
+/// The files of the data directory that hold client data or the key,
+/// with what they are: the database, SQLite's write-ahead log and its
+/// index (sqlite.org/wal.html), the key file. The `.bak` copies kept
+/// before a migration are made 0600 by `db::copy` and are not listed.
+fn private_files() -> [(String, &'static str); 4] {
+    let db = crate::db::DB_FILE;
+    [
+        (db.to_string(), "the database"),
+        (format!("{db}-wal"), "the database's write-ahead log"),
+        (format!("{db}-shm"), "the write-ahead log's index"),
+        (crate::token::KEY_FILE.to_string(), "the key file"),
+    ]
+}
+
+/// Tighten `dir` and its private files (see the module doc). Returns one
+/// line per change, for the caller to print; a file that is not there is
+/// skipped. Errors: a directory or file whose mode cannot be changed,
+/// naming it, its owner and the command to run.
+pub fn keep_private(dir: &Path) -> Result<Vec<String>> {
+    let mut changed = vec![];
+    changed.extend(tighten(dir, "the data directory", 0o700)?);
+    for (name, what) in private_files() {
+        changed.extend(tighten(&dir.join(name), what, 0o600)?);
+    }
+    Ok(changed)
+}
+
+/// Clear the group and other bits of `path` (keeping the owner's, at most
+/// `most`); `Some(line)` when something changed.
+fn tighten(path: &Path, what: &str, most: u32) -> Result<Option<String>> {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::internal(format!("cannot read {}: {e}", path.display()))),
+    };
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & OTHERS == 0 {
+        return Ok(None);
+    }
+    let tight = mode & most & !OTHERS;
+    fs::set_permissions(path, fs::Permissions::from_mode(tight)).map_err(|e| {
+        Error::internal(format!(
+            "{} ({what}) can be read by other users (mode {mode:o}) and could not be made private: {e}; \
+             it belongs to user id {}. Run Porchlight as that user, or run: chmod {most:o} {}",
+            path.display(),
+            meta.uid(),
+            path.display()
+        ))
+    })?;
+    Ok(Some(format!("{} ({what}) could be read by other users (mode {mode:o}); it is {tight:o} now", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    fn set(path: &Path, mode: u32) {
+        fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+    }
+
+    #[test]
+    fn files_others_can_read_are_made_owner_only_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        for (name, _) in private_files() {
+            fs::write(data.join(&name), "x").unwrap();
+            set(&data.join(&name), 0o644);
+        }
+        set(&data, 0o755);
+        let said = keep_private(&data).unwrap();
+        assert_eq!(mode(&data), 0o700);
+        for (name, _) in private_files() {
+            assert_eq!(mode(&data.join(&name)), 0o600, "{name}");
+        }
+        assert_eq!(said.len(), 5, "{said:?}");
+        assert!(
+            said[1].contains("porchlight.db (the database) could be read") && said[1].contains("644"),
+            "{}",
+            said[1]
+        );
+        assert!(said[1].ends_with("it is 600 now"), "{}", said[1]);
+        assert!(keep_private(&data).unwrap().is_empty(), "a second start has nothing to say");
+    }
+
+    #[test]
+    fn the_owner_keeps_what_it_had_and_nothing_more() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join(crate::token::KEY_FILE);
+        fs::write(&key, "x").unwrap();
+        // Read-only for the owner stays read-only; execute bits never appear.
+        set(&key, 0o444);
+        set(dir.path(), 0o750);
+        keep_private(dir.path()).unwrap();
+        assert_eq!(mode(&key), 0o400);
+        assert_eq!(mode(dir.path()), 0o700);
+    }
+
+    #[test]
+    fn missing_files_and_private_ones_are_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        set(dir.path(), 0o700);
+        assert!(keep_private(dir.path()).unwrap().is_empty());
+        assert!(keep_private(&dir.path().join("nowhere")).unwrap().is_empty());
+    }
+}
