@@ -5,16 +5,20 @@
 //! 0600, but other programs put files there too: `litestream restore`
 //! writes the database 0644 (measured with Litestream 0.5.17), `cp` of a
 //! key file keeps the umask's 0644, an unpacked archive keeps whatever it
-//! recorded. Those files hold client names, addresses and the key that
-//! turns the database into working links, so every start (`serve` and
-//! every command) tightens them before SQLite opens anything: the
-//! directory to 0700, the files to 0600. What was changed is said on
+//! recorded, and Litestream keeps pages of the database in its own
+//! folder beside it (`.porchlight.db-litestream/`, 0755 with 0644 files).
+//! These hold client names, addresses and the key that turns the
+//! database into working links, so every start (`serve` and every
+//! command) tightens them before SQLite opens anything: the files to
+//! 0600, Litestream's folder to 0700 (which puts every file in it out of
+//! reach, however Litestream made them). What was changed is said on
 //! standard error; a file that cannot be changed (another user's, a
 //! read-only disk) stops Porchlight with the command that fixes it.
 //!
-//! With the directory 0700, files that other programs keep inside it
-//! (Litestream's `.porchlight.db-litestream/`, made 0755/0644) are out of
-//! other users' reach too; they are not chased one by one.
+//! The data directory itself is left as it is: Porchlight and the Debian
+//! package make it 0700, and `--data` may name a folder that holds other
+//! things, whose mode is not Porchlight's to change. Its file names are
+//! not secret; its files are.
 
 use std::fs;
 use std::io::ErrorKind;
@@ -40,13 +44,15 @@ fn private_files() -> [(String, &'static str); 4] {
     ]
 }
 
-/// Tighten `dir` and its private files (see the module doc). Returns one
+/// Tighten the private files of the data directory `dir` and
+/// Litestream's folder there (see the module doc). Returns one
 /// line per change, for the caller to print; a file that is not there is
 /// skipped. Errors: a directory or file whose mode cannot be changed,
 /// naming it, its owner and the command to run.
 pub fn keep_private(dir: &Path) -> Result<Vec<String>> {
     let mut changed = vec![];
-    changed.extend(tighten(dir, "the data directory", 0o700)?);
+    let litestream = dir.join(format!(".{}-litestream", crate::db::DB_FILE));
+    changed.extend(tighten(&litestream, "Litestream's copy of the database's pages", 0o700)?);
     for (name, what) in private_files() {
         changed.extend(tighten(&dir.join(name), what, 0o600)?);
     }
@@ -94,20 +100,24 @@ mod tests {
     fn files_others_can_read_are_made_owner_only_and_said() {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
-        fs::create_dir(&data).unwrap();
+        let litestream = data.join(".porchlight.db-litestream");
+        fs::create_dir_all(litestream.join("ltx")).unwrap();
         for (name, _) in private_files() {
             fs::write(data.join(&name), "x").unwrap();
             set(&data.join(&name), 0o644);
         }
         set(&data, 0o755);
+        set(&litestream, 0o755);
         let said = keep_private(&data).unwrap();
-        assert_eq!(mode(&data), 0o700);
+        assert_eq!(mode(&data), 0o755, "the data directory is the owner's to set");
+        assert_eq!(mode(&litestream), 0o700);
         for (name, _) in private_files() {
             assert_eq!(mode(&data.join(&name)), 0o600, "{name}");
         }
         assert_eq!(said.len(), 5, "{said:?}");
+        assert!(said[0].contains("(Litestream's copy of the database's pages) could be read"), "{}", said[0]);
         assert!(
-            said[1].contains("porchlight.db (the database) could be read") && said[1].contains("644"),
+            said[1].contains("porchlight.db (the database) could be read by other users (mode 644)"),
             "{}",
             said[1]
         );
@@ -122,16 +132,13 @@ mod tests {
         fs::write(&key, "x").unwrap();
         // Read-only for the owner stays read-only; execute bits never appear.
         set(&key, 0o444);
-        set(dir.path(), 0o750);
         keep_private(dir.path()).unwrap();
         assert_eq!(mode(&key), 0o400);
-        assert_eq!(mode(dir.path()), 0o700);
     }
 
     #[test]
     fn missing_files_and_private_ones_are_left_alone() {
         let dir = tempfile::tempdir().unwrap();
-        set(dir.path(), 0o700);
         assert!(keep_private(dir.path()).unwrap().is_empty());
         assert!(keep_private(&dir.path().join("nowhere")).unwrap().is_empty());
     }

@@ -312,8 +312,8 @@ impl LoopbackFix {
 }
 
 /// Create the data directory readable by its owner only (client names and
-/// the key live there). An existing one is tightened by
-/// `files::keep_private`.
+/// the key live there). An existing directory is left as the owner set
+/// it; the files in it are made private by `files::keep_private`.
 fn create_private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     if dir.is_dir() {
