@@ -10,6 +10,7 @@ import dns from "node:dns";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 const BIN = process.env.PORCHLIGHT_BIN;
@@ -324,4 +325,26 @@ export async function weakFocus(page, limit = 80) {
     if (stop.ratio < 3) out.push(`${stop.id}: focus ring ${stop.ratio.toFixed(2)}:1`);
   }
   return out;
+}
+
+// ---- accessibility --------------------------------------------------------
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/** axe's WCAG 2.1 A/AA violations; the page's context must bypass CSP (`bypassCSP: true`) to let it in. */
+export async function axe(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"],
+  }));
+  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${v.help} at ${n.target.join(" ")}`));
+}
+
+/** Every check a page must pass, at its present width: labels, button
+ *  names, contrast and axe. */
+export async function accessible(page, name) {
+  assert.deepEqual(await unnamedFields(page), [], `${name}: every field has a label`);
+  assert.deepEqual(await unnamedButtons(page), [], `${name}: every button has a name`);
+  assert.deepEqual(await lowContrast(page), [], `${name}: contrast`);
+  assert.deepEqual(await axe(page), [], `${name}: axe`);
 }

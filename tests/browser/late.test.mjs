@@ -11,37 +11,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  useBrowser, startServer, newPage, clickAndLoad, signIn, inMinutes, screenshot, lowContrast, unnamedFields,
-  unnamedButtons, unavailable,
+  useBrowser, startServer, newPage, clickAndLoad, signIn, inMinutes, screenshot, unavailable, accessible,
 } from "./harness.mjs";
 
 useBrowser();
 
-const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
 const PYTHON = process.env.PORCHLIGHT_PYTHON || new URL("../../target/pyenv/bin/python", import.meta.url).pathname;
 const SINK = new URL("../python/smtp_sink.py", import.meta.url).pathname;
-
-/** axe's WCAG 2.1 A/AA violations (the context bypasses CSP to inject it). */
-async function axe(page) {
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] }, resultTypes: ["violations"],
-  }));
-  return result.violations.flatMap((v) => v.nodes.map((n) => `${v.id}: ${v.help} at ${n.target.join(" ")}`));
-}
-
-/** Every check a page must pass, at its present width. */
-async function accessible(page, name) {
-  assert.deepEqual(await unnamedFields(page), [], `${name}: every field has a label`);
-  assert.deepEqual(await unnamedButtons(page), [], `${name}: every button has a name`);
-  assert.deepEqual(await lowContrast(page), [], `${name}: contrast`);
-  assert.deepEqual(await axe(page), [], `${name}: axe`);
-}
 
 /** An SMTP server of our own; its messages land in `dir` as NNNN.eml. */
 async function smtpSink(t) {
