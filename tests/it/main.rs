@@ -31,6 +31,7 @@
 //! - [`durability`]: crash safety, backups while serving, the key file.
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
+//! - [`replica`]: Litestream to a file and to SFTP, SIGKILL mid-write, the restore drill.
 //! - [`check`]: the device check's routes: ICE servers for live links, the summary in Waiting now, bounds.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
@@ -67,6 +68,7 @@ mod outside;
 mod people;
 mod protocol;
 mod proxy;
+mod replica;
 mod room;
 mod routes;
 mod series;

