@@ -107,6 +107,8 @@ fn drill(litestream: &Path, work: &Path, kind: &str, replica: &str, landing: &Pa
             while !stop.load(Ordering::SeqCst) {
                 match support::try_send(addr, &support::request("GET", page.as_bytes(), None)) {
                     Ok(r) if r.status == 200 => {}
+                    // The request the kill cut off.
+                    Err(_) if stop.load(Ordering::SeqCst) => break,
                     other => refused.push(format!("{:?}", other.map(|r| r.status))),
                 }
                 thread::sleep(Duration::from_millis(20));
