@@ -119,13 +119,14 @@ fn drill(litestream: &Path, work: &Path, kind: &str, replica: &str, landing: &Pa
     let writing = writing();
     thread::sleep(writing);
 
-    // The kill: both processes at once, in the middle of the writes; the
-    // writer then lets its command in flight finish and stops.
+    // The kill: both processes, in the middle of the writes, Litestream
+    // first so that `killed` is when replication ended; the writer then
+    // lets its command in flight finish (into the source alone) and stops.
     let served_log = server.stderr();
     stop.store(true, Ordering::SeqCst);
     let killed = Utc::now();
-    server.crash();
     replicator.kill();
+    server.crash();
     let refused = reader.join().expect("reader");
     let (ops, faults) = writer.join().expect("writer");
     let replicated_log = replicator.log();
