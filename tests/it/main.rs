@@ -32,6 +32,7 @@
 //! - [`backups`]: nightly backups by `serve --backup-dir`, and the restore drill.
 //! - [`continuous`]: beside the real Litestream: a restored database made private, the copy's freshness on the dashboard.
 //! - [`torture`]: SIGKILL at random moments; nothing acknowledged is lost.
+//! - [`replica`]: Litestream to a file and to SFTP, SIGKILL mid-write, the restore drill.
 //! - [`check`]: the device check's routes: ICE servers for live links, the summary in Waiting now, bounds.
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
@@ -69,6 +70,7 @@ mod outside;
 mod people;
 mod protocol;
 mod proxy;
+mod replica;
 mod room;
 mod routes;
 mod series;
