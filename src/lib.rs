@@ -37,6 +37,7 @@ pub mod fetch;
 pub mod files;
 pub mod hosts;
 pub mod http;
+pub mod i18n;
 pub mod ical;
 pub mod mail;
 pub mod model;

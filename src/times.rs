@@ -87,68 +87,87 @@ pub struct Local {
     pub zoned: String,
     /// Machine-readable, for `<time datetime=...>`.
     pub iso: String,
+    /// The language it is written in.
+    #[serde(skip)]
+    pub lang: &'static str,
+    /// The local hour, 0 to 23 (Spanish says "a la 1:00", "a las 2:00").
+    #[serde(skip)]
+    pub hour: u32,
 }
 
 impl Local {
-    /// Written out by hand rather than with chrono's format strings, which
-    /// cost more than the rest of a link page together.
+    /// In English, as the admin pages, the command line and the
+    /// clinician's messages write it.
     pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
+        Local::in_lang(t, zone, crate::i18n::ENGLISH)
+    }
+
+    /// In `lang` (a bundled language, `i18n`): its weekday and month
+    /// names, its order of a date's parts (`date-long`) and its clock
+    /// (2:00 PM or 14:00). The zone's abbreviation and name are the same
+    /// in every language. Written out by hand rather than with chrono's
+    /// format strings, which cost more than the rest of a link page
+    /// together.
+    pub fn in_lang(t: DateTime<Utc>, zone: Tz, lang: &'static str) -> Self {
+        use crate::i18n::{Arg, Clock};
         use chrono::{Datelike, Timelike};
+        let names = crate::i18n::names(lang);
         let local = t.with_timezone(&zone);
-        let (pm, hour) = local.hour12();
-        let time = format!("{hour}:{:02} {}", local.minute(), if pm { "PM" } else { "AM" });
+        let time = match names.clock {
+            Clock::Twelve => {
+                let (pm, hour) = local.hour12();
+                format!("{hour}:{:02} {}", local.minute(), if pm { &names.pm } else { &names.am })
+            }
+            Clock::TwentyFour => format!("{}:{:02}", local.hour(), local.minute()),
+        };
         let abbrev = local.offset().to_string();
         let zoned = if abbrev == zone.name() {
             format!("{time} {abbrev}")
         } else {
             format!("{time} {abbrev} ({})", zone.name())
         };
-        Local {
-            date: format!(
-                "{} {} {} {}",
-                weekday_name(local.weekday()),
-                local.day(),
-                month_name(local.month0()),
-                local.year()
-            ),
-            time,
-            abbrev,
-            zone: zone.name().to_string(),
-            zoned,
-            iso: rfc3339(t),
-        }
+        let (day, year) = (local.day().to_string(), local.year().to_string());
+        let date = crate::i18n::text(
+            lang,
+            "date-long",
+            &[
+                ("weekday", Arg::Text(&names.weekdays[local.weekday().num_days_from_monday() as usize])),
+                ("day", Arg::Text(&day)),
+                ("month", Arg::Text(&names.months[local.month0() as usize])),
+                ("year", Arg::Text(&year)),
+            ],
+        )
+        .expect("the English message files define date-long");
+        Local { date, time, abbrev, zone: zone.name().to_string(), zoned, iso: rfc3339(t), lang, hour: local.hour() }
     }
 
     /// One line for messages and the command line:
-    /// "Tuesday 1 December 2026 at 2:00 PM EST (America/New_York)".
+    /// "Tuesday 1 December 2026 at 2:00 PM EST (America/New_York)",
+    /// "martes, 1 de diciembre de 2026 a las 14:00 EST (America/New_York)".
     pub fn line(&self) -> String {
-        format!("{} at {}", self.date, self.zoned)
+        use crate::i18n::Arg;
+        crate::i18n::text(
+            self.lang,
+            "date-at-time",
+            &[
+                ("date", Arg::Text(&self.date)),
+                ("time", Arg::Text(&self.zoned)),
+                ("hour", Arg::Number(self.hour.into())),
+            ],
+        )
+        .expect("the English message files define date-at-time")
     }
 }
 
-/// "Monday": a weekday's name as every date Porchlight writes has it.
+/// "Monday": a weekday's name in English, as the admin pages and the
+/// command line write it (from the English message files).
 pub fn weekday_name(day: chrono::Weekday) -> &'static str {
-    const DAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-    DAYS[day.num_days_from_monday() as usize]
+    &crate::i18n::names(crate::i18n::ENGLISH).weekdays[day.num_days_from_monday() as usize]
 }
 
-/// "October": the name of the month `month0` (0 is January).
+/// "October": the English name of the month `month0` (0 is January).
 pub fn month_name(month0: u32) -> &'static str {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    MONTHS[month0 as usize % 12]
+    &crate::i18n::names(crate::i18n::ENGLISH).months[month0 as usize % 12]
 }
 
 /// Midnight at the start of the local day containing `t`, as UTC. Around a
@@ -298,5 +317,20 @@ mod tests {
         // Santiago skips midnight itself in September: the day starts at 01:00.
         let santiago = parse_zone("America/Santiago").unwrap();
         assert_eq!(rfc3339(start_of_date(d("2026-09-06"), santiago)), "2026-09-06T04:00:00Z");
+    }
+
+    #[test]
+    fn dates_are_written_as_each_language_writes_them() {
+        let t: chrono::DateTime<chrono::Utc> = "2026-12-01T19:05:00Z".parse().unwrap();
+        let zone: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        let en = Local::in_lang(t, zone, "en");
+        assert_eq!(en.line(), "Tuesday 1 December 2026 at 2:05 PM EST (America/New_York)");
+        let es = Local::in_lang(t, zone, "es");
+        assert_eq!(es.line(), "martes, 1 de diciembre de 2026 a las 14:05 EST (America/New_York)");
+        let one: chrono::DateTime<chrono::Utc> = "2026-12-01T06:00:00Z".parse().unwrap();
+        assert_eq!(
+            Local::in_lang(one, zone, "es").line(),
+            "martes, 1 de diciembre de 2026 a la 1:00 EST (America/New_York)"
+        );
     }
 }

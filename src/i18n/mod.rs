@@ -1,0 +1,191 @@
+//! The client's language: what every client page, message and calendar
+//! file says, in English or Spanish, from Project Fluent message files.
+//!
+//! Each language is a folder of `.ftl` files under `assets/locales/`
+//! (`en/`, `es/`), bundled into the binary and read once, at first use,
+//! by `fluent-bundle` (Project Fluent's reference implementation: its
+//! syntax, its CLDR plural rules, no rule written here). Adding a
+//! language is adding a folder. A message missing from a language falls
+//! back to English (the test `every_language_has_every_message` lists
+//! what is missing); one missing from English is a fault, and rendering
+//! fails so a test sees it.
+//!
+//! Which language a request gets is decided by the caller: a client's own
+//! (`clients.language`, else the practice's `language` setting) where the
+//! client is known, and the browser's `Accept-Language` matched against
+//! the languages here ([`negotiate`], RFC 9110 §12.5.4, by Fluent's own
+//! `fluent-langneg`) where nobody is (`/join`, the pages of a link that
+//! leads nowhere). The clinician's admin pages stay in English.
+//!
+//! Messages are plain text: templates put the markup around them and
+//! escape them as they escape everything else. Bidi isolation marks are
+//! off (`set_use_isolating(false)`): they would land in HTML and mail as
+//! invisible characters, and names cannot carry bidi controls (refused
+//! on input, see `model::clean_name`).
+
+mod dates;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use include_dir::{Dir, include_dir};
+use unic_langid::LanguageIdentifier;
+
+pub use dates::{Clock, Names};
+
+static LOCALES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/locales");
+
+/// The language every message exists in, and the fallback.
+pub const ENGLISH: &str = "en";
+
+/// One language's messages.
+struct Language {
+    code: &'static str,
+    bundle: FluentBundle<FluentResource>,
+    /// Messages without variables, formatted once: most of a page.
+    plain: HashMap<String, String>,
+    names: Names,
+}
+
+/// Every bundled language, English first.
+struct Catalog {
+    languages: Vec<Language>,
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let mut codes: Vec<&'static str> =
+            LOCALES.dirs().map(|d| d.path().to_str().expect("locale folders are named in ASCII")).collect();
+        codes.sort_by_key(|c| (*c != ENGLISH, *c));
+        let mut languages: Vec<Language> = vec![];
+        for code in codes {
+            let english = languages.first().map(|l| &l.names);
+            let language = load(code, english);
+            languages.push(language);
+        }
+        Catalog { languages }
+    })
+}
+
+/// Read one language's folder. Bundled files that do not parse are a
+/// fault of this build: the test `every_bundled_file_parses` catches it.
+fn load(code: &'static str, english: Option<&Names>) -> Language {
+    let id: LanguageIdentifier = code.parse().expect("locale folders are BCP 47 language tags");
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    bundle.set_use_isolating(false);
+    let dir = LOCALES.get_dir(code).expect("listed above");
+    let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")).collect();
+    files.sort_by_key(|f| f.path());
+    for file in files {
+        let text = file.contents_utf8().expect("message files are UTF-8").to_string();
+        let resource = FluentResource::try_new(text).unwrap_or_else(|(r, _)| r);
+        // A message defined twice: the first stays (the test names it).
+        let _ = bundle.add_resource(resource);
+    }
+    let mut plain = HashMap::new();
+    for id in ids_of(code) {
+        let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) else { continue };
+        let mut errors = vec![];
+        let text = bundle.format_pattern(pattern, None, &mut errors);
+        if errors.is_empty() {
+            plain.insert(id, text.into_owned());
+        }
+    }
+    let names = Names::read(|id| plain.get(id).cloned(), english);
+    Language { code, bundle, plain, names }
+}
+
+/// Every message id the files of `code` define, in file order.
+fn ids_of(code: &str) -> Vec<String> {
+    let Some(dir) = LOCALES.get_dir(code) else { return vec![] };
+    let mut ids = vec![];
+    for file in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")) {
+        let text = file.contents_utf8().unwrap_or_default();
+        // Messages start a line with their id; terms (-x), comments and
+        // continuation lines do not.
+        for line in text.lines() {
+            let Some((id, _)) = line.split_once('=') else { continue };
+            let id = id.trim_end();
+            if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                ids.push(id.to_string());
+            }
+        }
+    }
+    ids
+}
+
+fn language(code: &str) -> &'static Language {
+    let all = &catalog().languages;
+    all.iter().find(|l| l.code == code).unwrap_or(&all[0])
+}
+
+/// The languages bundled, English first: `["en", "es"]`.
+pub fn available() -> Vec<&'static str> {
+    catalog().languages.iter().map(|l| l.code).collect()
+}
+
+/// `code` if it is a bundled language (`es`, `ES`, `es-MX` all give
+/// `es`); `None` otherwise.
+pub fn find(code: &str) -> Option<&'static str> {
+    let wanted: LanguageIdentifier = code.trim().parse().ok()?;
+    available().into_iter().find(|c| *c == wanted.language.as_str())
+}
+
+/// The bundled language an `Accept-Language` header asks for most (RFC
+/// 9110 §12.5.4; Fluent's negotiation, which goes by the order given),
+/// else `default`.
+pub fn negotiate(accept_language: Option<&str>, default: &'static str) -> &'static str {
+    let Some(header) = accept_language else { return default };
+    // A header is bounded by the request reader; its tags are few.
+    let requested = fluent_langneg::parse_accepted_languages(header);
+    let available: Vec<LanguageIdentifier> = available().iter().filter_map(|c| c.parse().ok()).collect();
+    let chosen =
+        fluent_langneg::negotiate_languages(&requested, &available, None, fluent_langneg::NegotiationStrategy::Lookup);
+    chosen.first().and_then(|id| find(id.language.as_str())).unwrap_or(default)
+}
+
+/// A message's variable: text or a number (numbers choose plurals).
+#[derive(Debug, Clone)]
+pub enum Arg<'a> {
+    Text(&'a str),
+    Number(i64),
+}
+
+/// Message `id` in `lang`, with `args`; English where `lang` lacks it.
+/// `None` when English lacks it too (a fault the template tests see).
+pub fn text(lang: &str, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
+    let own = language(lang);
+    if args.is_empty()
+        && let Some(text) = own.plain.get(id)
+    {
+        return Some(text.clone());
+    }
+    format(own, id, args).or_else(|| format(language(ENGLISH), id, args))
+}
+
+fn format(language: &Language, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
+    let pattern = language.bundle.get_message(id)?.value()?;
+    let mut fluent = FluentArgs::with_capacity(args.len());
+    for (name, value) in args {
+        match value {
+            Arg::Text(t) => fluent.set(*name, FluentValue::from(*t)),
+            Arg::Number(n) => fluent.set(*name, FluentValue::from(*n)),
+        }
+    }
+    let mut errors = vec![];
+    let text = language.bundle.format_pattern(pattern, Some(&fluent), &mut errors);
+    // A variable the caller did not give is a fault: fall back, and let
+    // the English attempt show it (tests render every message).
+    errors.is_empty().then(|| text.into_owned())
+}
+
+/// Weekday and month names and the clock habit of `lang`.
+pub fn names(lang: &str) -> &'static Names {
+    &language(lang).names
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,75 @@
+use super::*;
+
+#[test]
+fn every_bundled_file_parses_and_defines_each_message_once() {
+    for code in available() {
+        let dir = LOCALES.get_dir(code).unwrap();
+        for file in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")) {
+            let text = file.contents_utf8().unwrap().to_string();
+            if let Err((_, errors)) = FluentResource::try_new(text) {
+                panic!("{}: {errors:?}", file.path().display());
+            }
+        }
+        let mut ids = ids_of(code);
+        let all = ids.len();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), all, "{code}: a message defined twice");
+    }
+}
+
+#[test]
+fn every_language_has_every_message() {
+    let english = ids_of(ENGLISH);
+    let mut missing = vec![];
+    for code in available().into_iter().filter(|c| *c != ENGLISH) {
+        let own = ids_of(code);
+        missing.extend(english.iter().filter(|id| !own.contains(id)).map(|id| format!("{code}: {id}")));
+        let extra: Vec<_> = own.iter().filter(|id| !english.contains(id)).collect();
+        assert!(extra.is_empty(), "{code} has messages English lacks (misspelt ids?): {extra:?}");
+    }
+    // The list is what a translator needs: print it whole, then fail.
+    for line in &missing {
+        eprintln!("missing: {line}");
+    }
+    assert!(missing.is_empty(), "{} messages missing; they fall back to English", missing.len());
+}
+
+#[test]
+fn english_and_spanish_are_bundled_english_first() {
+    assert_eq!(available(), ["en", "es"]);
+    assert_eq!(find("es-MX"), Some("es"));
+    assert_eq!(find("ES"), Some("es"));
+    assert_eq!(find("fr"), None);
+    assert_eq!(find("<script>"), None);
+}
+
+#[test]
+fn accept_language_picks_the_first_bundled_language_asked_for() {
+    assert_eq!(negotiate(Some("es-ES,es;q=0.9,en;q=0.8"), "en"), "es");
+    assert_eq!(negotiate(Some("fr-FR, de;q=0.8, es-419;q=0.5"), "en"), "es");
+    assert_eq!(negotiate(Some("en-GB,en;q=0.9"), "es"), "en");
+    assert_eq!(negotiate(Some("fr, de"), "es"), "es", "none bundled: the practice's language");
+    assert_eq!(negotiate(Some(""), "en"), "en");
+    assert_eq!(negotiate(Some(";;;,,q=1,*"), "en"), "en");
+    assert_eq!(negotiate(None, "es"), "es");
+}
+
+#[test]
+fn a_message_missing_from_a_language_is_english_and_plurals_are_cldrs() {
+    // date-long takes variables; both languages have it.
+    let args = [
+        ("weekday", Arg::Text("martes")),
+        ("day", Arg::Text("1")),
+        ("month", Arg::Text("diciembre")),
+        ("year", Arg::Text("2026")),
+    ];
+    assert_eq!(text("es", "date-long", &args).unwrap(), "martes, 1 de diciembre de 2026");
+    assert_eq!(text("xx", "clock", &[]).unwrap(), "12", "an unknown language reads English");
+    assert_eq!(text("es", "no-such-message", &[]), None);
+    let at = |hour| {
+        text("es", "date-at-time", &[("date", Arg::Text("D")), ("time", Arg::Text("T")), ("hour", Arg::Number(hour))])
+            .unwrap()
+    };
+    assert_eq!((at(1), at(13)), ("D a la T".to_string(), "D a las T".to_string()));
+}
