@@ -270,3 +270,9 @@ ALTER TABLE outbox_new RENAME TO outbox;
 CREATE UNIQUE INDEX outbox_once ON outbox (participant_id, kind, sequence, hours) WHERE kind != 'resend';
 CREATE INDEX outbox_next ON outbox (state, next_try_at);
 CREATE INDEX outbox_participant ON outbox (participant_id, sequence);
+
+-- migration 8
+-- The language a client reads their pages and messages in (a bundled
+-- BCP 47 tag: 'en', 'es'); NULL follows the practice's `language`
+-- setting, so a practice that changes it takes its clients along.
+ALTER TABLE clients ADD COLUMN language TEXT CHECK (language IS NULL OR length(language) BETWEEN 2 AND 8);

@@ -7,9 +7,14 @@
 //! The same environment renders the mail templates, so pages and messages
 //! escape alike: one formatter ([`html_escape`]) for every value printed
 //! into HTML.
+//!
+//! Client pages and messages speak the client's language: a template
+//! rendered with [`Pages::render_in`] has `lang` in its context, and its
+//! words come from the message files through `t("message-id", name=…)`
+//! (`i18n`). Admin templates are written in English and call no `t`.
 
 use include_dir::{Dir, include_dir};
-use minijinja::value::Value;
+use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error as TemplateError, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
@@ -42,6 +47,7 @@ impl Pages {
         // `|e` must escape as the formatter does, not as minijinja's default.
         env.add_filter("escape", escape_filter);
         env.add_filter("e", escape_filter);
+        env.add_function("t", translate);
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().into_owned();
             let source = file.contents_utf8().expect("templates are UTF-8").to_string();
@@ -52,6 +58,13 @@ impl Pages {
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String> {
         Ok(self.env.get_template(name)?.render(minijinja::value::Serde(&ctx))?)
+    }
+
+    /// Render `name` in `lang` (a bundled language: `i18n::find`): its
+    /// `t(…)` calls and `<html lang>` take it from the context's `lang`.
+    pub fn render_in(&self, name: &str, lang: &'static str, ctx: impl Serialize) -> Result<String> {
+        let ctx = minijinja::context! { lang => lang, ..Value::from(minijinja::value::Serde(&ctx)) };
+        Ok(self.env.get_template(name)?.render(ctx)?)
     }
 
     /// A plain page with a heading and a few sentences, for errors and
@@ -106,6 +119,31 @@ impl Pages {
         };
         self.message(status, practice, title, &[line])
     }
+}
+
+/// `{{ t("join-button", practice=practice) }}`: the message `id` in the
+/// language of the page (`lang` in its context; English without one),
+/// its keyword arguments the message's variables (integers as numbers,
+/// which choose plural forms; everything else as text). A message
+/// English lacks is an error, so a template test fails on a typo.
+fn translate(state: &State, id: &str, kwargs: Kwargs) -> std::result::Result<String, TemplateError> {
+    use crate::i18n::Arg;
+    let lang =
+        state.lookup("lang").and_then(|l| l.as_str().and_then(crate::i18n::find)).unwrap_or(crate::i18n::ENGLISH);
+    let names: Vec<&str> = kwargs.args().collect();
+    let values: Vec<Value> = names.iter().map(|n| kwargs.get::<Value>(n)).collect::<std::result::Result<_, _>>()?;
+    let texts: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
+    let args: Vec<(&str, Arg<'_>)> = names
+        .iter()
+        .zip(values.iter().zip(&texts))
+        .map(|(name, (value, text))| match value.as_i64() {
+            Some(n) if value.is_number() => (*name, Arg::Number(n)),
+            _ => (*name, Arg::Text(text)),
+        })
+        .collect();
+    crate::i18n::text(lang, id, &args).ok_or_else(|| {
+        TemplateError::new(minijinja::ErrorKind::InvalidOperation, format!("no message {id:?} in the English files"))
+    })
 }
 
 /// Print `value` into a template's output. In HTML, strings go through
@@ -182,6 +220,25 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn t_speaks_the_pages_language_with_its_variables_and_fails_on_a_typo() {
+        let pages = Pages::new();
+        let render = |src: &str, lang: &str| pages.env.render_str(src, minijinja::context! { lang => lang });
+        assert_eq!(render("{{ t('weekday-2') }}", "es").unwrap(), "martes");
+        assert_eq!(render("{{ t('weekday-2') }}", "en").unwrap(), "Tuesday");
+        let at = "{{ t('date-at-time', date='D', time='T', hour=1) }}";
+        assert_eq!(render(at, "es").unwrap(), "D a la T", "a number chooses the form");
+        assert!(render("{{ t('no-such-id') }}", "es").is_err());
+        assert_eq!(pages.env.render_str("{{ t('weekday-2') }}", minijinja::context! {}).unwrap(), "Tuesday");
+        let page = pages.render_in(
+            "message.html",
+            "es",
+            minijinja::context! { practice => "P", title => "<b>", lines => [""] },
+        );
+        let page = page.unwrap();
+        assert!(page.contains("<html lang=\"es\">") && page.contains("&lt;b&gt;"), "{page}");
+    }
 
     #[test]
     fn every_template_compiles_and_escapes() {

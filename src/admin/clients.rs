@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::{Ctx, Form, Frame};
-use crate::app::{ClientView, validate_email, validate_name, validate_phone};
+use crate::app::{ClientView, validate_email, validate_language, validate_name, validate_phone};
 use crate::error::Result;
 use crate::http::Resp;
 
@@ -15,6 +15,7 @@ struct ListPage<'a> {
     archived: Vec<ClientView>,
     form: &'a Form,
     duplicates: Option<Duplicates>,
+    languages: Languages,
 }
 
 /// Clients a new one may duplicate, asked about before adding.
@@ -45,6 +46,23 @@ struct EditPage<'a> {
     sessions: super::history::Sessions,
     /// The client's repeating series.
     series: Vec<super::series::Line>,
+    languages: Languages,
+}
+
+/// The language menu of the client forms: the practice's first (the
+/// value ""), then each bundled language by its own name.
+#[derive(Serialize)]
+struct Languages {
+    practice: String,
+    each: Vec<(&'static str, String)>,
+}
+
+impl Languages {
+    fn new(ctx: &mut Ctx<'_>) -> Result<Languages> {
+        let name = |code: &str| crate::i18n::text(code, "language-name", &[]).unwrap_or_else(|| code.to_string());
+        let practice = name(ctx.app.settings()?.language);
+        Ok(Languages { practice, each: crate::i18n::available().into_iter().map(|c| (c, name(c))).collect() })
+    }
 }
 
 fn optional(form: &Form, name: &str) -> Option<String> {
@@ -60,30 +78,42 @@ fn list_page(ctx: &mut Ctx<'_>, form: Option<Form>, duplicates: Option<Duplicate
     let form = form.unwrap_or_default();
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("clients")?;
-    ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form, duplicates })
+    let languages = Languages::new(ctx)?;
+    ctx.render(status, "admin_clients.html", ListPage { frame, active, archived, form: &form, duplicates, languages })
 }
 
 /// Check each field against the client rules, so every mistake shows next
 /// to its own field; `None` if any was wrong.
-fn fields(form: &mut Form) -> Option<(String, Option<String>, Option<String>)> {
+fn fields(form: &mut Form) -> Option<Fields> {
     let (name, email, phone) = (form.get("name").to_string(), optional(form, "email"), optional(form, "phone"));
+    let language = optional(form, "language");
     let name = form.check("name", validate_name(&name));
     let email = email.map(|e| form.check("email", validate_email(&e)));
     let phone = phone.map(|p| form.check("phone", validate_phone(&p)));
+    let language = language.map(|l| form.check("language", validate_language(&l)));
     if !form.ok() {
         return None;
     }
-    Some((name?, email.flatten(), phone.flatten()))
+    Some(Fields { name: name?, email: email.flatten(), phone: phone.flatten(), language: language.flatten() })
+}
+
+/// A client form's fields, each checked.
+struct Fields {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    /// `None`: the practice's.
+    language: Option<&'static str>,
 }
 
 pub fn add(ctx: &mut Ctx<'_>) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
-    let Some((name, email, phone)) = fields(&mut form) else { return list(ctx, Some(form)) };
+    let Some(Fields { name, email, phone, language }) = fields(&mut form) else { return list(ctx, Some(form)) };
     let similar = ctx.app.similar_clients(&name, email.as_deref())?;
     if let Some(duplicates) = Duplicates::needed(similar, &form) {
         return list_page(ctx, Some(form), Some(duplicates));
     }
-    let result = ctx.app.add_client(&name, email.as_deref(), phone.as_deref(), ctx.now);
+    let result = ctx.app.add_client_in(&name, email.as_deref(), phone.as_deref(), language, ctx.now);
     match form.check("name", result) {
         Some(c) => Ok(Resp::see_other(format!("/admin/clients?done=client-added#client-{}", c.id))),
         None => list(ctx, Some(form)),
@@ -100,23 +130,30 @@ pub fn edit_form(ctx: &mut Ctx<'_>, id: i64, form: Option<Form>) -> Result<Resp>
         if !client.no_mail {
             f.values.insert("mail".into(), "on".into());
         }
+        if client.own_language {
+            f.values.insert("language".into(), client.language.into());
+        }
         f
     });
     let status = if form.ok() { 200 } else { 400 };
     let frame = ctx.frame("clients")?;
     let sessions = super::history::sessions(ctx, id)?;
     let series = super::series::of_client(ctx, id)?;
-    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form, sessions, series })
+    let languages = Languages::new(ctx)?;
+    ctx.render(status, "admin_client.html", EditPage { frame, client, form: &form, sessions, series, languages })
 }
 
 pub fn save(ctx: &mut Ctx<'_>, id: i64) -> Result<Resp> {
     let mut form = Form::from_req(ctx.req);
-    let Some((name, email, phone)) = fields(&mut form) else { return edit_form(ctx, id, Some(form)) };
+    let Some(Fields { name, email, phone, language }) = fields(&mut form) else {
+        return edit_form(ctx, id, Some(form));
+    };
     let mail = form.get("mail") == "on";
     let result = ctx
         .app
         .edit_client(id, &name, email.as_deref(), phone.as_deref(), ctx.now)
-        .and_then(|_| ctx.app.set_client_mail(id, mail, ctx.now));
+        .and_then(|_| ctx.app.set_client_mail(id, mail, ctx.now))
+        .and_then(|_| ctx.app.set_client_language(id, language, ctx.now));
     match form.check("name", result) {
         Some(_) => Ok(Resp::see_other(format!("/admin/clients?done=client-saved#client-{id}"))),
         None => edit_form(ctx, id, Some(form)),

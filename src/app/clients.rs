@@ -22,6 +22,24 @@ pub struct ClientView {
     /// The client asked for no email (reminders are not sent).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub no_mail: bool,
+    /// The language their pages and messages are in: their own, else the
+    /// practice's (`language` setting).
+    pub language: &'static str,
+    /// `language` is their own choice, not the practice's.
+    #[serde(skip)]
+    pub own_language: bool,
+}
+
+/// A language a client can be given: one bundled (`i18n::available`),
+/// named by its BCP 47 tag (`es`, `ES`, `es-MX` read as `es`).
+pub fn validate_language(code: &str) -> Result<&'static str> {
+    crate::i18n::find(code).ok_or_else(|| {
+        Error::input(format!(
+            "bad language {:?}: use one Porchlight speaks: {}",
+            code.trim(),
+            crate::i18n::available().join(", ")
+        ))
+    })
 }
 
 /// A display name: 1 to 100 characters, no control characters, and none
@@ -66,6 +84,20 @@ impl App {
         phone: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ClientView> {
+        self.add_client_in(name, email, phone, None, now)
+    }
+
+    /// [`App::add_client`] with the client's own language (`None`: the
+    /// practice's), checked by [`validate_language`].
+    pub fn add_client_in(
+        &mut self,
+        name: &str,
+        email: Option<&str>,
+        phone: Option<&str>,
+        language: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<ClientView> {
+        let language = language.map(validate_language).transpose()?;
         let name = validate_name(name)?;
         let email = email.map(validate_email).transpose()?;
         let phone = phone.map(validate_phone).transpose()?;
@@ -75,6 +107,7 @@ impl App {
         let at = now.timestamp();
         let id = self.store.write(|tx| {
             let id = Store::insert_client(tx, &name, email.as_deref(), phone.as_deref(), at)?;
+            Store::set_language(tx, id, language)?;
             Store::replace_portal_link(tx, id, &seed, &tag, at)?;
             Store::insert_audit(tx, at, &NewAudit { event: "client.add", client_id: Some(id), ..Default::default() })?;
             Ok(id)
@@ -122,6 +155,7 @@ impl App {
 
     fn client_view_of(&mut self, row: ClientRow) -> Result<ClientView> {
         let portal_url = self.portal_url(row.id)?;
+        let language = self.language_of(&row)?;
         Ok(ClientView {
             id: row.id,
             name: row.name,
@@ -130,7 +164,36 @@ impl App {
             archived: row.archived_at.is_some(),
             portal_url,
             no_mail: row.no_mail,
+            language,
+            own_language: row.language.is_some(),
         })
+    }
+
+    /// The language `row`'s pages and messages are in: theirs, else the
+    /// practice's. A stored tag no longer bundled reads as the practice's.
+    pub fn language_of(&mut self, row: &ClientRow) -> Result<&'static str> {
+        match row.language.as_deref().and_then(crate::i18n::find) {
+            Some(own) => Ok(own),
+            None => Ok(self.settings()?.language),
+        }
+    }
+
+    /// Give a client their own language, or (`None`) let them follow the
+    /// practice's; audited as `client.language`.
+    pub fn set_client_language(&mut self, id: i64, language: Option<&str>, now: DateTime<Utc>) -> Result<ClientView> {
+        let language = language.map(validate_language).transpose()?;
+        if self.client_row(id)?.language.as_deref() != language {
+            let at = now.timestamp();
+            self.store.write(|tx| {
+                Store::set_language(tx, id, language)?;
+                Store::insert_audit(
+                    tx,
+                    at,
+                    &NewAudit { event: "client.language", client_id: Some(id), ..Default::default() },
+                )
+            })?;
+        }
+        self.client_view(id)
     }
 
     /// Turn reminder email on or off for a client; audited.

@@ -45,7 +45,7 @@ use crate::token::Keyring;
 pub use appointments::{ApptView, ParticipantView, default_list_range};
 pub use archive::{ArchivePlan, Session};
 pub use check::{CheckView, Checked};
-pub use clients::{ClientView, validate_email, validate_name, validate_phone};
+pub use clients::{ClientView, validate_email, validate_language, validate_name, validate_phone};
 pub use duplicates::Similar;
 pub use history::History;
 pub use participants::Removed;

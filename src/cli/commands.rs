@@ -172,12 +172,16 @@ pub fn run(cli: Cli) -> Result<()> {
 
 fn client(app: &mut App, cmd: ClientCmd, now: DateTime<Utc>) -> Result<()> {
     match cmd {
-        ClientCmd::Add { name, email, phone, no_mail, json } => {
+        ClientCmd::Add { name, email, phone, no_mail, language, json } => {
             warn_duplicates(app, &name, email.as_deref())?;
-            let mut c = app.add_client(&name, email.as_deref(), phone.as_deref(), now)?;
+            let mut c = app.add_client_in(&name, email.as_deref(), phone.as_deref(), language.as_deref(), now)?;
             if no_mail {
                 c = app.set_client_mail(c.id, false, now)?;
             }
+            print::out(json.json, &c, print::client)
+        }
+        ClientCmd::Language { id, language, practice: _, json } => {
+            let c = app.set_client_language(app.client_id(&id)?, language.as_deref(), now)?;
             print::out(json.json, &c, print::client)
         }
         ClientCmd::Mail { id, state, json } => {

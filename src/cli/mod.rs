@@ -214,6 +214,24 @@ pub enum ClientCmd {
         /// Send this client no reminder email.
         #[arg(long)]
         no_mail: bool,
+        /// The language of their pages and messages (en, es); without it,
+        /// the practice's `language` setting.
+        #[arg(long, value_name = "LANG")]
+        language: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Set the language of a client's pages, reminders and messages.
+    Language {
+        /// The client's id, or their exact name.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// A language Porchlight speaks: en, es.
+        #[arg(value_name = "LANG", required_unless_present = "practice", conflicts_with = "practice")]
+        language: Option<String>,
+        /// Follow the practice's `language` setting instead.
+        #[arg(long)]
+        practice: bool,
         #[command(flatten)]
         json: Json,
     },

@@ -59,6 +59,8 @@ pub fn client(c: &ClientView) -> String {
         out += &format!("  phone   {p}\n");
     }
     out += &format!("  portal  {}\n", c.portal_url.as_deref().unwrap_or("(none)"));
+    let whose = if c.own_language { "" } else { " (the practice's)" };
+    out += &format!("  language {}{whose}\n", c.language);
     out
 }
 

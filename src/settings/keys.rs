@@ -70,6 +70,13 @@ pub const KEYS: &[Key] = &[
          booking repeating sessions: a series keeps the local time of the zone it was made in.",
     ),
     text(
+        "language",
+        Some("en"),
+        "Clients' language",
+        "The language of client pages, reminders and messages for clients who have none of their own (en or es); \
+         a client's own is set on their page. The admin pages stay in English.",
+    ),
+    text(
         "public_url",
         None,
         "Public address",

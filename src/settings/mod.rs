@@ -65,6 +65,9 @@ pub struct Settings {
     /// Litestream's control socket, asked how fresh the continuous copy
     /// is; `None`: the dashboard does not ask.
     pub litestream_socket: Option<std::path::PathBuf>,
+    /// The language of clients who have none of their own, and of pages
+    /// that know no client and no browser preference (`i18n`).
+    pub language: &'static str,
 }
 
 /// Where Join leads (`video_provider`).
@@ -140,6 +143,7 @@ impl Settings {
                 "mail_from" => s.mail_from = Some(value.to_string()),
                 "calendar_import_url" => s.calendar_import_url = Some(value.to_string()),
                 "litestream_socket" => s.litestream_socket = Some(value.into()),
+                "language" => s.language = crate::i18n::find(value).unwrap_or(crate::i18n::ENGLISH),
                 "reminder_hours" => {
                     s.reminder_hours = value.split(',').filter_map(|h| h.trim().parse().ok()).collect();
                 }
@@ -172,6 +176,7 @@ impl Default for Settings {
             series_horizon_weeks: 12,
             calendar_import_url: None,
             litestream_socket: None,
+            language: crate::i18n::ENGLISH,
         }
     }
 }
@@ -291,6 +296,9 @@ fn check(key: &str, value: &str) -> Result<String, String> {
         "smtp_url" if value.contains(":********@") => why("type the password again: it is shown masked"),
         "calendar_import_url" => crate::urls::calendar_address(value).map(|_| value.to_string()).map_err(String::from),
         "litestream_socket" => socket_path(value),
+        "language" => crate::i18n::find(value)
+            .map(str::to_string)
+            .ok_or_else(|| format!("use a language Porchlight speaks: {}", crate::i18n::available().join(", "))),
         "mail_from" => crate::email::address(value).ok_or_else(|| "use an email address".to_string()),
         "reminder_hours" => {
             let mut hours = vec![];

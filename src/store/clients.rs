@@ -16,6 +16,8 @@ pub struct ClientRow {
     pub archived_at: Option<i64>,
     /// The client asked for no email.
     pub no_mail: bool,
+    /// Their language (`i18n`); `None`: the practice's.
+    pub language: Option<String>,
 }
 
 /// A portal link row: the seed its token derives from.
@@ -36,10 +38,11 @@ fn client_from(r: &rusqlite::Row<'_>) -> rusqlite::Result<ClientRow> {
         created_at: r.get(4)?,
         archived_at: r.get(5)?,
         no_mail: r.get(6)?,
+        language: r.get(7)?,
     })
 }
 
-const CLIENT_COLUMNS: &str = "id, name, email, phone, created_at, archived_at, no_mail";
+const CLIENT_COLUMNS: &str = "id, name, email, phone, created_at, archived_at, no_mail, language";
 
 impl Store {
     pub fn insert_client(
@@ -67,6 +70,12 @@ impl Store {
             "UPDATE clients SET name = ?2, email = ?3, phone = ?4 WHERE id = ?1",
             params![id, name, email, phone],
         )?;
+        Ok(())
+    }
+
+    /// Set a client's language (`None`: the practice's).
+    pub fn set_language(tx: &Transaction<'_>, id: i64, language: Option<&str>) -> Result<()> {
+        tx.execute("UPDATE clients SET language = ?2 WHERE id = ?1", params![id, language])?;
         Ok(())
     }
 

@@ -1,0 +1,2 @@
+# The language as its own speakers name it, in the clinician's language menus.
+language-name = English
