@@ -37,6 +37,7 @@
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 //! - [`sync`]: the synced calendar address: fetched, imported, shown on the dashboard; its bounds; kept secret.
+//! - [`language`]: a client's language set and shown; the oracle that finds English left in Spanish pages.
 //! - [`layers`]: imports point down the floors of `scripts/layers.py`, and files stay short.
 
 mod accepting;
@@ -61,6 +62,7 @@ mod ical_zones;
 mod import;
 mod import_page;
 mod lan;
+mod language;
 mod late;
 mod layers;
 mod leaks;
