@@ -41,6 +41,9 @@ pub struct Req {
     pub host_name: Option<crate::hosts::Host>,
     pub origin: Option<String>,
     pub fetch_site: Option<String>,
+    /// The languages the browser asks for (RFC 9110 §12.5.4), for the
+    /// pages of no known client (`pages::browser_language`).
+    pub accept_language: Option<String>,
     pub body: Vec<u8>,
 }
 

@@ -47,6 +47,7 @@ impl Pages {
         // `|e` must escape as the formatter does, not as minijinja's default.
         env.add_filter("escape", escape_filter);
         env.add_filter("e", escape_filter);
+        env.add_filter("strong", strong_filter);
         env.add_function("t", translate);
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().into_owned();
@@ -68,15 +69,21 @@ impl Pages {
     }
 
     /// A plain page with a heading and a few sentences, for errors and
-    /// simple outcomes.
+    /// simple outcomes, in English (the admin pages').
     pub fn message(&self, status: u16, practice: &str, title: &str, lines: &[&str]) -> Resp {
+        self.message_in(status, crate::i18n::ENGLISH, practice, title, lines)
+    }
+
+    /// [`Pages::message`] in `lang`: `title` and `lines` are already in
+    /// it, the page around them (footer, skip link) is put in it here.
+    pub fn message_in(&self, status: u16, lang: &'static str, practice: &str, title: &str, lines: &[&str]) -> Resp {
         #[derive(Serialize)]
         struct Ctx<'a> {
             practice: &'a str,
             title: &'a str,
             lines: &'a [&'a str],
         }
-        match self.render("message.html", Ctx { practice, title, lines }) {
+        match self.render_in("message.html", lang, Ctx { practice, title, lines }) {
             Ok(html) => Resp::html(status, html),
             Err(_) => Resp::text(status, title),
         }
@@ -86,38 +93,25 @@ impl Pages {
     /// plain words and what to do next. `kind` names the case for the
     /// style sheet (a link state, or `off` for portals turned off);
     /// `offer_code` adds the way in by access code, where a code from a
-    /// message may still work.
-    pub fn gone(&self, status: u16, practice: &str, gone: Gone<'_>) -> Result<Resp> {
+    /// message may still work. `gone`'s words are in `lang` already.
+    pub fn gone(&self, status: u16, lang: &'static str, practice: &str, gone: Gone<'_>) -> Result<Resp> {
         #[derive(Serialize)]
         struct Ctx<'a> {
             practice: &'a str,
             gone: Gone<'a>,
         }
-        Ok(Resp::html(status, self.render("gone.html", Ctx { practice, gone })?))
+        Ok(Resp::html(status, self.render_in("gone.html", lang, Ctx { practice, gone })?))
     }
 
-    /// The page for an error status that is not a link state.
-    pub fn error(&self, status: u16, practice: &str) -> Resp {
-        let (title, line) = match status {
-            400 => ("That request didn't make sense", "Please go back and try again."),
-            404 => ("Page not found", "Check that you copied the whole link from your message."),
-            405 => ("That doesn't work here", "Please go back and use the buttons on the page."),
-            413 => ("That was too much to send", "Please go back and try again with less."),
-            414 => ("That address is too long", "Check that you copied the link correctly."),
-            429 => (
-                "Please wait a moment",
-                "There were too many tries from your network. Wait a few minutes, then try again, or open the link from your message instead.",
-            ),
-            503 => (
-                "Please try again in a minute",
-                "This service can't save anything right now. Your link still works; please try again shortly.",
-            ),
-            _ => (
-                "Something went wrong on our side",
-                "Please try again in a minute. If it keeps happening, contact your clinician.",
-            ),
-        };
-        self.message(status, practice, title, &[line])
+    /// The page for an error status that is not a link state, in `lang`
+    /// (messages `page-error-{status}-title` and `page-error-{status}`;
+    /// a status without its own words gets 500's).
+    pub fn error(&self, status: u16, lang: &'static str, practice: &str) -> Resp {
+        let known = matches!(status, 400 | 404 | 405 | 413 | 414 | 429 | 503);
+        let id = format!("page-error-{}", if known { status } else { 500 });
+        let say = |id: &str| crate::i18n::text(lang, id, &[]).unwrap_or_default();
+        let (title, line) = (say(&format!("{id}-title")), say(&id));
+        self.message_in(status, lang, practice, &title, &[&line])
     }
 }
 
@@ -167,6 +161,29 @@ fn escape_filter(value: &Value) -> Value {
     let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
     html_escape(&mut escaped, &text).expect("writing to a String cannot fail");
     Value::from_safe_string(escaped)
+}
+
+/// `{{ t("id")|strong }}`: a message's `*words*` in bold. The text is
+/// escaped first, so the asterisks are the only markup a message brings;
+/// one left open is closed at the end. For messages whose bold parts a
+/// translation moves (`assets/locales/*/pages.ftl`, the device check).
+fn strong_filter(value: &Value) -> Value {
+    let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
+    let mut escaped = String::new();
+    html_escape(&mut escaped, &text).expect("writing to a String cannot fail");
+    let mut out = String::with_capacity(escaped.len() + 32);
+    let mut bold = false;
+    for (i, part) in escaped.split('*').enumerate() {
+        if i > 0 {
+            out.push_str(if bold { "</strong>" } else { "<strong>" });
+            bold = !bold;
+        }
+        out.push_str(part);
+    }
+    if bold {
+        out.push_str("</strong>");
+    }
+    Value::from_safe_string(out)
 }
 
 /// Escape text for HTML content and quoted attribute values: `&`, `<`,
@@ -272,6 +289,10 @@ mod tests {
         );
         assert_eq!(html("{{ v|e }}", hostile), escaped, "the escape filter escapes once, the same way");
         assert_eq!(html("{{ v|safe }}", "<b>"), "<b>");
+        assert_eq!(
+            html("{{ v|strong }}", "*Tap* <b> & *Allow* *x"),
+            "<strong>Tap</strong> &lt;b&gt; &amp; <strong>Allow</strong> <strong>x</strong>"
+        );
         assert_eq!(html("{{ 3 }} {{ true }}", ""), "3 True");
         // Plain text (the mail's text part) is not escaped at all.
         let mut env = env.clone();

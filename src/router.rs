@@ -21,20 +21,25 @@ pub fn answer(shared: &Shared, req: Req) -> Resp {
     // would otherwise hold the whole pool. Under a foreign Host the
     // router answers it, with the page that says so.
     if room::is_long_poll(&req) && shared.with_app(|app| host_allowed(app, &req)) {
-        let resp = guarded(shared, || room::long_poll(shared, &req, now));
+        let resp = guarded(shared, &req, || room::long_poll(shared, &req, now));
         return shared.with_app(|app| with_hsts(app, &req, resp));
     }
     shared.with_app(|app| {
-        let resp = guarded(shared, || route(app, shared, &req, now));
+        let resp = guarded(shared, &req, || route(app, shared, &req, now));
         with_hsts(app, &req, resp)
     })
 }
 
-/// `f`'s response, or a 500 page if it panicked.
-fn guarded(shared: &Shared, f: impl FnOnce() -> Resp) -> Resp {
+/// `f`'s response, or a 500 page if it panicked (in the browser's
+/// language, the settings unread: they may be what failed).
+fn guarded(shared: &Shared, req: &Req, f: impl FnOnce() -> Resp) -> Resp {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
         eprintln!("porchlight: a request handler panicked");
-        shared.pages.error(500, "Porchlight")
+        let lang = match req.path.starts_with("/admin") {
+            true => crate::i18n::ENGLISH,
+            false => crate::i18n::negotiate(req.accept_language.as_deref(), crate::i18n::ENGLISH),
+        };
+        shared.pages.error(500, lang, "Porchlight")
     })
 }
 
@@ -64,10 +69,10 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
     // Each route once, with the methods it takes: `read` is GET and HEAD,
     // `write` is POST; any other method gets 405 with `Allow`.
     let routed = match segments.as_slice() {
-        [""] => read(m, || code::form(app, shared)),
+        [""] => read(m, || code::form(app, shared, req)),
         ["join"] if m == Method::Post => Routed::Done(code::submit(app, shared, req, now)),
-        ["join"] => read(m, || code::form(app, shared)).allowing("GET, HEAD, POST"),
-        ["v", token] => read(m, || client::page(app, shared, token, now)),
+        ["join"] => read(m, || code::form(app, shared, req)).allowing("GET, HEAD, POST"),
+        ["v", token] => read(m, || client::page(app, shared, req, token, now)),
         ["v", token, "join"] => write(m, || client::join(app, shared, req, token, now)),
         ["v", token, "here"] => write(m, || client::here(app, shared, req, token, now)),
         ["v", token, "wait"] => read(m, || waiting::page(app, shared, token, now)),
@@ -75,11 +80,11 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
         ["v", token, "enter"] => write(m, || waiting::enter(app, shared, req, token, now)),
         ["v", token, "check"] => write(m, || check::note(app, shared, req, token, now)),
         ["v", token, "check", "ice"] => read(m, || check::ice(app, shared, token, now)),
-        ["v", token, "calendar.ics"] => read(m, || calendar::participant(app, shared, token, now)),
-        ["p", token, "calendar.ics"] => read(m, || calendar::portal(app, shared, token, now)),
+        ["v", token, "calendar.ics"] => read(m, || calendar::participant(app, shared, req, token, now)),
+        ["p", token, "calendar.ics"] => read(m, || calendar::portal(app, shared, req, token, now)),
         ["cal", file] => read(m, || calendar::feed(app, shared, file, now)),
         ["api", "v1", "links", token] => read(m, || client::api(app, token, now)),
-        ["p", token] => read(m, || portal::page(app, shared, token, now)),
+        ["p", token] => read(m, || portal::page(app, shared, req, token, now)),
         ["p", token, "join"] => write(m, || portal::join(app, shared, req, token, now)),
         ["p", token, "here"] => write(m, || portal::here(app, shared, req, token, now)),
         ["healthz"] => read(m, || {
@@ -88,10 +93,12 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
                 Err(_) => Resp::text(503, "database unavailable"),
             })
         }),
-        ["assets", rest @ ..] => read(m, || Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404)))),
+        ["assets", rest @ ..] => {
+            read(m, || Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, req, 404))))
+        }
         // The public listener is the outside's way in: no admin page
         // there, whatever address or header a request comes with.
-        ["admin", ..] if req.public => Routed::Done(Ok(error_page(app, shared, 404))),
+        ["admin", ..] if req.public => Routed::Done(Ok(error_page(app, shared, req, 404))),
         ["admin" | "room", ..] if !host_allowed(app, req) => Routed::Done(Ok(foreign_host(app, shared, req))),
         // The room and the admin pages take their methods route by route
         // (the admin pages answer a method they do not take with 404).
@@ -102,9 +109,9 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
     };
     let result = match routed {
         Routed::Done(result) => result,
-        Routed::Allow(allow) => Ok(error_page(app, shared, 405).with("Allow", allow)),
+        Routed::Allow(allow) => Ok(error_page(app, shared, req, 405).with("Allow", allow)),
     };
-    result.unwrap_or_else(|e| failed(app, shared, e, &segments))
+    result.unwrap_or_else(|e| failed(app, shared, req, e, &segments))
 }
 
 /// The admin pages, behind their gate (`admin`): setup and login pass
@@ -218,7 +225,7 @@ fn write(method: Method, handler: impl FnOnce() -> Result<Resp>) -> Routed {
 /// input 400, not found 404 (the unknown-link page under `/v/` and `/p/`),
 /// full 503 with `Retry-After`, anything else 500. Causes are logged
 /// (they never hold a token or code), never shown.
-fn failed(app: &mut App, shared: &Shared, e: Error, segments: &[&str]) -> Resp {
+fn failed(app: &mut App, shared: &Shared, req: &Req, e: Error, segments: &[&str]) -> Resp {
     // The clinician, past the admin gate, is told what was wrong in the
     // error's own words (they never hold a secret); a client gets the
     // plain pages below.
@@ -226,15 +233,15 @@ fn failed(app: &mut App, shared: &Shared, e: Error, segments: &[&str]) -> Resp {
     match e {
         Error::Input(msg) if admin => admin_error(app, shared, 400, "That didn't work", &msg),
         Error::NotFound(msg) if admin => admin_error(app, shared, 404, "No such admin page", &msg),
-        Error::Input(_) => error_page(app, shared, 400),
-        Error::NotFound(_) => not_found(app, shared, segments),
+        Error::Input(_) => error_page(app, shared, req, 400),
+        Error::NotFound(_) => not_found(app, shared, req, segments),
         Error::Full(msg) => {
             eprintln!("porchlight: {msg}");
-            error_page(app, shared, 503).with("Retry-After", "60")
+            error_page(app, shared, req, 503).with("Retry-After", "60")
         }
         Error::Internal(msg) => {
             eprintln!("porchlight: {msg}");
-            error_page(app, shared, 500)
+            error_page(app, shared, req, 500)
         }
     }
 }
@@ -259,12 +266,12 @@ pub fn large_body(method: Method, path: &str) -> bool {
 /// The 404 page. Under `/v/` and `/p/` (in any case, of any shape) it is
 /// the unknown-link page with its next steps, the same whether or not
 /// anything like the address exists.
-fn not_found(app: &mut App, shared: &Shared, segments: &[&str]) -> Resp {
+fn not_found(app: &mut App, shared: &Shared, req: &Req, segments: &[&str]) -> Resp {
     match segments.first() {
         Some(first) if first.eq_ignore_ascii_case("v") || first.eq_ignore_ascii_case("p") => {
-            client::unknown(app, shared).unwrap_or_else(|_| error_page(app, shared, 404))
+            client::unknown(app, shared, req).unwrap_or_else(|_| error_page(app, shared, req, 404))
         }
-        _ => error_page(app, shared, 404),
+        _ => error_page(app, shared, req, 404),
     }
 }
 
@@ -278,9 +285,16 @@ fn admin_error(app: &mut App, shared: &Shared, status: u16, title: &str, msg: &s
     shared.pages.message(status, &practice, title, &[&what, "Go back, or start again from the dashboard at /admin."])
 }
 
-fn error_page(app: &mut App, shared: &Shared, status: u16) -> Resp {
+/// An error page: in English under `/admin` (the clinician's pages stay
+/// in it), else in the browser's language (`pages::browser_language`):
+/// an error knows no client.
+fn error_page(app: &mut App, shared: &Shared, req: &Req, status: u16) -> Resp {
     let practice = app.settings().map(|s| s.practice_name.clone()).unwrap_or_else(|_| "Porchlight".into());
-    shared.pages.error(status, &practice)
+    let lang = match req.path.starts_with("/admin") {
+        true => crate::i18n::ENGLISH,
+        false => crate::pages::browser_language(app, req),
+    };
+    shared.pages.error(status, lang, &practice)
 }
 
 /// Does the request's `Host` name this machine (see `hosts.rs`)?

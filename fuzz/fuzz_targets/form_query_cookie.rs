@@ -19,6 +19,7 @@ fuzz_target!(|data: &[u8]| {
         host_name: None,
         origin: None,
         fetch_site: None,
+        accept_language: None,
         body: data.to_vec(),
     };
     let _ = req.form();

@@ -16,16 +16,27 @@ pub const PORTAL_DAYS: i64 = 60;
 
 /// What a portal token leads to.
 #[derive(Debug)]
+///
+/// Every answer but `Unknown` knows its client, and carries the language
+/// their page is in (`App::language_of`).
 pub enum PortalView {
     Unknown,
-    Revoked,
+    Revoked {
+        language: &'static str,
+    },
     /// Portal links are turned off in the settings.
-    Off,
+    Off {
+        language: &'static str,
+    },
     /// The client was archived: no sessions to show them.
-    Archived,
+    Archived {
+        language: &'static str,
+    },
     Ok {
         client_id: i64,
         first_name: String,
+        /// Their dates are written in it.
+        language: &'static str,
         appointments: Vec<PortalAppt>,
     },
 }
@@ -50,15 +61,16 @@ impl App {
     /// shown as cancelled so the client is not left wondering.
     pub fn portal(&mut self, token: &str, now: DateTime<Utc>) -> Result<PortalView> {
         let Some(row) = self.portal_row(token)? else { return Ok(PortalView::Unknown) };
+        let client = self.client_row(row.client_id)?;
+        let language = self.language_of(&client)?;
         if !self.settings()?.portal_links {
-            return Ok(PortalView::Off);
+            return Ok(PortalView::Off { language });
         }
         if row.revoked {
-            return Ok(PortalView::Revoked);
+            return Ok(PortalView::Revoked { language });
         }
-        let client = self.client_row(row.client_id)?;
         if client.archived_at.is_some() {
-            return Ok(PortalView::Archived);
+            return Ok(PortalView::Archived { language });
         }
         let zone = self.settings()?.timezone;
         let mut appointments = vec![];
@@ -69,13 +81,13 @@ impl App {
             }
             appointments.push(PortalAppt {
                 id: appt.id,
-                when: Local::new(times::from_unix(appt.start_at), zone),
+                when: Local::in_lang(times::from_unix(appt.start_at), zone, language),
                 minutes: appt.minutes,
                 state,
             });
         }
         let first_name = client.name.split_whitespace().next().unwrap_or_default().to_string();
-        Ok(PortalView::Ok { client_id: client.id, first_name, appointments })
+        Ok(PortalView::Ok { client_id: client.id, first_name, language, appointments })
     }
 
     /// The client behind a portal token that works now, else the status
@@ -85,7 +97,7 @@ impl App {
         Ok(match self.portal(token, now)? {
             PortalView::Ok { client_id, .. } => Ok(client_id),
             PortalView::Unknown => Err(404),
-            PortalView::Off | PortalView::Revoked | PortalView::Archived => Err(410),
+            PortalView::Off { .. } | PortalView::Revoked { .. } | PortalView::Archived { .. } => Err(410),
         })
     }
 
@@ -175,10 +187,10 @@ mod tests {
         let c = app.add_client("Ann", None, None, now).unwrap();
         let old = token(c.portal_url.as_ref().unwrap());
         let new = token(&app.rotate_portal(c.id, now).unwrap().portal_url.unwrap());
-        assert!(matches!(app.portal(&old, now).unwrap(), PortalView::Revoked));
+        assert!(matches!(app.portal(&old, now).unwrap(), PortalView::Revoked { .. }));
         assert!(matches!(app.portal(&new, now).unwrap(), PortalView::Ok { .. }));
         assert!(matches!(app.portal("AAAAAAAAAAAAAAAAAAAAAA", now).unwrap(), PortalView::Unknown));
         app.set_setting("portal_links", "off", now).unwrap();
-        assert!(matches!(app.portal(&new, now).unwrap(), PortalView::Off));
+        assert!(matches!(app.portal(&new, now).unwrap(), PortalView::Off { .. }));
     }
 }

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::app::App;
 use crate::error::Result;
-use crate::http::Resp;
+use crate::http::{Req, Resp};
 use crate::state::Shared;
 
 fn ics(body: String, file: &str) -> Resp {
@@ -14,29 +14,31 @@ fn ics(body: String, file: &str) -> Resp {
         .with("Content-Disposition", format!("attachment; filename=\"{file}\""))
 }
 
+/// The clinician's feed refused: in English, as the admin pages.
 fn refused(app: &mut App, shared: &Shared, status: u16) -> Result<Resp> {
     let practice = app.settings()?.practice_name.clone();
-    Ok(shared.pages.error(status, &practice))
+    Ok(shared.pages.error(status, crate::i18n::ENGLISH, &practice))
 }
 
 /// `GET /v/{token}/calendar.ics`; a link without a session gets its
-/// page's words and next steps.
-pub fn participant(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+/// page's words and next steps, in its language.
+pub fn participant(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     match app.participant_ics(token, now)? {
         Ok(body) => Ok(ics(body, "session.ics")),
         Err(state) => {
+            let lang = super::client::language_of_token(app, req, token, now)?;
             let practice = app.settings()?.practice_name.clone();
-            super::client::gone(shared, &practice, state, None)
+            super::client::gone(shared, lang, &practice, state, None)
         }
     }
 }
 
 /// `GET /p/{token}/calendar.ics`; a portal that does not answer gets its
 /// page (404 or 410, with the next steps).
-pub fn portal(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+pub fn portal(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     match app.portal_ics(token, now)? {
         Ok(body) => Ok(ics(body, "sessions.ics")),
-        Err(_) => super::portal::page(app, shared, token, now),
+        Err(_) => super::portal::page(app, shared, req, token, now),
     }
 }
 

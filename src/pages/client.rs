@@ -3,9 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::{browser_language, client_language, say, say_practice};
 use crate::app::{App, Checked, JoinOutcome};
 use crate::error::Result;
 use crate::http::{Req, Resp};
+use crate::i18n::Arg;
 use crate::model::LinkState;
 use crate::render::Gone;
 use crate::state::Shared;
@@ -18,7 +20,10 @@ struct LivePage<'a> {
     state: LinkState,
     token: &'a str,
     when: Local,
-    opens: Local,
+    /// When Join opens: only an early page says it.
+    opens: Option<Local>,
+    /// Its local hour ("a la 1:00", "a las 14:00").
+    opens_hour: u32,
     minutes: i64,
     join_opens_minutes: i64,
     now: String,
@@ -43,8 +48,10 @@ pub fn here(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
     Ok(Resp::new(204, "text/plain; charset=utf-8", vec![]))
 }
 
-/// `GET /v/{token}`: one page per state, in plain words.
-pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+/// `GET /v/{token}`: one page per state, in plain words, in the language
+/// of the link's client (`client_language`); a token that leads nowhere
+/// gets the unknown-link page in the browser's (`browser_language`).
+pub fn page(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let checked = app.check_token(token, now)?;
     // A GET may be a mail scanner or a link preview: it counts as "last
     // opened", never as someone here. Presence comes from [`here`].
@@ -56,16 +63,22 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let zone = settings.timezone;
     let note = crate::app::late::note_of(&checked);
     let Checked { state, found } = checked;
-    let when = found.as_ref().map(|(_, _, w)| Local::new(w.starts_at, zone));
-    if let (LinkState::Early | LinkState::Open, Some((_, appt, w))) = (state, &found) {
-        let html = shared.pages.render(
+    let Some((link, appt, w)) = &found else { return unknown_page(shared, browser_language(app, req), practice) };
+    let lang = client_language(app, link.client_id)?;
+    // A revoked page tells nothing of the session: its date is not written.
+    let when = (state != LinkState::Revoked).then(|| Local::in_lang(w.starts_at, zone, lang));
+    if let LinkState::Early | LinkState::Open = state {
+        let opens = (state == LinkState::Early).then(|| Local::in_lang(w.opens_at, zone, lang));
+        let html = shared.pages.render_in(
             "participant.html",
+            lang,
             LivePage {
                 practice,
                 state,
                 token,
-                when: when.expect("found"),
-                opens: Local::new(w.opens_at, zone),
+                when: when.expect("not revoked"),
+                opens_hour: opens.as_ref().map_or(0, |o| o.hour),
+                opens,
                 minutes: appt.minutes,
                 join_opens_minutes: settings.window.join_opens_minutes,
                 now: times::rfc3339(now),
@@ -75,82 +88,98 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
         )?;
         return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));
     }
-    if state == LinkState::Revoked && found.as_ref().is_some_and(|(link, _, _)| link.removed) {
-        return removed(shared, practice);
+    if state == LinkState::Revoked && link.removed {
+        return removed(shared, lang, practice);
     }
-    gone(shared, practice, state, when)
+    gone(shared, lang, practice, state, when)
 }
 
 /// The page of a link whose client was taken out of the session: still
 /// `revoked` (SPEC, "Words"), but no newer link is on its way, so the
 /// page does not send them looking for one. Like every revoked page it
 /// says nothing of the session itself.
-fn removed(shared: &Shared, practice: &str) -> Result<Resp> {
+fn removed(shared: &Shared, lang: &'static str, practice: &str) -> Result<Resp> {
     let lines = vec![
-        "You are no longer booked for this session, so this link does not open it.".into(),
-        format!("If {practice} has sent you a newer message about a session, use the link in that one."),
-        format!("Questions? Contact {practice}."),
+        say(lang, "page-removed-1", &[])?,
+        say_practice(lang, "page-removed-2", practice)?,
+        say_practice(lang, "page-gone-questions", practice)?,
     ];
-    let gone = Gone { kind: "revoked", title: "This link no longer works", lines, when: None, offer_code: false };
-    shared.pages.gone(LinkState::Revoked.http_status(), practice, gone)
+    let title = say(lang, "page-gone-dead", &[])?;
+    let gone = Gone { kind: "revoked", title: &title, lines, when: None, offer_code: false };
+    shared.pages.gone(LinkState::Revoked.http_status(), lang, practice, gone)
 }
 
 /// The page of a participant link that leads to no session now: what
 /// happened and what to do next, with the status of its state (SPEC,
-/// routes: 410 for expired, cancelled and revoked, 404 for unknown).
-pub fn gone(shared: &Shared, practice: &str, state: LinkState, when: Option<Local>) -> Result<Resp> {
-    let contact = format!("If you need a session, contact {practice} and they will send you a new link.");
+/// routes: 410 for expired, cancelled and revoked, 404 for unknown), in
+/// `lang`, the client's.
+pub fn gone(
+    shared: &Shared,
+    lang: &'static str,
+    practice: &str,
+    state: LinkState,
+    when: Option<Local>,
+) -> Result<Resp> {
     let (title, lines, when, offer_code) = match state {
         LinkState::Expired => (
-            "This session has ended",
-            vec!["The link for this session no longer works.".into(), contact],
+            "page-expired-title",
+            vec![say(lang, "page-expired-1", &[])?, say_practice(lang, "page-expired-2", practice)?],
             when,
             false,
         ),
         LinkState::Cancelled => (
-            "This session was cancelled",
-            vec![
-                "There is no session to join with this link.".into(),
-                format!("To book another time, contact {practice}."),
-            ],
+            "page-cancelled-title",
+            vec![say(lang, "page-cancelled-1", &[])?, say_practice(lang, "page-cancelled-2", practice)?],
             when,
             false,
         ),
         // A newer link, and with it a new code, may be in a later message.
         LinkState::Revoked => (
-            "This link has been replaced",
+            "page-revoked-title",
             vec![
-                "You were sent a newer link for this session. Please use the most recent message from your clinician, or your personal portal link.".into(),
-                "If that message has an access code, you can also enter it here.".into(),
-                format!("Can't find it? Contact {practice} and they will send it again."),
+                say(lang, "page-revoked-1", &[])?,
+                say(lang, "page-revoked-2", &[])?,
+                say_practice(lang, "page-revoked-3", practice)?,
             ],
             None,
             true,
         ),
-        _ => return unknown_page(shared, practice),
+        _ => return unknown_page(shared, lang, practice),
     };
-    shared.pages.gone(state.http_status(), practice, Gone { kind: state.as_str(), title, lines, when, offer_code })
+    let title = say(lang, title, &[])?;
+    let gone = Gone { kind: state.as_str(), title: &title, lines, when, offer_code };
+    shared.pages.gone(state.http_status(), lang, practice, gone)
 }
 
 /// The 404 of every `/v/` and `/p/` address that leads nowhere, whatever
 /// its shape: the same words whether or not anything like it exists, and
-/// the next steps (the whole link, the access code, the practice).
-pub fn unknown(app: &mut App, shared: &Shared) -> Result<Resp> {
+/// the next steps (the whole link, the access code, the practice). No
+/// client is known: in the browser's language (`browser_language`).
+pub fn unknown(app: &mut App, shared: &Shared, req: &Req) -> Result<Resp> {
     let practice = app.settings()?.practice_name.clone();
-    unknown_page(shared, &practice)
+    unknown_page(shared, browser_language(app, req), &practice)
 }
 
-fn unknown_page(shared: &Shared, practice: &str) -> Result<Resp> {
+fn unknown_page(shared: &Shared, lang: &'static str, practice: &str) -> Result<Resp> {
+    let length = i64::try_from(crate::token::CODE_LEN).expect("a code is short");
     let lines = vec![
-        "Check that you opened the whole link from your message: part of it may be missing or changed.".into(),
-        format!(
-            "If your message has an access code ({} letters and numbers, like 7KQ2-M9XD), you can enter it instead.",
-            crate::token::CODE_LEN
-        ),
-        format!("Still stuck? Contact {practice} and they will send your link again."),
+        say(lang, "page-unknown-1", &[])?,
+        say(lang, "page-unknown-2", &[("length", Arg::Number(length))])?,
+        say_practice(lang, "page-unknown-3", practice)?,
     ];
-    let gone = Gone { kind: "unknown", title: "We couldn't find this link", lines, when: None, offer_code: true };
-    shared.pages.gone(404, practice, gone)
+    let title = say(lang, "page-unknown-title", &[])?;
+    let gone = Gone { kind: "unknown", title: &title, lines, when: None, offer_code: true };
+    shared.pages.gone(404, lang, practice, gone)
+}
+
+/// The language of the pages of link `token`'s client, else (a token
+/// that leads nowhere) the browser's: for the answers that do not look
+/// at the link otherwise (its calendar file's refusal).
+pub fn language_of_token(app: &mut App, req: &Req, token: &str, now: DateTime<Utc>) -> Result<&'static str> {
+    match app.check_token(token, now)?.found {
+        Some((link, _, _)) => client_language(app, link.client_id),
+        None => Ok(browser_language(app, req)),
+    }
 }
 
 /// `POST /v/{token}/join`: into the room when open, else back to the page.
@@ -186,15 +215,10 @@ pub fn enter(
         JoinOutcome::NoRoom(who) => {
             shared.presence.note(who.appointment_id, who.client_id, at, Stage::InRoom);
             let practice = app.settings()?.practice_name.clone();
-            shared.pages.message(
-                200,
-                &practice,
-                "You're checked in",
-                &[
-                    "Your clinician can see that you are here.",
-                    "The video room for this session isn't ready yet: please stay near your phone or email, and your clinician will contact you with how to join.",
-                ],
-            )
+            let lang = client_language(app, who.client_id)?;
+            let title = say(lang, "page-checked-in-title", &[])?;
+            let lines = [say(lang, "page-checked-in-1", &[])?, say(lang, "page-checked-in-2", &[])?];
+            shared.pages.message_in(200, lang, &practice, &title, &[&lines[0], &lines[1]])
         }
     })
 }

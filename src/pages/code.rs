@@ -21,18 +21,24 @@ use crate::store::NewAudit;
 struct Page<'a> {
     practice: &'a str,
     typed: &'a str,
-    error: Option<&'a str>,
+    error: Option<String>,
+    /// Letters and digits in a code (`token::CODE_LEN`).
+    code_length: usize,
 }
 
-fn render(app: &mut App, shared: &Shared, status: u16, typed: &str, error: Option<&str>) -> Result<Resp> {
+/// The form, in the browser's language: nobody is known until a code
+/// works (`pages::browser_language`). `failed`: the last code did not.
+fn render(app: &mut App, shared: &Shared, req: &Req, typed: &str, failed: bool) -> Result<Resp> {
+    let lang = super::browser_language(app, req);
     let practice = app.settings()?.practice_name.clone();
-    let html = shared.pages.render("code.html", Page { practice: &practice, typed, error })?;
-    Ok(Resp::html(status, html))
+    let error = if failed { Some(super::say(lang, "page-code-failed", &[])?) } else { None };
+    let page = Page { practice: &practice, typed, error, code_length: crate::token::CODE_LEN };
+    Ok(Resp::html(200, shared.pages.render_in("code.html", lang, page)?))
 }
 
 /// `GET /join` (and `/`): the form.
-pub fn form(app: &mut App, shared: &Shared) -> Result<Resp> {
-    render(app, shared, 200, "", None)
+pub fn form(app: &mut App, shared: &Shared, req: &Req) -> Result<Resp> {
+    render(app, shared, req, "", false)
 }
 
 /// `POST /join`: a live code leads to its page; anything else, one answer.
@@ -40,8 +46,9 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
     let attempt = match shared.limiter.start(req.remote, Instant::now()) {
         Ok(attempt) => attempt,
         Err(wait) => {
+            let lang = super::browser_language(app, req);
             let practice = app.settings()?.practice_name.clone();
-            return Ok(shared.pages.error(429, &practice).with("Retry-After", wait.to_string()));
+            return Ok(shared.pages.error(429, lang, &practice).with("Retry-After", wait.to_string()));
         }
     };
     let typed = req.field("code").unwrap_or_default();
@@ -77,13 +84,5 @@ pub fn submit(app: &mut App, shared: &Shared, req: &Req, now: DateTime<Utc>) -> 
         app.audit(now, NewAudit { event: "code.burst", detail, ..Default::default() })?;
     }
     let echo = crate::token::echo_code(&typed);
-    render(
-        app,
-        shared,
-        200,
-        &echo,
-        Some(
-            "That code didn't work. Check it against your message and try again, or use the link from the message instead.",
-        ),
-    )
+    render(app, shared, req, &echo, true)
 }

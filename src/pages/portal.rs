@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::{say, say_practice};
 use crate::app::{App, PortalAppt, PortalView};
 use crate::error::Result;
 use crate::http::{Req, Resp};
@@ -21,23 +22,28 @@ struct Page<'a> {
     join_opens_minutes: i64,
 }
 
-pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
+/// `GET /p/{token}`: the client's sessions in their language
+/// (`App::language_of`), or what became of the portal; an unknown token
+/// gets the unknown-link page in the browser's language.
+pub fn page(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let view = app.portal(token, now)?;
     let settings = app.settings()?;
     let practice = settings.practice_name.as_str();
-    let gone = |status: u16, kind: &str, title: &str, line: String| {
+    let gone = |lang: &'static str, kind: &str, title: &str, line: &str| {
         // The code in a reminder works whatever happened to the portal.
-        let lines = vec![line, "If your message has an access code, you can enter it instead.".into()];
-        shared.pages.gone(status, practice, Gone { kind, title, lines, when: None, offer_code: true })
+        let lines = vec![say_practice(lang, line, practice)?, say(lang, "page-portal-code", &[])?];
+        let title = say(lang, title, &[])?;
+        shared.pages.gone(410, lang, practice, Gone { kind, title: &title, lines, when: None, offer_code: true })
     };
     match view {
-        PortalView::Ok { first_name, appointments, .. } => {
+        PortalView::Ok { first_name, appointments, language, .. } => {
             // Not a sign that anyone is here: scanners GET links too (the
             // page's script says so, `here`).
             Ok(Resp::html(
                 200,
-                shared.pages.render(
+                shared.pages.render_in(
                     "portal.html",
+                    language,
                     Page {
                         practice,
                         token,
@@ -50,31 +56,12 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
             )
             .with_form_action(crate::video::origin(&settings)))
         }
-        PortalView::Off => gone(
-            410,
-            "off",
-            "Please use the link from your reminder",
-            format!(
-                "{practice} now sends a separate link for each session. Use the link in your latest reminder or message, or contact {practice} to have it sent again."
-            ),
-        ),
-        PortalView::Revoked => gone(
-            410,
-            "revoked",
-            "This page has moved",
-            format!(
-                "Your personal link was replaced with a new one. Use the newest link {practice} sent you, or ask them to send it again."
-            ),
-        ),
+        PortalView::Off { language } => gone(language, "off", "page-portal-off-title", "page-portal-off"),
+        PortalView::Revoked { language } => gone(language, "revoked", "page-portal-moved-title", "page-portal-moved"),
         // Says no more than that the link is done with: whoever holds it
         // learns nothing of the client's sessions.
-        PortalView::Archived => gone(
-            410,
-            "archived",
-            "This link no longer works",
-            format!("This personal link is no longer in use. To book a session, contact {practice}."),
-        ),
-        PortalView::Unknown => super::client::unknown(app, shared),
+        PortalView::Archived { language } => gone(language, "archived", "page-gone-dead", "page-portal-archived"),
+        PortalView::Unknown => super::client::unknown(app, shared, req),
     }
 }
 

@@ -40,7 +40,7 @@ pub fn route(app: &mut App, shared: &Shared, req: &Req, room: &str, seat: &str, 
     };
     let Some(pass) = pass else {
         return Ok(match action {
-            None => no_entry(app, shared)?,
+            None => no_entry(app, shared, req)?,
             Some(_) => Resp::json(403, &json!({"error": "no valid room ticket"})),
         });
     };
@@ -182,17 +182,15 @@ fn page(app: &mut App, shared: &Shared, pass: &Pass, base: String) -> Result<Res
     Ok(Resp::html(200, html))
 }
 
-fn no_entry(app: &mut App, shared: &Shared) -> Result<Resp> {
+/// The room's address without a ticket: whoever it is, nobody is known
+/// yet, so in the browser's language.
+fn no_entry(app: &mut App, shared: &Shared, req: &Req) -> Result<Resp> {
+    use super::say;
+    let lang = super::browser_language(app, req);
     let practice = app.settings()?.practice_name.clone();
-    Ok(shared.pages.message(
-        403,
-        &practice,
-        "This room opens from your own session link",
-        &[
-            "Open the link from your message (or your personal portal) and press Join: it lets you in from this browser.",
-            "The room is open only around the time of your session.",
-        ],
-    ))
+    let title = say(lang, "page-room-own-link-title", &[])?;
+    let lines = [say(lang, "page-room-own-link-1", &[])?, say(lang, "page-room-own-link-2", &[])?];
+    Ok(shared.pages.message_in(403, lang, &practice, &title, &[&lines[0], &lines[1]]))
 }
 
 /// The STUN and TURN servers for the page. TURN uses coturn's REST

@@ -29,23 +29,24 @@ struct Page<'a> {
     provider: crate::settings::Provider,
 }
 
-/// `GET /v/{token}/wait`.
+/// `GET /v/{token}/wait`, in the language of the link's client.
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let status = app.wait_status(token, now)?;
-    let ready = match status.gate {
+    let (ready, who) = match status.gate {
         Gate::NotOpen(_) => return Ok(Resp::see_other(format!("/v/{token}"))),
         Gate::Waiting(who) => {
             shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
-            false
+            (false, who)
         }
-        Gate::Ready(_) => true,
+        Gate::Ready(who) => (true, who),
     };
     let Some(starts_at) = status.starts_at else { return Ok(Resp::see_other(format!("/v/{token}"))) };
+    let lang = super::client_language(app, who.client_id)?;
     let settings = app.settings()?;
-    let when = Local::new(starts_at, settings.timezone);
+    let when = Local::in_lang(starts_at, settings.timezone, lang);
     let provider = settings.video_provider;
     let page = Page { practice: &settings.practice_name, token, ready, when, note: status.note, provider };
-    let html = shared.pages.render("wait.html", page)?;
+    let html = shared.pages.render_in("wait.html", lang, page)?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
 }
 

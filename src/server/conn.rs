@@ -38,7 +38,8 @@ pub struct Handler {
 /// takes nothing is not waited for.
 pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
     let _ = stream.set_nonblocking(true);
-    let resp = shared.pages.error(status, "Porchlight").with("Retry-After", "5");
+    // No request was read: no language asked for, nor the settings read.
+    let resp = shared.pages.error(status, crate::i18n::ENGLISH, "Porchlight").with("Retry-After", "5");
     let mut out = Vec::new();
     encode_response(&mut out, resp, false, true);
     let _ = stream.write(&out);
@@ -47,7 +48,7 @@ pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
 /// The error page refusing a request the reader could not take; a 503
 /// (a large body while another is read) says when to try again.
 pub fn refusal(shared: &Shared, status: u16) -> Resp {
-    let page = shared.pages.error(status, "Porchlight");
+    let page = shared.pages.error(status, crate::i18n::ENGLISH, "Porchlight");
     if status == 503 { page.with("Retry-After", super::limits::LARGE_BODY_RETRY) } else { page }
 }
 

@@ -329,6 +329,7 @@ impl Head {
             host_name: self.host.clone(),
             origin: text("Origin"),
             fetch_site: text("Sec-Fetch-Site"),
+            accept_language: self.list("Accept-Language"),
             body,
         }
     }

@@ -37,6 +37,7 @@
 //! - [`room`]: the built-in room's tickets: who gets one, what one opens, when it stops.
 //! - [`video`]: the waiting room, Start and Admit, and Jitsi tokens checked by PyJWT.
 //! - [`sync`]: the synced calendar address: fetched, imported, shown on the dashboard; its bounds; kept secret.
+//! - [`client_language`]: every client page in the client's language, or the browser's where no client is known.
 //! - [`language`]: a client's language set and shown; the oracle that finds English left in Spanish pages.
 //! - [`layers`]: imports point down the floors of `scripts/layers.py`, and files stay short.
 
@@ -46,6 +47,7 @@ mod admin;
 mod backups;
 mod check;
 mod cli;
+mod client_language;
 mod clinician;
 mod clock;
 mod connections;
