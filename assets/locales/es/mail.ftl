@@ -32,7 +32,7 @@ mail-intro-resend = Su sesión de video con { $practice } ha comenzado y { $prac
 # principio, "lunes, 15 de marzo de 2027 a las 12:00 EDT (America/New_York)", final.
 mail-cancelled-lead = La sesión de video que tenía con { $practice } el
 mail-cancelled-tail = se ha cancelado.
-mail-cancelled-link = Su enlace ya no abre nada.
+mail-cancelled-link = El enlace de esa sesión ya no funciona.
 mail-cancelled-book = Para reservar otra hora, responda a este mensaje o comuníquese con { $practice }.
 mail-zone-minutes = Zona horaria: { $zone } · { $minutes ->
     [one] { $minutes } minuto
