@@ -52,7 +52,7 @@ pub fn untold(ctx: &mut Ctx<'_>, appointment_id: Option<i64>) -> Result<Vec<Unto
     let mut out = vec![];
     for u in ctx.app.untold(appointment_id, ctx.now)? {
         let pages = &ctx.shared.pages;
-        let text = ctx.app.untold_text(&u.row, |body| pages.render("mail_message.txt", body))?;
+        let text = ctx.app.untold_text(&u.row, |body| body.render(pages, "mail_message.txt"))?;
         out.push(Untold {
             id: u.row.id,
             appointment_id: u.row.appointment_id,

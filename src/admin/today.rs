@@ -220,10 +220,16 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         let admitted = rows.iter().any(|r| r.client_id == p.client_id && r.link.as_ref().is_some_and(|l| l.admitted));
         let portal = ctx.app.portal_url(p.client_id)?;
         let first_name = p.name.split_whitespace().next().unwrap_or_default().to_string();
+        let client = ctx.app.find_client(p.client_id)?;
+        // The message is for the client: in their language, date and all.
+        let lang = match &client {
+            Some(c) => ctx.app.language_of(c)?,
+            None => settings.language,
+        };
         let message = Invitation {
             practice: &settings.practice_name,
             first_name: &first_name,
-            when: &when,
+            when: &Local::in_lang(window.starts_at, settings.timezone, lang),
             minutes: row.minutes,
             join_opens_minutes: settings.window.join_opens_minutes,
             link: &p.link,
@@ -235,7 +241,6 @@ pub fn card(ctx: &mut Ctx<'_>, appt: ApptView, waiting: &[Waiting]) -> Result<(S
         let arrival = waiting.iter().find(|w| w.appointment_id == appt.id && w.client_id == p.client_id);
         let arrived = arrival.is_some_and(|w| w.stage >= Stage::Waiting);
         let not_here = late::not_here_yet(ctx.now, window.starts_at, settings.not_here_after_minutes, state, arrived);
-        let client = ctx.app.find_client(p.client_id)?;
         let phone = client.as_ref().and_then(|c| c.phone.clone()).filter(|p| !p.trim().is_empty());
         let mailable = client.as_ref().is_some_and(|c| unmailable(true, c.email.as_deref(), c.no_mail).is_none());
         participants.push(Person {

@@ -4,7 +4,9 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::App;
+use super::message::say;
 use crate::error::Result;
+use crate::i18n::Arg;
 use crate::mail::ics::{self, Event, Status};
 use crate::model::{LinkState, Window};
 use crate::store::{ApptRow, NewAudit, Store};
@@ -22,6 +24,8 @@ pub struct ParticipantEntry<'a> {
     pub link: &'a str,
     pub code: &'a str,
     pub base: &'a str,
+    /// The client's language, which the entry's text is written in.
+    pub lang: &'static str,
 }
 
 impl App {
@@ -29,29 +33,40 @@ impl App {
     /// every file and mail, so calendars update the entry in place.
     pub fn participant_event(&mut self, e: &ParticipantEntry<'_>) -> Result<Event> {
         let settings = self.settings()?;
-        let practice = settings.practice_name.clone();
-        let when = Local::new(e.window.starts_at, settings.timezone);
+        let practice = Arg::Text(&settings.practice_name);
+        let when = Local::in_lang(e.window.starts_at, settings.timezone, e.lang);
+        let say = |id: &str, args: &[(&str, Arg<'_>)]| say(e.lang, id, args);
+        let at = when.line();
         Ok(Event {
             uid: self.event_uid(e.appt.id, Some(e.client_id)),
             sequence: e.appt.sequence,
             start: e.window.starts_at,
             end: e.window.ends_at,
-            summary: format!("Video session with {practice}"),
+            summary: say("mail-ics-summary", &[("practice", practice.clone())]),
             // Each URL ends its line: calendars and mail readers that make
             // links of text would take a following dot or bracket along.
             description: format!(
-                "{}, {} minutes.\nJoin video call:\n{}\nAccess code: {}\nIf the link does not open, type the code at:\n{}/join",
-                when.line(),
-                e.appt.minutes,
+                "{}\n{}\n{}\n{}\n{}\n{}/join",
+                say("mail-ics-when", &[("at", Arg::Text(&at)), ("minutes", Arg::Number(e.appt.minutes))]),
+                say("mail-join-label", &[]),
                 e.link,
-                e.code,
+                say("mail-ics-code", &[("code", Arg::Text(e.code))]),
+                say("mail-ics-link-fails", &[]),
                 e.base
             ),
+            language: Some(e.lang),
             url: Some(e.link.to_string()),
             status: if e.appt.cancelled_at.is_some() { Status::Cancelled } else { Status::Confirmed },
             organizer: None,
             attendee: None,
         })
+    }
+
+    /// The language a client's calendar entries are written in: theirs
+    /// ([`App::language_of`]).
+    fn client_language(&mut self, client_id: i64) -> Result<&'static str> {
+        let client = self.client_row(client_id)?;
+        self.language_of(&client)
     }
 
     /// `GET /v/{token}/calendar.ics`: the session of a live link, else the
@@ -64,8 +79,16 @@ impl App {
         let base = self.base_url()?;
         let link_url = format!("{base}/v/{token}");
         let code = token::display_code(&self.keys.code(&link.seed));
-        let entry =
-            ParticipantEntry { appt, window, client_id: link.client_id, link: &link_url, code: &code, base: &base };
+        let lang = self.client_language(link.client_id)?;
+        let entry = ParticipantEntry {
+            appt,
+            window,
+            client_id: link.client_id,
+            link: &link_url,
+            code: &code,
+            base: &base,
+            lang,
+        };
         let event = self.participant_event(&entry)?;
         Ok(Ok(ics::calendar(None, None, &[event], now)))
     }
@@ -78,6 +101,7 @@ impl App {
             Err(status) => return Ok(Err(status)),
         };
         let base = self.base_url()?;
+        let lang = self.client_language(client_id)?;
         let mut events = vec![];
         for (appt, link) in self.upcoming_of(client_id, now)? {
             let window = self.window_of(&appt)?;
@@ -86,11 +110,19 @@ impl App {
             }
             let link_url = format!("{base}/v/{}", self.keys.token(Kind::Participant, &link.seed));
             let code = token::display_code(&self.keys.code(&link.seed));
-            let entry =
-                ParticipantEntry { appt: &appt, window: &window, client_id, link: &link_url, code: &code, base: &base };
+            let entry = ParticipantEntry {
+                appt: &appt,
+                window: &window,
+                client_id,
+                link: &link_url,
+                code: &code,
+                base: &base,
+                lang,
+            };
             events.push(self.participant_event(&entry)?);
         }
-        let name = format!("Sessions with {}", self.settings()?.practice_name);
+        let practice = self.settings()?.practice_name.clone();
+        let name = say(lang, "mail-ics-calendar", &[("practice", Arg::Text(&practice))]);
         Ok(Ok(ics::calendar(None, Some(&name), &events, now)))
     }
 
@@ -139,6 +171,8 @@ impl App {
                 summary: format!("Session: {}", names.join(", ")),
                 description: format!("Start the session from Porchlight: {page}"),
                 url: Some(page),
+                // The clinician's own calendar: the practice's words, unmarked.
+                language: None,
                 status: if appt.cancelled_at.is_some() { Status::Cancelled } else { Status::Confirmed },
                 organizer: None,
                 attendee: None,

@@ -9,6 +9,7 @@ use super::App;
 use super::calendar::ParticipantEntry;
 use super::message::Invitation;
 use crate::error::Result;
+use crate::i18n::Arg;
 use crate::mail::ics::{self, Event, Status};
 use crate::mail::plan::{self, Facts, Kind};
 use crate::mail::sender::Outbox;
@@ -24,8 +25,23 @@ use crate::token::{Kind as TokenKind, Seed};
 #[derive(Serialize)]
 pub struct MailBody<'a> {
     pub kind: Kind,
+    /// The session's date and time in one phrase, in the message's
+    /// language: "Monday 15 March 2027 at 12:00 PM EDT (America/New_York)".
+    pub at: String,
     #[serde(flatten)]
     pub invitation: Invitation<'a>,
+}
+
+impl<'a> MailBody<'a> {
+    pub fn new(kind: Kind, invitation: Invitation<'a>) -> Self {
+        MailBody { kind, at: invitation.when.line(), invitation }
+    }
+
+    /// The mail template `name` (`mail_message.txt` or `.html`) filled in,
+    /// in the invitation's language.
+    pub fn render(&self, pages: &Pages, name: &str) -> Result<String> {
+        pages.render_in(name, self.invitation.lang(), self)
+    }
 }
 
 /// The outbox as the mail sender sees it: an `App` on the sender's own
@@ -44,7 +60,7 @@ impl Outbox for Post<'_> {
     fn compose(&mut self, row: &OutboxRow, now: DateTime<Utc>) -> Result<Compose> {
         let pages = self.pages;
         self.app.compose(row, now, |body| {
-            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
+            Ok((body.render(pages, "mail_message.txt")?, body.render(pages, "mail_message.html")?))
         })
     }
 
@@ -74,7 +90,8 @@ pub(super) fn facts_for(appt: &crate::store::ApptRow, removed: bool) -> Facts {
 /// What a message to one participant of one appointment says about
 /// them, worked out in one place for the mail sender and for the text the
 /// clinician sends by hand ([`App::untold_text`]). `link` and `code` are
-/// empty when the participant has no link any more.
+/// empty when the participant has no link any more. `when` is written in
+/// the client's language, and so is everything made from these facts.
 pub(super) struct Addressed {
     pub base: String,
     pub link: String,
@@ -104,7 +121,8 @@ impl Addressed {
 impl App {
     /// What a message to `client` about the appointment in `window` says
     /// of them, with the link and code derived from `seed` (the
-    /// participant's link).
+    /// participant's link). The one place a mail's language is decided:
+    /// the client's ([`App::language_of`]).
     pub(super) fn addressed(
         &mut self,
         settings: &Settings,
@@ -116,7 +134,7 @@ impl App {
         let link = seed.map(|s| format!("{base}/v/{}", self.keys.token(TokenKind::Participant, s))).unwrap_or_default();
         let code = seed.map(|s| crate::token::display_code(&self.keys.code(s))).unwrap_or_default();
         let portal = if settings.portal_links { self.portal_url(client.id)? } else { None };
-        let when = Local::new(window.starts_at, settings.timezone);
+        let when = Local::in_lang(window.starts_at, settings.timezone, self.language_of(client)?);
         let first_name = client.name.split_whitespace().next().unwrap_or("there").to_string();
         Ok(Addressed { base, link, code, portal, when, first_name })
     }
@@ -170,21 +188,22 @@ impl App {
         }
         let to_whom = self.addressed(&settings, &window, &client, Some(&seed))?;
         let (link_url, code, base, when) = (&to_whom.link, &to_whom.code, &to_whom.base, &to_whom.when);
-        let (text, html) =
-            render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })?;
+        let (text, html) = render(&MailBody::new(row.kind, to_whom.invitation(&settings, appt.minutes)))?;
         let practice = &settings.practice_name;
-        let at = format!("{}, {} {}", when.date, when.time, when.abbrev);
-        let subject = match row.kind {
-            Kind::Reminder => format!("Reminder: your video session with {practice}, {at}"),
-            Kind::Update => format!("New time: your video session with {practice} is now {at}"),
-            Kind::Cancel => format!("Cancelled: your video session with {practice}, {at}"),
-            Kind::Resend => format!("Your session with {practice} has started: join with this link"),
-        };
+        let subject = subject(row.kind, practice, when);
         let (method, status) = match row.kind {
             Kind::Cancel => ("CANCEL", Status::Cancelled),
             _ => ("REQUEST", Status::Confirmed),
         };
-        let entry = ParticipantEntry { appt: &appt, window: &window, client_id: client.id, link: link_url, code, base };
+        let entry = ParticipantEntry {
+            appt: &appt,
+            window: &window,
+            client_id: client.id,
+            link: link_url,
+            code,
+            base,
+            lang: when.lang,
+        };
         let mut event = Event {
             status,
             organizer: Some((practice.clone(), from.clone())),
@@ -230,6 +249,23 @@ impl App {
     }
 }
 
+/// A mail's subject line, in the language `when` is written in.
+fn subject(kind: Kind, practice: &str, when: &Local) -> String {
+    let id = match kind {
+        Kind::Reminder => "mail-subject-reminder",
+        Kind::Update => "mail-subject-update",
+        Kind::Cancel => "mail-subject-cancel",
+        Kind::Resend => "mail-subject-resend",
+    };
+    let args = [
+        ("practice", Arg::Text(practice)),
+        ("date", Arg::Text(&when.date)),
+        ("time", Arg::Text(&when.time)),
+        ("abbrev", Arg::Text(&when.abbrev)),
+    ];
+    super::message::say(when.lang, id, &args)
+}
+
 /// `12 November 2026 at 14:00` for an outbox row's time, in the zone.
 pub fn local_time(at: i64, zone: chrono_tz::Tz) -> String {
     let l = Local::new(times::from_unix(at), zone);
@@ -250,14 +286,14 @@ mod tests {
     const PRACTICE: &str = "Harbour <b>\"Care\"</b> & Co's";
     const CLIENT: &str = "Ann<script>alert(1)</script> Smith";
 
-    /// Every message a client can get, as (name, text a reader sees, HTML
-    /// source if any): each mailed kind with and without a portal link,
-    /// each with its calendar entry's description, and the clinician's
-    /// copy-message.
-    fn every_message() -> Vec<(String, String, Option<String>)> {
+    /// Every message a client whose language is `lang` can get, as (name,
+    /// text a reader sees, HTML source if any): each mailed kind with and
+    /// without a portal link, each with its calendar entry's description,
+    /// and the clinician's copy-message.
+    fn every_message(lang: &'static str) -> Vec<(String, String, Option<String>)> {
         let pages = Pages::new();
         let render = |body: &MailBody<'_>| {
-            Ok((pages.render("mail_message.txt", body)?, pages.render("mail_message.html", body)?))
+            Ok((body.render(&pages, "mail_message.txt")?, body.render(&pages, "mail_message.html")?))
         };
         let mut app = test_app();
         let now = t("2027-03-10T12:00:00Z");
@@ -272,7 +308,7 @@ mod tests {
         let mut out = vec![];
         for portal in ["on", "off"] {
             app.set_setting("portal_links", portal, now).unwrap();
-            let ann = app.add_client(CLIENT, Some("ann@example.net"), None, now).unwrap().id;
+            let ann = app.add_client_in(CLIENT, Some("ann@example.net"), None, Some(lang), now).unwrap().id;
             let appt = app.add_appointment(&[ann], t("2027-03-15T16:00:00Z"), 50, now).unwrap().id;
             let mut take = |app: &mut App, kind: Kind| {
                 let row = app.outbox_of(appt).unwrap().into_iter().rev().find(|r| r.kind == kind).unwrap();
@@ -281,7 +317,8 @@ mod tests {
                 out.push((format!("{name}: text"), m.text.clone(), None));
                 out.push((format!("{name}: HTML"), visible(&m.html), Some(m.html.clone())));
                 let unfolded = m.ics.replace("\r\n ", "");
-                let description = unfolded.lines().find_map(|l| l.strip_prefix("DESCRIPTION:")).unwrap();
+                let language = format!("DESCRIPTION;LANGUAGE={lang}:");
+                let description = unfolded.lines().find_map(|l| l.strip_prefix(&language)).unwrap();
                 let description = description.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";");
                 out.push((format!("{name}: calendar description"), description.replace("\\\\", "\\"), None));
             };
@@ -291,7 +328,7 @@ mod tests {
             app.cancel_appointment(appt, now).unwrap();
             take(&mut app, Kind::Cancel);
         }
-        let when = Local::new(t("2027-03-15T16:00:00Z"), crate::times::parse_zone(ZONE).unwrap());
+        let when = Local::in_lang(t("2027-03-15T16:00:00Z"), crate::times::parse_zone(ZONE).unwrap(), lang);
         for portal in [Some("https://porch.example.org/p/PORTAL"), None] {
             let copy = Invitation {
                 practice: PRACTICE,
@@ -337,10 +374,21 @@ mod tests {
         found
     }
 
+    /// Both languages' messages, each named with its language.
+    fn in_every_language() -> Vec<(String, String, Option<String>)> {
+        let mut all = vec![];
+        for lang in crate::i18n::available() {
+            all.extend(
+                every_message(lang).into_iter().map(|(name, text, html)| (format!("{name} ({lang})"), text, html)),
+            );
+        }
+        all
+    }
+
     #[test]
     fn no_message_puts_punctuation_after_a_url() {
-        let messages = every_message();
-        assert_eq!(messages.len(), 2 * 3 * 3 + 2);
+        let messages = in_every_language();
+        assert_eq!(messages.len(), 2 * (2 * 3 * 3 + 2));
         for (name, text, _) in &messages {
             for url in urls(text) {
                 assert!(!url.ends_with(['.', ',', ';', ':', '!', '?', ')', '\'', '"']), "{name}: {url:?} in\n{text}");
@@ -362,7 +410,7 @@ mod tests {
 
     #[test]
     fn every_message_names_the_zone_once() {
-        for (name, text, _) in every_message() {
+        for (name, text, _) in in_every_language() {
             assert!(text.matches(ZONE).count() <= 1, "{name}:\n{text}");
             let cancel = name.starts_with("Cancel");
             assert!(cancel || text.contains(ZONE) || name.contains("HTML") && text.contains("EDT"), "{name}:\n{text}");
@@ -371,7 +419,7 @@ mod tests {
 
     #[test]
     fn mail_html_writes_urls_plainly_and_escapes_names() {
-        for (name, text, html) in every_message() {
+        for (name, text, html) in in_every_language() {
             let Some(html) = html else { continue };
             assert!(!html.contains("&#x2f;"), "{name}: {html}");
             if !name.starts_with("Cancel") {
@@ -382,7 +430,12 @@ mod tests {
             assert!(html.contains("Harbour &lt;b&gt;&quot;Care&quot;&lt;/b&gt; &amp; Co&#x27;s"), "{name}: {html}");
             assert!(html.contains("Ann&lt;script&gt;alert(1)&lt;/script&gt;"), "{name}: {html}");
             assert!(!html.contains("<script") && !html.contains("<b>"), "{name}: {html}");
-            assert!(text.contains(PRACTICE) && text.contains("Hello Ann<script>alert(1)</script>,"), "{name}: {text}");
+            let hello = if name.ends_with("(es)") {
+                "Hola, Ann<script>alert(1)</script>:"
+            } else {
+                "Hello Ann<script>alert(1)</script>,"
+            };
+            assert!(text.contains(PRACTICE) && text.contains(hello), "{name}: {text}");
         }
     }
 }

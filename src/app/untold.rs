@@ -74,7 +74,7 @@ impl App {
         let seed = self.store.addressee(row.participant_id)?.and_then(|a| a.seed);
         let window = self.window_of(&appt)?;
         let to_whom = self.addressed(&settings, &window, &client, seed.as_ref())?;
-        render(&MailBody { kind: row.kind, invitation: to_whom.invitation(&settings, appt.minutes) })
+        render(&MailBody::new(row.kind, to_whom.invitation(&settings, appt.minutes)))
     }
 
     /// The clinician sent this message themselves: it is closed as sent,

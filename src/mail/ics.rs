@@ -27,6 +27,10 @@ pub struct Event {
     pub end: DateTime<Utc>,
     pub summary: String,
     pub description: String,
+    /// The language `summary` and `description` are written in (a BCP 47
+    /// tag, RFC 5545 section 3.2.10), for a client's entry; `None` for
+    /// the clinician's own.
+    pub language: Option<&'static str>,
     pub url: Option<String>,
     pub status: Status,
     /// `(name, address)` of the practice, for invitations.
@@ -57,8 +61,9 @@ pub fn calendar(method: Option<&str>, name: Option<&str>, events: &[Event], now:
         line(format!("DTSTAMP:{}", stamp(now)));
         line(format!("DTSTART:{}", stamp(e.start)));
         line(format!("DTEND:{}", stamp(e.end)));
-        line(format!("SUMMARY:{}", escape(&e.summary)));
-        line(format!("DESCRIPTION:{}", escape(&e.description)));
+        let language = e.language.map(|l| format!(";LANGUAGE={l}")).unwrap_or_default();
+        line(format!("SUMMARY{language}:{}", escape(&e.summary)));
+        line(format!("DESCRIPTION{language}:{}", escape(&e.description)));
         if let Some(url) = &e.url {
             line(format!("URL:{url}"));
         }
@@ -135,6 +140,7 @@ mod tests {
             end: t("2026-11-02T14:50:00Z"),
             summary: "Session; with, Dr \\ K".into(),
             description: "Line one\nLine two ".repeat(8),
+            language: None,
             url: Some("https://porch.example.org/v/AAAA".into()),
             status: Status::Confirmed,
             organizer: Some(("Harbour \"Counselling\"".into(), "care@example.org".into())),
@@ -156,6 +162,14 @@ mod tests {
         let unfolded = text.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("DESCRIPTION:{}", "Line one\\nLine two ".repeat(8))));
         assert!(text.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn a_clients_entry_names_its_language_on_its_text() {
+        let spanish = Event { language: Some("es"), summary: "Sesión de video".into(), ..event() };
+        let text = calendar(None, None, &[spanish], t("2026-11-01T00:00:00Z")).replace("\r\n ", "");
+        assert!(text.contains("\r\nSUMMARY;LANGUAGE=es:Sesión de video\r\n"), "{text}");
+        assert!(text.contains("\r\nDESCRIPTION;LANGUAGE=es:Line one"), "{text}");
     }
 
     #[test]

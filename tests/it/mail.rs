@@ -97,7 +97,7 @@ fn inspect(what: &str, file: &Path) -> Value {
 }
 
 /// Parse a downloaded calendar body.
-fn inspect_ics(body: &str) -> Value {
+pub fn inspect_ics(body: &str) -> Value {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), body).unwrap();
     inspect("ics", file.path())

@@ -25,6 +25,7 @@
 //! - [`outside`]: the public listener: client pages through a tunnel, no admin.
 //! - [`late`]: the clinician's minutes before: the running-late note, Not here yet, the link sent again.
 //! - [`mail`]: reminders through a real SMTP server, calendar files and the feed.
+//! - [`mail_language`]: mail, calendar entries and copied messages in the client's language.
 //! - [`guessing`]: password guessing from the LAN: known browsers, one check per unlock, memory, client pages.
 //! - [`signin`]: sign-in links and the setup code get the person at the machine past a guest's guessing.
 //! - [`leaks`]: no token, code or password in logs or data files.
@@ -70,6 +71,7 @@ mod layers;
 mod leaks;
 mod links;
 mod mail;
+mod mail_language;
 mod outside;
 mod people;
 mod protocol;

@@ -16,6 +16,11 @@ from html.parser import HTMLParser
 import icalendar
 
 
+def language_of(prop):
+    params = getattr(prop, "params", None) or {}
+    return params.get("LANGUAGE")
+
+
 def calendar(data):
     cal = icalendar.Calendar.from_ical(data)
     events = []
@@ -27,6 +32,9 @@ def calendar(data):
             "end": ev.decoded("dtend").isoformat(),
             "summary": str(ev.get("summary")),
             "description": str(ev.get("description")),
+            # RFC 5545 section 3.2.10: the language the text is in.
+            "summary_language": language_of(ev.get("summary")),
+            "description_language": language_of(ev.get("description")),
             "url": str(ev.get("url")) if ev.get("url") else None,
             "status": str(ev.get("status")) if ev.get("status") else None,
             "organizer": str(ev.get("organizer")) if ev.get("organizer") else None,
