@@ -64,6 +64,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.dont_write_bytecode = True  # no __pycache__ left in scripts/
 import bench  # noqa: E402  (the release build, seeding, the server, wrk)
 
 ROOT = bench.ROOT
