@@ -4,7 +4,7 @@ CARGO ?= cargo
 DATA ?= ./porchlight-demo
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run build release layers test test-browser test-html test-package deb pi check fmt clippy audit torture fuzz-http fuzz fuzz-build bench clean
+.PHONY: run build release layers test test-browser test-html test-package deb pi check fmt clippy audit torture fuzz-http fuzz fuzz-build bench bench-litestream clean
 
 # Run the appliance on a demo practice (links in every state at once).
 run:
@@ -91,6 +91,12 @@ clippy:
 # BENCHMARKS.md). QUICK=1: a smoke run of a few seconds per step.
 bench:
 	python3 scripts/bench.py $(if $(QUICK),--quick)
+
+# What Litestream adds beside a serving Porchlight (WAL, checkpoints, disk
+# writes, CPU), at the practice's load and at the load above, with and
+# without it (see BENCHMARKS.md). About 20 minutes; QUICK=1: a smoke run.
+bench-litestream:
+	python3 scripts/litestream-load.py $(if $(QUICK),--quick)
 
 # SIGKILL the server and the command line at random moments, 1000 times;
 # nothing acknowledged may be lost (CI runs a few cycles in `make test`).
