@@ -1,5 +1,6 @@
 //! The server's own threads beside the requests: batched page views and
-//! the clock mark written every [`views::FLUSH_EVERY`], the built-in
+//! the clock mark written every [`views::FLUSH_EVERY`] (the mark alone
+//! every [`views::MARK_WHEN_QUIET`] when nobody opens a page), the built-in
 //! rooms swept for people who went silent, repeating series given
 //! their sessions as time passes, the synced calendar fetched, and
 //! Litestream asked how fresh the continuous copy is.
@@ -14,16 +15,21 @@ use crate::state::replica::{self, Freshness};
 use crate::state::{Shared, rooms, views};
 use crate::store::Store;
 
-/// Write the batched page views and raise the clock mark every
-/// [`views::FLUSH_EVERY`], and once more when `stop` is set.
+/// Every [`views::FLUSH_EVERY`], write the batched page views with the
+/// clock mark in one commit; with no views, the mark alone once every
+/// [`views::MARK_WHEN_QUIET`] (`views::write_due`); and once more when
+/// `stop` is set.
 pub fn flush_views(mut store: Store, shared: &Shared, stop: &AtomicBool) {
-    let mut last = Instant::now();
+    let (mut last, mut marked) = (Instant::now(), Instant::now());
     loop {
         let stopping = stop.load(Ordering::SeqCst);
         if stopping || last.elapsed() >= views::FLUSH_EVERY {
             let batch = shared.views.take();
-            if let Err(e) = store.note_views(&batch).and_then(|_| store.raise_clock_mark(shared.clock.high())) {
-                eprintln!("porchlight: could not record page views: {e}");
+            if views::write_due(batch.len(), marked.elapsed(), stopping) {
+                match store.note_views(&batch, shared.clock.high()) {
+                    Ok(()) => marked = Instant::now(),
+                    Err(e) => eprintln!("porchlight: could not record page views: {e}"),
+                }
             }
             last = Instant::now();
         }

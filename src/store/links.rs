@@ -110,9 +110,12 @@ impl Store {
             .optional()?)
     }
 
-    /// Record page views in one transaction: `(link id, when)` pairs.
-    pub fn note_views(&mut self, views: &[(i64, i64)]) -> Result<()> {
-        if views.is_empty() {
+    /// Record page views (`(link id, when)` pairs) and raise the clock
+    /// mark to `high` (UTC seconds; never lowered), in one transaction:
+    /// one synced write for both.
+    pub fn note_views(&mut self, views: &[(i64, i64)], high: i64) -> Result<()> {
+        let raise = high > self.clock_mark()?;
+        if views.is_empty() && !raise {
             return Ok(());
         }
         self.write(|tx| {
@@ -121,6 +124,9 @@ impl Store {
             )?;
             for &(id, at) in views {
                 stmt.execute([id, at])?;
+            }
+            if raise {
+                Store::set_meta(tx, "clock_high", &high.to_string())?;
             }
             Ok(())
         })
