@@ -57,9 +57,12 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let note = crate::app::late::note_of(&checked);
     let Checked { state, found } = checked;
     let when = found.as_ref().map(|(_, _, w)| Local::new(w.starts_at, zone));
-    if let (LinkState::Early | LinkState::Open, Some((_, appt, w))) = (state, &found) {
-        let html = shared.pages.render(
+    if let (LinkState::Early | LinkState::Open, Some((link, appt, w))) = (state, &found) {
+        let row = app.client_row(link.client_id)?;
+        let lang = app.language_of(&row)?;
+        let html = shared.pages.render_in(
             "participant.html",
+            lang,
             LivePage {
                 practice,
                 state,

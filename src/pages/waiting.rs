@@ -32,20 +32,21 @@ struct Page<'a> {
 /// `GET /v/{token}/wait`.
 pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let status = app.wait_status(token, now)?;
-    let ready = match status.gate {
+    let (ready, client_id) = match status.gate {
         Gate::NotOpen(_) => return Ok(Resp::see_other(format!("/v/{token}"))),
         Gate::Waiting(who) => {
             shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
-            false
+            (false, who.client_id)
         }
-        Gate::Ready(_) => true,
+        Gate::Ready(who) => (true, who.client_id),
     };
     let Some(starts_at) = status.starts_at else { return Ok(Resp::see_other(format!("/v/{token}"))) };
     let settings = app.settings()?;
     let when = Local::new(starts_at, settings.timezone);
     let provider = settings.video_provider;
     let page = Page { practice: &settings.practice_name, token, ready, when, note: status.note, provider };
-    let html = shared.pages.render("wait.html", page)?;
+    let row = app.client_row(client_id)?;
+    let html = shared.pages.render_in("wait.html", app.language_of(&row)?, page)?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
 }
 
