@@ -47,7 +47,6 @@ impl Pages {
         // `|e` must escape as the formatter does, not as minijinja's default.
         env.add_filter("escape", escape_filter);
         env.add_filter("e", escape_filter);
-        env.add_filter("strong", strong_filter);
         env.add_function("t", translate);
         for file in TEMPLATES.files() {
             let name = file.path().to_string_lossy().into_owned();
@@ -163,29 +162,6 @@ fn escape_filter(value: &Value) -> Value {
     Value::from_safe_string(escaped)
 }
 
-/// `{{ t("id")|strong }}`: a message's `*words*` in bold. The text is
-/// escaped first, so the asterisks are the only markup a message brings;
-/// one left open is closed at the end. For messages whose bold parts a
-/// translation moves (`assets/locales/*/pages.ftl`, the device check).
-fn strong_filter(value: &Value) -> Value {
-    let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-    let mut escaped = String::new();
-    html_escape(&mut escaped, &text).expect("writing to a String cannot fail");
-    let mut out = String::with_capacity(escaped.len() + 32);
-    let mut bold = false;
-    for (i, part) in escaped.split('*').enumerate() {
-        if i > 0 {
-            out.push_str(if bold { "</strong>" } else { "<strong>" });
-            bold = !bold;
-        }
-        out.push_str(part);
-    }
-    if bold {
-        out.push_str("</strong>");
-    }
-    Value::from_safe_string(out)
-}
-
 /// Escape text for HTML content and quoted attribute values: `&`, `<`,
 /// `>`, `"` and `'` become entities, nothing else. minijinja's own escaper
 /// also writes `/` as `&#x2f;`, which HTML does not need (HTML Living
@@ -289,10 +265,6 @@ mod tests {
         );
         assert_eq!(html("{{ v|e }}", hostile), escaped, "the escape filter escapes once, the same way");
         assert_eq!(html("{{ v|safe }}", "<b>"), "<b>");
-        assert_eq!(
-            html("{{ v|strong }}", "*Tap* <b> & *Allow* *x"),
-            "<strong>Tap</strong> &lt;b&gt; &amp; <strong>Allow</strong> <strong>x</strong>"
-        );
         assert_eq!(html("{{ 3 }} {{ true }}", ""), "3 True");
         // Plain text (the mail's text part) is not escaped at all.
         let mut env = env.clone();

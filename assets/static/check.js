@@ -8,11 +8,23 @@
 // On load, before anything is opened, it looks for an in-app browser
 // (Gmail, Facebook, Instagram… open links in a WebView of their own, where
 // the camera often cannot be used) and says so above the Join button.
+//
+// Its words, in the page's language, come from the page's JSON block
+// "words" (check.html): say("check-answered", { ms: 42 }).
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var panel = $("check-panel");
   if (!panel) return;
+  var WORDS = JSON.parse($("words").textContent);
+  // A message by id, its {name} filled from `values`. A missing id shows
+  // as itself, which the browser tests would catch.
+  function say(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(WORDS, id) ? WORDS[id] : id;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
   var ua = navigator.userAgent || "";
   var isIOS = /iPhone|iPad|iPod/.test(ua) || (/Macintosh/.test(ua) && navigator.maxTouchPoints > 1);
   var isAndroid = /Android/.test(ua);
@@ -45,8 +57,8 @@
   function showInApp() {
     var box = $("inapp");
     var platform = isIOS ? "ios" : isAndroid ? "android" : "other";
-    if (isIOS) box.querySelector("[data-platform-name]").textContent = "Safari";
-    if (isAndroid) box.querySelector("[data-platform-name]").textContent = "Chrome";
+    if (isIOS) $("inapp-h").textContent = say("check-inapp-title-ios");
+    if (isAndroid) $("inapp-h").textContent = say("check-inapp-title-android");
     box.querySelector('[data-platform="' + platform + '"]').hidden = false;
     if (isAndroid) {
       // Chrome's intent: the same address, opened by Chrome itself.
@@ -56,7 +68,7 @@
     }
     $("copy-address").addEventListener("click", function () {
       copyText(location.href).then(function (ok) {
-        $("copied").textContent = ok ? "Copied" : "Could not copy: press and hold the address bar to copy it.";
+        $("copied").textContent = say(ok ? "check-copied" : "check-copy-failed");
       });
     });
     beforeJoin(box);
@@ -72,17 +84,21 @@
   var summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
   var stream = null, audio = null, peers = [], timers = [], run = 0, provider = null;
 
-  function result(step, state, text) {
+  // `id`: the message (with `values`) that says how `step` stands.
+  function result(step, state, id, values) {
     var line = $(step + "-result");
+    var text = say(id, values);
     line.setAttribute("data-result", state);
     // "✓ Yes: we can see…" reads on; a line of its own starts a sentence.
     if (state !== "yes" && state !== "no") text = text.charAt(0).toUpperCase() + text.slice(1);
-    line.textContent = (state === "yes" ? "✓ Yes: " : state === "no" ? "✗ No: " : "") + text;
+    line.textContent = (state === "yes" ? say("check-result-yes") + " " : state === "no" ? say("check-result-no") + " " : "") + text;
   }
-  function help(step, text) {
+  // `id`: the help message under `step`; undefined shows the page's own
+  // help as it is, null hides it.
+  function help(step, id) {
     var el = $(step + "-help");
-    if (text !== undefined && text !== null) el.textContent = text;
-    el.hidden = text === null;
+    if (id !== undefined && id !== null) el.textContent = say(id);
+    el.hidden = id === null;
   }
   function report(step, value) {
     summary[step] = value;
@@ -131,7 +147,7 @@
     });
     $("check-blocked").hidden = false;
     ["camera", "microphone"].forEach(function (step) {
-      result(step, "no", "blocked by the browser's permission settings (see above).");
+      result(step, "no", "check-blocked-result");
       report(step, "problem");
     });
   }
@@ -140,14 +156,12 @@
     var name = e && e.name;
     if (name === "NotAllowedError" || name === "SecurityError" || name === "PermissionDeniedError") return blocked();
     var why = {
-      NotFoundError: "no " + step + " was found on this device.",
-      NotReadableError: "another app is using it (a call, Zoom, Teams, FaceTime?). Close that app, then press “Run the check again”.",
-      OverconstrainedError: "this device's " + step + " could not be used."
-    }[name] || "it could not be started here.";
+      NotFoundError: "check-" + step + "-none",
+      NotReadableError: "check-busy",
+      OverconstrainedError: "check-" + step + "-unusable"
+    }[name] || "check-cannot-start";
     result(step, "no", why);
-    help(step, name === "NotFoundError" ? (step === "camera"
-      ? "Is a camera plugged in or built in? On a computer without one, try your phone."
-      : "Is a microphone or headset connected? On a computer without one, try your phone.") : null);
+    help(step, name === "NotFoundError" ? "check-" + step + "-none-help" : null);
     report(step, "problem");
   }
 
@@ -159,10 +173,10 @@
     var until = Date.now() + 10000;
     (function frames() {
       if (mine !== run) return;
-      if (video.videoWidth > 0) { result("camera", "yes", "we can see your camera's picture above."); report("camera", "ok"); return; }
+      if (video.videoWidth > 0) { result("camera", "yes", "check-camera-seen"); report("camera", "ok"); return; }
       if (Date.now() > until) {
-        result("camera", "no", "the camera started but sends no picture.");
-        help("camera", "Is it covered, or switched off by a key or a switch on the device? Close other apps that may use it, then press “Run the check again”.");
+        result("camera", "no", "check-camera-dark");
+        help("camera", "check-camera-dark-help");
         report("camera", "problem");
         return;
       }
@@ -172,7 +186,7 @@
 
   function checkMicrophone(s, mine) {
     var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) { result("microphone", "no", "this browser cannot measure sound."); report("microphone", "skipped"); return; }
+    if (!Ctx) { result("microphone", "no", "check-mic-cannot-measure"); report("microphone", "skipped"); return; }
     audio = new Ctx();
     audio.resume().catch(function () {});
     var analyser = audio.createAnalyser();
@@ -181,7 +195,7 @@
     var data = new Float32Array(analyser.fftSize);
     var meter = $("mic-level");
     var until = Date.now() + 10000, heard = false;
-    result("microphone", "waiting", "say something, or tap near the microphone…");
+    result("microphone", "waiting", "check-mic-listening");
     (function listen() {
       if (mine !== run) return;
       analyser.getFloatTimeDomainData(data);
@@ -193,12 +207,12 @@
       if (!heard && level >= 8) {
         heard = true;
         help("microphone", null);
-        result("microphone", "yes", "we hear you (the bar moves when you speak).");
+        result("microphone", "yes", "check-mic-heard");
         report("microphone", "ok");
       }
       if (!heard && Date.now() > until) {
         heard = true;
-        result("microphone", "no", "we hear nothing: is it muted?");
+        result("microphone", "no", "check-mic-silent");
         help("microphone");
         report("microphone", "problem");
       }
@@ -211,13 +225,13 @@
       $("check-insecure").hidden = false;
       var step = provider === "builtin" ? "problem" : "skipped";
       ["camera", "microphone"].forEach(function (s) {
-        result(s, "no", "this address cannot use it (see above).");
+        result(s, "no", "check-insecure-result");
         report(s, step);
       });
       return;
     }
-    result("camera", "waiting", "asking your browser… If it asks, choose Allow.");
-    result("microphone", "waiting", "asking your browser…");
+    result("camera", "waiting", "check-asking-camera");
+    result("microphone", "waiting", "check-asking-microphone");
     var md = navigator.mediaDevices;
     md.getUserMedia({ video: true, audio: true }).then(function (s) {
       if (mine !== run) { s.getTracks().forEach(function (t) { t.stop(); }); return; }
@@ -241,7 +255,7 @@
   // A short three-note chime made here, so no sound file is needed.
   function playSound() {
     var Ctx = window.AudioContext || window.webkitAudioContext;
-    if (!Ctx) { result("speakers", "no", "this browser cannot play the test sound."); return; }
+    if (!Ctx) { result("speakers", "no", "check-sound-cannot-play"); return; }
     var ctx = new Ctx();
     var t0 = ctx.currentTime + 0.05;
     [523.25, 659.25, 783.99].forEach(function (f, i) {
@@ -255,7 +269,7 @@
     });
     setTimeout(function () { ctx.close().catch(function () {}); }, 1800);
     $("heard").hidden = false;
-    result("speakers", "waiting", "playing… did you hear three rising notes?");
+    result("speakers", "waiting", "check-sound-playing");
   }
 
   // ---- connection -----------------------------------------------------
@@ -354,22 +368,22 @@
   // answer it in time.
   function checkConnection(got, mine) {
     if (!got) {
-      result("connection", "no", "Porchlight did not answer.");
-      help("connection", "Check that you are online (Wi-Fi or mobile data), then press “Run the check again”.");
+      result("connection", "no", "check-box-silent");
+      help("connection", "check-box-silent-help");
       report("connection", "problem");
       return;
     }
-    var answered = "Porchlight answered in " + got.ms + " ms.";
+    var answered = say("check-answered", { ms: got.ms });
     if (provider !== "builtin") {
-      result("connection", "yes", "this page's server answers. " + answered);
-      $("connection-detail").textContent = "Your video call runs on another service, which this check cannot reach: it will check your connection itself when you join.";
+      result("connection", "yes", "check-outside-ok", { ms: got.ms });
+      $("connection-detail").textContent = say("check-outside-detail");
       $("connection-detail").hidden = false;
       report("connection", "ok");
       return;
     }
     if (!window.RTCPeerConnection) {
-      result("connection", "no", "this browser cannot make video calls.");
-      help("connection", "Open this page in an up-to-date Safari, Chrome, Firefox or Edge.");
+      result("connection", "no", "check-no-webrtc");
+      help("connection", "check-no-webrtc-help");
       report("connection", "problem");
       return;
     }
@@ -384,11 +398,7 @@
         : types.srflx ? "internet"
         : relayed || types.relay ? "relay"
         : "none";
-      var says = {
-        lan: "straight over this network (the same network as the practice)",
-        internet: "directly through the internet (the STUN server answered)",
-        relay: "through the practice's relay server (TURN)"
-      }[path];
+      var says = path === "none" ? null : say("check-how-" + path);
       // What the page found, for the tests and whoever reads the page's
       // source: the path named, and each configured server's answer.
       line.setAttribute("data-path", path);
@@ -399,24 +409,18 @@
       if (hasTurn) line.setAttribute("data-turn", relay);
       else if (later) line.setAttribute("data-turn", "later");
       var notes = [answered];
-      if (hasStun) notes.push(types.srflx ? "STUN answered." : "STUN did not answer.");
-      if (later) notes.push("The practice's relay server (TURN) is checked from an hour before the session: run the check again then.");
+      if (hasStun) notes.push(say(types.srflx ? "check-stun-yes" : "check-stun-no"));
+      if (later) notes.push(say("check-turn-later"));
       if (hasTurn) {
-        notes.push(relayed ? "The relay (TURN) works: video can get through even strict networks."
-          : relay === "refused" ? "The relay (TURN) turned down Porchlight's credentials."
-          : "The relay (TURN) could not be reached.");
+        notes.push(say(relayed ? "check-turn-works" : relay === "refused" ? "check-turn-refused" : "check-turn-unreachable"));
       }
       $("connection-detail").textContent = notes.join(" ");
       $("connection-detail").hidden = false;
       var ok = says && (!hasTurn || relayed);
-      if (ok) result("connection", "yes", "video can go " + says + ".");
-      else if (hasTurn && !relayed) {
-        result("connection", "no", "the practice's relay server could not be reached, so video may not get through some networks" +
-          (says ? " (here it can still go " + says + ")." : "."));
-      } else result("connection", "no", "your browser could not prepare a video connection.");
-      help("connection", ok ? null : relay === "refused"
-        ? "This is the practice's setting, not your device: tell your clinician the relay refused the check."
-        : "A firewall or this network may block video calls. Try another Wi-Fi or mobile data, and tell your clinician if it stays like this.");
+      if (ok) result("connection", "yes", "check-video-can-go", { how: says });
+      else if (hasTurn && !relayed) result("connection", "no", says ? "check-relay-down-how" : "check-relay-down", { how: says });
+      else result("connection", "no", "check-no-connection");
+      help("connection", ok ? null : relay === "refused" ? "check-refused-help" : "check-network-help");
       report("connection", ok ? "ok" : "problem");
     });
   }
@@ -429,9 +433,9 @@
     $("heard").hidden = true;
     ["camera", "microphone", "speakers", "connection"].forEach(function (s) { help(s, null); });
     $("connection-detail").hidden = true;
-    result("speakers", "waiting", "Not checked yet: press “Play a test sound”, then say whether you heard it.");
+    result("speakers", "waiting", "check-speakers-waiting");
     summary = { camera: "skipped", microphone: "skipped", speakers: "skipped", connection: "skipped" };
-    result("connection", "waiting", "checking…");
+    result("connection", "waiting", "check-checking");
     ["data-path", "data-stun", "data-turn"].forEach(function (a) { $("connection-result").removeAttribute(a); });
     // One question to the box: whether it answers, which room the session
     // uses (the insecure-address note depends on it), and its ICE servers.
@@ -465,12 +469,12 @@
   });
   $("play-sound").addEventListener("click", playSound);
   $("heard-yes").addEventListener("click", function () {
-    result("speakers", "yes", "your speakers work.");
+    result("speakers", "yes", "check-speakers-ok");
     help("speakers", null);
     report("speakers", "ok");
   });
   $("heard-no").addEventListener("click", function () {
-    result("speakers", "no", "no sound reached you.");
+    result("speakers", "no", "check-speakers-none");
     $("speakers-help").hidden = false;
     report("speakers", "problem");
   });

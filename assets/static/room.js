@@ -6,16 +6,27 @@
 // One's own picture is a small tile over the others' (data-corner, moved
 // by dragging or the "Move my picture" button) once someone is there;
 // after Leave or the end, the camera is off and only the way back stays.
+// Its words, in the page's language, come from the page's JSON block
+// "words" (room.html): w("room-connected-with", { names: "Ann" }).
 (function () {
   "use strict";
   var root = document.getElementById("room");
   if (!root) return;
+  var WORDS = JSON.parse(document.getElementById("words").textContent);
+  // A message by id, its {name} filled from `values`. A missing id shows
+  // as itself, which the browser tests would catch.
+  function w(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(WORDS, id) ? WORDS[id] : id;
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+  var lang = document.documentElement.lang || "en";
   var base = root.getAttribute("data-base");
   var clinician = root.getAttribute("data-clinician") === "yes";
   // How a visit that cannot simply enter again comes back: the client by
   // their own link, the clinician from the dashboard (linked below).
-  var AGAIN = clinician ? "Rejoin from today's sessions to come back."
-    : "Open your session link again to come back.";
+  var AGAIN = w(clinician ? "room-again-clinician" : "room-again-client");
   var stateLine = document.getElementById("state");
   var tiles = document.getElementById("tiles");
   var selfVideo = document.getElementById("self");
@@ -45,8 +56,12 @@
     });
   }
 
+  // The others' names as the page's language joins a list ("Ann and
+  // Bo", "Ann y Bo"), by the browser's CLDR data where it has it.
   function names() {
-    return Object.keys(peers).map(function (id) { return peers[id].name; });
+    var all = Object.keys(peers).map(function (id) { return peers[id].name; });
+    if (window.Intl && Intl.ListFormat) return new Intl.ListFormat(lang, { type: "conjunction" }).format(all);
+    return all.join(", ");
   }
 
   function summary() {
@@ -55,14 +70,14 @@
     // Alone, one's own picture has the stage; with others it is small.
     tiles.setAttribute("data-others", String(ids.length));
     moveButton.hidden = ids.length === 0;
-    if (ids.length === 0) { say("Waiting for the others to join…"); return; }
+    if (ids.length === 0) { say(w("room-waiting-others")); return; }
     var connected = ids.filter(function (id) { return peers[id].state === "connected"; });
     if (connected.length === ids.length) {
-      say("Connected with " + names().join(" and "));
+      say(w("room-connected-with", { names: names() }));
     } else if (ids.some(function (id) { return peers[id].state === "failed"; })) {
-      say("Could not reach everyone. Check your network; Porchlight keeps trying.", true);
+      say(w("room-unreachable"), true);
     } else {
-      say("Connecting to " + names().join(" and ") + "…");
+      say(w("room-connecting-to", { names: names() }));
     }
   }
 
@@ -79,7 +94,7 @@
     cap.textContent = name;
     var link = document.createElement("span");
     link.className = "link";
-    link.textContent = "connecting";
+    link.textContent = w("room-tile-connecting");
     fig.appendChild(video);
     fig.appendChild(cap);
     fig.appendChild(link);
@@ -111,8 +126,9 @@
     pc.onconnectionstatechange = function () {
       p.state = pc.connectionState;
       p.tile.setAttribute("data-state", p.state);
-      p.label.textContent = { connected: "connected", connecting: "connecting", disconnected: "interrupted",
-        failed: "no connection", closed: "left" }[p.state] || p.state;
+      var label = { connected: "room-tile-connected", connecting: "room-tile-connecting",
+        disconnected: "room-tile-interrupted", failed: "room-tile-failed", closed: "room-tile-left" }[p.state];
+      p.label.textContent = label ? w(label) : p.state;
       if (p.state === "failed" && pc.restartIce) pc.restartIce();
       summary();
     };
@@ -141,7 +157,7 @@
   function onSignal(from, data) {
     var p = peers[from];
     if (data.description) {
-      if (!p) p = connect(from, known[from] || "Someone", false);
+      if (!p) p = connect(from, known[from] || w("room-someone"), false);
       var desc = data.description;
       p.pc.setRemoteDescription(desc).then(function () {
         p.remoteSet = true;
@@ -152,7 +168,11 @@
             send(from, { description: p.pc.localDescription.toJSON() });
           });
         }
-      }).catch(function (e) { say("A connection could not be set up: " + e.message, true); });
+      }).catch(function (e) {
+        // The browser's own words are for whoever reads the console.
+        if (window.console) console.warn("setting up a connection:", e);
+        say(w("room-setup-failed"), true);
+      });
     } else if (data.candidate && p) {
       if (p.remoteSet) p.pc.addIceCandidate(data.candidate).catch(function () {});
       else p.pending.push(data.candidate);
@@ -191,8 +211,8 @@
     fetch(base + "/messages?peer=" + encodeURIComponent(me), { credentials: "same-origin", cache: "no-store" })
       .then(function (r) {
         if (done) return null;
-        if (r.status === 410) { finish("The session has ended."); return null; }
-        if (r.status === 403) { finish("This visit to the room has ended. " + AGAIN, false); return null; }
+        if (r.status === 410) { finish(w("room-session-over")); return null; }
+        if (r.status === 403) { finish(w("room-visit-over") + " " + AGAIN, false); return null; }
         if (r.status === 409) { enterAgain(); return null; }
         if (!r.ok) throw new Error("status " + r.status);
         return r.json();
@@ -204,14 +224,14 @@
           else if (m.type === "left") drop(m.peer);
           else if (m.type === "ended") {
             post("leave", { peer: me }).catch(function () {});
-            finish("The clinician ended the session. Thank you. You can close this page.");
+            finish(w("room-ended-by-clinician"));
           }
           else if (m.type === "signal") onSignal(m.from, m.data);
         });
         listen();
       })
       .catch(function () {
-        say("Lost touch with the server; trying again…", true);
+        say(w("room-lost-touch"), true);
         setTimeout(listen, 2000);
       });
   }
@@ -227,20 +247,23 @@
     });
   }
 
-  // An answer that entering again will not change.
-  function final(text) {
+  // The room's own answer, in the page's words (a fetch that failed
+  // rejects with the browser's, in its language); `final` when entering
+  // again will not change it.
+  function answer(text, final) {
     var e = new Error(text);
-    e.final = true;
+    e.ours = true;
+    e.final = !!final;
     return e;
   }
 
   function enter() {
     entered = Date.now();
     return post("enter", {}).then(function (r) {
-      if (r.status === 410) throw final("The clinician ended this session.");
-      if (r.status === 403) throw final("This visit to the room has ended. " + AGAIN);
-      if (r.status === 503) throw new Error("The room is full right now. Please try again in a moment.");
-      if (!r.ok) throw new Error("The room could not be entered. Open your session link again.");
+      if (r.status === 410) throw answer(w("room-clinician-ended"), true);
+      if (r.status === 403) throw answer(w("room-visit-over") + " " + AGAIN, true);
+      if (r.status === 503) throw answer(w("room-full"));
+      if (!r.ok) throw answer(w("room-cannot-enter"));
       return r.json();
     }).then(function (body) {
       me = body.peer;
@@ -259,13 +282,13 @@
     Object.keys(peers).forEach(drop);
     known = {};
     me = null;
-    say("Reconnecting to the room…", true);
+    say(w("room-reconnecting"), true);
     var pause = Date.now() - entered < 5000 ? 3000 : 0;
     setTimeout(function () {
       if (done) return;
       enter().catch(function (e) {
         if (e.final) { finish(e.message); return; }
-        say(e.message + " Trying again…", true);
+        say(e.ours ? e.message + " " + w("room-trying-again") : w("room-lost-touch"), true);
         setTimeout(enterAgain, 5000);
       });
     }, pause);
@@ -284,7 +307,7 @@
         devices.filter(function (d) { return d.kind === pair[0]; }).forEach(function (d, i) {
           var o = document.createElement("option");
           o.value = d.deviceId;
-          o.textContent = d.label || (pair[0] === "videoinput" ? "Camera " : "Microphone ") + (i + 1);
+          o.textContent = d.label || w(pair[0] === "videoinput" ? "room-camera-n" : "room-microphone-n", { number: i + 1 });
           o.selected = d.deviceId === currentId;
           select.appendChild(o);
         });
@@ -306,7 +329,7 @@
         });
       });
       if (kind === "video") selfVideo.srcObject = local;
-    }).catch(function () { say("That device could not be used.", true); });
+    }).catch(function () { say(w("room-device-failed"), true); });
   }
 
   // The label says what pressing does next ("Unmute" while muted), and
@@ -322,26 +345,26 @@
     });
   }
 
-  toggle(document.getElementById("mute"), "audio", "Mute", "Unmute");
-  toggle(document.getElementById("camera"), "video", "Stop camera", "Start camera");
+  toggle(document.getElementById("mute"), "audio", w("room-mute"), w("room-unmute"));
+  toggle(document.getElementById("camera"), "video", w("room-camera-stop"), w("room-camera-start"));
   document.getElementById("cam-pick").addEventListener("change", function (e) { switchDevice("video", e.target.value); });
   document.getElementById("mic-pick").addEventListener("change", function (e) { switchDevice("audio", e.target.value); });
   document.getElementById("leave").addEventListener("click", function () {
     if (me) post("leave", { peer: me });
-    finish("You left the session. You can come back while it lasts.", true);
+    finish(w("room-you-left"), true);
   });
   var end = document.getElementById("end");
   if (end) end.addEventListener("click", function () {
-    if (!window.confirm("End the session for everyone?")) return;
+    if (!window.confirm(w("room-end-confirm"))) return;
     if (me) post("end", { peer: me });
-    finish("You ended the session for everyone.");
+    finish(w("room-you-ended"));
   });
   window.addEventListener("pagehide", function () {
     if (me && !done) post("leave", { peer: me }, true);
   });
 
   if (!window.isSecureContext || !navigator.mediaDevices) {
-    say("This browser allows the camera only on a secure (https) address. Ask your clinician for the secure link.", true);
+    say(w("room-insecure"), true);
     return;
   }
   navigator.mediaDevices.getUserMedia({ video: true, audio: true })
@@ -350,13 +373,16 @@
       if (done) { stream.getTracks().forEach(function (t) { t.stop(); }); return; }
       local = stream;
       selfVideo.srcObject = stream;
-      say("Entering the room…");
+      say(w("room-entering"));
       fillDevices();
       return enter();
     })
     .catch(function (e) {
       var denied = e && (e.name === "NotAllowedError" || e.name === "SecurityError");
-      say(denied ? "Please allow the camera and microphone for this page, then reload it." : (e.message || "The camera could not be started."), true);
+      // The camera's refusals are DOMExceptions; the room's own answers
+      // are ours; anything else is the way in that failed.
+      var media = window.DOMException && e instanceof DOMException;
+      say(e && e.ours ? e.message : w(denied ? "room-allow-camera" : media ? "room-camera-failed" : "room-cannot-enter"), true);
     });
   setInterval(countFrames, 1000);
 

@@ -1,10 +1,14 @@
 // The waiting page: ask the server every few seconds whether the clinician
 // started or admitted us, and go into the room as soon as they did. The
-// way in is the page's own POST form, as without JavaScript.
+// way in is the page's own POST form, as without JavaScript. Its one
+// line of its own comes from the page's JSON block "words", in the page's
+// language (the device check's, templates/check.html).
 (function () {
   "use strict";
   var form = document.getElementById("enter");
   if (!form) return;
+  var block = document.getElementById("words");
+  var words = block ? JSON.parse(block.textContent) : {};
   var status = form.getAttribute("data-status");
   var entering = false;
 
@@ -14,7 +18,7 @@
     document.getElementById("waiting-box").hidden = true;
     document.getElementById("ready-box").hidden = false;
     var button = document.getElementById("enter-button");
-    button.textContent = "Enter the video call";
+    button.textContent = words["wait-enter-button"] || button.textContent;
     button.className = "primary";
     form.submit();
   }

@@ -173,10 +173,20 @@ fn refused(r: Refusal) -> Resp {
     }
 }
 
+/// The room in the client's language (`App::language_of`); the
+/// clinician's seat in English, as the admin pages are.
 fn page(app: &mut App, shared: &Shared, pass: &Pass, base: String) -> Result<Resp> {
+    let lang = match pass.client_id {
+        Some(id) => {
+            let row = app.client_row(id)?;
+            app.language_of(&row)?
+        }
+        None => crate::i18n::ENGLISH,
+    };
     let settings = app.settings()?;
-    let html = shared.pages.render(
+    let html = shared.pages.render_in(
         "room.html",
+        lang,
         Page { practice: &settings.practice_name, base, name: &pass.name, clinician: pass.client_id.is_none() },
     )?;
     Ok(Resp::html(200, html))

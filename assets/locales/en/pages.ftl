@@ -33,24 +33,6 @@ page-trouble-browser = Use an up-to-date Chrome, Safari, Firefox or Edge.
 page-trouble-reload = Reload this page, then press the button again.
 page-trouble-contact = Still stuck? Contact { $practice }. If you pressed the button, your clinician can see that you tried.
 
-## The warnings before Join (check.html): a plain http address, an app's own browser
-page-https-title = The video call needs the secure link
-page-https-body = This page was opened at a plain http address, where no browser lets a page use the camera and microphone, so the video call cannot start from here. Ask { $practice } for your secure link, the one that starts with https, and open that one instead.
-# "Open this page in <span>Safari or Chrome</span>": the script names the one.
-page-inapp-title = Open this page in
-page-inapp-browsers = Safari or Chrome
-page-inapp-body = This page seems to be open inside another app (such as Gmail, Outlook, Facebook, Instagram or LinkedIn). The camera and microphone often do not work there, so the video call may fail.
-page-inapp-tap = tap
-page-inapp-may-say = (it may say “Open in browser”).
-page-inapp-ios = On iPhone or iPad:
-page-inapp-ios-share = or the share button (a square with an arrow), then
-page-inapp-ios-open = Open in Safari
-page-inapp-android = On Android:
-page-inapp-android-dots = (three dots) at the top, then
-page-inapp-android-open = Open in Chrome
-page-inapp-other = Open your usual web browser (Safari, Chrome, Firefox or Edge) and paste this page's address there.
-page-inapp-copy = Copy this page's address
-page-inapp-then = Then open Safari or Chrome, tap the address bar, paste, and go.
 
 ## The waiting page (wait.html)
 page-wait-title = Waiting for your clinician
@@ -148,38 +130,3 @@ page-error-503 = This service can't save anything right now. Your link still wor
 page-error-500-title = Something went wrong on our side
 page-error-500 = Please try again in a minute. If it keeps happening, contact your clinician.
 
-## The device check's panel as the server writes it (check.html); its
-## script's own words are not here. `*words*` are shown in bold (`|strong`).
-page-check-noscript = The device check needs JavaScript, which is turned off here. You can still join without it.
-page-check-open = Check my device
-page-check-what = Camera, microphone, speakers and connection, before your session.
-page-check-title = Device check
-page-check-private = Your picture and sound stay on this device: nothing is recorded or sent. { $practice } only sees whether the check went well.
-page-check-insecure = *This address cannot use your camera or microphone, in any browser.* Browsers allow them only on secure pages, whose addresses start with https, and this page was opened at a plain http address.
-page-check-insecure-builtin = The video call at this address will not work either. Ask { $practice } for the secure link, the one that starts with https, and open that one instead.
-page-check-insecure-outside = Your video call opens on another, secure address, which will ask for your camera and microphone itself: you can join as usual. Only this check cannot look at them beforehand.
-page-check-blocked = *Your browser is not allowing this page to use the camera or microphone.* Here is how to allow it, then press “Run the check again”.
-page-check-others = Another phone or browser?
-page-check-ios-title = iPhone or iPad (Safari)
-page-check-ios = Tap *aA* (or the page icon) in the address bar, then *Website Settings*, and set Camera and Microphone to *Allow*. Or open the Settings app, then Safari (Apps › Safari on newer iPhones), then Camera and Microphone, and choose *Ask* or *Allow*. Then reload this page.
-page-check-android = Tap the icon to the left of the address, then *Permissions*, and turn on Camera and Microphone. If they are not listed, open the Settings app, then Apps › Chrome › Permissions, and allow Camera and Microphone. Then reload this page.
-page-check-chrome-title = Chrome on a computer
-page-check-chrome = Click the icon to the left of the address (two sliders or a padlock), switch Camera and Microphone on, then reload the page. On a Mac, also check System Settings › Privacy & Security › Camera and Microphone for Chrome.
-page-check-firefox = Click the crossed-out camera or microphone icon in the address bar and remove “Blocked” (or “Blocked temporarily”), then reload the page and choose *Allow* when asked.
-page-check-edge = Click the padlock to the left of the address, then *Permissions for this site*, set Camera and Microphone to *Allow*, then reload the page.
-page-check-camera = Camera
-page-check-not-yet = Not checked yet.
-page-check-microphone = Microphone
-page-check-level = Sound level
-page-check-mic-help = We hear nothing. Is your microphone muted, or is another app (a call, Zoom, Teams) using it? On a headset, check its mute switch. Then press “Run the check again”.
-page-check-speakers = Speakers
-page-check-play = Play a test sound
-page-check-heard = Did you hear it?
-page-check-yes = Yes
-page-check-no = No
-page-check-volume = Turn the volume up with the buttons on the side of your phone (or your computer's volume key).
-page-check-silent = On an iPhone, the switch on its side may be set to silent (orange showing): flip it, then play the sound again.
-page-check-bluetooth = Bluetooth headphones or a speaker may be connected: the sound may be playing there. Turn them on, or switch Bluetooth off.
-page-check-connection = Connection
-page-check-again = Run the check again
-page-check-close = Close the check

@@ -34,23 +34,6 @@ page-trouble-browser = Use una versión actualizada de Chrome, Safari, Firefox o
 page-trouble-reload = Vuelva a cargar esta página y presione el botón otra vez.
 page-trouble-contact = ¿Sigue sin poder entrar? Comuníquese con { $practice }. Si presionó el botón, su terapeuta puede ver que lo intentó.
 
-## Los avisos antes de entrar
-page-https-title = La videollamada necesita el enlace seguro
-page-https-body = Esta página se abrió en una dirección http sin cifrar, y ningún navegador deja que una página así use la cámara y el micrófono: la videollamada no puede empezar desde aquí. Pida a { $practice } su enlace seguro, el que empieza con https, y ábralo en lugar de este.
-page-inapp-title = Abra esta página en
-page-inapp-browsers = Safari o Chrome
-page-inapp-body = Parece que esta página está abierta dentro de otra aplicación (como Gmail, Outlook, Facebook, Instagram o LinkedIn). Ahí la cámara y el micrófono a menudo no funcionan, y la videollamada podría fallar.
-page-inapp-tap = toque
-page-inapp-may-say = (puede decir «Abrir en el navegador»).
-page-inapp-ios = En iPhone o iPad:
-page-inapp-ios-share = o el botón de compartir (un cuadrado con una flecha) y luego
-page-inapp-ios-open = Abrir en Safari
-page-inapp-android = En Android:
-page-inapp-android-dots = (tres puntos) arriba y luego
-page-inapp-android-open = Abrir en Chrome
-page-inapp-other = Abra el navegador que usa siempre (Safari, Chrome, Firefox o Edge) y pegue ahí la dirección de esta página.
-page-inapp-copy = Copiar la dirección de esta página
-page-inapp-then = Después abra Safari o Chrome, toque la barra de direcciones, pegue la dirección y ábrala.
 
 ## La sala de espera
 page-wait-title = Esperando a su terapeuta
@@ -146,37 +129,3 @@ page-error-503 = En este momento el servicio no puede guardar nada. Su enlace si
 page-error-500-title = Algo falló de nuestro lado
 page-error-500 = Vuelva a intentarlo en un minuto. Si sigue pasando, comuníquese con su terapeuta.
 
-## La prueba del dispositivo, tal como la escribe el servidor. `*palabras*` en negrita.
-page-check-noscript = La prueba del dispositivo necesita JavaScript, que aquí está desactivado. Puede entrar igualmente sin hacerla.
-page-check-open = Probar mi dispositivo
-page-check-what = Cámara, micrófono, altavoces y conexión, antes de su sesión.
-page-check-title = Prueba del dispositivo
-page-check-private = Su imagen y su sonido no salen de este dispositivo: no se graba ni se envía nada. { $practice } solo ve si la prueba salió bien.
-page-check-insecure = *Desde esta dirección no se puede usar la cámara ni el micrófono, en ningún navegador.* Los navegadores solo los permiten en páginas seguras, cuya dirección empieza con https, y esta página se abrió en una dirección http sin cifrar.
-page-check-insecure-builtin = La videollamada tampoco funcionará desde esta dirección. Pida a { $practice } el enlace seguro, el que empieza con https, y ábralo en lugar de este.
-page-check-insecure-outside = Su videollamada se abre en otra dirección, segura, que le pedirá la cámara y el micrófono por su cuenta: puede entrar como siempre. Solo esta prueba no puede revisarlos antes.
-page-check-blocked = *Su navegador no le permite a esta página usar la cámara ni el micrófono.* Así puede permitirlo; después presione «Repetir la prueba».
-page-check-others = ¿Otro teléfono u otro navegador?
-page-check-ios-title = iPhone o iPad (Safari)
-page-check-ios = Toque *aA* (o el ícono de la página) en la barra de direcciones, luego *Configuración del sitio web*, y ponga Cámara y Micrófono en *Permitir*. O abra la app Configuración, luego Safari (Apps › Safari en los iPhone más nuevos), luego Cámara y Micrófono, y elija *Preguntar* o *Permitir*. Después vuelva a cargar esta página.
-page-check-android = Toque el ícono a la izquierda de la dirección, luego *Permisos*, y active Cámara y Micrófono. Si no aparecen, abra la app Configuración, luego Aplicaciones › Chrome › Permisos, y permita Cámara y Micrófono. Después vuelva a cargar esta página.
-page-check-chrome-title = Chrome en una computadora
-page-check-chrome = Haga clic en el ícono a la izquierda de la dirección (dos controles deslizantes o un candado), active Cámara y Micrófono y vuelva a cargar la página. En una Mac, revise también Configuración del Sistema › Privacidad y seguridad › Cámara y Micrófono para Chrome.
-page-check-firefox = Haga clic en el ícono tachado de la cámara o del micrófono en la barra de direcciones y quite «Bloqueado» (o «Bloqueado temporalmente»); luego vuelva a cargar la página y elija *Permitir* cuando se lo pregunte.
-page-check-edge = Haga clic en el candado a la izquierda de la dirección, luego en *Permisos para este sitio*, ponga Cámara y Micrófono en *Permitir* y vuelva a cargar la página.
-page-check-camera = Cámara
-page-check-not-yet = Todavía sin probar.
-page-check-microphone = Micrófono
-page-check-level = Nivel de sonido
-page-check-mic-help = No se oye nada. ¿Está silenciado su micrófono, o lo está usando otra aplicación (una llamada, Zoom, Teams)? Si usa auriculares con micrófono, revise su botón de silencio. Después presione «Repetir la prueba».
-page-check-speakers = Altavoces
-page-check-play = Reproducir un sonido de prueba
-page-check-heard = ¿Lo escuchó?
-page-check-yes = Sí
-page-check-no = No
-page-check-volume = Suba el volumen con los botones del costado del teléfono (o con la tecla de volumen de su computadora).
-page-check-silent = En un iPhone, el interruptor del costado puede estar en silencio (se ve una franja naranja): muévalo y vuelva a reproducir el sonido.
-page-check-bluetooth = Puede haber unos auriculares o un altavoz Bluetooth conectados, y el sonido estar saliendo por ahí. Enciéndalos, o desactive el Bluetooth.
-page-check-connection = Conexión
-page-check-again = Repetir la prueba
-page-check-close = Cerrar la prueba

@@ -1,0 +1,114 @@
+## La prueba del dispositivo (templates/check.html) y lo que escribe su
+## script (static/check.js y el botón de wait.js). Los nombres de los
+## menús son los que muestran Safari, Chrome, Firefox y Edge en español.
+
+check-plain-http-title = La videollamada necesita el enlace seguro
+check-plain-http-text = Esta página se abrió en una dirección http sin cifrar, donde ningún navegador deja usar la cámara y el micrófono, así que la videollamada no puede empezar desde aquí. Pida a { $practice } su enlace seguro, el que empieza con https, y ábralo en su lugar.
+
+check-inapp-title = Abra esta página en Safari o Chrome
+check-inapp-title-ios = Abra esta página en Safari
+check-inapp-title-android = Abra esta página en Chrome
+check-inapp-why = Parece que esta página está abierta dentro de otra aplicación (como Gmail, Outlook, Facebook, Instagram o LinkedIn). Ahí la cámara y el micrófono a menudo no funcionan, y la videollamada podría fallar.
+check-inapp-ios-lead = En iPhone o iPad:
+check-inapp-ios-way = toque ••• o el botón de compartir (un cuadrado con una flecha) y luego “Abrir en Safari” (puede decir “Abrir en el navegador”).
+check-inapp-android-lead = En Android:
+check-inapp-android-way = toque ⋮ (los tres puntos) arriba y luego “Abrir en Chrome” (puede decir “Abrir en el navegador”).
+check-inapp-open-chrome = Abrir en Chrome
+check-inapp-other-way = Abra el navegador que usa siempre (Safari, Chrome, Firefox o Edge) y pegue ahí la dirección de esta página.
+check-copy-address = Copiar la dirección de esta página
+check-copy-then = Después abra Safari o Chrome, toque la barra de direcciones, pegue y vaya.
+check-copied = Copiada
+check-copy-failed = No se pudo copiar: mantenga pulsada la barra de direcciones para copiarla.
+
+check-no-script = La prueba del dispositivo necesita JavaScript, que está desactivado aquí. Aun así puede entrar sin ella.
+check-open = Probar mi dispositivo
+check-open-hint = Cámara, micrófono, altavoces y conexión, antes de su sesión.
+check-title = Prueba del dispositivo
+check-private = Su imagen y su sonido no salen de este dispositivo: no se graba ni se envía nada. { $practice } solo ve si la prueba salió bien.
+check-insecure-lead = Esta dirección no puede usar su cámara ni su micrófono, en ningún navegador.
+check-insecure-why = Los navegadores solo los permiten en páginas seguras, cuya dirección empieza con https, y esta página se abrió en una dirección http sin cifrar.
+check-insecure-builtin = La videollamada tampoco funcionará en esta dirección. Pida a { $practice } el enlace seguro, el que empieza con https, y ábralo en su lugar.
+check-insecure-outside = Su videollamada se abre en otra dirección, segura, que le pedirá la cámara y el micrófono por sí misma: puede entrar como siempre. Solo esta prueba no puede revisarlos antes.
+
+check-blocked-lead = Su navegador no deja que esta página use la cámara ni el micrófono.
+check-blocked-how = Así puede permitirlo; después pulse “Repetir la prueba”.
+check-blocked-others = ¿Otro teléfono u otro navegador?
+check-blocked-ios-title = iPhone o iPad (Safari)
+check-blocked-ios-way = Toque “aA” (o el icono de la página) en la barra de direcciones, luego “Configuración del sitio web”, y ponga Cámara y Micrófono en “Permitir”. O abra la aplicación Ajustes, luego Safari (Apps › Safari en los iPhone más nuevos), luego Cámara y Micrófono, y elija “Preguntar” o “Permitir”. Después vuelva a cargar esta página.
+check-blocked-android-title = Android (Chrome)
+check-blocked-android-way = Toque el icono a la izquierda de la dirección, luego “Permisos”, y active Cámara y Micrófono. Si no aparecen, abra la aplicación Ajustes, luego Aplicaciones › Chrome › Permisos, y permita Cámara y Micrófono. Después vuelva a cargar esta página.
+check-blocked-chrome-title = Chrome en una computadora
+check-blocked-chrome-way = Haga clic en el icono a la izquierda de la dirección (dos controles deslizantes o un candado), active Cámara y Micrófono y vuelva a cargar la página. En una Mac, revise también Ajustes del Sistema › Privacidad y seguridad › Cámara y Micrófono para Chrome.
+check-blocked-firefox-title = Firefox
+check-blocked-firefox-way = Haga clic en el icono tachado de la cámara o del micrófono en la barra de direcciones y quite “Bloqueado” (o “Bloqueado temporalmente”); luego vuelva a cargar la página y elija “Permitir” cuando se lo pregunte.
+check-blocked-edge-title = Microsoft Edge
+check-blocked-edge-way = Haga clic en el candado a la izquierda de la dirección, luego en “Permisos para este sitio”, ponga Cámara y Micrófono en “Permitir” y vuelva a cargar la página.
+
+check-camera = Cámara
+check-microphone = Micrófono
+check-sound-level = Nivel de sonido
+check-speakers = Altavoces
+check-connection = Conexión
+check-not-yet = Todavía sin probar.
+check-mic-silent-help = No oímos nada. ¿Está silenciado su micrófono, o lo está usando otra aplicación (una llamada, Zoom, Teams)? Si usa auriculares con micrófono, revise su botón de silencio. Después pulse “Repetir la prueba”.
+check-play-sound = Reproducir un sonido de prueba
+check-heard-question = ¿Lo oyó?
+check-heard-yes = Sí
+check-heard-no = No
+check-speakers-help-volume = Suba el volumen con los botones del costado de su teléfono (o con la tecla de volumen de su computadora).
+check-speakers-help-switch = En un iPhone, el interruptor del costado puede estar en silencio (se ve naranja): cámbielo y vuelva a reproducir el sonido.
+check-speakers-help-bluetooth = Puede haber auriculares o un altavoz Bluetooth conectados, y el sonido puede estar saliendo por ahí. Enciéndalos, o desactive el Bluetooth.
+check-again = Repetir la prueba
+check-close = Cerrar la prueba
+
+check-result-yes = ✓ Sí:
+check-result-no = ✗ No:
+check-blocked-result = el navegador la bloquea en sus permisos (vea arriba).
+check-camera-none = no se encontró ninguna cámara en este dispositivo.
+check-microphone-none = no se encontró ningún micrófono en este dispositivo.
+check-busy = otra aplicación lo está usando (¿una llamada, Zoom, Teams, FaceTime?). Cierre esa aplicación y pulse “Repetir la prueba”.
+check-camera-unusable = no se pudo usar la cámara de este dispositivo.
+check-microphone-unusable = no se pudo usar el micrófono de este dispositivo.
+check-cannot-start = no se pudo activar aquí.
+check-camera-none-help = ¿Hay una cámara conectada o integrada? En una computadora sin cámara, pruebe con su teléfono.
+check-microphone-none-help = ¿Hay un micrófono o unos auriculares con micrófono conectados? En una computadora sin micrófono, pruebe con su teléfono.
+check-camera-seen = vemos la imagen de su cámara aquí arriba.
+check-camera-dark = la cámara se activó, pero no envía imagen.
+check-camera-dark-help = ¿Está tapada, o apagada con una tecla o un interruptor del dispositivo? Cierre otras aplicaciones que puedan estar usándola y pulse “Repetir la prueba”.
+check-mic-cannot-measure = este navegador no puede medir el sonido.
+check-mic-listening = diga algo, o dé unos golpecitos cerca del micrófono…
+check-mic-heard = le oímos (la barra se mueve cuando habla).
+check-mic-silent = no oímos nada: ¿está silenciado?
+check-insecure-result = esta dirección no puede usarlo (vea arriba).
+check-asking-camera = preguntando a su navegador… Si le pregunta, elija Permitir.
+check-asking-microphone = preguntando a su navegador…
+check-sound-cannot-play = este navegador no puede reproducir el sonido de prueba.
+check-sound-playing = sonando… ¿oyó tres notas que suben?
+check-speakers-waiting = Todavía sin probar: pulse “Reproducir un sonido de prueba” y díganos si lo oyó.
+check-speakers-ok = sus altavoces funcionan.
+check-speakers-none = no le llegó ningún sonido.
+check-checking = comprobando…
+check-box-silent = Porchlight no respondió.
+check-box-silent-help = Revise que tenga conexión a internet (wifi o datos móviles) y pulse “Repetir la prueba”.
+check-answered = Porchlight respondió en { $ms } ms.
+check-outside-ok = el servidor de esta página responde. Porchlight respondió en { $ms } ms.
+check-outside-detail = Su videollamada funciona en otro servicio, al que esta prueba no puede llegar: ese servicio revisará su conexión cuando usted entre.
+check-no-webrtc = este navegador no puede hacer videollamadas.
+check-no-webrtc-help = Abra esta página en una versión actualizada de Safari, Chrome, Firefox o Edge.
+check-how-lan = directamente por esta red (la misma red del consultorio)
+check-how-internet = directamente por internet (el servidor STUN respondió)
+check-how-relay = a través del servidor de retransmisión del consultorio (TURN)
+check-video-can-go = el video puede ir { $how }.
+check-relay-down-how = no se pudo llegar al servidor de retransmisión del consultorio, así que puede que el video no pase por algunas redes (aquí todavía puede ir { $how }).
+check-relay-down = no se pudo llegar al servidor de retransmisión del consultorio, así que puede que el video no pase por algunas redes.
+check-no-connection = su navegador no pudo preparar una conexión de video.
+check-stun-yes = STUN respondió.
+check-stun-no = STUN no respondió.
+check-turn-later = El servidor de retransmisión del consultorio (TURN) se prueba a partir de una hora antes de la sesión: repita la prueba entonces.
+check-turn-works = La retransmisión (TURN) funciona: el video puede pasar incluso por redes estrictas.
+check-turn-refused = La retransmisión (TURN) rechazó las credenciales de Porchlight.
+check-turn-unreachable = No se pudo llegar a la retransmisión (TURN).
+check-refused-help = Esto es un ajuste del consultorio, no de su dispositivo: dígale a su terapeuta que la retransmisión rechazó la prueba.
+check-network-help = Puede que un cortafuegos o esta red bloqueen las videollamadas. Pruebe con otra red wifi o con datos móviles, y avise a su terapeuta si sigue igual.
+
+wait-enter-button = Entrar a la videollamada

@@ -1,0 +1,57 @@
+## La sala de video integrada (templates/room.html) y lo que escribe su
+## script (static/room.js).
+
+room-page-title = Sesión por video
+room-title = Sesión por video con { $practice }
+room-starting = Activando su cámara…
+room-no-script = La sala de video necesita JavaScript. Actívelo, por favor, o use otro navegador.
+room-you = Usted ({ $name })
+room-controls = Controles de la llamada
+room-mute = Silenciar
+room-unmute = Activar sonido
+room-camera-stop = Apagar cámara
+room-camera-start = Encender cámara
+room-leave = Salir
+room-devices = Cámara y micrófono
+room-camera = Cámara
+room-microphone = Micrófono
+room-devices-hint = Su video va directamente a las demás personas de esta sesión, sin pasar por ninguna empresa de video.
+room-move-self = Mover mi imagen
+room-end = Terminar la sesión para todos
+room-back-in = Volver a la sala
+room-back-today = Volver a las sesiones de hoy
+room-later = Más tarde, el enlace de su sesión también abre la sala: está en su mensaje o en su página personal.
+room-foot = Esta sala es privada para las personas de esta sesión.
+
+room-entering = Entrando a la sala…
+room-waiting-others = Esperando a que entren los demás…
+room-connected-with = Conexión establecida con { $names }
+room-connecting-to = Conectando con { $names }…
+room-unreachable = No se pudo llegar a todos. Revise su red; Porchlight lo sigue intentando.
+room-tile-connecting = conectando
+room-tile-connected = conectado
+room-tile-interrupted = interrumpido
+room-tile-failed = sin conexión
+room-tile-left = salió
+room-someone = Alguien
+room-setup-failed = No se pudo establecer una conexión.
+room-session-over = La sesión terminó.
+room-visit-over = Su visita a la sala terminó.
+room-again-client = Para volver, abra de nuevo el enlace de su sesión.
+room-again-clinician = Para volver, entre de nuevo desde las sesiones de hoy.
+room-ended-by-clinician = Su terapeuta terminó la sesión. Gracias. Ya puede cerrar esta página.
+room-lost-touch = Se perdió la conexión con el servidor; intentándolo de nuevo…
+room-clinician-ended = Su terapeuta terminó esta sesión.
+room-full = La sala está llena en este momento. Vuelva a intentarlo en un momento, por favor.
+room-cannot-enter = No se pudo entrar a la sala. Abra de nuevo el enlace de su sesión.
+room-reconnecting = Volviendo a conectar con la sala…
+room-trying-again = Intentándolo de nuevo…
+room-camera-n = Cámara { $number }
+room-microphone-n = Micrófono { $number }
+room-device-failed = No se pudo usar ese dispositivo.
+room-you-left = Salió de la sesión. Puede volver mientras dure.
+room-end-confirm = ¿Terminar la sesión para todos?
+room-you-ended = Terminó la sesión para todos.
+room-insecure = Este navegador solo permite la cámara en una dirección segura (https). Pida a su terapeuta el enlace seguro.
+room-allow-camera = Permita la cámara y el micrófono para esta página y vuelva a cargarla, por favor.
+room-camera-failed = No se pudo activar la cámara.
