@@ -88,7 +88,9 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
                 Err(_) => Resp::text(503, "database unavailable"),
             })
         }),
-        ["assets", rest @ ..] => read(m, || Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, 404)))),
+        ["assets", rest @ ..] => {
+            read(m, || Ok(assets::serve(rest, req.accepts_gzip).unwrap_or_else(|| error_page(app, shared, 404))))
+        }
         // The public listener is the outside's way in: no admin page
         // there, whatever address or header a request comes with.
         ["admin", ..] if req.public => Routed::Done(Ok(error_page(app, shared, 404))),

@@ -329,6 +329,7 @@ impl Head {
             host_name: self.host.clone(),
             origin: text("Origin"),
             fetch_site: text("Sec-Fetch-Site"),
+            accepts_gzip: crate::http::accepts_gzip(self.all("Accept-Encoding")),
             body,
         }
     }
