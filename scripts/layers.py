@@ -28,7 +28,7 @@ LAYERS = [
     ["video", "auth", "mail", "fetch"],
     ["store"],
     ["settings", "password", "sealed", "render", "http", "hosts", "canon"],
-    ["model", "recurrence", "ical", "token", "times", "clock", "net", "db", "files", "i18n", "error", "email", "urls"],
+    ["model", "recurrence", "ical", "token", "times", "clock", "net", "db", "files", "i18n", "error", "email", "urls", "bundle"],
 ]
 MAX_CODE = 400
 

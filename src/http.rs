@@ -44,7 +44,32 @@ pub struct Req {
     /// The languages the browser asks for (RFC 9110 §12.5.4), for the
     /// pages of no known client (`pages::browser_language`).
     pub accept_language: Option<String>,
+    /// `Accept-Encoding` allows gzip (see [`accepts_gzip`]).
+    pub accepts_gzip: bool,
     pub body: Vec<u8>,
+}
+
+/// Does an `Accept-Encoding` field, given as its field lines, allow gzip?
+/// RFC 9110 §12.5.3: `gzip` (or its alias `x-gzip`, §8.4.1.3) or else `*`
+/// with a weight above zero; a weight that does not parse counts as zero.
+/// No field at all gets the plain file: every browser sends one, and a
+/// client that sends none (a script, a probe) may not inflate.
+pub fn accepts_gzip<'a>(lines: impl Iterator<Item = &'a str>) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for item in lines.flat_map(|line| line.split(',')) {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, v)| v.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0));
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(weight);
+        } else if coding == "*" {
+            any = Some(weight);
+        }
+    }
+    gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
 impl Req {
@@ -170,5 +195,43 @@ impl Resp {
         }
         h.extend(self.headers.iter().map(|(k, v)| (*k, Cow::Borrowed(v.as_str()))));
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_taken_when_accept_encoding_allows_it() {
+        let takes = |lines: &[&str]| accepts_gzip(lines.iter().copied());
+        for yes in [
+            &["gzip, deflate, br, zstd"][..],
+            &["gzip"],
+            &["GZIP;q=0.5"],
+            &["x-gzip"],
+            &["*"],
+            &["br;q=1.0, *;q=0.1"],
+            &["identity", "gzip"],
+            &[" deflate ; q=1 , gzip ; Q=0.001 "],
+        ] {
+            assert!(takes(yes), "{yes:?}");
+        }
+        for no in [
+            &[][..],
+            &[""],
+            &["identity"],
+            &["br, deflate"],
+            &["gzip;q=0"],
+            &["gzip;q=0.000"],
+            &["*;q=0"],
+            &["gzip;q=0, *"],
+            &["*", "gzip;q=0"],
+            &["gzip;q=nope"],
+            &["gzip;q=2"],
+            &["gzipx"],
+        ] {
+            assert!(!takes(no), "{no:?}");
+        }
     }
 }

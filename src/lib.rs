@@ -13,7 +13,8 @@
 //! - [`fetch`]: a calendar fetched from its address, bounded.
 //! - [`store`]: every SQL statement.
 //! - [`settings`]: the settings keys, defaults and validation; [`render`]:
-//!   the templates; [`http`]: `Req` and `Resp`.
+//!   the templates; [`http`]: `Req` and `Resp`; [`bundle`]: the files
+//!   bundled into the binary, compressed.
 //! - [`model`]: windows and link states, pure functions of `now`.
 //! - [`token`]: tokens and codes, derived from seeds under the key file.
 //! - [`times`]: reading and showing times in the practice zone;
@@ -26,6 +27,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod bundle;
 pub mod canon;
 pub mod cli;
 pub mod clock;

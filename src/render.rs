@@ -1,9 +1,10 @@
 //! Rendering: the template environment every page and message is
 //! written with.
 //!
-//! Templates are bundled from `assets/templates`, every one a `.html` file
-//! so minijinja escapes everything it prints, with strict undefined values
-//! so a typo in a template fails a test instead of printing nothing.
+//! Templates are bundled from `assets/templates` (compressed, see
+//! [`crate::bundle`]), every one a `.html` file so minijinja escapes
+//! everything it prints, with strict undefined values so a typo in a
+//! template fails a test instead of printing nothing.
 //! The same environment renders the mail templates, so pages and messages
 //! escape alike: one formatter ([`html_escape`]) for every value printed
 //! into HTML.
@@ -13,15 +14,12 @@
 //! words come from the message files through `t("message-id", name=…)`
 //! (`i18n`). Admin templates are written in English and call no `t`.
 
-use include_dir::{Dir, include_dir};
 use minijinja::value::{Kwargs, Value};
 use minijinja::{AutoEscape, Environment, Error as TemplateError, Output, State, UndefinedBehavior};
 use serde::Serialize;
 
 use crate::error::Result;
 use crate::http::Resp;
-
-static TEMPLATES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/templates");
 
 /// What [`Pages::gone`] shows.
 #[derive(Serialize)]
@@ -48,10 +46,10 @@ impl Pages {
         env.add_filter("escape", escape_filter);
         env.add_filter("e", escape_filter);
         env.add_function("t", translate);
-        for file in TEMPLATES.files() {
-            let name = file.path().to_string_lossy().into_owned();
-            let source = file.contents_utf8().expect("templates are UTF-8").to_string();
-            env.add_template_owned(name, source).expect("bundled templates compile");
+        // Inflated once here; minijinja keeps its own copy of each source.
+        for file in &crate::bundle::TEMPLATES {
+            let source = String::from_utf8(file.to_vec()).expect("templates are UTF-8");
+            env.add_template_owned(file.name, source).expect("bundled templates compile");
         }
         Pages { env }
     }

@@ -94,7 +94,7 @@ pub fn route(app: &mut Lease, shared: &Shared, req: &Req, now: DateTime<Utc>) ->
             })
         }),
         ["assets", rest @ ..] => {
-            read(m, || Ok(assets::serve(rest).unwrap_or_else(|| error_page(app, shared, req, 404))))
+            read(m, || Ok(assets::serve(rest, req.accepts_gzip).unwrap_or_else(|| error_page(app, shared, req, 404))))
         }
         // The public listener is the outside's way in: no admin page
         // there, whatever address or header a request comes with.

@@ -30,12 +30,28 @@ use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-use include_dir::{Dir, include_dir};
 use unic_langid::LanguageIdentifier;
 
 pub use dates::{Clock, Names};
 
-static LOCALES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/assets/locales");
+/// The message files of `code` (`assets/locales/{code}/*.ftl`), by name,
+/// with their text (inflated at first use: `bundle`).
+fn files_of(code: &str) -> Vec<(&'static str, String)> {
+    let prefix = format!("{code}/");
+    crate::bundle::LOCALES
+        .iter()
+        .filter(|f| f.name.strip_prefix(&prefix).is_some_and(|rest| rest.ends_with(".ftl") && !rest.contains('/')))
+        .map(|f| (f.name, String::from_utf8(f.to_vec()).expect("message files are UTF-8")))
+        .collect()
+}
+
+/// The language folders bundled: `["en", "es"]`.
+fn codes() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> =
+        crate::bundle::LOCALES.iter().filter_map(|f| f.name.split_once('/').map(|(code, _)| code)).collect();
+    codes.dedup();
+    codes
+}
 
 /// The language every message exists in, and the fallback.
 pub const ENGLISH: &str = "en";
@@ -57,8 +73,7 @@ struct Catalog {
 fn catalog() -> &'static Catalog {
     static CATALOG: OnceLock<Catalog> = OnceLock::new();
     CATALOG.get_or_init(|| {
-        let mut codes: Vec<&'static str> =
-            LOCALES.dirs().map(|d| d.path().to_str().expect("locale folders are named in ASCII")).collect();
+        let mut codes = codes();
         codes.sort_by_key(|c| (*c != ENGLISH, *c));
         let mut languages: Vec<Language> = vec![];
         for code in codes {
@@ -76,11 +91,7 @@ fn load(code: &'static str, english: Option<&Names>) -> Language {
     let id: LanguageIdentifier = code.parse().expect("locale folders are BCP 47 language tags");
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
     bundle.set_use_isolating(false);
-    let dir = LOCALES.get_dir(code).expect("listed above");
-    let mut files: Vec<_> = dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")).collect();
-    files.sort_by_key(|f| f.path());
-    for file in files {
-        let text = file.contents_utf8().expect("message files are UTF-8").to_string();
+    for (_, text) in files_of(code) {
         let resource = FluentResource::try_new(text).unwrap_or_else(|(r, _)| r);
         // A message defined twice: the first stays (the test names it).
         let _ = bundle.add_resource(resource);
@@ -100,10 +111,8 @@ fn load(code: &'static str, english: Option<&Names>) -> Language {
 
 /// Every message id the files of `code` define, in file order.
 fn ids_of(code: &str) -> Vec<String> {
-    let Some(dir) = LOCALES.get_dir(code) else { return vec![] };
     let mut ids = vec![];
-    for file in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")) {
-        let text = file.contents_utf8().unwrap_or_default();
+    for (_, text) in files_of(code) {
         // Messages start a line with their id; terms (-x), comments and
         // continuation lines do not.
         for line in text.lines() {

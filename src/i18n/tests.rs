@@ -3,11 +3,9 @@ use super::*;
 #[test]
 fn every_bundled_file_parses_and_defines_each_message_once() {
     for code in available() {
-        let dir = LOCALES.get_dir(code).unwrap();
-        for file in dir.files().filter(|f| f.path().extension().is_some_and(|e| e == "ftl")) {
-            let text = file.contents_utf8().unwrap().to_string();
+        for (name, text) in files_of(code) {
             if let Err((_, errors)) = FluentResource::try_new(text) {
-                panic!("{}: {errors:?}", file.path().display());
+                panic!("{name}: {errors:?}");
             }
         }
         let mut ids = ids_of(code);

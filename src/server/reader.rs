@@ -330,6 +330,7 @@ impl Head {
             origin: text("Origin"),
             fetch_site: text("Sec-Fetch-Site"),
             accept_language: self.list("Accept-Language"),
+            accepts_gzip: crate::http::accepts_gzip(self.all("Accept-Encoding")),
             body,
         }
     }

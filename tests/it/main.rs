@@ -5,6 +5,7 @@
 //! - [`accepting`]: accepting again after running out of file descriptors.
 //! - [`acme`]: the internet site of the shipped Caddyfile, with a certificate from a test ACME server.
 //! - [`admin`]: the admin gate: addresses, sessions, CSRF, setup, login, logout.
+//! - [`assets`]: the bundled static files, gzip to a client that takes it and plain to one that does not.
 //! - [`clock`]: a clock that went back revives nothing.
 //! - [`connections`]: pipelining, keep-alive across the hand-off to a thread, the connection cap.
 //! - [`cli`]: every command, exit codes, `--json`, DST input, window edges.
@@ -45,6 +46,7 @@
 mod accepting;
 mod acme;
 mod admin;
+mod assets;
 mod backups;
 mod check;
 mod cli;

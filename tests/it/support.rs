@@ -722,6 +722,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body's bytes as sent (dechunked), for a body that is not text.
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -742,7 +744,7 @@ impl Response {
             .filter_map(|l| l.split_once(':'))
             .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
             .collect();
-        let mut r = Response { status, headers, body: String::new() };
+        let mut r = Response { status, headers, body: String::new(), bytes: vec![] };
         let body = &raw[end + 4..];
         let body = if r.header("Transfer-Encoding").is_some_and(|t| t.eq_ignore_ascii_case("chunked")) {
             dechunk(body)?
@@ -750,6 +752,7 @@ impl Response {
             body.to_vec()
         };
         r.body = String::from_utf8_lossy(&body).into_owned();
+        r.bytes = body;
         Ok(r)
     }
 
