@@ -2,7 +2,10 @@
 // the open one, without a reload, when the join window opens.
 // The server's clock is the truth: the offset to this device's clock is
 // measured once at load, so a phone set five minutes wrong still counts
-// down to the right moment.
+// down to the right moment. Its words, in the page's language, are the
+// elements' own data-* attributes ("{left}", "{time}" filled in here);
+// numbers of days, hours and minutes are the browser's, by CLDR
+// (Intl.NumberFormat's units), not plural rules of ours.
 (function () {
   "use strict";
   var box = document.getElementById("countdown");
@@ -18,7 +21,11 @@
 
   function serverNow() { return Date.now() + offset; }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+  var lang = document.documentElement.lang || "en";
+  function plural(n, unit) {
+    if (!window.Intl || !Intl.NumberFormat) return n + " " + unit + (n === 1 ? "" : "s");
+    return new Intl.NumberFormat(lang, { style: "unit", unit: unit, unitDisplay: "long" }).format(n);
+  }
 
   function describe(ms) {
     var s = Math.ceil(ms / 1000);
@@ -57,11 +64,11 @@
   function tick() {
     var left = opensAt - serverNow();
     if (left <= 0) {
-      remaining.textContent = "Opening now…";
+      remaining.textContent = remaining.getAttribute("data-opening");
       check();
       return;
     }
-    remaining.textContent = "Opens in " + describe(left);
+    remaining.textContent = remaining.getAttribute("data-opens-in").replace("{left}", describe(left));
     setTimeout(tick, left > 120000 ? 1000 : 250);
   }
   tick();
@@ -73,8 +80,9 @@
     var start = new Date(el.getAttribute("data-start"));
     var here = Intl.DateTimeFormat().resolvedOptions().timeZone;
     if (!here || here === el.getAttribute("data-zone")) return;
-    var fmt = new Intl.DateTimeFormat(undefined, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
-    el.textContent = "That is " + fmt.format(start) + " where you are.";
+    var lang = document.documentElement.lang || undefined;
+    var fmt = new Intl.DateTimeFormat(lang, { weekday: "long", hour: "numeric", minute: "2-digit", timeZoneName: "short" });
+    el.textContent = el.getAttribute("data-words").replace("{time}", fmt.format(start));
     el.hidden = false;
   }
 })();

@@ -43,7 +43,8 @@
       var again = box.querySelector("[data-id='" + focused.getAttribute("data-id") + "'] button");
       if (again) again.focus();
     }
-    if (joinable(box) > before) status.textContent = "A session is open now: its Join video call button is on this page.";
+    // The words, in the page's language, are the status line's own.
+    if (joinable(box) > before) status.textContent = status.getAttribute("data-open-now");
   }
 
   function refresh() {

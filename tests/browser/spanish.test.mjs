@@ -93,6 +93,21 @@ test("a Spanish client's pages on a phone, in every state", async (t) => {
   await look(page, "portal", "Hola, Ana");
 });
 
+test("the early page's live words are Spanish: the countdown, the client's own time, the portal's news", async (t) => {
+  const client = server.json("client", "add", "--name", "Bea Ruiz", "--language", "es");
+  const early = session(client, 150);
+  const context = await chrome.newContext({ viewport: { width: 390, height: 844 }, locale: "es-MX", timezoneId: "America/Mexico_City" });
+  t.after(() => context.close());
+  const page = await context.newPage();
+  await page.goto(early.link);
+  await page.waitForFunction(() => /^Se abre en /.test(document.getElementById("remaining").textContent));
+  // CLDR's plurals through the browser's Intl: "2 horas, 9 minutos".
+  assert.match(await page.locator("#remaining").innerText(), /^Se abre en \d+ horas?, \d+ minutos?$/);
+  assert.match(await page.locator("#yourtime").innerText(), /^En su zona horaria: .+\.$/);
+  assert.doesNotMatch(await page.locator("#yourtime").innerText(), /where you are|AM|PM/);
+  await screenshot(page, "es-link-early-countdown");
+});
+
 test("/join in the language the browser asks for", async (t) => {
   const page = await phone(t, "es-MX");
   await page.goto(server.url + "/join");

@@ -130,3 +130,9 @@ page-error-503 = This service can't save anything right now. Your link still wor
 page-error-500-title = Something went wrong on our side
 page-error-500 = Please try again in a minute. If it keeps happening, contact your clinician.
 
+# The early page's live countdown and local time (countdown.js fills in
+# {left} and {time}), and the portal's live status (portal.js).
+page-opening-now = Opening now…
+page-opens-in = Opens in { $left }
+page-your-time = That is { $time } where you are.
+page-portal-open-now = A session is open now: its Join video call button is on this page.

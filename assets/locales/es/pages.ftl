@@ -129,3 +129,9 @@ page-error-503 = En este momento el servicio no puede guardar nada. Su enlace si
 page-error-500-title = Algo falló de nuestro lado
 page-error-500 = Vuelva a intentarlo en un minuto. Si sigue pasando, comuníquese con su terapeuta.
 
+# La cuenta atrás de la página temprana y la hora local (countdown.js
+# completa {left} y {time}), y el aviso en vivo del portal (portal.js).
+page-opening-now = Abriendo ahora…
+page-opens-in = Se abre en { $left }
+page-your-time = En su zona horaria: { $time }.
+page-portal-open-now = Hay una sesión abierta ahora: su botón para entrar a la videollamada está en esta página.
