@@ -29,8 +29,27 @@ pub const NOTE_MAX_CHARS: usize = 200;
 /// message could arrive, must not flood the client's inbox.
 pub const RESEND_EVERY: i64 = 120;
 
-/// The one-tap notes the session card offers.
+/// The one-tap notes the session card offers, stored as these English
+/// words; each client reads them in their own language (their message
+/// ids are [`PRESET_IDS`], `late.ftl`: [`for_reader`]).
 pub const PRESETS: [&str; 2] = ["I'll be with you in 5 minutes", "I'll be with you in 10 minutes"];
+/// The messages of [`PRESETS`], in the same order.
+const PRESET_IDS: [&str; 2] = ["late-in-5-minutes", "late-in-10-minutes"];
+
+/// Is `note` one of the one-tap notes (so it has words in every language)?
+pub fn is_preset(note: &str) -> bool {
+    PRESETS.contains(&note)
+}
+
+/// A note as a client reading `lang` sees it: a one-tap note in their
+/// language, anything the clinician typed as typed (Porchlight does not
+/// translate the clinician's own words).
+pub fn for_reader(note: String, lang: &str) -> String {
+    match PRESETS.iter().position(|p| *p == note) {
+        Some(i) => crate::i18n::text(lang, PRESET_IDS[i], &[]).unwrap_or(note),
+        None => note,
+    }
+}
 
 /// A note as typed, made ready to store: trimmed, `None` when empty.
 ///
@@ -225,6 +244,14 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_one_tap_note_reads_in_the_clients_language_a_typed_one_as_typed() {
+        assert_eq!(for_reader(PRESETS[0].into(), "es"), "Estaré con usted en 5 minutos.");
+        assert_eq!(for_reader(PRESETS[1].into(), "en"), PRESETS[1], "the English words are the stored ones");
+        assert_eq!(for_reader("Running 3 min late".into(), "es"), "Running 3 min late");
+        assert!(is_preset(PRESETS[1]) && !is_preset("I'll be with you in 5 minutes!"));
     }
 
     #[test]

@@ -65,6 +65,7 @@ pub fn page(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
     let Checked { state, found } = checked;
     let Some((link, appt, w)) = &found else { return unknown_page(shared, browser_language(app, req), practice) };
     let lang = client_language(app, link.client_id)?;
+    let note = note.map(|n| crate::app::late::for_reader(n, lang));
     // A revoked page tells nothing of the session: its date is not written.
     let when = (state != LinkState::Revoked).then(|| Local::in_lang(w.starts_at, zone, lang));
     if let LinkState::Early | LinkState::Open = state {

@@ -45,7 +45,8 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let settings = app.settings()?;
     let when = Local::in_lang(starts_at, settings.timezone, lang);
     let provider = settings.video_provider;
-    let page = Page { practice: &settings.practice_name, token, ready, when, note: status.note, provider };
+    let note = status.note.map(|n| crate::app::late::for_reader(n, lang));
+    let page = Page { practice: &settings.practice_name, token, ready, when, note, provider };
     let html = shared.pages.render_in("wait.html", lang, page)?;
     Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
 }
@@ -63,15 +64,23 @@ struct Status {
 /// to disk. Unknown tokens get the same 404 as everywhere.
 pub fn status(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> Result<Resp> {
     let status = app.wait_status(token, now)?;
-    let (state, ready) = match status.gate {
-        Gate::NotOpen(state) => (state, false),
+    let (state, ready, client) = match status.gate {
+        Gate::NotOpen(state) => (state, false, None),
         Gate::Waiting(who) => {
             shared.presence.note(who.appointment_id, who.client_id, now.timestamp(), Stage::Waiting);
-            (LinkState::Open, false)
+            (LinkState::Open, false, Some(who.client_id))
         }
-        Gate::Ready(_) => (LinkState::Open, true),
+        Gate::Ready(who) => (LinkState::Open, true, Some(who.client_id)),
     };
-    let note = if state == LinkState::Open { status.note } else { None };
+    let note = match (state, status.note, client) {
+        // Only a one-tap note has words to look up: the client's
+        // language is read for it alone, not at every poll.
+        (LinkState::Open, Some(n), Some(id)) if crate::app::late::is_preset(&n) => {
+            Some(crate::app::late::for_reader(n, super::client_language(app, id)?))
+        }
+        (LinkState::Open, note, _) => note,
+        _ => None,
+    };
     Ok(Resp::json(state.http_status(), &Status { state, ready, note }))
 }
 

@@ -210,3 +210,26 @@ fn where_no_client_is_known_the_browser_chooses_else_the_practice() {
         assert_english(target, &get_in(&server, target, "en"));
     }
 }
+
+#[test]
+fn a_one_tap_late_note_reads_in_the_clients_language_a_typed_one_as_typed() {
+    let (p, server, samples) = spanish_practice();
+    let open = &samples[1];
+    let id = p.check(&open.token)["appointment_id"].to_string();
+    p.run(&["appt", "note", &id, "I'll be with you in 5 minutes"]).ok();
+    assert!(server.post(&format!("{}/join", open.page()), "").status == 303);
+    let wait = get_in(&server, &format!("{}/wait", open.page()), "en");
+    assert!(wait.body.contains("Estaré con usted en 5 minutos."), "{}", wait.text());
+    assert_spanish("waiting with a one-tap note", &wait);
+    let status = get_in(&server, &format!("{}/wait/status", open.page()), "en");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&status.body).unwrap()["note"],
+        "Estaré con usted en 5 minutos."
+    );
+    let page = get_in(&server, &open.page(), "en");
+    assert!(page.body.contains("Estaré con usted en 5 minutos."), "{}", page.text());
+    // The clinician's own words are theirs: shown as typed.
+    p.run(&["appt", "note", &id, "Un momento, por favor"]).ok();
+    let status = get_in(&server, &format!("{}/wait/status", open.page()), "en");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&status.body).unwrap()["note"], "Un momento, por favor");
+}
