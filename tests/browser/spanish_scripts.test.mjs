@@ -222,7 +222,7 @@ test("a Spanish client's room: joined and after Leave in Spanish; the clinician'
   assert.equal(await ana.locator("#state").innerText(), `Conexión establecida con ${PRACTICE}`);
   assert.match(await ana.locator("#self-tile figcaption").innerText(), /^Usted \(/);
   await ana.getByRole("button", { name: "Silenciar" }).click();
-  await ana.getByRole("button", { name: "Activar sonido", exact: true }).waitFor();
+  await ana.getByRole("button", { name: "Activar micrófono", exact: true }).waitFor();
   await ana.getByText("Cámara y micrófono").click();
   await speaksSpanish(ana, ROOM_PARTS, "the room joined");
   await accessible(ana, "the room joined, in Spanish");

@@ -21,7 +21,7 @@ mail-title-resend = Su sesión ha comenzado
 
 # $name es el nombre de pila del cliente.
 mail-hello = Hola, { $name }:
-mail-heading-reminder = Su sesión de video se acerca
+mail-heading-reminder = Se acerca su sesión de video
 mail-heading-update = Se cambió la hora de su sesión
 mail-heading-resend = Su sesión ha comenzado: entre con este enlace
 mail-heading-cancel = Su sesión se ha cancelado
@@ -59,9 +59,9 @@ mail-help-heading-text = Si algo no funciona:
 mail-help-browser = Use una versión actualizada de Chrome, Safari, Firefox o Edge
     y permita el acceso a la cámara y al micrófono.
 mail-help-reload = Vuelva a cargar la página o escriba su código de acceso en la dirección de arriba.
-mail-help-contact = ¿Sigue sin funcionar? Responda a este mensaje o comuníquese con { $practice }.
+mail-help-contact = ¿Sigue sin poder entrar? Responda a este mensaje o comuníquese con { $practice }.
 mail-private = Este mensaje es solo para usted: por favor, no lo reenvíe.
-mail-attached = Con el archivo de calendario adjunto puede añadir la sesión a su calendario.
+mail-attached = Con el archivo de calendario adjunto puede agregar la sesión a su calendario.
 
 ## La entrada de calendario (.ics).
 

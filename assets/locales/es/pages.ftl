@@ -3,15 +3,15 @@
 
 ## Todas las páginas
 page-skip = Ir al contenido
-page-private = Esta página es solo para usted. Por favor, no comparta su dirección.
+page-private = Esta página es solo para usted. Por favor, no comparta la dirección de esta página.
 page-help-contact = ¿Necesita ayuda? Comuníquese directamente con { $practice }.
-page-eyebrow = Sesión por video con { $practice }
+page-eyebrow = Sesión de video con { $practice }
 
 ## La página del enlace
 page-session-title = Su sesión
 page-ready = Su sesión está lista
 page-not-started = Su sesión todavía no ha comenzado
-page-note-from = Un mensaje de { $practice }:
+page-note-from = Una nota de { $practice }:
 page-zone-minutes = Zona horaria: { $zone } · { $minutes ->
     [one] { $minutes } minuto
    *[other] { $minutes } minutos
@@ -25,7 +25,7 @@ page-countdown-before = Puede entrar a partir de { $hour ->
 page-countdown-after = , { $minutes ->
     [one] { $minutes } minuto
    *[other] { $minutes } minutos
-} antes del comienzo. No cierre esta página: el botón aparecerá solo.
+} antes de la hora de inicio. No cierre esta página: el botón aparecerá solo.
 page-join = Entrar a la videollamada
 page-camera-hint = Su navegador le pedirá permiso para usar la cámara y el micrófono. Por favor, permítalo.
 page-calendar = Agregar al calendario (.ics)
@@ -38,18 +38,18 @@ page-trouble-contact = ¿Sigue sin poder entrar? Comuníquese con { $practice }.
 ## La sala de espera
 page-wait-title = Esperando a su terapeuta
 page-wait-knows = Su terapeuta sabe que usted está aquí
-page-wait-in-room = Usted está en la sala de espera. { $practice } le dará entrada cuando comience la sesión.
+page-wait-in-room = Usted está en la sala de espera. { $practice } le dejará entrar cuando comience la sesión.
 page-wait-keep-open = No cierre esta página
 page-wait-keep-open-why = : la videollamada se abrirá sola desde aquí.
 page-wait-ready = Su terapeuta ya puede atenderle
-page-wait-go-in = Ya puede entrar: presione «Entrar a la videollamada».
+page-wait-go-in = Ya puede entrar: presione “Entrar a la videollamada”.
 page-wait-moving = Abriendo la videollamada…
 page-wait-enter = Entrar a la videollamada
 page-wait-check-again = Volver a comprobar
 page-wait-long = ¿Lleva mucho tiempo esperando?
 page-wait-late = A veces las sesiones empiezan unos minutos tarde. Su terapeuta puede ver que usted está esperando.
-page-wait-closed = Si se cerró esta página, vuelva a abrir su enlace y presione «Entrar a la videollamada».
-page-wait-nothing = ¿Pasaron diez minutos desde la hora de comienzo y todavía nada? Comuníquese con { $practice }.
+page-wait-closed = Si se cerró esta página, vuelva a abrir su enlace y presione “Entrar a la videollamada”.
+page-wait-nothing = ¿Ya pasaron diez minutos desde la hora de inicio y todavía nada? Comuníquese con { $practice }.
 
 ## La página personal
 page-portal-title = Sus sesiones
@@ -85,7 +85,7 @@ page-expired-1 = El enlace de esta sesión ya no funciona.
 page-expired-2 = Si necesita una sesión, comuníquese con { $practice } y le enviarán un enlace nuevo.
 page-cancelled-title = Esta sesión fue cancelada
 page-cancelled-1 = No hay ninguna sesión a la que entrar con este enlace.
-page-cancelled-2 = Para acordar otro horario, comuníquese con { $practice }.
+page-cancelled-2 = Para reservar otra hora, comuníquese con { $practice }.
 page-revoked-title = Este enlace fue reemplazado
 page-revoked-1 = Se le envió un enlace más reciente para esta sesión. Use el último mensaje de su terapeuta o el enlace de su página personal.
 page-revoked-2 = Si ese mensaje trae un código de acceso, también puede escribirlo aquí.
@@ -104,11 +104,11 @@ page-portal-archived = Este enlace personal ya no está en uso. Para reservar un
 ## Entrar sin sala de video preparada
 page-checked-in-title = Ya sabemos que usted está aquí
 page-checked-in-1 = Su terapeuta puede ver que usted llegó.
-page-checked-in-2 = La sala de video de esta sesión todavía no está lista: quédese pendiente de su teléfono o de su correo, y su terapeuta se comunicará con usted para decirle cómo entrar.
+page-checked-in-2 = La sala de video de esta sesión todavía no está lista: esté pendiente de su teléfono o de su correo, y su terapeuta se comunicará con usted para decirle cómo entrar.
 
 ## La dirección de la sala abierta sin pasar por un enlace
 page-room-own-link-title = Esta sala se abre desde el enlace de su sesión
-page-room-own-link-1 = Abra el enlace de su mensaje (o de su página personal) y presione «Entrar a la videollamada»: así podrá entrar desde este navegador.
+page-room-own-link-1 = Abra el enlace de su mensaje (o de su página personal) y presione “Entrar a la videollamada”: así podrá entrar desde este navegador.
 page-room-own-link-2 = La sala solo está abierta alrededor de la hora de su sesión.
 
 ## Páginas de error
@@ -119,7 +119,7 @@ page-error-404 = Revise que haya copiado el enlace completo de su mensaje.
 page-error-405-title = Eso no funciona aquí
 page-error-405 = Vuelva a la página anterior y use los botones de la página.
 page-error-413-title = Se enviaron demasiados datos
-page-error-413 = Vuelva a la página anterior e inténtelo de nuevo con menos.
+page-error-413 = Vuelva a la página anterior e inténtelo de nuevo con menos datos.
 page-error-414-title = Esa dirección es demasiado larga
 page-error-414 = Revise que haya copiado el enlace correctamente.
 page-error-429-title = Espere un momento, por favor
@@ -134,4 +134,4 @@ page-error-500 = Vuelva a intentarlo en un minuto. Si sigue pasando, comuníques
 page-opening-now = Abriendo ahora…
 page-opens-in = Se abre en { $left }
 page-your-time = En su zona horaria: { $time }.
-page-portal-open-now = Hay una sesión abierta ahora: su botón para entrar a la videollamada está en esta página.
+page-portal-open-now = Hay una sesión abierta ahora: el botón “Entrar a la videollamada” está en esta página.
