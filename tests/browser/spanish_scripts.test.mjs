@@ -140,7 +140,7 @@ test("a Spanish client's device check passes in Spanish", async (t) => {
     assert.match(await page.locator("#microphone-result").innerText(), /^✓ Sí: le oímos/);
   } else {
     await page.locator("#check-insecure").waitFor({ timeout: CHECK_TIMEOUT });
-    assert.match(await page.locator("#camera-result").innerText(), /no puede usarlo/);
+    assert.match(await page.locator("#camera-result").innerText(), /no se puede usar en esta dirección/);
   }
   await resultIs(page, "connection", "yes");
   assert.match(await page.locator("#connection-result").innerText(), /^✓ Sí: el video puede ir directamente por esta red/);
@@ -166,7 +166,7 @@ test("a Spanish client's blocked camera: the help for each browser, in Spanish",
   await page.goto(link);
   await page.locator("#check-open").click();
   await page.locator("#check-blocked").waitFor({ timeout: CHECK_TIMEOUT });
-  assert.match(await page.locator("#camera-result").innerText(), /^✗ No: el navegador la bloquea/);
+  assert.match(await page.locator("#camera-result").innerText(), /^✗ No: los permisos del navegador lo impiden/);
   assert.match(await page.locator("#blocked-yours").innerText(), /Chrome en una computadora/);
   await page.locator("#blocked-others summary").click();
   assert.match(await page.locator("#blocked-list").innerText(), /iPhone o iPad[\s\S]*Android[\s\S]*Firefox[\s\S]*Edge/);
