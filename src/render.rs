@@ -46,6 +46,8 @@ impl Pages {
         env.add_filter("escape", escape_filter);
         env.add_filter("e", escape_filter);
         env.add_function("t", translate);
+        env.add_function("w", script_word);
+        env.add_function("words", script_words);
         // Inflated once here; minijinja keeps its own copy of each source.
         for file in &crate::bundle::TEMPLATES {
             let source = String::from_utf8(file.to_vec()).expect("templates are UTF-8");
@@ -132,9 +134,57 @@ fn translate(state: &State, id: &str, kwargs: Kwargs) -> std::result::Result<Str
             _ => (*name, Arg::Text(text)),
         })
         .collect();
-    crate::i18n::text(lang, id, &args).ok_or_else(|| {
-        TemplateError::new(minijinja::ErrorKind::InvalidOperation, format!("no message {id:?} in the English files"))
-    })
+    crate::i18n::text(lang, id, &args).ok_or_else(|| missing(id))
+}
+
+/// The page's language, from its context (English without one).
+fn lang_of(state: &State) -> &'static str {
+    state.lookup("lang").and_then(|l| l.as_str().and_then(crate::i18n::find)).unwrap_or(crate::i18n::ENGLISH)
+}
+
+/// `{{ w("page-opens-in") }}`: a message as a page's script receives it,
+/// each variable left as `{name}` for the script (`i18n::for_script`);
+/// for `data-*` attributes. Formatted once per language, so a page pays a
+/// lookup.
+fn script_word(state: &State, id: &str) -> std::result::Result<String, TemplateError> {
+    crate::i18n::for_script(lang_of(state), id).map(str::to_string).ok_or_else(|| missing(id))
+}
+
+/// `{{ words(["check-copied", …]) }}`: the JSON object `{id: words}` a
+/// page's script reads from a `<script type="application/json">` block
+/// (never run, so the CSP stays strict), in the page's language, with
+/// `<`, `>`, `&` and `'` written as `\u` escapes so no text can close the
+/// block. Made once per language and list, then kept (a handful: the
+/// lists are the templates' own).
+fn script_words(state: &State, ids: Vec<String>) -> std::result::Result<Value, TemplateError> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    /// (language, the ids joined) → the block's JSON.
+    type Made = Mutex<HashMap<(&'static str, String), Arc<str>>>;
+    static MADE: OnceLock<Made> = OnceLock::new();
+    let lang = lang_of(state);
+    let key = (lang, ids.join(","));
+    let made = MADE.get_or_init(Default::default);
+    if let Some(json) = made.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Ok(Value::from_safe_string(json.to_string()));
+    }
+    let mut map = serde_json::Map::new();
+    for id in &ids {
+        let text = crate::i18n::for_script(lang, id).ok_or_else(|| missing(id))?;
+        map.insert(id.clone(), serde_json::Value::from(text));
+    }
+    let json = serde_json::Value::Object(map)
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+        .replace('\'', "\\u0027");
+    made.lock().unwrap_or_else(|p| p.into_inner()).insert(key, json.as_str().into());
+    Ok(Value::from_safe_string(json))
+}
+
+fn missing(id: &str) -> TemplateError {
+    TemplateError::new(minijinja::ErrorKind::InvalidOperation, format!("no message {id:?} in the English files"))
 }
 
 /// Print `value` into a template's output. In HTML, strings go through
@@ -211,6 +261,19 @@ fn csv_field(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scripts_get_their_words_once_per_language_as_json_that_cannot_close_its_block() {
+        let pages = Pages::new();
+        let render = |src: &str, lang: &str| pages.env.render_str(src, minijinja::context! { lang => lang }).unwrap();
+        let block = render("{{ words(['room-camera-n', 'check-copied']) }}", "es");
+        let parsed: serde_json::Value = serde_json::from_str(&block).unwrap();
+        assert_eq!(parsed["room-camera-n"], "Cámara {number}", "a variable is left for the script");
+        assert!(!block.contains('<') && !block.contains('\''), "{block}");
+        assert_eq!(render("{{ words(['room-camera-n', 'check-copied']) }}", "es"), block, "kept, the same");
+        assert_eq!(render("{{ w('room-camera-n') }}", "en"), "Camera {number}");
+        assert!(pages.env.render_str("{{ words(['no-such']) }}", minijinja::context! { lang => "es" }).is_err());
+    }
 
     #[test]
     fn t_speaks_the_pages_language_with_its_variables_and_fails_on_a_typo() {

@@ -61,7 +61,7 @@ impl Languages {
     fn new(ctx: &mut Ctx<'_>) -> Result<Languages> {
         let name = |code: &str| crate::i18n::text(code, "language-name", &[]).unwrap_or_else(|| code.to_string());
         let practice = name(ctx.app.settings()?.language);
-        Ok(Languages { practice, each: crate::i18n::available().into_iter().map(|c| (c, name(c))).collect() })
+        Ok(Languages { practice, each: crate::i18n::available().iter().map(|c| (*c, name(c))).collect() })
     }
 }
 

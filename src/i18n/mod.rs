@@ -62,12 +62,17 @@ struct Language {
     bundle: FluentBundle<FluentResource>,
     /// Messages without variables, formatted once: most of a page.
     plain: HashMap<String, String>,
+    /// Messages with variables as a page's script receives them, each
+    /// `{ $name }` written `{name}` for the script to fill in; formatted
+    /// once ([`for_script`]).
+    script: HashMap<String, String>,
     names: Names,
 }
 
 /// Every bundled language, English first.
 struct Catalog {
     languages: Vec<Language>,
+    codes: Vec<&'static str>,
 }
 
 fn catalog() -> &'static Catalog {
@@ -81,7 +86,8 @@ fn catalog() -> &'static Catalog {
             let language = load(code, english);
             languages.push(language);
         }
-        Catalog { languages }
+        let codes = languages.iter().map(|l| l.code).collect();
+        Catalog { languages, codes }
     })
 }
 
@@ -96,17 +102,34 @@ fn load(code: &'static str, english: Option<&Names>) -> Language {
         // A message defined twice: the first stays (the test names it).
         let _ = bundle.add_resource(resource);
     }
-    let mut plain = HashMap::new();
+    let (mut plain, mut script) = (HashMap::new(), HashMap::new());
     for id in ids_of(code) {
         let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) else { continue };
         let mut errors = vec![];
-        let text = bundle.format_pattern(pattern, None, &mut errors);
+        let text = bundle.format_pattern(pattern, None, &mut errors).into_owned();
         if errors.is_empty() {
-            plain.insert(id, text.into_owned());
+            plain.insert(id, text);
+            continue;
+        }
+        // The variables the message wants are the ones Fluent says are
+        // missing: give each back as `{name}`.
+        let mut holes = FluentArgs::new();
+        for e in &errors {
+            if let fluent_bundle::FluentError::ResolverError(fluent_bundle::resolver::ResolverError::Reference(
+                fluent_bundle::resolver::errors::ReferenceKind::Variable { id: name },
+            )) = e
+            {
+                holes.set(name.clone(), FluentValue::from(format!("{{{name}}}")));
+            }
+        }
+        let mut again = vec![];
+        let text = bundle.format_pattern(pattern, Some(&holes), &mut again);
+        if again.is_empty() {
+            script.insert(id, text.into_owned());
         }
     }
     let names = Names::read(|id| plain.get(id).cloned(), english);
-    Language { code, bundle, plain, names }
+    Language { code, bundle, plain, script, names }
 }
 
 /// Every message id the files of `code` define, in file order.
@@ -132,15 +155,19 @@ fn language(code: &str) -> &'static Language {
 }
 
 /// The languages bundled, English first: `["en", "es"]`.
-pub fn available() -> Vec<&'static str> {
-    catalog().languages.iter().map(|l| l.code).collect()
+pub fn available() -> &'static [&'static str] {
+    &catalog().codes
 }
 
 /// `code` if it is a bundled language (`es`, `ES`, `es-MX` all give
 /// `es`); `None` otherwise.
 pub fn find(code: &str) -> Option<&'static str> {
+    // Every page asks with a bundled code as it is: no parse for that.
+    if let Some(exact) = available().iter().find(|c| **c == code) {
+        return Some(exact);
+    }
     let wanted: LanguageIdentifier = code.trim().parse().ok()?;
-    available().into_iter().find(|c| *c == wanted.language.as_str())
+    available().iter().copied().find(|c| *c == wanted.language.as_str())
 }
 
 /// The bundled language an `Accept-Language` header asks for most (RFC
@@ -189,6 +216,16 @@ fn format(language: &Language, id: &str, args: &[(&str, Arg<'_>)]) -> Option<Str
     // A variable the caller did not give is a fault: fall back, and let
     // the English attempt show it (tests render every message).
     errors.is_empty().then(|| text.into_owned())
+}
+
+/// Message `id` in `lang` as a page's script receives it: its words,
+/// with each variable left as `{name}` for the script to fill in
+/// (formatted once, at load). English where `lang` lacks it; `None`
+/// where English lacks it too. A plural the script's number would choose
+/// is the message's default variant.
+pub fn for_script(lang: &str, id: &str) -> Option<&'static str> {
+    let pick = |l: &'static Language| l.plain.get(id).or_else(|| l.script.get(id)).map(String::as_str);
+    pick(language(lang)).or_else(|| pick(language(ENGLISH)))
 }
 
 /// Weekday and month names and the clock habit of `lang`.

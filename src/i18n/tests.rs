@@ -20,7 +20,7 @@ fn every_bundled_file_parses_and_defines_each_message_once() {
 fn every_language_has_every_message() {
     let english = ids_of(ENGLISH);
     let mut missing = vec![];
-    for code in available().into_iter().filter(|c| *c != ENGLISH) {
+    for code in available().iter().copied().filter(|c| *c != ENGLISH) {
         let own = ids_of(code);
         missing.extend(english.iter().filter(|id| !own.contains(id)).map(|id| format!("{code}: {id}")));
         let extra: Vec<_> = own.iter().filter(|id| !english.contains(id)).collect();
