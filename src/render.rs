@@ -48,11 +48,28 @@ impl Pages {
         env.add_function("t", translate);
         env.add_function("w", script_word);
         env.add_function("words", script_words);
+        env.add_function("t_in", |lang: &str, id: &str, kwargs: Kwargs| message(known(lang)?, id, kwargs));
+        env.add_function("w_in", |lang: &str, id: &str| for_script(known(lang)?, id));
+        env.add_function("words_in", |lang: &str, ids: Vec<String>| words_json(known(lang)?, ids));
         // Inflated once here; minijinja keeps its own copy of each source.
+        // A client template is compiled once per language too ("es/…"),
+        // its plain messages written in (`inline`); what it extends or
+        // includes is taken from the same language.
         for file in &crate::bundle::TEMPLATES {
             let source = String::from_utf8(file.to_vec()).expect("templates are UTF-8");
+            if speaks(file.name) {
+                for lang in crate::i18n::available() {
+                    let inlined = inline(&source, lang, file.name.ends_with(".html"));
+                    env.add_template_owned(format!("{lang}/{}", file.name), inlined)
+                        .expect("bundled templates compile");
+                }
+            }
             env.add_template_owned(file.name, source).expect("bundled templates compile");
         }
+        env.set_path_join_callback(|name, parent| match parent.split_once('/') {
+            Some((lang, _)) if speaks(name) && !name.contains('/') => format!("{lang}/{name}").into(),
+            _ => name.into(),
+        });
         Pages { env }
     }
 
@@ -60,11 +77,12 @@ impl Pages {
         Ok(self.env.get_template(name)?.render(minijinja::value::Serde(&ctx))?)
     }
 
-    /// Render `name` in `lang` (a bundled language: `i18n::find`): its
-    /// `t(…)` calls and `<html lang>` take it from the context's `lang`.
+    /// Render the client template `name` in `lang` (a bundled language:
+    /// `i18n::find`): its compilation in that language, whose `t(…)` calls
+    /// with variables, `w` and `words` speak it too (`lang_of`).
     pub fn render_in(&self, name: &str, lang: &'static str, ctx: impl Serialize) -> Result<String> {
-        let ctx = minijinja::context! { lang => lang, ..Value::from(minijinja::value::Serde(&ctx)) };
-        Ok(self.env.get_template(name)?.render(ctx)?)
+        let template = self.env.get_template(&format!("{lang}/{name}"))?;
+        Ok(template.render(minijinja::value::Serde(&ctx))?)
     }
 
     /// A plain page with a heading and a few sentences, for errors and
@@ -120,9 +138,19 @@ impl Pages {
 /// which choose plural forms; everything else as text). A message
 /// English lacks is an error, so a template test fails on a typo.
 fn translate(state: &State, id: &str, kwargs: Kwargs) -> std::result::Result<String, TemplateError> {
+    message(lang_of(state), id, kwargs)
+}
+
+/// A language a compiled template names (`t_in("es", …)`): a bundled one.
+fn known(lang: &str) -> std::result::Result<&'static str, TemplateError> {
+    crate::i18n::find(lang).ok_or_else(|| {
+        TemplateError::new(minijinja::ErrorKind::InvalidOperation, format!("no language {lang:?} is bundled"))
+    })
+}
+
+/// Message `id` in `lang` with `kwargs` as its variables (see [`translate`]).
+fn message(lang: &'static str, id: &str, kwargs: Kwargs) -> std::result::Result<String, TemplateError> {
     use crate::i18n::Arg;
-    let lang =
-        state.lookup("lang").and_then(|l| l.as_str().and_then(crate::i18n::find)).unwrap_or(crate::i18n::ENGLISH);
     let names: Vec<&str> = kwargs.args().collect();
     let values: Vec<Value> = names.iter().map(|n| kwargs.get::<Value>(n)).collect::<std::result::Result<_, _>>()?;
     let texts: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
@@ -137,7 +165,81 @@ fn translate(state: &State, id: &str, kwargs: Kwargs) -> std::result::Result<Str
     crate::i18n::text(lang, id, &args).ok_or_else(|| missing(id))
 }
 
-/// The page's language, from its context (English without one).
+/// Does template `name` speak the client's language (a client page or a
+/// message, not an admin page)?
+fn speaks(name: &str) -> bool {
+    !name.starts_with("admin_")
+}
+
+/// `source` in `lang`: every `{{ t("id") }}` without variables becomes
+/// the message's text (escaped as the formatter escapes, in HTML; as it
+/// is, in the mail's text part), and `{{ lang }}` the language, so a page
+/// pays nothing for its plain words. A message with `{` in it is kept in
+/// `{% raw %}`, so no text can become template syntax. What is not
+/// written in (variables, `w`, `words`) is looked up as the page renders.
+fn inline(source: &str, lang: &str, html: bool) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(&rest[..at]);
+        let Some(end) = rest[at..].find("}}").map(|e| at + e + 2) else { break };
+        let inner = rest[at + 2..end - 2].trim();
+        let id = inner.strip_prefix("t(\"").and_then(|r| r.strip_suffix("\")"));
+        let text = match (id, inner) {
+            (Some(id), _) if id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => {
+                crate::i18n::text(lang, id, &[])
+            }
+            (_, "lang" | "lang|default(\"en\")") => Some(lang.to_string()),
+            _ => None,
+        };
+        match text {
+            Some(text) => {
+                let mut written = String::new();
+                if html {
+                    html_escape(&mut written, &text).expect("writing to a String cannot fail");
+                } else {
+                    written = text;
+                }
+                if written.contains('{') {
+                    written = format!("{{% raw %}}{written}{{% endraw %}}");
+                }
+                out.push_str(&written);
+            }
+            // Not a plain message (or one English lacks: left for `t` to
+            // fail on, as it would without this): its calls are told the
+            // language, `t("id", …)` becoming `t_in("es", "id", …)`.
+            None => out.push_str(&in_language(&rest[at..end], lang)),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `{{ t("x", a=b) }}` → `{{ t_in("es", "x", a=b) }}`, and the same for
+/// `w` and `words`: the calls of one expression told the language of the
+/// template they were compiled into.
+fn in_language(expression: &str, lang: &str) -> String {
+    let mut out = String::with_capacity(expression.len() + 16);
+    let mut rest = expression;
+    while let Some(at) = rest.find('(') {
+        let before = &rest[..at];
+        let name_start = before.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(0, |i| i + 1);
+        let name = &before[name_start..];
+        out.push_str(before);
+        if matches!(name, "t" | "w" | "words") {
+            out.push_str(&format!("_in(\"{lang}\", "));
+        } else {
+            out.push('(');
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The page's language, from its context's `lang` (templates compiled in
+/// a language call the `_in` forms instead), else English.
 fn lang_of(state: &State) -> &'static str {
     state.lookup("lang").and_then(|l| l.as_str().and_then(crate::i18n::find)).unwrap_or(crate::i18n::ENGLISH)
 }
@@ -147,7 +249,11 @@ fn lang_of(state: &State) -> &'static str {
 /// for `data-*` attributes. Formatted once per language, so a page pays a
 /// lookup.
 fn script_word(state: &State, id: &str) -> std::result::Result<String, TemplateError> {
-    crate::i18n::for_script(lang_of(state), id).map(str::to_string).ok_or_else(|| missing(id))
+    for_script(lang_of(state), id)
+}
+
+fn for_script(lang: &'static str, id: &str) -> std::result::Result<String, TemplateError> {
+    crate::i18n::for_script(lang, id).map(str::to_string).ok_or_else(|| missing(id))
 }
 
 /// `{{ words(["check-copied", …]) }}`: the JSON object `{id: words}` a
@@ -157,12 +263,15 @@ fn script_word(state: &State, id: &str) -> std::result::Result<String, TemplateE
 /// block. Made once per language and list, then kept (a handful: the
 /// lists are the templates' own).
 fn script_words(state: &State, ids: Vec<String>) -> std::result::Result<Value, TemplateError> {
+    words_json(lang_of(state), ids)
+}
+
+fn words_json(lang: &'static str, ids: Vec<String>) -> std::result::Result<Value, TemplateError> {
     use std::collections::HashMap;
     use std::sync::{Arc, Mutex, OnceLock};
     /// (language, the ids joined) → the block's JSON.
     type Made = Mutex<HashMap<(&'static str, String), Arc<str>>>;
     static MADE: OnceLock<Made> = OnceLock::new();
-    let lang = lang_of(state);
     let key = (lang, ids.join(","));
     let made = MADE.get_or_init(Default::default);
     if let Some(json) = made.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
@@ -273,6 +382,23 @@ mod tests {
         assert_eq!(render("{{ words(['room-camera-n', 'check-copied']) }}", "es"), block, "kept, the same");
         assert_eq!(render("{{ w('room-camera-n') }}", "en"), "Camera {number}");
         assert!(pages.env.render_str("{{ words(['no-such']) }}", minijinja::context! { lang => "es" }).is_err());
+    }
+
+    #[test]
+    fn a_template_in_a_language_has_its_plain_words_written_in_and_its_calls_told_the_language() {
+        let src = r#"<html lang="{{ lang|default("en") }}"><p title="{{ t("weekday-2") }}">{{ t("page-eyebrow", practice=p) }}</p>{{ w("room-camera-n") }}{{ x(1) }}"#;
+        let es = inline(src, "es", true);
+        assert_eq!(
+            es,
+            r#"<html lang="es"><p title="martes">{{ t_in("es", "page-eyebrow", practice=p) }}</p>{{ w_in("es", "room-camera-n") }}{{ x(1) }}"#
+        );
+        assert_eq!(inline("{{ t(\"no-such-id\") }}", "es", true), "{{ t_in(\"es\", \"no-such-id\") }}", "left to fail");
+        // A message with variables is looked up when the page renders, in the mail text too.
+        assert_eq!(inline("{{ t(\"room-camera-n\") }}", "en", false), "{{ t_in(\"en\", \"room-camera-n\") }}");
+        let pages = Pages::new();
+        let page =
+            pages.render_in("message.html", "es", minijinja::context! { practice => "P", title => "T", lines => [""] });
+        assert!(page.unwrap().contains("Ir al contenido"), "base.html taken in Spanish through extends");
     }
 
     #[test]
