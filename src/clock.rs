@@ -1,8 +1,10 @@
-//! The clock guard: a clock that jumps back never revives an expired link.
+//! The clock guard: a clock that jumps back revives no link that closed
+//! before the last time recorded.
 //!
 //! A Raspberry Pi has no battery clock; until NTP answers it may start at an
 //! old time. Porchlight remembers the highest wall-clock time it has seen
-//! (in memory, and in the database every half minute and at every start)
+//! (in memory, and in the database with every batch of page views, every
+//! five minutes on a quiet box and at every start)
 //! and reads "now" as the later of the clock and that mark. When the clock
 //! is more than [`TOLERANCE`] behind the mark, it says so loudly.
 

@@ -60,28 +60,46 @@ pub fn keep_private(dir: &Path) -> Result<Vec<String>> {
 }
 
 /// Clear the group and other bits of `path` (keeping the owner's, at most
-/// `most`); `Some(line)` when something changed.
+/// `most`); `Some(line)` when something changed. The file is opened
+/// without following a symbolic link and changed through that handle
+/// (`fchmod`), so a link planted in the data directory, or swapped in
+/// between a look and a change, never makes a command run as root
+/// change a file elsewhere; a link is left alone and said so. (A hard
+/// link to another user's file cannot be made there: Debian protects
+/// hard links by default.)
 fn tighten(path: &Path, what: &str, most: u32) -> Result<Option<String>> {
-    let meta = match fs::metadata(path) {
-        Ok(meta) => meta,
+    use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display();
+    match fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Ok(Some(format!("{shown} ({what}) is a symbolic link: its mode was left as it is")));
+        }
+        Ok(_) => {}
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::internal(format!("cannot read {}: {e}", path.display()))),
+        Err(e) => return Err(Error::internal(format!("cannot read {shown}: {e}"))),
+    }
+    let flags = libc::O_NOFOLLOW | libc::O_CLOEXEC | if most == 0o700 { libc::O_DIRECTORY } else { 0 };
+    let file = match fs::OpenOptions::new().read(true).custom_flags(flags).open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::internal(format!("cannot open {shown} ({what}) to check its mode: {e}"))),
     };
+    let meta = file.metadata().map_err(|e| Error::internal(format!("cannot read {shown}: {e}")))?;
     let mode = meta.permissions().mode() & 0o777;
     if mode & OTHERS == 0 {
         return Ok(None);
     }
-    let tight = mode & most & !OTHERS;
-    fs::set_permissions(path, fs::Permissions::from_mode(tight)).map_err(|e| {
+    let refuse = |why: String| {
         Error::internal(format!(
-            "{} ({what}) can be read by other users (mode {mode:o}) and could not be made private: {e}; \
-             it belongs to user id {}. Run Porchlight as that user, or run: chmod {most:o} {}",
-            path.display(),
-            meta.uid(),
-            path.display()
+            "{shown} ({what}) can be read by other users (mode {mode:o}) and {why}; it belongs to user id {}. \
+             Run Porchlight as that user, or run: chmod {most:o} {shown}",
+            meta.uid()
         ))
-    })?;
-    Ok(Some(format!("{} ({what}) could be read by other users (mode {mode:o}); it is {tight:o} now", path.display())))
+    };
+    let tight = mode & most & !OTHERS;
+    file.set_permissions(fs::Permissions::from_mode(tight))
+        .map_err(|e| refuse(format!("could not be made private: {e}")))?;
+    Ok(Some(format!("{shown} ({what}) could be read by other users (mode {mode:o}); it is {tight:o} now")))
 }
 
 #[cfg(test)]
@@ -134,6 +152,23 @@ mod tests {
         set(&key, 0o444);
         keep_private(dir.path()).unwrap();
         assert_eq!(mode(&key), 0o400);
+    }
+
+    #[test]
+    fn a_symbolic_link_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        fs::write(&elsewhere, "not Porchlight's").unwrap();
+        set(&elsewhere, 0o644);
+        let data = dir.path().join("data");
+        fs::create_dir(&data).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, data.join("porchlight.db-wal")).unwrap();
+        std::os::unix::fs::symlink(dir.path(), data.join(".porchlight.db-litestream")).unwrap();
+        set(dir.path(), 0o755);
+        let said = keep_private(&data).unwrap();
+        assert_eq!(mode(&elsewhere), 0o644, "the file the link points at is untouched");
+        assert_eq!(mode(dir.path()), 0o755, "so is the folder");
+        assert!(said.iter().filter(|l| l.contains("is a symbolic link")).count() == 2, "{said:?}");
     }
 
     #[test]

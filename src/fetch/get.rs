@@ -70,12 +70,29 @@ pub fn get(url: &Url, deadline: Instant, max: usize, tls: &Arc<ClientConfig>) ->
 /// GET `target` (a path and query) from the HTTP server listening on the
 /// Unix socket `socket`, as [`get`] does over TCP.
 pub fn get_unix(socket: &Path, target: &str, deadline: Instant, max: usize) -> Result<Answer, Failure> {
-    let stream = UnixStream::connect(socket).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => Failure::NoSuchHost,
-        _ => Failure::Connect,
-    })?;
+    use socket2::{Domain, SockAddr, Socket, Type};
+    // std's connect on a Unix socket waits for as long as the listener's
+    // queue is full (a frozen or hostile listener): connect under the
+    // deadline like every read and write after it.
+    let left = deadline.saturating_duration_since(Instant::now());
+    let address = SockAddr::unix(socket).map_err(|_| Failure::NoSuchHost)?;
+    let raw = Socket::new(Domain::UNIX, Type::STREAM, None).map_err(|e| Failure::Io(e.kind()))?;
+    raw.connect_timeout(&address, left).map_err(|e| unix_connect_failure(e.kind()))?;
+    let stream = UnixStream::from(std::os::fd::OwnedFd::from(raw));
     let sock = Sock::Unix(stream.try_clone().map_err(|e| Failure::Io(e.kind()))?);
     exchange(Conn { sock, deadline, io: Io::Unix(stream) }, target, "localhost", "application/json", max)
+}
+
+/// Why connecting to a Unix socket failed: no socket there, not allowed
+/// (another user's 0600 socket), no answer in time (a full queue says
+/// "would block" at once), or nothing listening.
+fn unix_connect_failure(kind: ErrorKind) -> Failure {
+    match kind {
+        ErrorKind::NotFound => Failure::NoSuchHost,
+        ErrorKind::PermissionDenied => Failure::Io(ErrorKind::PermissionDenied),
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::Timeout,
+        _ => Failure::Connect,
+    }
 }
 
 /// Send the GET on `conn` and read its answer: the head always, the body
@@ -292,5 +309,18 @@ fn failure(e: std::io::Error) -> Failure {
     match e.kind() {
         ErrorKind::TimedOut | ErrorKind::WouldBlock => Failure::Timeout,
         kind => Failure::Io(kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unix_socket_that_refuses_says_why() {
+        assert_eq!(unix_connect_failure(ErrorKind::PermissionDenied), Failure::Io(ErrorKind::PermissionDenied));
+        assert_eq!(unix_connect_failure(ErrorKind::NotFound), Failure::NoSuchHost);
+        assert_eq!(unix_connect_failure(ErrorKind::WouldBlock), Failure::Timeout);
+        assert_eq!(unix_connect_failure(ErrorKind::ConnectionRefused), Failure::Connect);
     }
 }

@@ -49,17 +49,8 @@ struct Listed {
 /// Litestream 0.5's, or `db` not among the databases it copies.
 pub fn ask(socket: &Path, db: &Path) -> Result<Replica, String> {
     let at = socket.display();
-    let answer = get_unix(socket, "/list", Instant::now() + ANSWER_WITHIN, MAX_ANSWER).map_err(|e| match e {
-        Failure::NoSuchHost => format!("there is no socket at {at}: is Litestream running, with its socket enabled?"),
-        Failure::Connect | Failure::Io(std::io::ErrorKind::ConnectionRefused) => {
-            format!("nothing answers at {at}: Litestream has stopped")
-        }
-        Failure::Io(std::io::ErrorKind::PermissionDenied) => {
-            format!("Porchlight may not open {at}: run Litestream as the same user as Porchlight")
-        }
-        Failure::Timeout => format!("Litestream did not answer at {at} within {} s", ANSWER_WITHIN.as_secs()),
-        _ => format!("what answers at {at} does not speak as Litestream does"),
-    })?;
+    let answer =
+        get_unix(socket, "/list", Instant::now() + ANSWER_WITHIN, MAX_ANSWER).map_err(|e| failed(&e, socket))?;
     if answer.status != 200 {
         return Err(format!("Litestream at {at} answered {} {}", answer.status, answer.reason));
     }
@@ -77,6 +68,22 @@ pub fn ask(socket: &Path, db: &Path) -> Result<Replica, String> {
         ),
     };
     Ok(Replica { status: ours.status, last_sync_at })
+}
+
+/// Why asking failed, in words for the dashboard.
+fn failed(e: &Failure, socket: &Path) -> String {
+    let at = socket.display();
+    match e {
+        Failure::NoSuchHost => format!("there is no socket at {at}: is Litestream running, with its socket enabled?"),
+        Failure::Connect | Failure::Io(std::io::ErrorKind::ConnectionRefused) => {
+            format!("nothing answers at {at}: Litestream has stopped")
+        }
+        Failure::Io(std::io::ErrorKind::PermissionDenied) => {
+            format!("Porchlight may not open {at}: run Litestream as the same user as Porchlight")
+        }
+        Failure::Timeout => format!("Litestream did not answer at {at} within {} s", ANSWER_WITHIN.as_secs()),
+        _ => format!("what answers at {at} does not speak as Litestream does"),
+    }
 }
 
 /// The same file, whatever symbolic links or `..` lead to it.
@@ -155,6 +162,35 @@ mod tests {
         let (sock, _) = answering(dir.path(), "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello");
         let err = ask(&sock, &db).unwrap_err();
         assert!(err.contains("does not speak as Litestream 0.5 does"), "{err}");
+    }
+
+    #[test]
+    fn another_users_socket_is_named_as_the_reason() {
+        let said = failed(&Failure::Io(std::io::ErrorKind::PermissionDenied), Path::new("/x/ls.sock"));
+        assert!(said.contains("may not open /x/ls.sock") && said.contains("same user"), "{said}");
+    }
+
+    #[test]
+    fn a_full_queue_is_given_up_on_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.sock");
+        // A listener that never accepts: fill its queue until connecting
+        // would wait, then ask.
+        let listener = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
+        listener.bind(&socket2::SockAddr::unix(&path).unwrap()).unwrap();
+        listener.listen(0).unwrap();
+        let mut held = vec![];
+        for _ in 0..64 {
+            let s = socket2::Socket::new(socket2::Domain::UNIX, socket2::Type::STREAM, None).unwrap();
+            s.set_nonblocking(true).unwrap();
+            if s.connect(&socket2::SockAddr::unix(&path).unwrap()).is_err() {
+                break;
+            }
+            held.push(s);
+        }
+        let started = Instant::now();
+        let err = ask(&path, &dir.path().join("porchlight.db")).unwrap_err();
+        assert!(started.elapsed() < ANSWER_WITHIN + Duration::from_secs(10), "bounded, not a speed test: {err}");
     }
 
     #[test]
