@@ -52,8 +52,9 @@ impl Pages {
         env.add_function("w_in", |lang: &str, id: &str| for_script(known(lang)?, id));
         env.add_function("words_in", |lang: &str, ids: Vec<String>| words_json(known(lang)?, ids));
         // Inflated once here; minijinja keeps its own copy of each source.
-        // A client template is compiled once per language too ("es/…"),
-        // its plain messages written in (`inline`); what it extends or
+        // A client template is compiled once per language ("es/…"), its
+        // plain messages written in (`inline`), and only so: every client
+        // page and message is rendered in a language. What it extends or
         // includes is taken from the same language.
         for file in &crate::bundle::TEMPLATES {
             let source = String::from_utf8(file.to_vec()).expect("templates are UTF-8");
@@ -63,8 +64,9 @@ impl Pages {
                     env.add_template_owned(format!("{lang}/{}", file.name), inlined)
                         .expect("bundled templates compile");
                 }
+            } else {
+                env.add_template_owned(file.name, source).expect("bundled templates compile");
             }
-            env.add_template_owned(file.name, source).expect("bundled templates compile");
         }
         env.set_path_join_callback(|name, parent| match parent.split_once('/') {
             Some((lang, _)) if speaks(name) && !name.contains('/') => format!("{lang}/{name}").into(),
