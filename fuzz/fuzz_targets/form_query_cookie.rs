@@ -20,6 +20,7 @@ fuzz_target!(|data: &[u8]| {
         origin: None,
         fetch_site: None,
         accept_language: None,
+        accepts_gzip: false,
         body: data.to_vec(),
     };
     let _ = req.form();
