@@ -51,28 +51,34 @@ impl Pages {
         env.add_function("t_in", |lang: &str, id: &str, kwargs: Kwargs| message(known(lang)?, id, kwargs));
         env.add_function("w_in", |lang: &str, id: &str| for_script(known(lang)?, id));
         env.add_function("words_in", |lang: &str, ids: Vec<String>| words_json(known(lang)?, ids));
-        // Inflated once here; minijinja keeps its own copy of each source.
-        // A client template is compiled once per language ("es/…"), its
-        // plain messages written in (`inline`), and only so: every client
-        // page and message is rendered in a language. What it extends or
+        // Each template is inflated and compiled at its first use, and
+        // kept: a box that only ever shows link pages holds no admin page
+        // (compiled, a template's blocks take some 8 KB each). A client
+        // template is compiled once per language ("es/…"), its plain
+        // messages written in (`inline`), and only so: every client page
+        // and message is rendered in a language. What it extends or
         // includes is taken from the same language.
-        for file in &crate::bundle::TEMPLATES {
-            let source = String::from_utf8(file.to_vec()).expect("templates are UTF-8");
-            if speaks(file.name) {
-                for lang in crate::i18n::available() {
-                    let inlined = inline(&source, lang, file.name.ends_with(".html"));
-                    env.add_template_owned(format!("{lang}/{}", file.name), inlined)
-                        .expect("bundled templates compile");
-                }
-            } else {
-                env.add_template_owned(file.name, source).expect("bundled templates compile");
-            }
-        }
+        env.set_loader(|name| Ok(source_of(name)));
         env.set_path_join_callback(|name, parent| match parent.split_once('/') {
             Some((lang, _)) if speaks(name) && !name.contains('/') => format!("{lang}/{name}").into(),
             _ => name.into(),
         });
         Pages { env }
+    }
+
+    /// Compile every bundled template now, in every language it is
+    /// compiled in: `Err` names the first that fails (a test runs it).
+    pub fn compile_all(&self) -> Result<()> {
+        for file in &crate::bundle::TEMPLATES {
+            if speaks(file.name) {
+                for lang in crate::i18n::available() {
+                    self.env.get_template(&format!("{lang}/{}", file.name))?;
+                }
+            } else {
+                self.env.get_template(file.name)?;
+            }
+        }
+        Ok(())
     }
 
     pub fn render(&self, name: &str, ctx: impl Serialize) -> Result<String> {
@@ -85,6 +91,14 @@ impl Pages {
     pub fn render_in(&self, name: &str, lang: &'static str, ctx: impl Serialize) -> Result<String> {
         let template = self.env.get_template(&format!("{lang}/{name}"))?;
         Ok(template.render(minijinja::value::Serde(&ctx))?)
+    }
+
+    /// The client page `name` in `lang` (as [`Pages::render_in`]) as an
+    /// HTML response with `status`.
+    pub fn page_in(&self, status: u16, name: &str, lang: &'static str, ctx: impl Serialize) -> Result<Resp> {
+        let template = self.env.get_template(&format!("{lang}/{name}"))?;
+        let body = template.render(minijinja::value::Serde(&ctx))?;
+        Ok(Resp::new(status, "text/html; charset=utf-8", body.into_bytes()))
     }
 
     /// A plain page with a heading and a few sentences, for errors and
@@ -102,10 +116,8 @@ impl Pages {
             title: &'a str,
             lines: &'a [&'a str],
         }
-        match self.render_in("message.html", lang, Ctx { practice, title, lines }) {
-            Ok(html) => Resp::html(status, html),
-            Err(_) => Resp::text(status, title),
-        }
+        self.page_in(status, "message.html", lang, Ctx { practice, title, lines })
+            .unwrap_or_else(|_| Resp::text(status, title))
     }
 
     /// The page of a link that leads to no session now: what happened in
@@ -119,7 +131,7 @@ impl Pages {
             practice: &'a str,
             gone: Gone<'a>,
         }
-        Ok(Resp::html(status, self.render_in("gone.html", lang, Ctx { practice, gone })?))
+        self.page_in(status, "gone.html", lang, Ctx { practice, gone })
     }
 
     /// The page for an error status that is not a link state, in `lang`
@@ -153,18 +165,44 @@ fn known(lang: &str) -> std::result::Result<&'static str, TemplateError> {
 /// Message `id` in `lang` with `kwargs` as its variables (see [`translate`]).
 fn message(lang: &'static str, id: &str, kwargs: Kwargs) -> std::result::Result<String, TemplateError> {
     use crate::i18n::Arg;
-    let names: Vec<&str> = kwargs.args().collect();
-    let values: Vec<Value> = names.iter().map(|n| kwargs.get::<Value>(n)).collect::<std::result::Result<_, _>>()?;
-    let texts: Vec<String> = values.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string)).collect();
-    let args: Vec<(&str, Arg<'_>)> = names
+    let values: Vec<(&str, Value)> = kwargs
+        .args()
+        .map(|name| Ok((name, kwargs.get::<Value>(name)?)))
+        .collect::<std::result::Result<_, TemplateError>>()?;
+    // Text and numbers are lent as they are; anything else is printed.
+    let printed: Vec<Option<String>> = values
         .iter()
-        .zip(values.iter().zip(&texts))
-        .map(|(name, (value, text))| match value.as_i64() {
-            Some(n) if value.is_number() => (*name, Arg::Number(n)),
-            _ => (*name, Arg::Text(text)),
+        .map(|(_, v)| (v.as_str().is_none() && !(v.is_number() && v.as_i64().is_some())).then(|| v.to_string()))
+        .collect();
+    let args: Vec<(&str, Arg<'_>)> = values
+        .iter()
+        .zip(&printed)
+        .map(|((name, value), printed)| match (printed, value.as_str(), value.as_i64()) {
+            (Some(text), _, _) => (*name, Arg::Text(text)),
+            (None, Some(text), _) => (*name, Arg::Text(text)),
+            (None, None, n) => (*name, Arg::Number(n.unwrap_or_default())),
         })
         .collect();
     crate::i18n::text(lang, id, &args).ok_or_else(|| missing(id))
+}
+
+/// The source of template `name` for the loader: a bundled admin page as
+/// it is; a client template as `{lang}/{file}`, in that language
+/// (`inline`). `None` for anything else, a client template without its
+/// language among them.
+fn source_of(name: &str) -> Option<String> {
+    let (lang, file) = match name.split_once('/') {
+        Some((lang, file)) if speaks(file) => (Some(crate::i18n::available().iter().find(|l| **l == lang)?), file),
+        Some(_) => return None,
+        None if speaks(name) => return None,
+        None => (None, name),
+    };
+    let bundled = crate::bundle::TEMPLATES.iter().find(|f| f.name == file)?;
+    let source = String::from_utf8(bundled.to_vec()).expect("templates are UTF-8");
+    Some(match lang {
+        Some(lang) => inline(&source, lang, file.ends_with(".html")),
+        None => source,
+    })
 }
 
 /// Does template `name` speak the client's language (a client page or a
@@ -173,12 +211,11 @@ fn speaks(name: &str) -> bool {
     !name.starts_with("admin_")
 }
 
-/// `source` in `lang`: every `{{ t("id") }}` without variables becomes
-/// the message's text (escaped as the formatter escapes, in HTML; as it
-/// is, in the mail's text part), and `{{ lang }}` the language, so a page
-/// pays nothing for its plain words. A message with `{` in it is kept in
-/// `{% raw %}`, so no text can become template syntax. What is not
-/// written in (variables, `w`, `words`) is looked up as the page renders.
+/// `source` in `lang`: every expression whose output cannot change
+/// (`constant`) is written in, so a page pays nothing for its plain
+/// words. A text with `{` in it is kept in `{% raw %}`, so no text can
+/// become template syntax. What is not written in (messages with
+/// variables) is formatted as the page renders.
 fn inline(source: &str, lang: &str, html: bool) -> String {
     let mut out = String::with_capacity(source.len());
     let mut rest = source;
@@ -186,36 +223,102 @@ fn inline(source: &str, lang: &str, html: bool) -> String {
         out.push_str(&rest[..at]);
         let Some(end) = rest[at..].find("}}").map(|e| at + e + 2) else { break };
         let inner = rest[at + 2..end - 2].trim();
-        let id = inner.strip_prefix("t(\"").and_then(|r| r.strip_suffix("\")"));
-        let text = match (id, inner) {
-            (Some(id), _) if id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') => {
-                crate::i18n::text(lang, id, &[])
-            }
-            (_, "lang" | "lang|default(\"en\")") => Some(lang.to_string()),
-            _ => None,
-        };
-        match text {
-            Some(text) => {
-                let mut written = String::new();
-                if html {
-                    html_escape(&mut written, &text).expect("writing to a String cannot fail");
-                } else {
-                    written = text;
-                }
-                if written.contains('{') {
-                    written = format!("{{% raw %}}{written}{{% endraw %}}");
-                }
-                out.push_str(&written);
-            }
-            // Not a plain message (or one English lacks: left for `t` to
-            // fail on, as it would without this): its calls are told the
-            // language, `t("id", …)` becoming `t_in("es", "id", …)`.
-            None => out.push_str(&in_language(&rest[at..end], lang)),
+        match constant(inner, lang, html).and_then(|text| literal(&text)) {
+            Some(text) => out.push_str(&text),
+            None => match filled(inner, lang, html) {
+                Some(source) => out.push_str(&source),
+                // Not a plain message (or one English lacks: left for `t`
+                // to fail on, as it would without this): its calls are
+                // told the language, `t("id", …)` becoming
+                // `t_in("es", "id", …)`.
+                None => out.push_str(&in_language(&rest[at..end], lang)),
+            },
         }
         rest = &rest[end..];
     }
     out.push_str(rest);
     out
+}
+
+/// What the expression `inner` (between `{{` and `}}`) prints in `lang`,
+/// if that is the same on every render, as it goes into the output: a
+/// message without variables, `t("id")` (escaped as the formatter
+/// escapes, in HTML; as it is, in the mail's text part); a script's
+/// words, `w("id")` and `words(["id", …])` (the JSON block, safe as it
+/// is); the language, `lang`. `None` for anything else, and for an id
+/// English lacks, left for the call to fail on as it would unwritten.
+fn constant(inner: &str, lang: &str, html: bool) -> Option<String> {
+    let plain_id = |id: &&str| id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    let call = |name: &str| inner.strip_prefix(name)?.strip_prefix("(\"")?.strip_suffix("\")").filter(plain_id);
+    let escaped = |text: &str| constant_text(text, html);
+    if let Some(id) = call("t") {
+        return crate::i18n::text(lang, id, &[]).map(|text| escaped(&text));
+    }
+    if let Some(id) = call("w") {
+        return crate::i18n::for_script(lang, id).map(escaped);
+    }
+    if let Some(list) = inner.strip_prefix("words([").and_then(|r| r.strip_suffix("])")) {
+        let ids = list.split(',').map(str::trim).filter(|s| !s.is_empty());
+        let ids: Option<Vec<String>> =
+            ids.map(|s| s.strip_prefix('"')?.strip_suffix('"').filter(plain_id).map(str::to_string)).collect();
+        return words_block(crate::i18n::find(lang)?, &ids?).ok();
+    }
+    matches!(inner, "lang" | "lang|default(\"en\")").then(|| lang.to_string())
+}
+
+/// `text` as template source that prints it: in `{% raw %}` if it has a
+/// `{`, so no text can become template syntax; `None` if it could end
+/// that block early.
+fn literal(text: &str) -> Option<String> {
+    match (text.contains('{'), text.contains("endraw")) {
+        (_, true) => None,
+        (true, false) => Some(format!("{{% raw %}}{text}{{% endraw %}}")),
+        (false, false) => Some(text.to_string()),
+    }
+}
+
+/// `t("id", name=expression, …)` (`inner`, between `{{` and `}}`) as
+/// template source in `lang`, for a message whose words never depend on
+/// its variables (`i18n::pieces`): its words written in (escaped as
+/// [`constant`] escapes them) and each variable printed by `{{ expression }}`,
+/// which the formatter escapes as it escapes `t`'s output. Only simple
+/// expressions (`practice`, `when.zone`) are taken; `None` for anything
+/// else, which is then formatted as the page renders.
+fn filled(inner: &str, lang: &str, html: bool) -> Option<String> {
+    let call = inner.strip_prefix("t(\"")?.strip_suffix(')')?;
+    let (id, args) = call.split_once('"')?;
+    let simple = |e: &&str| {
+        e.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    };
+    let mut given = vec![];
+    for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+        let (name, expression) = arg.split_once('=')?;
+        given.push((name.trim(), Some(expression.trim()).filter(simple)?));
+    }
+    let mut source = String::new();
+    for piece in crate::i18n::pieces(lang, id)? {
+        match piece {
+            crate::i18n::Piece::Text(text) => source.push_str(&literal(&constant_text(text, html))?),
+            crate::i18n::Piece::Var(name) => {
+                let (_, expression) = given.iter().find(|(given, _)| given == name)?;
+                source.push_str(&format!("{{{{ {expression} }}}}"));
+            }
+        }
+    }
+    Some(source)
+}
+
+/// Words written into a template: escaped in HTML as the formatter
+/// escapes, as they are in the mail's text part.
+fn constant_text(text: &str, html: bool) -> String {
+    let mut written = String::with_capacity(text.len());
+    if html {
+        html_escape(&mut written, text).expect("writing to a String cannot fail");
+    } else {
+        written.push_str(text);
+    }
+    written
 }
 
 /// `{{ t("x", a=b) }}` → `{{ t_in("es", "x", a=b) }}`, and the same for
@@ -279,19 +382,24 @@ fn words_json(lang: &'static str, ids: Vec<String>) -> std::result::Result<Value
     if let Some(json) = made.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Ok(Value::from_safe_string(json.to_string()));
     }
+    let json = words_block(lang, &ids)?;
+    made.lock().unwrap_or_else(|p| p.into_inner()).insert(key, json.as_str().into());
+    Ok(Value::from_safe_string(json))
+}
+
+/// The JSON object of [`script_words`], made.
+fn words_block(lang: &'static str, ids: &[String]) -> std::result::Result<String, TemplateError> {
     let mut map = serde_json::Map::new();
-    for id in &ids {
+    for id in ids {
         let text = crate::i18n::for_script(lang, id).ok_or_else(|| missing(id))?;
         map.insert(id.clone(), serde_json::Value::from(text));
     }
-    let json = serde_json::Value::Object(map)
+    Ok(serde_json::Value::Object(map)
         .to_string()
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
         .replace('&', "\\u0026")
-        .replace('\'', "\\u0027");
-    made.lock().unwrap_or_else(|p| p.into_inner()).insert(key, json.as_str().into());
-    Ok(Value::from_safe_string(json))
+        .replace('\'', "\\u0027"))
 }
 
 fn missing(id: &str) -> TemplateError {
@@ -333,7 +441,10 @@ fn escape_filter(value: &Value) -> Value {
 /// `http(s)://host[:port][/path]`.
 pub fn html_escape(out: &mut impl std::fmt::Write, text: &str) -> std::fmt::Result {
     let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
+    // Searched as bytes: the five are ASCII, so never inside a multi-byte
+    // character, and a byte loop is several times quicker than a search
+    // for chars, which decodes every character of a page's text.
+    while let Some(at) = rest.bytes().position(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'')) {
         out.write_str(&rest[..at])?;
         out.write_str(match rest.as_bytes()[at] {
             b'&' => "&amp;",
@@ -388,12 +499,32 @@ mod tests {
 
     #[test]
     fn a_template_in_a_language_has_its_plain_words_written_in_and_its_calls_told_the_language() {
-        let src = r#"<html lang="{{ lang|default("en") }}"><p title="{{ t("weekday-2") }}">{{ t("page-eyebrow", practice=p) }}</p>{{ w("room-camera-n") }}{{ x(1) }}"#;
+        let src = r#"<html lang="{{ lang|default("en") }}"><p title="{{ t("weekday-2") }}">{{ t("page-eyebrow", practice=p) }}</p>{{ w("room-camera-n") }}{{ x(1) }}{{ t("page-zone-minutes", zone=z, minutes=m) }}{{ t("page-eyebrow", practice=p|upper) }}"#;
         let es = inline(src, "es", true);
         assert_eq!(
             es,
-            r#"<html lang="es"><p title="martes">{{ t_in("es", "page-eyebrow", practice=p) }}</p>{{ w_in("es", "room-camera-n") }}{{ x(1) }}"#
+            r#"<html lang="es"><p title="martes">Sesión de video con {{ p }}</p>{% raw %}Cámara {number}{% endraw %}{{ x(1) }}{{ t_in("es", "page-zone-minutes", zone=z, minutes=m) }}{{ t_in("es", "page-eyebrow", practice=p|upper) }}"#,
+            "words and variables written in; a plural and a filter left to render"
         );
+        // Written in or not, a page prints the same, escaped the same.
+        let pages = Pages::new();
+        let ctx = minijinja::context! { p => "<Ana & \"Bo\">", z => "Europe/Madrid", m => 1 };
+        let written = pages
+            .env
+            .render_str(
+                &format!(
+                    "{{% autoescape true %}}{}{{% endautoescape %}}",
+                    inline(r#"{{ t("page-eyebrow", practice=p) }}"#, "es", true)
+                ),
+                &ctx,
+            )
+            .unwrap();
+        let formatted = pages
+            .env
+            .render_str(r#"{% autoescape true %}{{ t_in("es", "page-eyebrow", practice=p) }}{% endautoescape %}"#, &ctx)
+            .unwrap();
+        assert_eq!(written, formatted);
+        assert_eq!(written, "Sesión de video con &lt;Ana &amp; &quot;Bo&quot;&gt;");
         assert_eq!(inline("{{ t(\"no-such-id\") }}", "es", true), "{{ t_in(\"es\", \"no-such-id\") }}", "left to fail");
         // A message with variables is looked up when the page renders, in the mail text too.
         assert_eq!(inline("{{ t(\"room-camera-n\") }}", "en", false), "{{ t_in(\"en\", \"room-camera-n\") }}");
@@ -425,6 +556,10 @@ mod tests {
     #[test]
     fn every_template_compiles_and_escapes() {
         let pages = Pages::new();
+        pages.compile_all().unwrap();
+        assert!(pages.env.get_template("participant.html").is_err(), "a client page only in a language");
+        assert!(pages.env.get_template("fr/participant.html").is_err());
+        assert!(pages.env.get_template("es/admin_today.html").is_err());
         let r = pages.message(404, "<b>Practice</b>", "T", &["<script>x</script>"]);
         let body = String::from_utf8(r.body).unwrap();
         assert!(body.contains("&lt;b&gt;Practice&lt;"), "{body}");

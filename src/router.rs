@@ -322,12 +322,9 @@ fn foreign_host(app: &mut App, shared: &Shared, req: &Req) -> Resp {
         Some(crate::hosts::Host::Ip(ip)) => ip.to_string(),
         None => "(none)".into(),
     };
-    match shared.pages.render_in(
-        "foreign_host.html",
-        crate::i18n::ENGLISH,
-        Page { practice, name, cli: &shared.cli, admin_url: &shared.admin_url },
-    ) {
-        Ok(html) => Resp::html(403, html),
-        Err(_) => Resp::text(403, "This address is not known here"),
-    }
+    let page = Page { practice, name, cli: &shared.cli, admin_url: &shared.admin_url };
+    shared
+        .pages
+        .page_in(403, "foreign_host.html", crate::i18n::ENGLISH, page)
+        .unwrap_or_else(|_| Resp::text(403, "This address is not known here"))
 }

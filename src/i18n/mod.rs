@@ -26,7 +26,7 @@
 mod dates;
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
@@ -66,7 +66,20 @@ struct Language {
     /// `{ $name }` written `{name}` for the script to fill in; formatted
     /// once ([`for_script`]).
     script: HashMap<String, String>,
+    /// Messages with variables whose words never depend on their values
+    /// (no plural or other choice): their text and variables in order,
+    /// so a template can be compiled with the words written in ([`pieces`]).
+    pieces: HashMap<String, Vec<Piece>>,
     names: Names,
+}
+
+/// A part of a message with variables (see [`pieces`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    /// Words, exactly as Fluent writes them.
+    Text(String),
+    /// The variable `$name`'s value, printed as it is.
+    Var(String),
 }
 
 /// Every bundled language, English first.
@@ -102,9 +115,12 @@ fn load(code: &'static str, english: Option<&Names>) -> Language {
         // A message defined twice: the first stays (the test names it).
         let _ = bundle.add_resource(resource);
     }
-    let (mut plain, mut script) = (HashMap::new(), HashMap::new());
+    let (mut plain, mut script, mut pieces) = (HashMap::new(), HashMap::new(), HashMap::new());
     for id in ids_of(code) {
         let Some(pattern) = bundle.get_message(&id).and_then(|m| m.value()) else { continue };
+        if let Some(parts) = pieces_of(pattern).filter(|p| p.iter().any(|p| matches!(p, Piece::Var(_)))) {
+            pieces.insert(id.clone(), parts);
+        }
         let mut errors = vec![];
         let text = bundle.format_pattern(pattern, None, &mut errors).into_owned();
         if errors.is_empty() {
@@ -129,7 +145,25 @@ fn load(code: &'static str, english: Option<&Names>) -> Language {
         }
     }
     let names = Names::read(|id| plain.get(id).cloned(), english);
-    Language { code, bundle, plain, script, names }
+    Language { code, bundle, plain, script, pieces, names }
+}
+
+/// `pattern` as [`Piece`]s, if it is only words and variables: anything
+/// else (a choice, a function, a reference to another message or term,
+/// a quoted literal) is left to Fluent, which alone applies its rules.
+fn pieces_of(pattern: &fluent_syntax::ast::Pattern<&str>) -> Option<Vec<Piece>> {
+    use fluent_syntax::ast::{Expression, InlineExpression, PatternElement};
+    pattern
+        .elements
+        .iter()
+        .map(|element| match element {
+            PatternElement::TextElement { value } => Some(Piece::Text(value.to_string())),
+            PatternElement::Placeable {
+                expression: Expression::Inline(InlineExpression::VariableReference { id }),
+            } => Some(Piece::Var(id.name.to_string())),
+            PatternElement::Placeable { .. } => None,
+        })
+        .collect()
 }
 
 /// Every message id the files of `code` define, in file order.
@@ -199,7 +233,46 @@ pub fn text(lang: &str, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
     {
         return Some(text.clone());
     }
-    format(own, id, args).or_else(|| format(language(ENGLISH), id, args))
+    let key = made_key(own.code, id, args);
+    let made = MADE.get_or_init(Default::default);
+    if let Some(text) = made.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Some(text.to_string());
+    }
+    let text = format(own, id, args).or_else(|| format(language(ENGLISH), id, args))?;
+    let mut made = made.lock().unwrap_or_else(|p| p.into_inner());
+    if made.len() >= MADE_AT_MOST {
+        made.clear();
+    }
+    made.insert(key, text.as_str().into());
+    Some(text)
+}
+
+/// Messages with variables as formatted last: a page formats the same
+/// few on every request (the practice's name, the session's minutes),
+/// and Fluent's resolver costs thousands of instructions each. Emptied
+/// when it holds [`MADE_AT_MOST`], so it stays small whatever the
+/// variables (dates in mail, names).
+static MADE: OnceLock<Mutex<HashMap<String, Arc<str>>>> = OnceLock::new();
+const MADE_AT_MOST: usize = 256;
+
+/// The key of a message with variables in [`MADE`]: language, id, and
+/// each variable with its kind and length, so no two calls share one.
+fn made_key(lang: &str, id: &str, args: &[(&str, Arg<'_>)]) -> String {
+    use std::fmt::Write;
+    let mut key = String::with_capacity(64);
+    for part in [lang, "\0", id] {
+        key.push_str(part);
+    }
+    for (name, value) in args {
+        key.push('\0');
+        key.push_str(name);
+        // Writing to a String cannot fail.
+        let _ = match value {
+            Arg::Text(t) => write!(key, "\0t{}\0", t.len()).map(|()| key.push_str(t)),
+            Arg::Number(n) => write!(key, "\0n{n}"),
+        };
+    }
+    key
 }
 
 fn format(language: &Language, id: &str, args: &[(&str, Arg<'_>)]) -> Option<String> {
@@ -226,6 +299,18 @@ fn format(language: &Language, id: &str, args: &[(&str, Arg<'_>)]) -> Option<Str
 pub fn for_script(lang: &str, id: &str) -> Option<&'static str> {
     let pick = |l: &'static Language| l.plain.get(id).or_else(|| l.script.get(id)).map(String::as_str);
     pick(language(lang)).or_else(|| pick(language(ENGLISH)))
+}
+
+/// Message `id` in `lang` (English where `lang` lacks it) as words and
+/// variables, if its words never depend on its variables' values: what
+/// `text` would write, with each `Var` the variable's value as it is
+/// (Fluent prints text as given and integers in plain digits). `None`
+/// for a message without variables, one with a choice (a plural) or any
+/// other construct, and one English lacks.
+pub fn pieces(lang: &str, id: &str) -> Option<&'static [Piece]> {
+    let own = language(lang);
+    let from = if own.bundle.has_message(id) { own } else { language(ENGLISH) };
+    from.pieces.get(id).map(Vec::as_slice)
 }
 
 /// Weekday and month names and the clock habit of `lang`.

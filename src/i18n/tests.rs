@@ -71,3 +71,39 @@ fn a_message_missing_from_a_language_is_english_and_plurals_are_cldrs() {
     };
     assert_eq!((at(1), at(13)), ("D a la T".to_string(), "D a las T".to_string()));
 }
+
+/// What a template compiled with a message's pieces prints (`render::filled`)
+/// must be what Fluent prints, for every such message in every language,
+/// with text and with numbers; and a message with a choice has no pieces.
+#[test]
+fn pieces_print_what_fluent_prints() {
+    let mut seen = 0;
+    for code in available() {
+        for id in ids_of(code) {
+            let Some(pieces) = pieces(code, &id) else { continue };
+            seen += 1;
+            let names: Vec<&str> =
+                pieces.iter().filter_map(|p| if let Piece::Var(n) = p { Some(n.as_str()) } else { None }).collect();
+            for number in [false, true] {
+                let value = |name: &str| if number { "1234".to_string() } else { format!("<{name} & \"x\">") };
+                let args: Vec<(&str, Arg<'_>)> = names
+                    .iter()
+                    .map(|n| (*n, if number { Arg::Number(1234) } else { Arg::Text(Box::leak(value(n).into())) }))
+                    .collect();
+                let joined: String = pieces
+                    .iter()
+                    .map(|p| match p {
+                        Piece::Text(t) => t.clone(),
+                        Piece::Var(n) => value(n),
+                    })
+                    .collect();
+                assert_eq!(text(code, &id, &args).as_deref(), Some(joined.as_str()), "{code}: {id}");
+            }
+        }
+    }
+    assert!(seen > 20, "only {seen} messages had pieces");
+    assert_eq!(pieces("es", "page-zone-minutes"), None, "a plural is Fluent's to choose");
+    assert_eq!(pieces("es", "page-countdown-before"), None);
+    assert_eq!(pieces("es", "page-ready"), None, "no variables: a plain message");
+    assert_eq!(pieces("xx", "page-eyebrow"), pieces("en", "page-eyebrow"));
+}

@@ -70,24 +70,21 @@ pub fn page(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
     let when = (state != LinkState::Revoked).then(|| Local::in_lang(w.starts_at, zone, lang));
     if let LinkState::Early | LinkState::Open = state {
         let opens = (state == LinkState::Early).then(|| Local::in_lang(w.opens_at, zone, lang));
-        let html = shared.pages.render_in(
-            "participant.html",
-            lang,
-            LivePage {
-                practice,
-                state,
-                token,
-                when: when.expect("not revoked"),
-                opens_hour: opens.as_ref().map_or(0, |o| o.hour),
-                opens,
-                minutes: appt.minutes,
-                join_opens_minutes: settings.window.join_opens_minutes,
-                now: times::rfc3339(now),
-                note,
-                provider: settings.video_provider,
-            },
-        )?;
-        return Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)));
+        let page = LivePage {
+            practice,
+            state,
+            token,
+            when: when.expect("not revoked"),
+            opens_hour: opens.as_ref().map_or(0, |o| o.hour),
+            opens,
+            minutes: appt.minutes,
+            join_opens_minutes: settings.window.join_opens_minutes,
+            now: times::rfc3339(now),
+            note,
+            provider: settings.video_provider,
+        };
+        let resp = shared.pages.page_in(200, "participant.html", lang, page)?;
+        return Ok(resp.with_form_action(crate::video::origin(&settings)));
     }
     if state == LinkState::Revoked && link.removed {
         return removed(shared, lang, practice);

@@ -33,7 +33,7 @@ fn render(app: &mut App, shared: &Shared, req: &Req, typed: &str, failed: bool) 
     let practice = app.settings()?.practice_name.clone();
     let error = if failed { Some(super::say(lang, "page-code-failed", &[])?) } else { None };
     let page = Page { practice: &practice, typed, error, code_length: crate::token::CODE_LEN };
-    Ok(Resp::html(200, shared.pages.render_in("code.html", lang, page)?))
+    shared.pages.page_in(200, "code.html", lang, page)
 }
 
 /// `GET /join` (and `/`): the form.

@@ -39,22 +39,18 @@ pub fn page(app: &mut App, shared: &Shared, req: &Req, token: &str, now: DateTim
         PortalView::Ok { first_name, appointments, language, .. } => {
             // Not a sign that anyone is here: scanners GET links too (the
             // page's script says so, `here`).
-            Ok(Resp::html(
-                200,
-                shared.pages.render_in(
-                    "portal.html",
-                    language,
-                    Page {
-                        practice,
-                        token,
-                        first_name: &first_name,
-                        appointments: &appointments,
-                        days: crate::app::PORTAL_DAYS,
-                        join_opens_minutes: settings.window.join_opens_minutes,
-                    },
-                )?,
-            )
-            .with_form_action(crate::video::origin(&settings)))
+            let page = Page {
+                practice,
+                token,
+                first_name: &first_name,
+                appointments: &appointments,
+                days: crate::app::PORTAL_DAYS,
+                join_opens_minutes: settings.window.join_opens_minutes,
+            };
+            Ok(shared
+                .pages
+                .page_in(200, "portal.html", language, page)?
+                .with_form_action(crate::video::origin(&settings)))
         }
         PortalView::Off { language } => gone(language, "off", "page-portal-off-title", "page-portal-off"),
         PortalView::Revoked { language } => gone(language, "revoked", "page-portal-moved-title", "page-portal-moved"),

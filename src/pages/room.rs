@@ -184,12 +184,8 @@ fn page(app: &mut App, shared: &Shared, pass: &Pass, base: String) -> Result<Res
         None => crate::i18n::ENGLISH,
     };
     let settings = app.settings()?;
-    let html = shared.pages.render_in(
-        "room.html",
-        lang,
-        Page { practice: &settings.practice_name, base, name: &pass.name, clinician: pass.client_id.is_none() },
-    )?;
-    Ok(Resp::html(200, html))
+    let page = Page { practice: &settings.practice_name, base, name: &pass.name, clinician: pass.client_id.is_none() };
+    shared.pages.page_in(200, "room.html", lang, page)
 }
 
 /// The room's address without a ticket: whoever it is, nobody is known

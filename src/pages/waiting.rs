@@ -47,8 +47,7 @@ pub fn page(app: &mut App, shared: &Shared, token: &str, now: DateTime<Utc>) -> 
     let provider = settings.video_provider;
     let note = status.note.map(|n| crate::app::late::for_reader(n, lang));
     let page = Page { practice: &settings.practice_name, token, ready, when, note, provider };
-    let html = shared.pages.render_in("wait.html", lang, page)?;
-    Ok(Resp::html(200, html).with_form_action(crate::video::origin(&settings)))
+    Ok(shared.pages.page_in(200, "wait.html", lang, page)?.with_form_action(crate::video::origin(&settings)))
 }
 
 #[derive(Serialize)]

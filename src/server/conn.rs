@@ -41,8 +41,8 @@ pub fn refuse_busy(mut stream: TcpStream, shared: &Shared, status: u16) {
     // No request was read: no language asked for, nor the settings read.
     let resp = shared.pages.error(status, crate::i18n::ENGLISH, "Porchlight").with("Retry-After", "5");
     let mut out = Vec::new();
-    encode_response(&mut out, resp, false, true);
-    let _ = stream.write(&out);
+    let body = encode_response(&mut out, resp, false, true);
+    let _ = stream.write_vectored(&[std::io::IoSlice::new(&out), std::io::IoSlice::new(&body)]);
 }
 
 /// The error page refusing a request the reader could not take; a 503
@@ -199,8 +199,8 @@ fn write_response(
     head_only: bool,
     close: bool,
 ) -> std::io::Result<()> {
-    encode_response(out, resp, head_only, close);
-    stream.write_all(out)?;
+    let body = encode_response(out, resp, head_only, close);
+    write_all_of(stream, out, &body, &mut 0)?;
     // A large page would otherwise keep its buffer for the connection's life.
     out.truncate(0);
     out.shrink_to(64 * 1024);
@@ -211,7 +211,12 @@ fn write_response(
 /// `head_only` (a HEAD request) keeps the `Content-Length` of the body it
 /// leaves out (RFC 9110 §9.3.2). A 1xx, 204 or 304 response has neither a
 /// body nor a `Content-Length` (RFC 9110 §8.6, RFC 9112 §6.3).
-pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bool) {
+///
+/// The head goes into `out`, the connection's reusable buffer; the body
+/// to send after it is returned as the handler made it, not copied (a
+/// client page is some 16 KB), and [`write_all_of`] sends the two in one
+/// system call.
+pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bool) -> Vec<u8> {
     use std::io::Write as _;
     out.clear();
     // Writing into a Vec cannot fail.
@@ -230,9 +235,30 @@ pub fn encode_response(out: &mut Vec<u8>, resp: Resp, head_only: bool, close: bo
         out.extend_from_slice(b"Connection: close\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !head_only && !bodiless {
-        out.extend_from_slice(&resp.body);
+    if head_only || bodiless { Vec::new() } else { resp.body }
+}
+
+/// Write `head` then `body` from byte `sent` of the two (advanced as they
+/// go) until both are sent, with one `writev` per step so the response
+/// leaves as one stream, as if it were one buffer: a head written alone
+/// would hold the body's last segment back for the peer's delayed ACK
+/// (Nagle). An error (`WouldBlock` on a non-blocking socket) returns with
+/// `sent` where it stopped; the caller writes on from there.
+pub fn write_all_of(stream: &mut impl Write, head: &[u8], body: &[u8], sent: &mut usize) -> std::io::Result<()> {
+    use std::io::IoSlice;
+    while *sent < head.len() + body.len() {
+        let written = match head.get(*sent..).filter(|rest| !rest.is_empty()) {
+            Some(rest) => stream.write_vectored(&[IoSlice::new(rest), IoSlice::new(body)]),
+            None => stream.write(&body[*sent - head.len()..]),
+        };
+        match written {
+            Ok(0) => return Err(ErrorKind::WriteZero.into()),
+            Ok(n) => *sent += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
     }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -241,7 +267,8 @@ mod tests {
 
     fn encoded(status: u16, body: &str, head_only: bool, close: bool) -> String {
         let mut out = vec![];
-        encode_response(&mut out, Resp::text(status, body), head_only, close);
+        let body = encode_response(&mut out, Resp::text(status, body), head_only, close);
+        out.extend_from_slice(&body);
         String::from_utf8(out).unwrap()
     }
 

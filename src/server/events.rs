@@ -15,7 +15,7 @@
 //! them from one address. A worker that cannot accept (out of file
 //! descriptors) looks again shortly instead of giving up.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Read};
 use std::net::{IpAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -275,8 +275,10 @@ struct Conn {
     public: bool,
     /// What was read, and the read deadline.
     reader: Reader,
-    /// The response being written, and how much of it is sent.
+    /// The response being written (its head, and its body: see
+    /// `conn::encode_response`), and how much of the two is sent.
     out: Vec<u8>,
+    body: Vec<u8>,
     sent: usize,
     writing: bool,
     close_after: bool,
@@ -292,6 +294,7 @@ impl Conn {
             public,
             reader: Reader::new(now, bodies),
             out: Vec::new(),
+            body: Vec::new(),
             sent: 0,
             writing: false,
             close_after: false,
@@ -316,6 +319,7 @@ impl Conn {
                 // connection's life.
                 self.out.clear();
                 self.out.shrink_to(64 * 1024);
+                self.body = Vec::new();
                 self.reader.answered(Instant::now());
             }
             match self.reader.next(Instant::now()) {
@@ -326,7 +330,7 @@ impl Conn {
                         return Next::HandOff(Some(Box::new((req, keep))));
                     }
                     let head_only = req.method == Method::Head;
-                    conn::encode_response(&mut self.out, (handler.serve)(shared, req), head_only, !keep);
+                    self.body = conn::encode_response(&mut self.out, (handler.serve)(shared, req), head_only, !keep);
                     self.reader.body_done();
                     self.start_writing(!keep, WRITE_TIME);
                     continue;
@@ -353,7 +357,7 @@ impl Conn {
 
     /// Answer `status` and close: what is left of the request is not read.
     fn refuse(&mut self, status: u16, shared: &Shared, within: Duration) {
-        conn::encode_response(&mut self.out, conn::refusal(shared, status), false, true);
+        self.body = conn::encode_response(&mut self.out, conn::refusal(shared, status), false, true);
         self.start_writing(true, within);
     }
 
@@ -366,15 +370,10 @@ impl Conn {
 
     /// Write what the socket takes; `true` once the whole response is sent.
     fn flush(&mut self) -> std::io::Result<bool> {
-        while self.sent < self.out.len() {
-            match self.stream.write(&self.out[self.sent..]) {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => self.sent += n,
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
+        match conn::write_all_of(&mut self.stream, &self.out, &self.body, &mut self.sent) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(e),
         }
-        Ok(true)
     }
 }

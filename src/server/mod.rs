@@ -134,10 +134,13 @@ pub fn start(config: Config) -> Result<Running> {
     let store = || Store::open(&config.data).map(|s| s.gated(integrity.clone()));
     // Every pooled connection counts the same repeated client actions.
     let repeats = Arc::new(crate::app::Repeats::default());
-    let pool = || -> Result<Vec<App>> {
-        (0..config.workers.max(1))
-            .map(|_| Ok(App::with(store()?, app.keys().clone()).sharing_repeats(repeats.clone())))
-            .collect()
+    let opener = || -> crate::state::Opener {
+        let (data, integrity, keys, repeats) =
+            (config.data.clone(), integrity.clone(), app.keys().clone(), repeats.clone());
+        Box::new(move || {
+            let store = Store::open(&data)?.gated(integrity.clone());
+            Ok(App::with(store, keys.clone()).sharing_repeats(repeats.clone()))
+        })
     };
     let shared = Arc::new(Shared {
         keys: app.keys().clone(),
@@ -158,7 +161,7 @@ pub fn start(config: Config) -> Result<Running> {
         admin_url: format!("{}/admin", reachable.first().unwrap_or(&url)),
         clock,
         mail: crate::mail::sender::Wake::default(),
-        pools: Pools::new(pool()?, pool()?),
+        pools: Pools::new(config.workers.max(1), opener(), opener())?,
         backups: Mutex::new(backup_status::Status { plan: config.backups.clone(), ..Default::default() }),
         imports: Default::default(),
         replica: Default::default(),

@@ -28,7 +28,7 @@ use crate::clock::Guard;
 use crate::net::Cidr;
 use crate::render::Pages;
 use crate::token::Keyring;
-pub use pool::{Lease, Pools, mark_event_loop_thread};
+pub use pool::{Lease, Opener, Pools, mark_event_loop_thread};
 
 /// What every request and worker shares.
 pub struct Shared {

@@ -17,10 +17,18 @@ pub struct Pools {
     apps: Pool,
 }
 
+/// Opens one more database connection for a pool.
+pub type Opener = Box<dyn Fn() -> crate::error::Result<App> + Send + Sync>;
+
 impl Pools {
-    /// `quick` for the event loop's workers, `apps` for the threads.
-    pub fn new(quick: Vec<App>, apps: Vec<App>) -> Pools {
-        Pools { quick: Pool::new(quick), apps: Pool::new(apps) }
+    /// `quick` for the event loop's workers, `apps` for the threads, each
+    /// of up to `size` connections made by its opener: one now (so a
+    /// database that cannot be opened stops the start), the others when
+    /// a request first finds every open one lent out. A quiet practice's
+    /// box keeps one or two: each holds SQLite's page cache, lookaside
+    /// and parsed schema, some 250 KB.
+    pub fn new(size: usize, quick: Opener, apps: Opener) -> crate::error::Result<Pools> {
+        Ok(Pools { quick: Pool::new(size, quick)?, apps: Pool::new(size, apps)? })
     }
 }
 
@@ -33,12 +41,16 @@ impl Pools {
 struct Pool {
     apps: Mutex<Idle>,
     ready: Condvar,
+    open: Opener,
 }
 
-/// The connections not lent out, and how many threads wait for one.
+/// The connections not lent out, how many threads wait for one, and how
+/// many more may be opened.
 struct Idle {
     apps: Vec<App>,
     waiting: usize,
+    unopened: usize,
+    opened: usize,
 }
 
 thread_local! {
@@ -105,21 +117,44 @@ impl Shared {
 }
 
 impl Pool {
-    fn new(apps: Vec<App>) -> Pool {
-        Pool { apps: Mutex::new(Idle { apps, waiting: 0 }), ready: Condvar::new() }
+    fn new(size: usize, open: Opener) -> crate::error::Result<Pool> {
+        let first = open()?;
+        let idle = Idle { apps: vec![first], waiting: 0, unopened: size.max(1) - 1, opened: 1 };
+        Ok(Pool { apps: Mutex::new(idle), ready: Condvar::new(), open })
+    }
+
+    #[cfg(test)]
+    fn opened(&self) -> usize {
+        self.apps.lock().unwrap_or_else(|p| p.into_inner()).opened
     }
 
     fn take(&self) -> App {
         let mut idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
         loop {
-            match idle.apps.pop() {
-                Some(app) => return app,
-                None => {
-                    idle.waiting += 1;
-                    idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
-                    idle.waiting -= 1;
+            if let Some(app) = idle.apps.pop() {
+                return app;
+            }
+            if idle.unopened > 0 {
+                idle.unopened -= 1;
+                // Opened outside the lock: others give back and take meanwhile.
+                drop(idle);
+                let opened = (self.open)();
+                idle = self.apps.lock().unwrap_or_else(|p| p.into_inner());
+                match opened {
+                    Ok(app) => {
+                        idle.opened += 1;
+                        return app;
+                    }
+                    // One is open whatever happens (`new`): wait for it.
+                    Err(e) => {
+                        idle.unopened += 1;
+                        eprintln!("porchlight: could not open another database connection, waiting for one: {e}");
+                    }
                 }
             }
+            idle.waiting += 1;
+            idle = self.ready.wait(idle).unwrap_or_else(|p| p.into_inner());
+            idle.waiting -= 1;
         }
     }
 
@@ -131,5 +166,71 @@ impl Pool {
         if idle.waiting > 0 {
             self.ready.notify_one();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn counting(opens: Arc<AtomicUsize>, fail_after: usize) -> Opener {
+        Box::new(move || {
+            let n = opens.fetch_add(1, Ordering::SeqCst);
+            if n >= fail_after {
+                return Err(crate::error::Error::internal("disk gone"));
+            }
+            Ok(crate::app::test_app())
+        })
+    }
+
+    #[test]
+    fn connections_are_opened_as_requests_need_them_never_more_than_the_size() {
+        let opens = Arc::new(AtomicUsize::new(0));
+        let pool = Pool::new(3, counting(opens.clone(), usize::MAX)).unwrap();
+        assert_eq!(pool.opened(), 1, "one at the start");
+        // One request after another reuses the one.
+        for _ in 0..5 {
+            let app = pool.take();
+            pool.give(app);
+        }
+        assert_eq!(opens.load(Ordering::SeqCst), 1);
+        let held: Vec<App> = (0..3).map(|_| pool.take()).collect();
+        assert_eq!(pool.opened(), 3, "three at once: three");
+        for app in held {
+            pool.give(app);
+        }
+        // A fourth at once waits for one given back instead of opening.
+        let held: Vec<App> = (0..3).map(|_| pool.take()).collect();
+        let pool = Arc::new(pool);
+        let waiter = {
+            let pool = pool.clone();
+            std::thread::spawn(move || pool.give(pool.take()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!waiter.is_finished(), "it waits");
+        for app in held {
+            pool.give(app);
+        }
+        waiter.join().unwrap();
+        assert_eq!(opens.load(Ordering::SeqCst), 3);
+    }
+
+    #[test]
+    fn a_connection_that_cannot_be_opened_is_waited_for_and_the_start_fails_without_one() {
+        assert!(Pool::new(2, counting(Arc::new(AtomicUsize::new(0)), 0)).is_err(), "none at all: the start says so");
+        let opens = Arc::new(AtomicUsize::new(0));
+        let pool = Arc::new(Pool::new(2, counting(opens.clone(), 1)).unwrap());
+        let first = pool.take();
+        let second = {
+            let pool = pool.clone();
+            std::thread::spawn(move || pool.give(pool.take()))
+        };
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        assert!(!second.is_finished(), "the open failed: it waits for the one in use");
+        pool.give(first);
+        second.join().unwrap();
+        assert_eq!(pool.opened(), 1);
     }
 }

@@ -66,7 +66,7 @@ mail-help-browser = Use an up-to-date Chrome, Safari, Firefox or Edge,
 mail-help-reload = Reload the page, or type your access code at the address above.
 mail-help-contact = Still stuck? Reply to this message or contact { $practice }.
 mail-private = This message is for you alone: please don't forward it.
-mail-attached = The attached calendar file adds the session to your calendar.
+mail-attached = Open the attached calendar file to add the session to your calendar.
 
 ## The calendar entry (.ics): attached to mail, and the client's downloads.
 

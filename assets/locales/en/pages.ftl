@@ -48,7 +48,7 @@ page-wait-enter = Enter the video call
 page-wait-check-again = Check again
 page-wait-long = Waiting a long time?
 page-wait-late = Sessions sometimes start a few minutes late. Your clinician can see that you are waiting.
-page-wait-closed = If this page was closed, open your link again and press Join.
+page-wait-closed = If this page was closed, open your link again and press “Join video call”.
 page-wait-nothing = Still nothing ten minutes after the start? Contact { $practice }.
 
 ## The portal (portal.html)
