@@ -165,9 +165,18 @@ fn known(lang: &str) -> std::result::Result<&'static str, TemplateError> {
 /// Message `id` in `lang` with `kwargs` as its variables (see [`translate`]).
 fn message(lang: &'static str, id: &str, kwargs: Kwargs) -> std::result::Result<String, TemplateError> {
     use crate::i18n::Arg;
+    // An undefined variable is an error here as everywhere (strict
+    // undefined behaviour): passed as an argument, minijinja lets it
+    // through, and it would print as a blank.
     let values: Vec<(&str, Value)> = kwargs
         .args()
-        .map(|name| Ok((name, kwargs.get::<Value>(name)?)))
+        .map(|name| match kwargs.get::<Value>(name)? {
+            value if value.is_undefined() => Err(TemplateError::new(
+                minijinja::ErrorKind::UndefinedError,
+                format!("the variable {name:?} of message {id:?} is undefined"),
+            )),
+            value => Ok((name, value)),
+        })
         .collect::<std::result::Result<_, TemplateError>>()?;
     // Text and numbers are lent as they are; anything else is printed.
     let printed: Vec<Option<String>> = values
@@ -551,6 +560,21 @@ mod tests {
         );
         let page = page.unwrap();
         assert!(page.contains("<html lang=\"es\">") && page.contains("&lt;b&gt;"), "{page}");
+    }
+
+    #[test]
+    fn a_messages_variable_that_is_undefined_fails_the_page_as_any_undefined_value_does() {
+        // Strict undefined values: a typo in a variable's name must fail
+        // the template's test, not print a blank into the message, whether
+        // its words are written in or formatted as the page renders.
+        let pages = Pages::new();
+        let render = |src: &str| pages.env.render_str(src, minijinja::context! { lang => "es", z => "Z" });
+        assert!(render("{{ t('page-zone-minutes', zone=z, minutes=minutez) }}").is_err(), "a plural's number");
+        assert!(render("{{ t('page-eyebrow', practice=practise) }}").is_err(), "a word");
+        assert!(render("{{ t('page-eyebrow', practice=z.name) }}").is_err(), "an attribute");
+        assert!(render("{{ t_in('es', 'page-eyebrow', practice=practise) }}").is_err(), "compiled in a language");
+        assert!(render("{{ t('page-eyebrow', practice=none) }}").is_ok(), "none is a value");
+        assert_eq!(render("{{ t('page-zone-minutes', zone=z, minutes=50) }}").unwrap(), "Zona horaria: Z · 50 minutos");
     }
 
     #[test]
