@@ -577,6 +577,70 @@ mod tests {
         assert_eq!(render("{{ t('page-zone-minutes', zone=z, minutes=50) }}").unwrap(), "Zona horaria: Z · 50 minutos");
     }
 
+    /// Every `{{ … }}` of every client template, in every language, as
+    /// HTML and as the mail's text: written in (`inline`) it prints what
+    /// the calls it stands for print as the page renders, with variables
+    /// that try to be markup or template syntax, and with numbers.
+    #[test]
+    fn every_expression_prints_the_same_written_in_or_not() {
+        use std::collections::BTreeMap;
+        let pages = Pages::new();
+        let hostile = "<b>\"x\" & 'y' {{ 1 }} {% raw %}{% endraw %}</script>";
+        let mut compared = 0;
+        for file in crate::bundle::TEMPLATES.iter().filter(|f| speaks(f.name)) {
+            let source = String::from_utf8(file.to_vec()).unwrap();
+            let mut rest = source.as_str();
+            while let Some(at) = rest.find("{{") {
+                let end = rest[at..].find("}}").map(|e| at + e + 2).unwrap();
+                let expression = &rest[at..end];
+                rest = &rest[end..];
+                for lang in crate::i18n::available() {
+                    // Every name in the expression (`when.zone` a map) is given.
+                    let mut ctx = BTreeMap::<String, Value>::from([("lang".into(), Value::from(*lang))]);
+                    let mut names: Vec<&str> = expression
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                        .filter(|n| n.starts_with(|c: char| c.is_ascii_alphabetic()))
+                        .collect();
+                    names.sort_by_key(|n| std::cmp::Reverse(n.matches('.').count()));
+                    for name in names {
+                        let parts: Vec<&str> = name.split('.').collect();
+                        let mut value = Value::from(format!("{hostile}{name}"));
+                        for part in parts[1..].iter().rev() {
+                            value = Value::from(BTreeMap::from([(part.to_string(), value)]));
+                        }
+                        ctx.entry(parts[0].to_string()).or_insert(value);
+                    }
+                    for (ext, html) in [("html", true), ("txt", false)] {
+                        let written = inline(expression, lang, html);
+                        let unwritten = in_language(expression, lang);
+                        for number in [None, Some(1), Some(1234)] {
+                            let mut ctx = ctx.clone();
+                            for name in ["minutes", "days", "join_opens_minutes", "code_length", "opens_hour"] {
+                                if let (Some(n), Some(v)) = (number, ctx.get_mut(name)) {
+                                    *v = Value::from(n);
+                                }
+                            }
+                            let mut env = pages.env.clone();
+                            env.add_template_owned(format!("written.{ext}"), written.clone()).unwrap();
+                            env.add_template_owned(format!("unwritten.{ext}"), unwritten.clone()).unwrap();
+                            let print = |name: &str| env.get_template(&format!("{name}.{ext}")).unwrap().render(&ctx);
+                            // A computed id (`"mail-title-" ~ kind`) fails both ways here.
+                            match (print("written"), print("unwritten")) {
+                                (Ok(a), Ok(b)) => {
+                                    assert_eq!(a, b, "{} in {lang} ({ext}): {expression}", file.name);
+                                    assert!(!html || !a.contains("<b>"), "{a}");
+                                    compared += 1;
+                                }
+                                (a, b) => assert!(a.is_err() && b.is_err(), "{expression}: {a:?} {b:?}"),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared}");
+    }
+
     #[test]
     fn every_template_compiles_and_escapes() {
         let pages = Pages::new();
