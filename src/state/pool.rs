@@ -51,6 +51,9 @@ struct Idle {
     waiting: usize,
     unopened: usize,
     opened: usize,
+    /// A failed open was logged: said once until one succeeds, however
+    /// many requests find every connection lent out meanwhile.
+    failing: bool,
 }
 
 thread_local! {
@@ -119,7 +122,7 @@ impl Shared {
 impl Pool {
     fn new(size: usize, open: Opener) -> crate::error::Result<Pool> {
         let first = open()?;
-        let idle = Idle { apps: vec![first], waiting: 0, unopened: size.max(1) - 1, opened: 1 };
+        let idle = Idle { apps: vec![first], waiting: 0, unopened: size.max(1) - 1, opened: 1, failing: false };
         Ok(Pool { apps: Mutex::new(idle), ready: Condvar::new(), open })
     }
 
@@ -143,12 +146,15 @@ impl Pool {
                 match opened {
                     Ok(app) => {
                         idle.opened += 1;
+                        idle.failing = false;
                         return app;
                     }
                     // One is open whatever happens (`new`): wait for it.
                     Err(e) => {
                         idle.unopened += 1;
-                        eprintln!("porchlight: could not open another database connection, waiting for one: {e}");
+                        if !std::mem::replace(&mut idle.failing, true) {
+                            eprintln!("porchlight: could not open another database connection, waiting for one: {e}");
+                        }
                     }
                 }
             }
