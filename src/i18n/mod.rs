@@ -205,17 +205,46 @@ pub fn find(code: &str) -> Option<&'static str> {
 }
 
 /// The bundled language an `Accept-Language` header asks for most (RFC
-/// 9110 §12.5.4; Fluent's negotiation, which goes by the order given),
-/// else `default`.
+/// 9110 §12.5.4), else `default`: the tags in order of their weight
+/// (`q`, 1 when not given; the header's order among equals; `q=0`, "not
+/// this", left out), then matched by Fluent's negotiation, which goes by
+/// that order.
 pub fn negotiate(accept_language: Option<&str>, default: &'static str) -> &'static str {
     let Some(header) = accept_language else { return default };
-    // A header is bounded by the request reader; its tags are few.
-    let requested = fluent_langneg::parse_accepted_languages(header);
+    let requested = fluent_langneg::convert_vec_str_to_langids_lossy(by_weight(header));
     let available: Vec<LanguageIdentifier> = available().iter().filter_map(|c| c.parse().ok()).collect();
     let chosen =
         fluent_langneg::negotiate_languages(&requested, &available, None, fluent_langneg::NegotiationStrategy::Lookup);
     chosen.first().and_then(|id| find(id.language.as_str())).unwrap_or(default)
 }
+
+/// The language ranges of an `Accept-Language` value, heaviest first
+/// (RFC 9110 §12.4.2 weights: `q=` 0 to 1, up to three decimals; a
+/// malformed weight counts as 1, as the range is still readable; `q=0`
+/// dropped). At most [`RANGES_READ`] are read: the request reader bounds
+/// the header, this bounds the work.
+fn by_weight(header: &str) -> Vec<&str> {
+    let mut ranges: Vec<(u16, &str)> = header
+        .split(',')
+        .take(RANGES_READ)
+        .filter_map(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let range = parts.next().filter(|r| !r.is_empty())?;
+            let weight = parts
+                .find_map(|p| p.strip_prefix("q=").or_else(|| p.strip_prefix("Q=")))
+                .and_then(|q| q.parse::<f32>().ok())
+                .filter(|q| (0.0..=1.0).contains(q))
+                .map_or(1000, |q| (q * 1000.0).round() as u16);
+            (weight > 0).then_some((weight, range))
+        })
+        .collect();
+    // Stable: equal weights keep the header's order.
+    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.into_iter().map(|(_, range)| range).collect()
+}
+
+/// How many language ranges of one header are read.
+const RANGES_READ: usize = 32;
 
 /// A message's variable: text or a number (numbers choose plurals).
 #[derive(Debug, Clone)]

@@ -51,6 +51,15 @@ fn accept_language_picks_the_first_bundled_language_asked_for() {
     assert_eq!(negotiate(Some(""), "en"), "en");
     assert_eq!(negotiate(Some(";;;,,q=1,*"), "en"), "en");
     assert_eq!(negotiate(None, "es"), "es");
+    // Weights decide, not the order (RFC 9110 §12.4.2); q=0 is "not this".
+    assert_eq!(negotiate(Some("en;q=0.5, es"), "en"), "es");
+    assert_eq!(negotiate(Some("es;q=0, en"), "es"), "en");
+    assert_eq!(negotiate(Some("es;q=0"), "en"), "en");
+    assert_eq!(negotiate(Some("fr, en;q=0.4, es;q=0.5"), "en"), "es");
+    assert_eq!(negotiate(Some("es;q=bad, en;q=0.9"), "en"), "es", "an unreadable weight counts as 1");
+    assert_eq!(by_weight("a;q=0.5, b, c;q=0.5, d;q=1.5"), ["b", "d", "a", "c"], "equals keep their order");
+    let many = vec!["fr"; 40].join(",") + ",es";
+    assert_eq!(negotiate(Some(&many), "en"), "en", "only the first 32 ranges are read");
 }
 
 #[test]
