@@ -37,6 +37,8 @@ impl App {
         let when = Local::in_lang(e.window.starts_at, settings.timezone, e.lang);
         let say = |id: &str, args: &[(&str, Arg<'_>)]| say(e.lang, id, args);
         let at = when.line();
+        let when_line = say("mail-ics-when", &[("at", Arg::Text(&at)), ("minutes", Arg::Number(e.appt.minutes))]);
+        let cancelled = e.appt.cancelled_at.is_some();
         Ok(Event {
             uid: self.event_uid(e.appt.id, Some(e.client_id)),
             sequence: e.appt.sequence,
@@ -45,18 +47,28 @@ impl App {
             summary: say("mail-ics-summary", &[("practice", practice.clone())]),
             // Each URL ends its line: calendars and mail readers that make
             // links of text would take a following dot or bracket along.
-            description: format!(
-                "{}\n{}\n{}\n{}\n{}\n{}/join",
-                say("mail-ics-when", &[("at", Arg::Text(&at)), ("minutes", Arg::Number(e.appt.minutes))]),
-                say("mail-join-label", &[]),
-                e.link,
-                say("mail-ics-code", &[("code", Arg::Text(e.code))]),
-                say("mail-ics-link-fails", &[]),
-                e.base
-            ),
+            // A cancelled session's entry says so, and how to book again,
+            // instead of how to join.
+            description: match cancelled {
+                false => format!(
+                    "{}\n{}\n{}\n{}\n{}\n{}/join",
+                    when_line,
+                    say("mail-join-label", &[]),
+                    e.link,
+                    say("mail-ics-code", &[("code", Arg::Text(e.code))]),
+                    say("mail-ics-link-fails", &[]),
+                    e.base
+                ),
+                true => format!(
+                    "{}\n{}\n{}",
+                    when_line,
+                    say("mail-ics-cancelled", &[]),
+                    say("mail-cancelled-book", &[("practice", practice.clone())])
+                ),
+            },
             language: Some(e.lang),
-            url: Some(e.link.to_string()),
-            status: if e.appt.cancelled_at.is_some() { Status::Cancelled } else { Status::Confirmed },
+            url: (!cancelled).then(|| e.link.to_string()),
+            status: if cancelled { Status::Cancelled } else { Status::Confirmed },
             organizer: None,
             attendee: None,
         })

@@ -218,6 +218,11 @@ fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
     assert_eq!(cal["events"][0]["status"], "CANCELLED");
     assert_eq!(cal["events"][0]["uid"], ev["uid"]);
     assert_eq!(cal["events"][0]["sequence"], 2);
+    // A cancelled entry says so, never how to join.
+    let said = cal["events"][0]["description"].as_str().unwrap();
+    assert!(said.contains("This session has been cancelled"), "{said}");
+    assert!(!said.contains(&appt.token(0)) && !said.contains("Access code") && !said.contains("/join"), "{said}");
+    assert_eq!(cal["events"][0]["url"], serde_json::Value::Null);
     sink.stays_at(2, 2);
     assert_eq!(server.get(&format!("/v/{}/calendar.ics", appt.token(0))).status, 410);
 }
@@ -329,7 +334,11 @@ fn calendar_downloads_and_the_private_feed() {
     let r = server.get(&format!("/p/{token}/calendar.ics"));
     assert_eq!(r.status, 200);
     let cal = inspect_ics(&r.body);
-    let urls: Vec<&str> = cal["events"].as_array().unwrap().iter().map(|e| e["url"].as_str().unwrap()).collect();
+    let events = cal["events"].as_array().unwrap();
+    // A cancelled session is in the file, so calendars take it away, but with no link.
+    let live: Vec<&Value> = events.iter().filter(|e| e["status"] != "CANCELLED").collect();
+    assert!(events.iter().filter(|e| e["status"] == "CANCELLED").all(|e| e["url"].is_null()), "{events:?}");
+    let urls: Vec<&str> = live.iter().map(|e| e["url"].as_str().unwrap()).collect();
     assert!(urls.contains(&couple.link(0).as_str()) && urls.contains(&later.link(0).as_str()), "{urls:?}");
     assert!(!urls.contains(&couple.link(1).as_str()), "never a partner's link");
     assert_eq!(server.get("/p/AAAAAAAAAAAAAAAAAAAAAA/calendar.ics").status, 404);

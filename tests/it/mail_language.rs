@@ -170,6 +170,8 @@ fn a_spanish_clients_reminder_new_time_and_cancellation_arrive_in_spanish_and_an
         (cancel["calendars"][0]["method"].as_str(), cancel["calendars"][0]["events"][0]["status"].as_str()),
         (Some("CANCEL"), Some("CANCELLED"))
     );
+    let entry = cancel["calendars"][0]["events"][0]["description"].as_str().unwrap();
+    assert!(entry.contains("Esta sesión se ha cancelado") && !entry.contains("Código de acceso"), "{entry}");
     assert!(last_to(&mails, "bo@example.net")["headers"]["Subject"].as_str().unwrap().starts_with("Cancelled: "));
 }
 

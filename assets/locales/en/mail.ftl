@@ -79,6 +79,7 @@ mail-ics-when = { $at }, { $minutes ->
 mail-ics-code = Access code: { $code }
 mail-ics-link-fails = If the link does not open, type the code at:
 # The name of the portal's calendar file.
+mail-ics-cancelled = This session has been cancelled: its link and code no longer open anything.
 mail-ics-calendar = Sessions with { $practice }
 
 ## The message the clinician copies and sends a client themselves.

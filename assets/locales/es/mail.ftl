@@ -72,6 +72,7 @@ mail-ics-when = { $at }, { $minutes ->
 }.
 mail-ics-code = Código de acceso: { $code }
 mail-ics-link-fails = Si el enlace no se abre, escriba el código en:
+mail-ics-cancelled = Esta sesión se ha cancelado: su enlace y su código ya no funcionan.
 mail-ics-calendar = Sesiones con { $practice }
 
 ## El mensaje que el terapeuta copia y envía por su cuenta.
