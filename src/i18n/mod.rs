@@ -239,7 +239,7 @@ fn by_weight(header: &str) -> Vec<&str> {
         })
         .collect();
     // Stable: equal weights keep the header's order.
-    ranges.sort_by(|a, b| b.0.cmp(&a.0));
+    ranges.sort_by_key(|(weight, _)| std::cmp::Reverse(*weight));
     ranges.into_iter().map(|(_, range)| range).collect()
 }
 
