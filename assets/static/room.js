@@ -364,7 +364,7 @@
   });
 
   if (!window.isSecureContext || !navigator.mediaDevices) {
-    say(w("room-insecure"), true);
+    say(w(clinician ? "room-insecure-clinician" : "room-insecure"), true);
     return;
   }
   navigator.mediaDevices.getUserMedia({ video: true, audio: true })

@@ -501,3 +501,23 @@ test("on the LAN behind Caddy's tls internal, the room is a secure context with 
   await seesEveryone(client, 1, "Robin, over https");
   await seesEveryone(room, 1, "the clinician, over https");
 });
+
+test("on a plain-http LAN name the room says why there is no camera: to a client, ask for the secure link; to the clinician, how to open it", async (t) => {
+  const server = await startServer(t);
+  const appt = practice(server, ["Robin Okafor"]);
+  const lan = server.url.replace("127.0.0.1", "porch.lan");
+  server.cli("settings", "set", "public_url", lan);
+  const link = appt.participants[0].link.replace(server.url, lan);
+  const client = await newPage(t, PHONE);
+  await client.goto(link);
+  await clickAndLoad(client, client.getByRole("button", { name: "Join video call" }));
+  const { room } = await clinicianStarts(t, { ...server, url: lan }, appt);
+  assert.equal(await room.evaluate(() => window.isSecureContext), false, "plain http on a LAN name");
+  await room.waitForFunction(() => /secure \(https\)/.test(document.getElementById("state")?.textContent || ""));
+  const said = await room.locator("#state").innerText();
+  assert.match(said, /Open Porchlight at its https address/, said);
+  assert.doesNotMatch(said, /Ask your clinician/, said);
+  await client.waitForURL(/\/room\//, { timeout: 10000 });
+  await client.waitForFunction(() => /Ask your clinician for the secure link/.test(document.getElementById("state")?.textContent || ""));
+  await screenshot(room, "room-insecure-clinician-1280");
+});

@@ -57,5 +57,6 @@ room-you-left = You left the session. You can come back while it lasts.
 room-end-confirm = End the session for everyone?
 room-you-ended = You ended the session for everyone.
 room-insecure = This browser allows the camera only on a secure (https) address. Ask your clinician for the secure link.
+room-insecure-clinician = This browser allows the camera only on a secure (https) address. Open Porchlight at its https address (Caddy in front, as the README says), or on this machine at http://localhost, and start the session from there.
 room-allow-camera = Please allow the camera and microphone for this page, then reload it.
 room-camera-failed = The camera could not be started.

@@ -53,5 +53,6 @@ room-you-left = Salió de la sesión. Puede volver a entrar mientras la sesión 
 room-end-confirm = ¿Terminar la sesión para todos?
 room-you-ended = Terminó la sesión para todos.
 room-insecure = Este navegador solo permite la cámara en una dirección segura (https). Pida a su terapeuta el enlace seguro.
+room-insecure-clinician = Este navegador solo permite la cámara en una dirección segura (https). Abra Porchlight en su dirección https (con Caddy delante, como indica el README), o en este equipo en http://localhost, e inicie la sesión desde allí.
 room-allow-camera = Permita la cámara y el micrófono para esta página y vuelva a cargarla, por favor.
 room-camera-failed = No se pudo encender la cámara.
