@@ -95,7 +95,7 @@ test("the check passes with the fake devices, and the dashboard says so", async 
   }
   await resultIs(page, "connection", "yes");
   assert.match(await result(page, "connection").innerText(), /video can go straight over this network \(the same network as the practice\)/);
-  assert.match(await page.locator("#connection-detail").innerText(), /Porchlight answered in \d+ ms/);
+  assert.match(await page.locator("#connection-detail").innerText(), /The practice's server answered in \d+ ms/);
   await page.getByRole("button", { name: "Play a test sound" }).click();
   await page.getByRole("button", { name: "Yes", exact: true }).click();
   await resultIs(page, "speakers", "yes");
@@ -436,7 +436,7 @@ test("a wrong TURN secret: coturn refuses it and the page says the relay could n
   const line = result(page, "connection");
   assert.equal(await line.getAttribute("data-turn"), "refused");
   assert.match(await line.innerText(), /relay server could not be reached/);
-  assert.match(await page.locator("#connection-detail").innerText(), /turned down Porchlight's credentials/);
+  assert.match(await page.locator("#connection-detail").innerText(), /turned down the practice server's credentials/);
   assert.match(await page.locator("#connection-help").innerText(), /tell your clinician/);
   assert.match(turn.log(), /user <\d+:[^>]+>: incoming packet message processed, error 401: Unauthorized/);
   for (const until = Date.now() + CHECK_TIMEOUT; !sent.some((s) => s.connection === "problem"); await page.waitForTimeout(100)) {

@@ -144,7 +144,7 @@ test("a Spanish client's device check passes in Spanish", async (t) => {
   }
   await resultIs(page, "connection", "yes");
   assert.match(await page.locator("#connection-result").innerText(), /^✓ Sí: el video puede ir directamente por esta red/);
-  assert.match(await page.locator("#connection-detail").innerText(), /^Porchlight respondió en \d+ ms\./);
+  assert.match(await page.locator("#connection-detail").innerText(), /^El servidor del consultorio respondió en \d+ ms\./);
   await page.getByRole("button", { name: "Reproducir un sonido de prueba" }).click();
   assert.match(await page.locator("#speakers-result").innerText(), /^Sonando… ¿oyó tres notas/, "a line of its own starts with a capital");
   await page.getByRole("button", { name: "Sí", exact: true }).click();

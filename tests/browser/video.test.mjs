@@ -156,8 +156,8 @@ test("a client waits until the clinician starts, then lands in the room", async 
   const status = await fetch(participant.link + "/wait/status");
   assert.equal(status.status, 200);
   assert.deepEqual(await status.json(), { state: "open", ready: false, note: null }, "not ready before Start");
-  // Pressing "Check again" before Start only leads back to waiting.
-  await clickAndLoad(client, client.getByRole("button", { name: "Check again" }));
+  // Pressing "See if I can go in now" before Start only leads back to waiting.
+  await clickAndLoad(client, client.getByRole("button", { name: "See if I can go in now" }));
   assert.match(path(client), /\/wait$/);
   assert.equal(await visibleH1(client), "Your clinician knows you're here");
 

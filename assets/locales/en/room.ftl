@@ -31,7 +31,7 @@ room-waiting-others = Waiting for the others to join…
 # { $names }: the others' names, joined as the language joins a list.
 room-connected-with = Connected with { $names }
 room-connecting-to = Connecting to { $names }…
-room-unreachable = Could not reach everyone. Check your network; Porchlight keeps trying.
+room-unreachable = Could not reach everyone. Check your network; the room keeps trying.
 room-tile-connecting = connecting
 room-tile-connected = connected
 room-tile-interrupted = interrupted

@@ -45,7 +45,7 @@ page-wait-ready = Su terapeuta ya puede atenderle
 page-wait-go-in = Ya puede entrar: presione “Entrar a la videollamada”.
 page-wait-moving = Abriendo la videollamada…
 page-wait-enter = Entrar a la videollamada
-page-wait-check-again = Volver a comprobar
+page-wait-check-again = Ver si ya puedo entrar
 page-wait-long = ¿Lleva mucho tiempo esperando?
 page-wait-late = A veces las sesiones empiezan unos minutos tarde. Su terapeuta puede ver que usted está esperando.
 page-wait-closed = Si se cerró esta página, vuelva a abrir su enlace y presione “Entrar a la videollamada”.
@@ -98,8 +98,8 @@ page-portal-code = Si su mensaje trae un código de acceso, puede escribirlo en 
 page-portal-off-title = Use el enlace de su recordatorio
 page-portal-off = Ahora { $practice } envía un enlace distinto para cada sesión. Use el enlace de su último recordatorio o mensaje, o comuníquese con { $practice } para que se lo vuelvan a enviar.
 page-portal-moved-title = Esta página cambió de dirección
-page-portal-moved = Su enlace personal fue reemplazado por uno nuevo. Use el enlace más reciente que le envió { $practice }, o pida que se lo vuelvan a enviar.
-page-portal-archived = Este enlace personal ya no está en uso. Para reservar una sesión, comuníquese con { $practice }.
+page-portal-moved = El enlace de su página personal fue reemplazado por uno nuevo. Use el enlace más reciente que le envió { $practice }, o pida que se lo vuelvan a enviar.
+page-portal-archived = El enlace de esta página personal ya no está en uso. Para reservar una sesión, comuníquese con { $practice }.
 
 ## Entrar sin sala de video preparada
 page-checked-in-title = Ya sabemos que usted está aquí
