@@ -25,8 +25,8 @@ pub struct ClientView {
     /// The language their pages and messages are in: their own, else the
     /// practice's (`language` setting).
     pub language: &'static str,
-    /// `language` is their own choice, not the practice's.
-    #[serde(skip)]
+    /// `language` is their own choice (`true`), or the practice's, which
+    /// they follow as it changes (`false`).
     pub own_language: bool,
 }
 

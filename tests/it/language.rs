@@ -4,6 +4,7 @@
 //! what a Spanish reader gets, apart from names, the zone and words both
 //! languages share.
 
+use serde_json::json;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -118,16 +119,17 @@ fn the_oracle_finds_english_and_lets_names_and_spanish_through() {
 fn a_client_gets_a_language_from_the_command_line_and_json_shows_it() {
     let p = Practice::new();
     let ana = p.json(&["client", "add", "--name", "Ana García", "--language", "ES"]);
-    assert_eq!(ana["language"], "es");
+    assert_eq!((&ana["language"], &ana["own_language"]), (&json!("es"), &json!(true)));
     let bo = p.json(&["client", "add", "--name", "Bo"]);
-    assert_eq!(bo["language"], "en", "the practice's");
+    assert_eq!((&bo["language"], &bo["own_language"]), (&json!("en"), &json!(false)), "the practice's");
     p.set("language", "es");
     let listed = p.json(&["client", "list"]);
     let languages: Vec<&str> = listed.as_array().unwrap().iter().map(|c| c["language"].as_str().unwrap()).collect();
     assert_eq!(languages, ["es", "es"], "Bo follows the practice");
     assert_eq!(p.json(&["client", "language", "Bo", "en"])["language"], "en");
     p.set("language", "en");
-    assert_eq!(p.json(&["client", "language", "Ana García", "--practice"])["language"], "en");
+    let back = p.json(&["client", "language", "Ana García", "--practice"]);
+    assert_eq!((&back["language"], &back["own_language"]), (&json!("en"), &json!(false)));
     p.run(&["client", "add", "--name", "Cy", "--language", "fr"]).input_error(&["bad language \"fr\"", "en, es"]);
     p.run(&["settings", "set", "language", "klingon"]).input_error(&["language", "en, es"]);
     let events: Vec<String> = p.audit().iter().map(|e| e["event"].as_str().unwrap().to_string()).collect();
