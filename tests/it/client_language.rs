@@ -75,7 +75,10 @@ fn a_spanish_clients_link_page_is_spanish_in_every_state_whatever_the_browser_as
         assert_eq!(heading, expected, "{}", s.state);
     }
     // The date in Spanish words, the time on the 24-hour clock.
-    let early = get_in(&server, &samples[0].page(), "en").text();
+    let early = get_in(&server, &samples[0].page(), "en");
+    // The number and its word never part at a line end on a phone.
+    assert!(early.body.contains("· 50\u{a0}minutos"), "a no-break space");
+    let early = early.text();
     let months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre"];
     let months = [&months[..], &["octubre", "noviembre", "diciembre"]].concat();
     assert!(months.iter().any(|m| early.contains(&format!(" de {m} de "))), "{early}");

@@ -14,9 +14,10 @@ page-session-title = Your session
 page-ready = Your session is ready
 page-not-started = Your session hasn't started yet
 page-note-from = A note from { $practice }:
+# The number and its word never part at a line end (a no-break space).
 page-zone-minutes = Time zone: { $zone } · { $minutes ->
-    [one] { $minutes } minute
-   *[other] { $minutes } minutes
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
 }
 page-zone = Time zone: { $zone }
 # "You can join from <strong>2:50 PM EST</strong>, 10 minutes before…"

@@ -12,9 +12,10 @@ page-session-title = Su sesión
 page-ready = Su sesión está lista
 page-not-started = Su sesión todavía no ha comenzado
 page-note-from = Una nota de { $practice }:
+# El número y su palabra no se separan al final de una línea (espacio de no separación).
 page-zone-minutes = Zona horaria: { $zone } · { $minutes ->
-    [one] { $minutes } minuto
-   *[other] { $minutes } minutos
+    [one] { $minutes } minuto
+   *[other] { $minutes } minutos
 }
 page-zone = Zona horaria: { $zone }
 # "Puede entrar a partir de las <strong>14:50 EST</strong>, 10 minutos antes…"
