@@ -574,7 +574,10 @@ mod tests {
         assert!(render("{{ t('page-eyebrow', practice=z.name) }}").is_err(), "an attribute");
         assert!(render("{{ t_in('es', 'page-eyebrow', practice=practise) }}").is_err(), "compiled in a language");
         assert!(render("{{ t('page-eyebrow', practice=none) }}").is_ok(), "none is a value");
-        assert_eq!(render("{{ t('page-zone-minutes', zone=z, minutes=50) }}").unwrap(), "Zona horaria: Z · 50 minutos");
+        assert_eq!(
+            render("{{ t('page-zone-minutes', zone=z, minutes=50) }}").unwrap(),
+            "Zona horaria: Z · 50\u{a0}minutos"
+        );
     }
 
     /// Every `{{ … }}` of every client template, in every language, as
