@@ -195,6 +195,7 @@ fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
     let subject = update["headers"]["Subject"].as_str().unwrap();
     assert!(subject.starts_with("New time:") && subject.contains("11:00 AM EDT"), "{subject}");
     assert!(update["text"].as_str().unwrap().contains("11:00 AM EDT (America/New_York)"));
+    assert!(update["text"].as_str().unwrap().contains("Open the attached calendar file to add the session"));
     let ev = &update["calendars"][0]["events"][0];
     assert_eq!(ev["start"], "2027-03-15T15:00:00+00:00");
     assert_eq!(ev["sequence"], 1);
@@ -218,6 +219,9 @@ fn a_move_sends_the_new_local_time_across_dst_and_a_cancel_cancels() {
     assert_eq!(cal["events"][0]["status"], "CANCELLED");
     assert_eq!(cal["events"][0]["uid"], ev["uid"]);
     assert_eq!(cal["events"][0]["sequence"], 2);
+    let said = cancel["text"].as_str().unwrap();
+    assert!(said.contains("The attached calendar file takes the session out of your calendar."), "{said}");
+    assert!(!said.contains("to add the session"), "{said}");
     // A cancelled entry says so, never how to join.
     let said = cal["events"][0]["description"].as_str().unwrap();
     assert!(said.contains("This session has been cancelled"), "{said}");

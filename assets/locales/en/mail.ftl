@@ -67,6 +67,7 @@ mail-help-reload = Reload the page, or type your access code at the address abov
 mail-help-contact = Still stuck? Reply to this message or contact { $practice }.
 mail-private = This message is for you alone: please don't forward it.
 mail-attached = Open the attached calendar file to add the session to your calendar.
+mail-attached-cancel = The attached calendar file takes the session out of your calendar.
 
 ## The calendar entry (.ics): attached to mail, and the client's downloads.
 

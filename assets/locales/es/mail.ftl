@@ -62,6 +62,7 @@ mail-help-reload = Vuelva a cargar la página o escriba su código de acceso en 
 mail-help-contact = ¿Sigue sin poder entrar? Responda a este mensaje o comuníquese con { $practice }.
 mail-private = Este mensaje es solo para usted: por favor, no lo reenvíe.
 mail-attached = Con el archivo de calendario adjunto puede agregar la sesión a su calendario.
+mail-attached-cancel = El archivo de calendario adjunto quita la sesión de su calendario.
 
 ## La entrada de calendario (.ics).
 
