@@ -174,9 +174,19 @@ pub enum SettingsCmd {
     /// secret out of the shell's history and the process list.
     /// An empty value unsets a key that has no default (`public_url ""`
     /// goes back to the address `serve` listens on).
-    Set { key: String, value: String },
+    Set {
+        /// The setting's name, as `settings show` lists every one (for
+        /// example practice_name, timezone, language, public_url).
+        key: String,
+        /// Its new value, for example `es` for language or
+        /// `America/New_York` for timezone; `-` reads it from stdin.
+        value: String,
+    },
     /// Put one setting back to its default.
-    Reset { key: String },
+    Reset {
+        /// The setting's name, as `settings show` lists every one.
+        key: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,10 +215,13 @@ pub enum AdminCmd {
 pub enum ClientCmd {
     /// Add a client; prints their portal link.
     Add {
+        /// Their name as they and their messages show it (1 to 100 characters).
         #[arg(long)]
         name: String,
+        /// Where their reminders go.
         #[arg(long)]
         email: Option<String>,
+        /// A phone number, for you to call them (digits, spaces, + - ( )).
         #[arg(long)]
         phone: Option<String>,
         /// Send this client no reminder email.
