@@ -96,9 +96,7 @@ impl Pages {
     /// The client page `name` in `lang` (as [`Pages::render_in`]) as an
     /// HTML response with `status`.
     pub fn page_in(&self, status: u16, name: &str, lang: &'static str, ctx: impl Serialize) -> Result<Resp> {
-        let template = self.env.get_template(&format!("{lang}/{name}"))?;
-        let body = template.render(minijinja::value::Serde(&ctx))?;
-        Ok(Resp::new(status, "text/html; charset=utf-8", body.into_bytes()))
+        Ok(Resp::html(status, self.render_in(name, lang, ctx)?))
     }
 
     /// A plain page with a heading and a few sentences, for errors and
@@ -186,10 +184,9 @@ fn message(lang: &'static str, id: &str, kwargs: Kwargs) -> std::result::Result<
     let args: Vec<(&str, Arg<'_>)> = values
         .iter()
         .zip(&printed)
-        .map(|((name, value), printed)| match (printed, value.as_str(), value.as_i64()) {
-            (Some(text), _, _) => (*name, Arg::Text(text)),
-            (None, Some(text), _) => (*name, Arg::Text(text)),
-            (None, None, n) => (*name, Arg::Number(n.unwrap_or_default())),
+        .map(|((name, value), printed)| match printed.as_deref().or(value.as_str()) {
+            Some(text) => (*name, Arg::Text(text)),
+            None => (*name, Arg::Number(value.as_i64().unwrap_or_default())),
         })
         .collect();
     crate::i18n::text(lang, id, &args).ok_or_else(|| missing(id))
@@ -318,8 +315,8 @@ fn filled(inner: &str, lang: &str, html: bool) -> Option<String> {
     Some(source)
 }
 
-/// Words written into a template: escaped in HTML as the formatter
-/// escapes, as they are in the mail's text part.
+/// Text as HTML escapes it (`html`: the formatter's escaping, also the
+/// `escape` filter's), or as it is (the mail's text part).
 fn constant_text(text: &str, html: bool) -> String {
     let mut written = String::with_capacity(text.len());
     if html {
@@ -432,10 +429,8 @@ fn escape_filter(value: &Value) -> Value {
     if value.is_safe() {
         return value.clone();
     }
-    let mut escaped = String::new();
     let text = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-    html_escape(&mut escaped, &text).expect("writing to a String cannot fail");
-    Value::from_safe_string(escaped)
+    Value::from_safe_string(constant_text(&text, true))
 }
 
 /// Escape text for HTML content and quoted attribute values: `&`, `<`,
